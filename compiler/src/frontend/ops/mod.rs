@@ -1,0 +1,88 @@
+//! The op importers, one function per ONNX op (grouped by family), and the table that maps ONNX op
+//! types to them. Each importer reads its node's inputs and attributes (opset-aware) and emits
+//! `graph` ops through [`Importer::emit`], which folds constant operands.
+
+mod constants;
+mod elementwise;
+mod nn;
+mod tensor;
+
+use super::importer::{Entry, Importer, NodeContext, NodeResult};
+
+/// An op importer: returns the entries of the node's outputs, in order.
+pub type ImportFn = fn(&mut Importer, &NodeContext<'_>) -> NodeResult<Vec<Entry>>;
+
+/// Every supported ONNX op type with its importer, sorted by name.
+const TABLE: &[(&str, ImportFn)] = &[
+    ("Add", elementwise::add),
+    ("AveragePool", nn::average_pool),
+    ("BatchNormalization", nn::batch_norm),
+    ("Cast", constants::cast),
+    ("Clip", elementwise::clip),
+    ("Concat", tensor::concat),
+    ("Constant", constants::constant),
+    ("ConstantOfShape", constants::constant_of_shape),
+    ("Conv", nn::conv),
+    ("Div", elementwise::div),
+    ("Dropout", tensor::dropout),
+    ("Elu", elementwise::elu),
+    ("Flatten", tensor::flatten),
+    ("Gather", constants::gather),
+    ("Gemm", nn::gemm),
+    ("GlobalAveragePool", nn::global_average_pool),
+    ("GlobalMaxPool", nn::global_max_pool),
+    ("Identity", tensor::identity),
+    ("LRN", nn::lrn),
+    ("LeakyRelu", elementwise::leaky_relu),
+    ("LogSoftmax", elementwise::log_softmax),
+    ("MatMul", nn::matmul),
+    ("MaxPool", nn::max_pool),
+    ("Mul", elementwise::mul),
+    ("PRelu", elementwise::prelu),
+    ("Pad", tensor::pad),
+    ("Relu", elementwise::relu),
+    ("Reshape", tensor::reshape),
+    ("Shape", constants::shape),
+    ("Sigmoid", elementwise::sigmoid),
+    ("Slice", constants::slice),
+    ("Softmax", elementwise::softmax),
+    ("Squeeze", tensor::squeeze),
+    ("Sub", elementwise::sub),
+    ("Sum", elementwise::sum),
+    ("Tanh", elementwise::tanh),
+    ("Transpose", tensor::transpose),
+    ("Unsqueeze", tensor::unsqueeze),
+];
+
+/// The supported ONNX op types, sorted, for error messages and docs.
+pub fn supported_ops() -> Vec<&'static str> {
+    TABLE.iter().map(|(name, _)| *name).collect()
+}
+
+/// The importer of an ONNX op type.
+pub fn importer(op_type: &str) -> Option<ImportFn> {
+    TABLE.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f)
+}
+
+/// Normalises a possibly negative axis against `rank`.
+fn axis(axis: i64, rank: usize) -> NodeResult<usize> {
+    let rank = rank as i64;
+    let normalized = if axis < 0 { axis + rank } else { axis };
+    if (0..rank).contains(&normalized) {
+        Ok(normalized as usize)
+    } else {
+        Err(format!("axis {axis} is out of range for rank {rank}").into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_is_sorted_and_unique() {
+        let names = super::supported_ops();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+}

@@ -1,0 +1,312 @@
+//! `pim-lower-to-layers`: lowers the `graph` dialect to the layer-level `pim` dialect. Every conv,
+//! gemm and matmul with constant weights becomes a crossbar layer `pim.mvm` holding its weight matrix
+//! `[group, rows, cols]` (rows = input-vector length, cols = outputs per group) and its input-vector
+//! count; everything else becomes a vector-unit op or a data move.
+//!
+//! ```text
+//! %y = "graph.conv"(%x, %w, %b) {strides = array<i64: 1, 1>, ...}
+//!     : (tensor<1x3x32x32xf32>, tensor<64x3x3x3xf32>, tensor<64xf32>) -> tensor<1x64x32x32xf32>
+//! // becomes
+//! %w2 = "pim.constant"() {value = dense<...> : tensor<1x27x64xf32>}
+//! %y = "pim.mvm"(%x, %w2, %b) {kind = "conv", rows = 27 : i64, cols = 64 : i64, vectors = 1024 : i64, ...}
+//! ```
+
+use crate::graph::Graph;
+use pim_dialects::{Func, GraphOp, PimOp, ValueId};
+use pim_runtime::{kernels, Tensor};
+
+/// The pass flag.
+pub const FLAG: &str = "pim-lower-to-layers";
+
+/// Lowers a graph-level function to layer level.
+pub fn lower_to_layers(graph: &Graph) -> Result<Func<PimOp>, String> {
+    let mut lowering = Lowering {
+        graph,
+        producers: graph.producers(),
+        pim: Func::new(graph.name.clone()),
+        map: vec![None; graph.shapes.len()],
+    };
+    for port in &graph.inputs {
+        lowering.map[port.value] = Some(lowering.pim.add_input(port.name.clone(), graph.shape(port.value).to_vec()));
+    }
+    for node in &graph.nodes {
+        let result = lowering.lower(node).map_err(|message| format!("node `{}`: {message}", node.name))?;
+        lowering.map[node.result] = Some(result);
+    }
+    lowering.pim.outputs = graph
+        .outputs
+        .iter()
+        .map(|p| Ok(pim_dialects::Port { name: p.name.clone(), value: lowering.value(p.value)? }))
+        .collect::<Result<_, String>>()?;
+    Ok(crate::graph::dce::eliminate_dead_code(&lowering.pim))
+}
+
+struct Lowering<'g> {
+    graph: &'g Graph,
+    producers: Vec<Option<usize>>,
+    pim: Func<PimOp>,
+    map: Vec<Option<ValueId>>,
+}
+
+impl Lowering<'_> {
+    fn value(&self, graph_value: ValueId) -> Result<ValueId, String> {
+        self.map[graph_value].ok_or_else(|| format!("value {graph_value} is used before it is defined"))
+    }
+
+    fn operands(&self, node: &pim_dialects::Node<GraphOp>) -> Result<Vec<ValueId>, String> {
+        node.operands.iter().map(|&v| self.value(v)).collect()
+    }
+
+    /// The constant tensor behind a graph value, if it is one.
+    fn constant(&self, value: ValueId) -> Option<&Tensor> {
+        let node = &self.graph.nodes[self.producers[value]?];
+        match &node.op {
+            GraphOp::Constant { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    fn weights(&self, value: ValueId, what: &str) -> Result<&Tensor, String> {
+        self.constant(value).ok_or_else(|| {
+            format!("the {what} is computed at run time; crossbars hold constant weights only")
+        })
+    }
+
+    fn push_constant(&mut self, name: &str, tensor: Tensor) -> ValueId {
+        let shape = tensor.shape().to_vec();
+        self.pim.push(name, PimOp::Constant { value: tensor }, Vec::new(), shape)
+    }
+
+    fn push(&mut self, node: &pim_dialects::Node<GraphOp>, op: PimOp, operands: Vec<ValueId>) -> ValueId {
+        let shape = self.graph.shape(node.result).to_vec();
+        self.pim.push(node.name.clone(), op, operands, shape)
+    }
+
+    fn lower(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let operands = self.operands(node)?;
+        let act = |kind: &str, alpha: f32, beta: f32| PimOp::Act { kind: kind.into(), alpha, beta };
+        let binary = |kind: &str| PimOp::Binary { kind: kind.into() };
+        let op = match &node.op {
+            GraphOp::Constant { value } => PimOp::Constant { value: value.clone() },
+            GraphOp::Conv { .. } => return self.conv(node),
+            GraphOp::Gemm { .. } => return self.gemm(node),
+            GraphOp::MatMul {} => return self.matmul(node),
+            GraphOp::BatchNorm { epsilon } => return self.batch_norm(node, *epsilon),
+            GraphOp::Identity {} => return Ok(operands[0]),
+            GraphOp::Add {} => binary("add"),
+            GraphOp::Sub {} => binary("sub"),
+            GraphOp::Mul {} => binary("mul"),
+            GraphOp::Div {} => binary("div"),
+            GraphOp::Relu {} => act("relu", 0.0, 0.0),
+            GraphOp::LeakyRelu { alpha } => act("leaky_relu", *alpha, 0.0),
+            GraphOp::Elu { alpha } => act("elu", *alpha, 0.0),
+            GraphOp::Clip { min, max } => act("clip", *min, *max),
+            GraphOp::Sigmoid {} => act("sigmoid", 0.0, 0.0),
+            GraphOp::Tanh {} => act("tanh", 0.0, 0.0),
+            GraphOp::PRelu {} => PimOp::PRelu {},
+            GraphOp::Softmax { axis } => PimOp::Softmax { axis: *axis, log: 0 },
+            GraphOp::LogSoftmax { axis } => PimOp::Softmax { axis: *axis, log: 1 },
+            GraphOp::MaxPool { kernel, strides, pads, dilations, ceil_mode } => PimOp::Pool {
+                kind: "max".into(),
+                kernel: kernel.clone(),
+                strides: strides.clone(),
+                pads: pads.clone(),
+                dilations: dilations.clone(),
+                ceil_mode: *ceil_mode,
+                count_include_pad: 0,
+            },
+            GraphOp::AveragePool { kernel, strides, pads, ceil_mode, count_include_pad } => PimOp::Pool {
+                kind: "avg".into(),
+                kernel: kernel.clone(),
+                strides: strides.clone(),
+                pads: pads.clone(),
+                dilations: vec![1; kernel.len()],
+                ceil_mode: *ceil_mode,
+                count_include_pad: *count_include_pad,
+            },
+            GraphOp::GlobalAveragePool {} => self.global_pool(node, "avg"),
+            GraphOp::GlobalMaxPool {} => self.global_pool(node, "max"),
+            GraphOp::Lrn { size, alpha, beta, bias } => PimOp::Lrn { size: *size, alpha: *alpha, beta: *beta, bias: *bias },
+            GraphOp::Concat { axis } => PimOp::Concat { axis: *axis },
+            GraphOp::Flatten { .. } | GraphOp::Reshape { .. } => {
+                PimOp::Reshape { shape: self.graph.shape(node.result).iter().map(|&d| d as i64).collect() }
+            }
+            GraphOp::Transpose { perm } => PimOp::Transpose { perm: perm.clone() },
+            GraphOp::Pad { pads, value } => PimOp::Pad { pads: pads.clone(), value: *value },
+        };
+        Ok(self.push(node, op, operands))
+    }
+
+    /// Global pooling is pooling with a window over the whole spatial extent.
+    fn global_pool(&self, node: &pim_dialects::Node<GraphOp>, kind: &str) -> PimOp {
+        let spatial: Vec<i64> = self.graph.shape(node.operands[0])[2..].iter().map(|&d| d as i64).collect();
+        PimOp::Pool {
+            kind: kind.into(),
+            strides: vec![1; spatial.len()],
+            pads: vec![0; 2 * spatial.len()],
+            dilations: vec![1; spatial.len()],
+            kernel: spatial,
+            ceil_mode: 0,
+            count_include_pad: 0,
+        }
+    }
+
+    /// Conv weights `[Cout, Cin/g, k...]` become `group` matrices `[Cin/g * prod(k), Cout/g]`.
+    fn conv(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let GraphOp::Conv { strides, pads, dilations, group } = &node.op else { return Err("not a conv".into()) };
+        let weight = self.weights(node.operands[1], "conv weight")?.clone();
+        let bias = self.weights(node.operands[2], "conv bias")?.clone();
+        let groups = usize::try_from(*group).map_err(|_| "bad group".to_owned())?;
+        let shape = weight.shape().to_vec();
+        let (out_channels, rows) = (shape[0], shape[1..].iter().product::<usize>());
+        let cols = out_channels / groups.max(1);
+        let matrix = group_matrices(&weight, groups, rows, cols)?;
+        let out_shape = self.graph.shape(node.result);
+        let vectors = out_shape[0] * out_shape[2..].iter().product::<usize>();
+        let input = self.value(node.operands[0])?;
+        let w = self.push_constant(&format!("{}.weight", node.name), matrix);
+        let b = self.push_constant(&format!("{}.bias", node.name), bias);
+        let op = PimOp::Mvm {
+            kind: "conv".into(),
+            kernel: shape[2..].iter().map(|&d| d as i64).collect(),
+            strides: strides.clone(),
+            pads: pads.clone(),
+            dilations: dilations.clone(),
+            group: *group,
+            rows: rows as i64,
+            cols: cols as i64,
+            vectors: vectors as i64,
+        };
+        Ok(self.push(node, op, vec![input, w, b]))
+    }
+
+    fn fc(&mut self, name: &str, input: ValueId, matrix: Tensor, bias: Tensor, shape: Vec<usize>) -> ValueId {
+        let (rows, cols) = (matrix.shape()[0], matrix.shape()[1]);
+        let vectors = self.pim.shape(input)[0];
+        let matrix = matrix.reshaped(vec![1, rows, cols]).unwrap_or(matrix);
+        let w = self.push_constant(&format!("{name}.weight"), matrix);
+        let b = self.push_constant(&format!("{name}.bias"), bias);
+        let op = PimOp::Mvm {
+            kind: "fc".into(),
+            kernel: Vec::new(),
+            strides: Vec::new(),
+            pads: Vec::new(),
+            dilations: Vec::new(),
+            group: 1,
+            rows: rows as i64,
+            cols: cols as i64,
+            vectors: vectors as i64,
+        };
+        self.pim.push(name, op, vec![input, w, b], shape)
+    }
+
+    /// Gemm: the matrix is alpha * op(B); a C that broadcasts per column becomes the bias, any other C
+    /// a vector-unit add after the layer. A transposed A is transposed by a data move first.
+    fn gemm(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let GraphOp::Gemm { alpha, beta, trans_a, trans_b } = &node.op else { return Err("not a gemm".into()) };
+        let b = self.weights(node.operands[1], "Gemm B operand")?;
+        let b = if *trans_b != 0 { kernels::transpose(b, &[1, 0]).map_err(|e| e.to_string())? } else { b.clone() };
+        let matrix = scale(&b, *alpha);
+        let cols = matrix.shape()[1];
+        let mut input = self.value(node.operands[0])?;
+        if *trans_a != 0 {
+            let shape = self.pim.shape(input).iter().rev().copied().collect();
+            input = self.pim.push(format!("{}.transpose_a", node.name), PimOp::Transpose { perm: vec![1, 0] }, vec![input], shape);
+        }
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let c_value = node.operands[2];
+        let per_column = self.graph.shape(c_value).iter().rev().skip(1).all(|&d| d == 1);
+        match self.constant(c_value) {
+            Some(c) if per_column => {
+                let bias = scale(&c.reshaped(vec![c.len()]).unwrap_or_else(|| c.clone()), *beta);
+                let bias = if bias.len() == cols { bias } else { Tensor::filled(vec![cols], bias.data().first().copied().unwrap_or(0.0)) };
+                Ok(self.fc(&node.name, input, matrix, bias, out_shape))
+            }
+            _ => {
+                let layer = self.fc(&format!("{}.mvm", node.name), input, matrix, Tensor::zeros(vec![cols]), out_shape.clone());
+                let c = match self.constant(c_value) {
+                    Some(c) => {
+                        let scaled = scale(c, *beta);
+                        self.push_constant(&format!("{}.c", node.name), scaled)
+                    }
+                    None if *beta == 1.0 => self.value(c_value)?,
+                    None => return Err("a run-time C with beta != 1 is not supported".into()),
+                };
+                Ok(self.pim.push(node.name.clone(), PimOp::Binary { kind: "add".into() }, vec![layer, c], out_shape))
+            }
+        }
+    }
+
+    /// MatMul with a constant 2-D right operand: leading dimensions of the left operand become
+    /// more input vectors.
+    fn matmul(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let b = self.weights(node.operands[1], "MatMul right operand")?;
+        let b_shape = b.shape().to_vec();
+        if b_shape.len() < 2 || b_shape[..b_shape.len() - 2].iter().any(|&d| d != 1) {
+            return Err(format!("a MatMul right operand of shape {b_shape:?} (per-batch weights) is not supported; it must be one 2-D matrix"));
+        }
+        let (k, n) = (b_shape[b_shape.len() - 2], b_shape[b_shape.len() - 1]);
+        let matrix = b.reshaped(vec![k, n]).ok_or("bad weight shape")?;
+        let input = self.value(node.operands[0])?;
+        let a_shape = self.pim.shape(input).to_vec();
+        let rows_of_a = a_shape.iter().product::<usize>() / k.max(1);
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let flat = if a_shape.len() == 2 {
+            input
+        } else {
+            let shape = vec![rows_of_a, k];
+            let dims = shape.iter().map(|&d| d as i64).collect();
+            self.pim.push(format!("{}.flatten", node.name), PimOp::Reshape { shape: dims }, vec![input], shape)
+        };
+        let flat_out = vec![rows_of_a, n];
+        if out_shape == flat_out {
+            return Ok(self.fc(&node.name, flat, matrix, Tensor::zeros(vec![n]), out_shape));
+        }
+        let layer = self.fc(&format!("{}.mvm", node.name), flat, matrix, Tensor::zeros(vec![n]), flat_out);
+        let dims = out_shape.iter().map(|&d| d as i64).collect();
+        Ok(self.pim.push(node.name.clone(), PimOp::Reshape { shape: dims }, vec![layer], out_shape))
+    }
+
+    /// A batch normalisation that did not fold into a layer: y = x * s + t per channel, on the vector unit.
+    fn batch_norm(&mut self, node: &pim_dialects::Node<GraphOp>, epsilon: f32) -> Result<ValueId, String> {
+        let params: Vec<Tensor> = node.operands[1..]
+            .iter()
+            .map(|&v| self.weights(v, "batch-norm parameter").cloned())
+            .collect::<Result<_, _>>()?;
+        let [scale_t, bias_t, mean, var] = params.as_slice() else { return Err("BatchNorm needs 4 parameters".into()) };
+        let s: Vec<f32> = scale_t.data().iter().zip(var.data()).map(|(g, v)| g / (v + epsilon).sqrt()).collect();
+        let t: Vec<f32> = bias_t.data().iter().zip(mean.data()).zip(&s).map(|((b, m), s)| b - m * s).collect();
+        let rank = self.graph.shape(node.result).len();
+        let shape: Vec<usize> = std::iter::once(s.len()).chain(std::iter::repeat_n(1, rank.saturating_sub(2))).collect();
+        let tensor = |data: Vec<f32>| Tensor::new(shape.clone(), data).ok_or("bad batch-norm parameter shape");
+        let input = self.value(node.operands[0])?;
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let s = self.push_constant(&format!("{}.scale", node.name), tensor(s)?);
+        let t = self.push_constant(&format!("{}.shift", node.name), tensor(t)?);
+        let scaled = self.pim.push(format!("{}.mul", node.name), PimOp::Binary { kind: "mul".into() }, vec![input, s], out_shape.clone());
+        Ok(self.pim.push(node.name.clone(), PimOp::Binary { kind: "add".into() }, vec![scaled, t], out_shape))
+    }
+}
+
+fn scale(tensor: &Tensor, factor: f32) -> Tensor {
+    if factor == 1.0 {
+        return tensor.clone();
+    }
+    let data = tensor.data().iter().map(|v| v * factor).collect();
+    Tensor::new(tensor.shape().to_vec(), data).unwrap_or_else(|| tensor.clone())
+}
+
+/// `[Cout, rows]` weights as `group` matrices `[rows, Cout/group]`: matrix g, row r, column c is
+/// weight (g * cols + c, r).
+fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> Result<Tensor, String> {
+    let data = weight.data();
+    let mut out = vec![0.0; groups * rows * cols];
+    for g in 0..groups {
+        for r in 0..rows {
+            for c in 0..cols {
+                out[(g * rows + r) * cols + c] = data[(g * cols + c) * rows + r];
+            }
+        }
+    }
+    Tensor::new(vec![groups, rows, cols], out).ok_or_else(|| "conv weight does not split into groups".to_owned())
+}

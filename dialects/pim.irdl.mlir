@@ -1,0 +1,416 @@
+// The pimc dialects, defined in IRDL. MLIR loads this file at run time (pimc, pimc-opt) and
+// `mlir-opt --irdl-file=dialects/pim.irdl.mlir` checks any dumped IR against it without pimc.
+// IRDL ops print and parse in generic form only: "graph.conv"(%x, %w, %b) {...} : (...) -> ...
+// Every SSA value below is a constraint variable: each operand gets its own so that operand types
+// may differ. All listed attributes are required. See dialects/README.md for the op tables.
+
+// Graph level (phases onnx and graph): ONNX semantics on static f32 tensors.
+irdl.dialect @graph {
+  // A constant tensor (weights, biases, folded subgraphs).
+  irdl.operation @constant {
+    %result = irdl.base "!builtin.tensor"
+    %dense = irdl.base "#builtin.dense_int_or_fp_elements"
+    %resource = irdl.base "#builtin.dense_resource_elements"
+    %value_attr = irdl.any_of(%dense, %resource)
+    irdl.results(result: %result)
+    irdl.attributes {"value" = %value_attr}
+  }
+  // ONNX Conv, 1-D or 2-D spatial; pads are all begins then all ends.
+  irdl.operation @conv {
+    %input = irdl.base "!builtin.tensor"
+    %weight = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %strides_attr = irdl.base "#builtin.dense_array"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %dilations_attr = irdl.base "#builtin.dense_array"
+    %group_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input, weight: %weight, bias: %bias)
+    irdl.results(result: %result)
+    irdl.attributes {"strides" = %strides_attr, "pads" = %pads_attr, "dilations" = %dilations_attr, "group" = %group_attr}
+  }
+  // ONNX Gemm: alpha * op(A) * op(B) + beta * C.
+  irdl.operation @gemm {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %c = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %alpha_attr = irdl.base "#builtin.float"
+    %beta_attr = irdl.base "#builtin.float"
+    %trans_a_attr = irdl.base "#builtin.integer"
+    %trans_b_attr = irdl.base "#builtin.integer"
+    irdl.operands(a: %a, b: %b, c: %c)
+    irdl.results(result: %result)
+    irdl.attributes {"alpha" = %alpha_attr, "beta" = %beta_attr, "trans_a" = %trans_a_attr, "trans_b" = %trans_b_attr}
+  }
+  // numpy-style matrix product.
+  irdl.operation @matmul {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(result: %result)
+  }
+  // Elementwise sum with numpy broadcasting.
+  irdl.operation @add {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // Elementwise difference with numpy broadcasting.
+  irdl.operation @sub {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // Elementwise product with numpy broadcasting.
+  irdl.operation @mul {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // Elementwise quotient with numpy broadcasting.
+  irdl.operation @div {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // max(x, 0).
+  irdl.operation @relu {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  // x if x >= 0 else alpha * x.
+  irdl.operation @leaky_relu {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %alpha_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"alpha" = %alpha_attr}
+  }
+  // x if x >= 0 else slope * x, slope broadcast to x.
+  irdl.operation @prelu {
+    %input = irdl.base "!builtin.tensor"
+    %slope = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, slope: %slope)
+    irdl.results(result: %result)
+  }
+  // x if x >= 0 else alpha * (exp(x) - 1).
+  irdl.operation @elu {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %alpha_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"alpha" = %alpha_attr}
+  }
+  // min(max(x, min), max).
+  irdl.operation @clip {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %min_attr = irdl.base "#builtin.float"
+    %max_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"min" = %min_attr, "max" = %max_attr}
+  }
+  // 1 / (1 + exp(-x)).
+  irdl.operation @sigmoid {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  // Hyperbolic tangent.
+  irdl.operation @tanh {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  // Softmax along one axis.
+  irdl.operation @softmax {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr}
+  }
+  // Log of softmax along one axis.
+  irdl.operation @log_softmax {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr}
+  }
+  // ONNX MaxPool.
+  irdl.operation @max_pool {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kernel_attr = irdl.base "#builtin.dense_array"
+    %strides_attr = irdl.base "#builtin.dense_array"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %dilations_attr = irdl.base "#builtin.dense_array"
+    %ceil_mode_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kernel" = %kernel_attr, "strides" = %strides_attr, "pads" = %pads_attr, "dilations" = %dilations_attr, "ceil_mode" = %ceil_mode_attr}
+  }
+  // ONNX AveragePool.
+  irdl.operation @average_pool {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kernel_attr = irdl.base "#builtin.dense_array"
+    %strides_attr = irdl.base "#builtin.dense_array"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %ceil_mode_attr = irdl.base "#builtin.integer"
+    %count_include_pad_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kernel" = %kernel_attr, "strides" = %strides_attr, "pads" = %pads_attr, "ceil_mode" = %ceil_mode_attr, "count_include_pad" = %count_include_pad_attr}
+  }
+  // Mean over all spatial positions.
+  irdl.operation @global_average_pool {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  // Maximum over all spatial positions.
+  irdl.operation @global_max_pool {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+  // Inference-mode batch normalisation over axis 1.
+  irdl.operation @batch_norm {
+    %input = irdl.base "!builtin.tensor"
+    %scale = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    %mean = irdl.base "!builtin.tensor"
+    %var = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %epsilon_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input, scale: %scale, bias: %bias, mean: %mean, var: %var)
+    irdl.results(result: %result)
+    irdl.attributes {"epsilon" = %epsilon_attr}
+  }
+  // Local response normalisation across channels.
+  irdl.operation @lrn {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %size_attr = irdl.base "#builtin.integer"
+    %alpha_attr = irdl.base "#builtin.float"
+    %beta_attr = irdl.base "#builtin.float"
+    %bias_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"size" = %size_attr, "alpha" = %alpha_attr, "beta" = %beta_attr, "bias" = %bias_attr}
+  }
+  // Concatenation of two tensors along one axis (n-ary concats are chains: IRDL binds one constraint variable to all values of a variadic group, so variadic operands could not differ in shape).
+  irdl.operation @concat {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr}
+  }
+  // Flatten to 2-D at axis.
+  irdl.operation @flatten {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr}
+  }
+  // Reshape to a static shape.
+  irdl.operation @reshape {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %shape_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"shape" = %shape_attr}
+  }
+  // Permute dimensions.
+  irdl.operation @transpose {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %perm_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"perm" = %perm_attr}
+  }
+  // Constant padding; pads are all begins then all ends.
+  irdl.operation @pad {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %value_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"pads" = %pads_attr, "value" = %value_attr}
+  }
+  // Identity (imported Dropout and Identity).
+  irdl.operation @identity {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+  }
+}
+
+// Layer level (phase pim): crossbar MVM layers and vector-unit ops.
+irdl.dialect @pim {
+  // A constant tensor (weight matrices, biases, vector-unit operands).
+  irdl.operation @constant {
+    %result = irdl.base "!builtin.tensor"
+    %dense = irdl.base "#builtin.dense_int_or_fp_elements"
+    %resource = irdl.base "#builtin.dense_resource_elements"
+    %value_attr = irdl.any_of(%dense, %resource)
+    irdl.results(result: %result)
+    irdl.attributes {"value" = %value_attr}
+  }
+  // A crossbar layer: input vectors times a weight matrix. kind = "conv" (im2col vectors) or "fc"; weight is [group, rows, cols].
+  irdl.operation @mvm {
+    %input = irdl.base "!builtin.tensor"
+    %weight = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %kernel_attr = irdl.base "#builtin.dense_array"
+    %strides_attr = irdl.base "#builtin.dense_array"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %dilations_attr = irdl.base "#builtin.dense_array"
+    %group_attr = irdl.base "#builtin.integer"
+    %rows_attr = irdl.base "#builtin.integer"
+    %cols_attr = irdl.base "#builtin.integer"
+    %vectors_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input, weight: %weight, bias: %bias)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "kernel" = %kernel_attr, "strides" = %strides_attr, "pads" = %pads_attr, "dilations" = %dilations_attr, "group" = %group_attr, "rows" = %rows_attr, "cols" = %cols_attr, "vectors" = %vectors_attr}
+  }
+  // Vector-unit activation: kind = relu | leaky_relu | elu | clip | sigmoid | tanh; alpha/beta are its parameters (clip: min/max).
+  irdl.operation @act {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %alpha_attr = irdl.base "#builtin.float"
+    %beta_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "alpha" = %alpha_attr, "beta" = %beta_attr}
+  }
+  // Vector-unit parametric ReLU.
+  irdl.operation @prelu {
+    %input = irdl.base "!builtin.tensor"
+    %slope = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, slope: %slope)
+    irdl.results(result: %result)
+  }
+  // Vector-unit elementwise op with broadcasting: kind = add | sub | mul | div.
+  irdl.operation @binary {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr}
+  }
+  // Vector-unit pooling: kind = max | avg.
+  irdl.operation @pool {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %kernel_attr = irdl.base "#builtin.dense_array"
+    %strides_attr = irdl.base "#builtin.dense_array"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %dilations_attr = irdl.base "#builtin.dense_array"
+    %ceil_mode_attr = irdl.base "#builtin.integer"
+    %count_include_pad_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "kernel" = %kernel_attr, "strides" = %strides_attr, "pads" = %pads_attr, "dilations" = %dilations_attr, "ceil_mode" = %ceil_mode_attr, "count_include_pad" = %count_include_pad_attr}
+  }
+  // Vector-unit softmax (log = 1: log-softmax) along one axis.
+  irdl.operation @softmax {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    %log_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr, "log" = %log_attr}
+  }
+  // Vector-unit local response normalisation.
+  irdl.operation @lrn {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %size_attr = irdl.base "#builtin.integer"
+    %alpha_attr = irdl.base "#builtin.float"
+    %beta_attr = irdl.base "#builtin.float"
+    %bias_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"size" = %size_attr, "alpha" = %alpha_attr, "beta" = %beta_attr, "bias" = %bias_attr}
+  }
+  // Concatenation of two tensors along one axis (a data move; n-ary concats are chains).
+  irdl.operation @concat {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axis_attr = irdl.base "#builtin.integer"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+    irdl.attributes {"axis" = %axis_attr}
+  }
+  // Reshape (free: a view).
+  irdl.operation @reshape {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %shape_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"shape" = %shape_attr}
+  }
+  // Permute dimensions (a data move).
+  irdl.operation @transpose {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %perm_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"perm" = %perm_attr}
+  }
+  // Constant padding (a data move).
+  irdl.operation @pad {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %pads_attr = irdl.base "#builtin.dense_array"
+    %value_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"pads" = %pads_attr, "value" = %value_attr}
+  }
+}

@@ -1,0 +1,126 @@
+//! Conversion between the Rust types of op attributes and MLIR builtin attributes:
+//! `i64` <-> `IntegerAttr` (i64), `f32` <-> `FloatAttr` (f32), `Vec<i64>` <-> `DenseI64ArrayAttr`,
+//! `String` <-> `StringAttr`, [`Tensor`] <-> `DenseElementsAttr` (f32).
+
+use melior::{
+    ir::{
+        attribute::{
+            DenseElementsAttribute, DenseI64ArrayAttribute, FloatAttribute, IntegerAttribute,
+            StringAttribute,
+        },
+        r#type::{IntegerType, RankedTensorType},
+        Attribute, AttributeLike, Type, TypeLike,
+    },
+    Context,
+};
+use pim_runtime::Tensor;
+
+/// A Rust value that is stored as one MLIR attribute.
+pub trait AttrValue: Sized {
+    /// The attribute for this value.
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c>;
+    /// Reads the value back, or says what kind of attribute was expected.
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String>;
+}
+
+impl AttrValue for i64 {
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+        IntegerAttribute::new(IntegerType::new(context, 64).into(), *self).into()
+    }
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
+        IntegerAttribute::try_from(attribute)
+            .map(|a| a.value())
+            .map_err(|_| format!("expected an integer attribute, got {attribute}"))
+    }
+}
+
+impl AttrValue for f32 {
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+        FloatAttribute::new(context, Type::float32(context), f64::from(*self)).into()
+    }
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
+        FloatAttribute::try_from(attribute)
+            .map(|a| a.value() as f32)
+            .map_err(|_| format!("expected a float attribute, got {attribute}"))
+    }
+}
+
+impl AttrValue for Vec<i64> {
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+        DenseI64ArrayAttribute::new(context, self).into()
+    }
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
+        let array = DenseI64ArrayAttribute::try_from(attribute)
+            .map_err(|_| format!("expected array<i64: ...>, got {attribute}"))?;
+        (0..array.len())
+            .map(|i| array.element(i).map_err(|e| e.to_string()))
+            .collect()
+    }
+}
+
+impl AttrValue for String {
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+        StringAttribute::new(context, self).into()
+    }
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
+        StringAttribute::try_from(attribute)
+            .map(|a| a.value().to_owned())
+            .map_err(|_| format!("expected a string attribute, got {attribute}"))
+    }
+}
+
+/// The MLIR type `tensor<d0x...xf32>` of a shape.
+pub fn tensor_type<'c>(context: &'c Context, shape: &[usize]) -> Type<'c> {
+    let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+    RankedTensorType::new(&dims, Type::float32(context), None).into()
+}
+
+/// The static shape of a `tensor<...xf32>` type.
+pub fn shape_of(r#type: Type<'_>) -> Result<Vec<usize>, String> {
+    use melior::ir::r#type::{DimSize, ShapedTypeLike};
+    let tensor = RankedTensorType::try_from(r#type)
+        .map_err(|_| format!("expected a ranked tensor type, got {type}"))?;
+    // SAFETY: a plain query on a valid type handle.
+    if !unsafe { mlir_sys::mlirTypeIsAF32(tensor.element().to_raw()) } {
+        return Err(format!("only f32 tensors are supported, got {type}"));
+    }
+    (0..tensor.rank())
+        .map(|i| match tensor.dim_size(i) {
+            Ok(DimSize::Static(d)) => usize::try_from(d).map_err(|e| e.to_string()),
+            Ok(DimSize::Dynamic) => Err(format!("dynamic dimension {i} in {type}: shapes must be static")),
+            Err(e) => Err(e.to_string()),
+        })
+        .collect()
+}
+
+impl AttrValue for Tensor {
+    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+        let r#type = tensor_type(context, self.shape());
+        DenseElementsAttribute::raw_buffer(r#type, &self.to_le_bytes()).into()
+    }
+    fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
+        // SAFETY: plain queries on a valid attribute handle.
+        if unsafe { mlir_sys::mlirAttributeIsADenseResourceElements(attribute.to_raw()) } {
+            return Err(format!(
+                "the constant {attribute} has no data (it was elided when printed); \
+                 dump it with --mlir-elide-elementsattrs-if-larger=0 to keep the weights"
+            ));
+        }
+        let dense = DenseElementsAttribute::try_from(attribute)
+            .map_err(|_| format!("expected dense f32 elements, got {attribute}"))?;
+        let shape = shape_of(dense.r#type())?;
+        let len: usize = shape.iter().product();
+        let data = if dense.is_splat() {
+            vec![dense.f32_splat_value(); len]
+        } else {
+            // SAFETY: a non-splat dense f32 attribute of `len` elements stores them packed,
+            // 4 bytes each, at `raw_data()`; the attribute outlives this copy.
+            let bytes = unsafe { std::slice::from_raw_parts(dense.raw_data().cast::<u8>(), len * 4) };
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        };
+        Tensor::new(shape, data).ok_or_else(|| "dense attribute size mismatch".to_owned())
+    }
+}

@@ -1,0 +1,82 @@
+//! Dense `f32` tensors in row-major (NCHW for images) layout: the one data type that flows between the
+//! compiler's constant folding, the reference kernels and the simulator.
+
+use std::sync::Arc;
+
+/// A dense row-major `f32` tensor. The data is shared (`Arc`) so that cloning a graph that holds
+/// large weights is cheap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    shape: Vec<usize>,
+    data: Arc<[f32]>,
+}
+
+impl Tensor {
+    /// Creates a tensor, or returns `None` when `data.len()` is not the product of `shape`.
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Option<Self> {
+        (shape.iter().product::<usize>() == data.len()).then(|| Self {
+            shape,
+            data: data.into(),
+        })
+    }
+
+    /// A tensor of the given shape with every element equal to `value`.
+    pub fn filled(shape: Vec<usize>, value: f32) -> Self {
+        let len = shape.iter().product();
+        Self {
+            shape,
+            data: vec![value; len].into(),
+        }
+    }
+
+    /// A zero-filled tensor.
+    pub fn zeros(shape: Vec<usize>) -> Self {
+        Self::filled(shape, 0.0)
+    }
+
+    /// A rank-0 tensor.
+    pub fn scalar(value: f32) -> Self {
+        Self::filled(Vec::new(), value)
+    }
+
+    /// The dimensions.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The elements, row-major.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The same elements under another shape, or `None` when the element counts differ.
+    pub fn reshaped(&self, shape: Vec<usize>) -> Option<Self> {
+        (shape.iter().product::<usize>() == self.data.len()).then(|| Self {
+            shape,
+            data: Arc::clone(&self.data),
+        })
+    }
+
+    /// A tensor of the same shape whose elements are `f` applied to this one's.
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
+        Self {
+            shape: self.shape.clone(),
+            data: self.data.iter().map(|&v| f(v)).collect(),
+        }
+    }
+
+    /// The elements as little-endian bytes (the layout of MLIR dense attributes and `.pimbin` weights).
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        self.data.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+}
