@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything pimc needs on Debian 12 and builds it. Idempotent: when the packages and the
-# Python venv are already there it only checks them (a few seconds).
+# Installs everything pimc needs on Debian 12 and builds it (release). Idempotent: when the packages
+# and the Python venv are already there it only checks them and runs an incremental build.
 #   - Debian's LLVM/MLIR 22 packages (from bookworm-security), used by melior at build time and for
 #     mlir-opt / FileCheck / lit in the tests;
 #   - a Python venv in .venv (git-ignored) with onnx, onnxruntime and numpy for the test tooling.
@@ -31,4 +31,6 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, onnxruntime,
   python3 -m venv .venv
   .venv/bin/pip install -q "${PY_PACKAGES[@]}"
 fi
-echo "setup: dependencies ready"
+echo "setup: dependencies ready; building pimc (release)"
+cargo build --release --bins
+echo "setup: done; try: target/release/pimc test-models/nets/lenet.onnx"

@@ -5,7 +5,7 @@
 use crate::frontend::{self, ImportOptions};
 use crate::passes::{self, Ir};
 use crate::{Error, Result};
-use pim_dialects::{func::print_module, Dialects};
+use pim_dialects::{func::print_module, BuildOptions, Dialects};
 use std::path::{Path, PathBuf};
 
 /// A named point in the pipeline; `--compile-to` stops after it.
@@ -99,10 +99,11 @@ impl<'c> Compiler<'c> {
         Ok(())
     }
 
-    /// The MLIR text of `ir` (verified), with this compiler's printing options.
+    /// The MLIR text of `ir` (verified), with this compiler's printing options. Constants that the
+    /// printer would elide are not copied into MLIR at all.
     pub fn print(&self, ir: &Ir) -> Result<String> {
-        let module = ir.to_module(self.context)?;
-        Ok(print_module(&module, self.print.elide_above, self.print.debug_info))
+        let module = ir.to_module(self.context, BuildOptions { elide_above: self.print.elide_above })?;
+        Ok(print_module(&module, None, self.print.debug_info))
     }
 
     /// Imports an ONNX model (phase `onnx`) and runs the phases up to `last`.

@@ -15,16 +15,25 @@ use melior::{
 };
 use pim_runtime::Tensor;
 
+/// How attributes are built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Constants with more elements than this are built as `dense_resource<__elided__>` (exactly what
+    /// MLIR prints when it elides them), so that verifying or printing a module with large weights does
+    /// not copy them into MLIR. `None` builds every constant with its data.
+    pub elide_above: Option<usize>,
+}
+
 /// A Rust value that is stored as one MLIR attribute.
 pub trait AttrValue: Sized {
     /// The attribute for this value.
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c>;
+    fn to_attribute<'c>(&self, context: &'c Context, options: BuildOptions) -> Attribute<'c>;
     /// Reads the value back, or says what kind of attribute was expected.
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String>;
 }
 
 impl AttrValue for i64 {
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+    fn to_attribute<'c>(&self, context: &'c Context, _: BuildOptions) -> Attribute<'c> {
         IntegerAttribute::new(IntegerType::new(context, 64).into(), *self).into()
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
@@ -35,7 +44,7 @@ impl AttrValue for i64 {
 }
 
 impl AttrValue for f32 {
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+    fn to_attribute<'c>(&self, context: &'c Context, _: BuildOptions) -> Attribute<'c> {
         FloatAttribute::new(context, Type::float32(context), f64::from(*self)).into()
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
@@ -46,7 +55,7 @@ impl AttrValue for f32 {
 }
 
 impl AttrValue for Vec<i64> {
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+    fn to_attribute<'c>(&self, context: &'c Context, _: BuildOptions) -> Attribute<'c> {
         DenseI64ArrayAttribute::new(context, self).into()
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
@@ -59,7 +68,7 @@ impl AttrValue for Vec<i64> {
 }
 
 impl AttrValue for String {
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+    fn to_attribute<'c>(&self, context: &'c Context, _: BuildOptions) -> Attribute<'c> {
         StringAttribute::new(context, self).into()
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
@@ -94,8 +103,16 @@ pub fn shape_of(r#type: Type<'_>) -> Result<Vec<usize>, String> {
 }
 
 impl AttrValue for Tensor {
-    fn to_attribute<'c>(&self, context: &'c Context) -> Attribute<'c> {
+    fn to_attribute<'c>(&self, context: &'c Context, options: BuildOptions) -> Attribute<'c> {
         let r#type = tensor_type(context, self.shape());
+        if let Some(&first) = self.data().first().filter(|&&f| self.data().iter().all(|&v| v.to_bits() == f.to_bits())) {
+            return DenseElementsAttribute::f32_splat(r#type, first).into();
+        }
+        if options.elide_above.is_some_and(|limit| self.len() > limit) {
+            if let Some(elided) = Attribute::parse(context, &format!("dense_resource<__elided__> : {type}")) {
+                return elided;
+            }
+        }
         DenseElementsAttribute::raw_buffer(r#type, &self.to_le_bytes()).into()
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {

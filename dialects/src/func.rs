@@ -6,7 +6,7 @@
 //! result; an op's location is `loc("<node name>")`.
 
 use crate::{
-    attr::{shape_of, tensor_type},
+    attr::{shape_of, tensor_type, BuildOptions},
     context::Diagnostics,
     ops::DialectOp,
     DialectError,
@@ -126,7 +126,7 @@ impl<O> Func<O> {
 
 impl<O: DialectOp> Func<O> {
     /// Builds the MLIR module holding this function, and verifies it with MLIR's verifier.
-    pub fn to_module<'c>(&self, context: &'c Context) -> Result<Module<'c>, DialectError> {
+    pub fn to_module<'c>(&self, context: &'c Context, options: BuildOptions) -> Result<Module<'c>, DialectError> {
         let diagnostics = Diagnostics::attach(context);
         let unknown = Location::unknown(context);
         let module = Module::new(unknown);
@@ -138,7 +138,7 @@ impl<O: DialectOp> Func<O> {
                 .map(|p| (types[p.value], unknown))
                 .collect::<Vec<_>>(),
         );
-        self.build_body(context, &block, &types)?;
+        self.build_body(context, &block, &types, options)?;
         let region = Region::new();
         region.append_block(block);
         let signature = FunctionType::new(
@@ -171,6 +171,7 @@ impl<O: DialectOp> Func<O> {
         context: &'c Context,
         block: &Block<'c>,
         types: &[Type<'c>],
+        options: BuildOptions,
     ) -> Result<(), DialectError> {
         let diagnostics = Diagnostics::attach(context);
         let mut values: Vec<Option<Value<'c, '_>>> = vec![None; self.shapes.len()];
@@ -185,7 +186,7 @@ impl<O: DialectOp> Func<O> {
                 .collect::<Result<Vec<_>, _>>()?;
             let attributes: Vec<_> = node
                 .op
-                .attributes(context)
+                .attributes(context, options)
                 .into_iter()
                 .map(|(name, attribute)| named(context, name, attribute))
                 .collect();
@@ -280,10 +281,26 @@ pub fn print_module(module: &Module<'_>, elide_above: Option<usize>, debug_info:
     if let Some(limit) = elide_above {
         flags = flags.elide_large_elements_attributes(limit);
     }
-    module
+    let text = module
         .as_operation()
         .to_string_with_flags(flags)
-        .unwrap_or_else(|_| module.as_operation().to_string())
+        .unwrap_or_else(|_| module.as_operation().to_string());
+    unify_elided_keys(&text)
+}
+
+/// Constants built elided ([`BuildOptions::elide_above`]) are resources whose keys MLIR uniquifies
+/// (`__elided___1`, ...); they print as `__elided__`, exactly as MLIR's own elision prints them.
+fn unify_elided_keys(text: &str) -> String {
+    const KEY: &str = "dense_resource<__elided__";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(at + KEY.len());
+        out.push_str(head);
+        rest = tail.strip_prefix('_').map_or(tail, |t| t.trim_start_matches(|c: char| c.is_ascii_digit()));
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Parses MLIR text with MLIR's parser and verifies it, collecting MLIR's diagnostics on failure.

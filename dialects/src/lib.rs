@@ -14,7 +14,7 @@ pub mod context;
 pub mod func;
 pub mod ops;
 
-pub use attr::AttrValue;
+pub use attr::{AttrValue, BuildOptions};
 pub use context::{new_context, Dialects, Diagnostics};
 pub use func::{Func, Node, Port, ValueId};
 pub use ops::{graph::GraphOp, pim::PimOp, Arity, DialectOp, OpInfo};

@@ -4,7 +4,7 @@
 use melior::ir::{block::BlockLike, operation::OperationLike, RegionLike};
 use pim_dialects::{
     func::{parse_module, print_module},
-    new_context, DialectOp, Dialects, Func, GraphOp, PimOp,
+    new_context, BuildOptions, DialectOp, Dialects, Func, GraphOp, PimOp,
 };
 use pim_runtime::Tensor;
 use std::collections::BTreeMap;
@@ -100,7 +100,7 @@ fn func_round_trips_through_mlir_text() {
     let context = new_context();
     let _dialects = Dialects::load(&context).unwrap();
     let func = small_graph();
-    let module = func.to_module(&context).unwrap();
+    let module = func.to_module(&context, Default::default()).unwrap();
     let text = print_module(&module, None, true);
     assert!(text.contains("\"graph.conv\""), "{text}");
     assert!(text.contains("pim.input_names = [\"x\"]"), "{text}");
@@ -113,7 +113,7 @@ fn func_round_trips_through_mlir_text() {
 fn elided_constants_print_as_resources_and_refuse_to_read() {
     let context = new_context();
     let _dialects = Dialects::load(&context).unwrap();
-    let module = small_graph().to_module(&context).unwrap();
+    let module = small_graph().to_module(&context, Default::default()).unwrap();
     let text = print_module(&module, Some(4), false);
     assert!(text.contains("dense_resource<__elided__>"), "{text}");
     let reparsed = parse_module(&context, &text, "test").unwrap();
@@ -134,6 +134,15 @@ fn verifier_rejects_a_missing_attribute() {
 }
 
 #[test]
+fn building_with_elision_prints_like_mlir_elision() {
+    let context = new_context();
+    let _dialects = Dialects::load(&context).unwrap();
+    let full = small_graph().to_module(&context, BuildOptions::default()).unwrap();
+    let elided = small_graph().to_module(&context, BuildOptions { elide_above: Some(4) }).unwrap();
+    assert_eq!(print_module(&full, Some(4), false), print_module(&elided, None, false));
+}
+
+#[test]
 fn reading_rejects_ops_of_another_dialect() {
     let context = new_context();
     let _dialects = Dialects::load(&context).unwrap();
@@ -144,4 +153,12 @@ fn reading_rejects_ops_of_another_dialect() {
     let module = parse_module(&context, text, "input.mlir").unwrap();
     let error = Func::<PimOp>::from_module(&module).unwrap_err().to_string();
     assert!(error.contains("not an op of the pim dialect"), "{error}");
+}
+
+#[test]
+fn readme_lists_every_op() {
+    let readme = include_str!("../README.md");
+    for name in GraphOp::CATALOG.iter().map(|i| format!("`graph.{}`", i.mnemonic)).chain(PimOp::CATALOG.iter().map(|i| format!("`pim.{}`", i.mnemonic))) {
+        assert!(readme.contains(&name), "dialects/README.md does not list {name}");
+    }
 }

@@ -1,4 +1,4 @@
-//! pimc's cost model. For now the op-level part ([`op_cost`]): the analytic work of one graph-level
+//! pimc's cost model. For now the op-level part ([`mod@op_cost`]): the analytic work of one graph-level
 //! op on the target, which graph rewriting extracts with. The full model over scheduled programs
 //! (segments, pipelines, DRAM traffic, energy, area; `DESIGN.md` §7) builds on these counts and
 //! parametrises them from the target TOML.
@@ -41,6 +41,9 @@ mod tests {
             value: s,
         });
         let cost = graph_cost(&func, &OpCostModel::default());
-        assert_eq!(cost.vector_elements, 16 + 16 * op_cost::TRANSCENDENTAL_OPS as u64);
+        assert_eq!(
+            cost.vector_elements,
+            16 + 16 * op_cost::TRANSCENDENTAL_OPS as u64
+        );
     }
 }

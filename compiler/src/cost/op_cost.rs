@@ -66,8 +66,10 @@ impl CrossbarGeometry {
 
     /// Crossbars needed to hold a `rows x cols` weight matrix.
     pub fn crossbars(&self, rows: usize, cols: usize) -> usize {
-        self.row_tiles(rows)
-            .saturating_mul(cols.saturating_mul(self.columns_per_weight()).div_ceil(self.cols.max(1)))
+        self.row_tiles(rows).saturating_mul(
+            cols.saturating_mul(self.columns_per_weight())
+                .div_ceil(self.cols.max(1)),
+        )
     }
 }
 
@@ -139,7 +141,9 @@ impl std::ops::Add for OpCost {
     type Output = Self;
     fn add(self, other: Self) -> Self {
         Self {
-            crossbar_activations: self.crossbar_activations.saturating_add(other.crossbar_activations),
+            crossbar_activations: self
+                .crossbar_activations
+                .saturating_add(other.crossbar_activations),
             vector_elements: self.vector_elements.saturating_add(other.vector_elements),
             moved_elements: self.moved_elements.saturating_add(other.moved_elements),
         }
@@ -170,7 +174,12 @@ pub const SOFTMAX_OPS: usize = 3;
 ///
 /// Never fails: shapes that do not fit the op (which shape inference rejects earlier) are costed as
 /// one vector operation per result element.
-pub fn op_cost(op: &GraphOp, operands: &[&[usize]], result: &[usize], model: &OpCostModel) -> OpCost {
+pub fn op_cost(
+    op: &GraphOp,
+    operands: &[&[usize]],
+    result: &[usize],
+    model: &OpCostModel,
+) -> OpCost {
     let out: usize = result.iter().product();
     let input = |i: usize| operands.get(i).copied().unwrap_or(&[]);
     let taps = |kernel: &[i64]| {
@@ -180,9 +189,10 @@ pub fn op_cost(op: &GraphOp, operands: &[&[usize]], result: &[usize], model: &Op
             .product::<usize>()
     };
     match op {
-        GraphOp::Constant { .. } | GraphOp::Reshape { .. } | GraphOp::Flatten { .. } | GraphOp::Identity {} => {
-            OpCost::default()
-        }
+        GraphOp::Constant { .. }
+        | GraphOp::Reshape { .. }
+        | GraphOp::Flatten { .. }
+        | GraphOp::Identity {} => OpCost::default(),
         GraphOp::Conv { group, .. } => conv_cost(input(1), result, *group, model),
         GraphOp::Gemm { alpha, trans_b, .. } => {
             let (k, n) = match *input(1) {
@@ -207,7 +217,9 @@ pub fn op_cost(op: &GraphOp, operands: &[&[usize]], result: &[usize], model: &Op
             let vectors = out.checked_div(n.saturating_mul(matrices)).unwrap_or(0);
             let per_matrix = mvm_cost(vectors, k, n, 1, vectors.saturating_mul(n), false, model);
             OpCost {
-                crossbar_activations: per_matrix.crossbar_activations.saturating_mul(matrices as u64),
+                crossbar_activations: per_matrix
+                    .crossbar_activations
+                    .saturating_mul(matrices as u64),
                 vector_elements: per_matrix.vector_elements.saturating_mul(matrices as u64),
                 moved_elements: 0,
             }
@@ -223,19 +235,25 @@ pub fn op_cost(op: &GraphOp, operands: &[&[usize]], result: &[usize], model: &Op
         GraphOp::Elu { .. } | GraphOp::Sigmoid {} | GraphOp::Tanh {} => {
             OpCost::vector(out.saturating_mul(TRANSCENDENTAL_OPS))
         }
-        GraphOp::Softmax { .. } | GraphOp::LogSoftmax { .. } => OpCost::vector(out.saturating_mul(SOFTMAX_OPS)),
+        GraphOp::Softmax { .. } | GraphOp::LogSoftmax { .. } => {
+            OpCost::vector(out.saturating_mul(SOFTMAX_OPS))
+        }
         GraphOp::BatchNorm { .. } => OpCost::vector(out.saturating_mul(BATCH_NORM_OPS)),
         GraphOp::Lrn { size, .. } => {
             let size = usize::try_from(*size).unwrap_or(1);
             OpCost::vector(out.saturating_mul(size.saturating_add(3)))
         }
         GraphOp::MaxPool { kernel, .. } => OpCost::vector(out.saturating_mul(taps(kernel))),
-        GraphOp::AveragePool { kernel, .. } => OpCost::vector(out.saturating_mul(taps(kernel).saturating_add(1))),
+        GraphOp::AveragePool { kernel, .. } => {
+            OpCost::vector(out.saturating_mul(taps(kernel).saturating_add(1)))
+        }
         GraphOp::GlobalMaxPool {} => OpCost::vector(input(0).iter().product()),
         GraphOp::GlobalAveragePool {} => {
             OpCost::vector(input(0).iter().product::<usize>().saturating_add(out))
         }
-        GraphOp::Concat { .. } | GraphOp::Transpose { .. } | GraphOp::Pad { .. } => OpCost::moved(out),
+        GraphOp::Concat { .. } | GraphOp::Transpose { .. } | GraphOp::Pad { .. } => {
+            OpCost::moved(out)
+        }
     }
 }
 
@@ -307,7 +325,12 @@ mod tests {
     fn conv_cost_counts_vectors_crossbars_and_bits() {
         let model = OpCostModel::default();
         // x [1, 64, 8, 8], w [64, 64, 3, 3], same padding: 64 output pixels.
-        let cost = op_cost(&conv(1), &[&[1, 64, 8, 8], &[64, 64, 3, 3], &[64]], &[1, 64, 8, 8], &model);
+        let cost = op_cost(
+            &conv(1),
+            &[&[1, 64, 8, 8], &[64, 64, 3, 3], &[64]],
+            &[1, 64, 8, 8],
+            &model,
+        );
         assert_eq!(cost.crossbar_activations, 64 * 20 * 8);
         // 5 row tiles: 4 partial-sum adds + 1 bias add per output element.
         assert_eq!(cost.vector_elements, 64 * 64 * 5);
@@ -320,7 +343,12 @@ mod tests {
     fn grouped_conv_uses_one_matrix_per_group() {
         let model = OpCostModel::default();
         // Depthwise 3x3 on 32 channels: 32 matrices of 9 x 1.
-        let cost = op_cost(&conv(32), &[&[1, 32, 4, 4], &[32, 1, 3, 3], &[32]], &[1, 32, 4, 4], &model);
+        let cost = op_cost(
+            &conv(32),
+            &[&[1, 32, 4, 4], &[32, 1, 3, 3], &[32]],
+            &[1, 32, 4, 4],
+            &model,
+        );
         assert_eq!(cost.crossbar_activations, 16 * 32 * 8);
     }
 
@@ -337,7 +365,12 @@ mod tests {
         let cost = op_cost(&gemm, &[&[4, 256], &[10, 256], &[10]], &[4, 10], &model);
         assert_eq!(cost.crossbar_activations, 4 * 2 * 8);
         assert_eq!(cost.vector_elements, 40 * 2);
-        let matmul = op_cost(&GraphOp::MatMul {}, &[&[4, 256], &[256, 10]], &[4, 10], &model);
+        let matmul = op_cost(
+            &GraphOp::MatMul {},
+            &[&[4, 256], &[256, 10]],
+            &[4, 10],
+            &model,
+        );
         assert_eq!(matmul.crossbar_activations, 4 * 2 * 8);
         assert_eq!(matmul.vector_elements, 40);
     }
@@ -346,8 +379,16 @@ mod tests {
     fn vector_moves_and_free_ops() {
         let model = OpCostModel::default();
         let x: &[usize] = &[1, 8, 4, 4];
-        assert_eq!(op_cost(&GraphOp::Relu {}, &[x], x, &model).vector_elements, 128);
-        let bn = op_cost(&GraphOp::BatchNorm { epsilon: 1e-5 }, &[x, &[8], &[8], &[8], &[8]], x, &model);
+        assert_eq!(
+            op_cost(&GraphOp::Relu {}, &[x], x, &model).vector_elements,
+            128
+        );
+        let bn = op_cost(
+            &GraphOp::BatchNorm { epsilon: 1e-5 },
+            &[x, &[8], &[8], &[8], &[8]],
+            x,
+            &model,
+        );
         assert_eq!(bn.vector_elements, 128 * 4);
         let pool = GraphOp::MaxPool {
             kernel: vec![2, 2],
@@ -356,11 +397,27 @@ mod tests {
             dilations: vec![],
             ceil_mode: 0,
         };
-        assert_eq!(op_cost(&pool, &[x], &[1, 8, 2, 2], &model).vector_elements, 32 * 4);
-        let transpose = GraphOp::Transpose { perm: vec![0, 2, 3, 1] };
-        assert_eq!(op_cost(&transpose, &[x], &[1, 4, 4, 8], &model).moved_elements, 128);
-        let reshape = GraphOp::Reshape { shape: vec![1, 128] };
-        assert_eq!(op_cost(&reshape, &[x], &[1, 128], &model), OpCost::default());
-        assert_eq!(op_cost(&GraphOp::Identity {}, &[x], x, &model).time(&model), 0.0);
+        assert_eq!(
+            op_cost(&pool, &[x], &[1, 8, 2, 2], &model).vector_elements,
+            32 * 4
+        );
+        let transpose = GraphOp::Transpose {
+            perm: vec![0, 2, 3, 1],
+        };
+        assert_eq!(
+            op_cost(&transpose, &[x], &[1, 4, 4, 8], &model).moved_elements,
+            128
+        );
+        let reshape = GraphOp::Reshape {
+            shape: vec![1, 128],
+        };
+        assert_eq!(
+            op_cost(&reshape, &[x], &[1, 128], &model),
+            OpCost::default()
+        );
+        assert_eq!(
+            op_cost(&GraphOp::Identity {}, &[x], x, &model).time(&model),
+            0.0
+        );
     }
 }

@@ -8,7 +8,7 @@ pub mod rewrite_graph;
 
 use crate::{Error, Result};
 use melior::ir::{block::BlockLike, operation::OperationLike, Module, RegionLike};
-use pim_dialects::{DialectError, DialectOp, Func, GraphOp, PimOp};
+use pim_dialects::{BuildOptions, DialectError, DialectOp, Func, GraphOp, PimOp};
 
 /// The IR at any level.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,10 +21,10 @@ pub enum Ir {
 
 impl Ir {
     /// Builds and verifies the MLIR module of this IR.
-    pub fn to_module<'c>(&self, context: &'c melior::Context) -> Result<Module<'c>, DialectError> {
+    pub fn to_module<'c>(&self, context: &'c melior::Context, options: BuildOptions) -> Result<Module<'c>, DialectError> {
         match self {
-            Self::Graph(f) => f.to_module(context),
-            Self::Pim(f) => f.to_module(context),
+            Self::Graph(f) => f.to_module(context, options),
+            Self::Pim(f) => f.to_module(context, options),
         }
     }
 

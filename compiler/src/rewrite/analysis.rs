@@ -64,7 +64,11 @@ fn content_hash(tensor: &Tensor) -> u64 {
 }
 
 fn same_bits(a: &Tensor, b: &Tensor) -> bool {
-    a.shape() == b.shape() && a.data().iter().zip(b.data()).all(|(x, y)| x.to_bits() == y.to_bits())
+    a.shape() == b.shape()
+        && a.data()
+            .iter()
+            .zip(b.data())
+            .all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 impl GraphAnalysis {
@@ -72,7 +76,10 @@ impl GraphAnalysis {
     pub fn add_tensor(&mut self, tensor: Tensor) -> TensorId {
         let key = (tensor.shape().to_vec(), content_hash(&tensor));
         let bucket = self.tensor_index.entry(key).or_default();
-        if let Some(&id) = bucket.iter().find(|id| same_bits(&self.tensors[id.0], &tensor)) {
+        if let Some(&id) = bucket
+            .iter()
+            .find(|id| same_bits(&self.tensors[id.0], &tensor))
+        {
             return id;
         }
         let id = TensorId(self.tensors.len());
@@ -141,7 +148,7 @@ pub(crate) fn canonicalize_names(egraph: &mut GraphEGraph) {
     egraph.analysis.names = names;
 }
 
-/// The [`GraphOp`] of an op e-node and its operand classes (`None` for leaves or a malformed node).
+/// The [`GraphOp`] an op e-node stands for (an error for leaves or a malformed node).
 pub fn graph_op_of(egraph: &GraphEGraph, node: &GraphLang) -> Result<GraphOp, String> {
     let (attrs, _) = node.split_children();
     let op = match attrs {
@@ -216,7 +223,8 @@ impl Analysis<GraphLang> for GraphAnalysis {
         let mut changed_b = false;
         match (&a.shape, b.shape) {
             (Some(x), Some(y)) if *x != y => {
-                self.errors.push(format!("merged values of shapes {x:?} and {y:?}"));
+                self.errors
+                    .push(format!("merged values of shapes {x:?} and {y:?}"));
             }
             (Some(_), Some(_)) => {}
             (None, Some(y)) => {
@@ -247,7 +255,8 @@ impl Analysis<GraphLang> for GraphAnalysis {
             }
             (Some(_), None) => changed_b = true,
             (Some(x), Some(y)) if x != y => {
-                self.errors.push(format!("merged attribute leaves {x} and {y}"));
+                self.errors
+                    .push(format!("merged attribute leaves {x} and {y}"));
             }
             _ => {}
         }

@@ -31,10 +31,12 @@ pub(crate) fn load(func: &Func<GraphOp>) -> Result<Loaded, RewriteError> {
     let mut analysis = GraphAnalysis::default();
     let mut classes: Vec<Option<Id>> = vec![None; func.shapes.len()];
     for port in &func.inputs {
-        let shape = func
-            .shapes
-            .get(port.value)
-            .ok_or_else(|| invalid(&port.name, format!("input value {} has no shape", port.value)))?;
+        let shape = func.shapes.get(port.value).ok_or_else(|| {
+            invalid(
+                &port.name,
+                format!("input value {} has no shape", port.value),
+            )
+        })?;
         analysis.input_shapes.push(shape.clone());
     }
     let mut egraph = GraphEGraph::new(analysis);
@@ -45,29 +47,35 @@ pub(crate) fn load(func: &Func<GraphOp>) -> Result<Loaded, RewriteError> {
         classes[port.value] = Some(id);
     }
     for node in &func.nodes {
-        let declared = func
-            .shapes
-            .get(node.result)
-            .ok_or_else(|| invalid(&node.name, format!("result value {} has no shape", node.result)))?;
+        let declared = func.shapes.get(node.result).ok_or_else(|| {
+            invalid(
+                &node.name,
+                format!("result value {} has no shape", node.result),
+            )
+        })?;
         if node.op.arity().0 != node.operands.len() {
             return Err(invalid(
                 &node.name,
-                format!("`{}` does not take {} operands", node.op.op_name(), node.operands.len()),
+                format!(
+                    "`{}` does not take {} operands",
+                    node.op.op_name(),
+                    node.operands.len()
+                ),
             ));
         }
         let operands = node
             .operands
             .iter()
             .map(|&v| {
-                classes
-                    .get(v)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| invalid(&node.name, format!("uses value {v} before it is defined")))
+                classes.get(v).copied().flatten().ok_or_else(|| {
+                    invalid(&node.name, format!("uses value {v} before it is defined"))
+                })
             })
             .collect::<Result<Vec<Id>, _>>()?;
         let enode = match &node.op {
-            GraphOp::Constant { value } => GraphLang::Const(egraph.analysis.add_tensor(value.clone())),
+            GraphOp::Constant { value } => {
+                GraphLang::Const(egraph.analysis.add_tensor(value.clone()))
+            }
             op => {
                 let attrs = if has_attrs(op) {
                     let leaf = GraphLang::Attrs(egraph.analysis.add_attrs(op.clone()));
@@ -75,7 +83,8 @@ pub(crate) fn load(func: &Func<GraphOp>) -> Result<Loaded, RewriteError> {
                 } else {
                     None
                 };
-                GraphLang::from_graph_op(op, attrs, &operands).map_err(|m| invalid(&node.name, m))?
+                GraphLang::from_graph_op(op, attrs, &operands)
+                    .map_err(|m| invalid(&node.name, m))?
             }
         };
         let id = egraph.add(enode.clone());
@@ -103,11 +112,12 @@ pub(crate) fn load(func: &Func<GraphOp>) -> Result<Loaded, RewriteError> {
         .outputs
         .iter()
         .map(|port| {
-            classes
-                .get(port.value)
-                .copied()
-                .flatten()
-                .ok_or_else(|| invalid(&port.name, format!("output value {} is never defined", port.value)))
+            classes.get(port.value).copied().flatten().ok_or_else(|| {
+                invalid(
+                    &port.name,
+                    format!("output value {} is never defined", port.value),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     egraph.rebuild();
@@ -146,7 +156,11 @@ pub(crate) fn post_order(
                 let operand = egraph.find(operand);
                 match marks.get(&operand) {
                     Some(Mark::Done) => {}
-                    Some(Mark::Open) => return Err(format!("the chosen e-nodes form a cycle through class {operand}")),
+                    Some(Mark::Open) => {
+                        return Err(format!(
+                            "the chosen e-nodes form a cycle through class {operand}"
+                        ))
+                    }
                     None => {
                         marks.insert(operand, Mark::Open);
                         stack.push((operand, 0));
@@ -194,27 +208,27 @@ pub(crate) fn extract_func(
                 )))
             }
             _ => {
-                let shape = egraph[class]
-                    .data
-                    .shape
-                    .clone()
-                    .ok_or_else(|| RewriteError::Internal(format!("class {class} has no shape")))?;
+                let shape =
+                    egraph[class].data.shape.clone().ok_or_else(|| {
+                        RewriteError::Internal(format!("class {class} has no shape"))
+                    })?;
                 let op = match node {
                     GraphLang::Const(t) => GraphOp::Constant {
-                        value: egraph
-                            .analysis
-                            .tensor(*t)
-                            .cloned()
-                            .ok_or_else(|| RewriteError::Internal(format!("unknown constant {t}")))?,
+                        value: egraph.analysis.tensor(*t).cloned().ok_or_else(|| {
+                            RewriteError::Internal(format!("unknown constant {t}"))
+                        })?,
                     },
-                    _ => super::analysis::graph_op_of(egraph, node).map_err(RewriteError::Internal)?,
+                    _ => super::analysis::graph_op_of(egraph, node)
+                        .map_err(RewriteError::Internal)?,
                 };
                 let (_, operand_classes) = node.split_children();
                 let operands = operand_classes
                     .iter()
                     .map(|&c| {
                         values.get(&egraph.find(c)).copied().ok_or_else(|| {
-                            RewriteError::Internal(format!("operand class {c} emitted after its user"))
+                            RewriteError::Internal(format!(
+                                "operand class {c} emitted after its user"
+                            ))
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -242,7 +256,9 @@ pub(crate) fn extract_func(
                     name: port.name.clone(),
                     value,
                 })
-                .ok_or_else(|| RewriteError::Internal(format!("output `{}` was not emitted", port.name)))
+                .ok_or_else(|| {
+                    RewriteError::Internal(format!("output `{}` was not emitted", port.name))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(func)

@@ -1,5 +1,5 @@
 //! Extraction: choosing one e-node per needed e-class so that the resulting graph is cheapest under
-//! the op-level cost model ([`crate::cost::op_cost`]).
+//! the op-level cost model ([`mod@crate::cost::op_cost`]).
 //!
 //! [`GraphCost`] is the `egg::CostFunction` adapter over that model: the cost of an e-node is the
 //! op's work (time on the target) computed from the shapes in the analysis, plus a node count as tie
@@ -10,7 +10,11 @@
 //!    `egg::Extractor` computes, here without its panics on cyclic or unextractable classes);
 //! 2. **DAG refinement** ([`extract`]): with the **DAG cost** of a selection (every class reachable
 //!    from the outputs counted once, [`dag_cost`]), a local search switches one class at a time to
-//!    another of its e-nodes when that lowers the DAG cost, until no single switch helps.
+//!    another of its e-nodes (re-choosing the classes that switch newly needs, so a new e-node can
+//!    reuse what is already paid for) when that lowers the DAG cost, until no switch helps.
+//!
+//! This is a heuristic, not an optimal (ILP) extraction; it is exact on trees and finds the
+//! sharing decisions the rules create (fold into a conv or keep a cheap op on a shared output).
 //!
 //! Everything iterates in class-id and e-node order, so extraction is deterministic; ties keep the
 //! earlier choice.
@@ -22,7 +26,7 @@ use super::RewriteError;
 use crate::cost::{op_cost, OpCostModel};
 use egg::{CostFunction, Id, Language};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The cost of an e-node or a selection: time on the target, then node count (prefers fewer ops
 /// among equally fast graphs, e.g. without free `Identity`/`Reshape` nodes). Totally ordered.
@@ -36,7 +40,10 @@ pub struct ExtractCost {
 
 impl ExtractCost {
     /// No cost (attribute leaves, inputs).
-    pub const ZERO: Self = Self { time: 0.0, nodes: 0 };
+    pub const ZERO: Self = Self {
+        time: 0.0,
+        nodes: 0,
+    };
     /// The cost of an e-node that cannot be extracted.
     pub const INFINITE: Self = Self {
         time: f64::INFINITY,
@@ -49,7 +56,9 @@ impl ExtractCost {
     }
 
     fn total_cmp(&self, other: &Self) -> Ordering {
-        self.time.total_cmp(&other.time).then(self.nodes.cmp(&other.nodes))
+        self.time
+            .total_cmp(&other.time)
+            .then(self.nodes.cmp(&other.nodes))
     }
 }
 
@@ -91,14 +100,25 @@ impl GraphCost {
 
     /// The cost of `node` alone (canonical children); [`ExtractCost::INFINITE`] if unknown.
     pub fn node_cost(&self, node: &GraphLang) -> ExtractCost {
-        self.node_costs.get(node).copied().unwrap_or(ExtractCost::INFINITE)
+        self.node_costs
+            .get(node)
+            .copied()
+            .unwrap_or(ExtractCost::INFINITE)
     }
 }
 
-fn price(egraph: &GraphEGraph, node: &GraphLang, shape: Option<&[usize]>, model: &OpCostModel) -> ExtractCost {
+fn price(
+    egraph: &GraphEGraph,
+    node: &GraphLang,
+    shape: Option<&[usize]>,
+    model: &OpCostModel,
+) -> ExtractCost {
     match node {
         GraphLang::Attrs(_) | GraphLang::Input(_) => ExtractCost::ZERO,
-        GraphLang::Const(_) => ExtractCost { time: 0.0, nodes: 1 },
+        GraphLang::Const(_) => ExtractCost {
+            time: 0.0,
+            nodes: 1,
+        },
         op => {
             let (Ok(graph_op), Some(result)) = (graph_op_of(egraph, op), shape) else {
                 return ExtractCost::INFINITE;
@@ -187,8 +207,67 @@ pub fn dag_cost(
 /// Most refinement passes over the selection (each pass tries every alternative e-node once).
 const REFINEMENT_PASSES: usize = 8;
 
+/// The alternatives to a class's current choice: its other e-nodes with a finite cost whose
+/// operands all have a choice.
+fn alternatives(
+    egraph: &GraphEGraph,
+    choice: &BTreeMap<Id, GraphLang>,
+    cost: &GraphCost,
+    class: Id,
+) -> Vec<GraphLang> {
+    egraph[class]
+        .nodes
+        .iter()
+        .map(|n| n.clone().map_children(|c| egraph.find(c)))
+        .filter(|n| choice.get(&class) != Some(n) && cost.node_cost(n).is_finite())
+        .filter(|n| n.children().iter().all(|c| choice.contains_key(c)))
+        .collect()
+}
+
+/// Switches `class` to `node` in a copy of `choice`, then re-chooses the classes that the switch
+/// newly makes reachable (children first), each to its alternative that lowers the DAG cost, so
+/// that a new e-node can use what the rest of the graph already pays for (e.g. a `Mul` on a conv
+/// output that another consumer needs anyway instead of a second, folded conv). Returns the trial
+/// selection and its DAG cost, or `None` if it is invalid (a cycle).
+fn trial_switch(
+    egraph: &GraphEGraph,
+    choice: &BTreeMap<Id, GraphLang>,
+    roots: &[Id],
+    cost: &GraphCost,
+    class: Id,
+    node: GraphLang,
+) -> Option<(BTreeMap<Id, GraphLang>, ExtractCost)> {
+    let before: BTreeSet<Id> = post_order(egraph, choice, roots)
+        .ok()?
+        .into_iter()
+        .collect();
+    let mut trial = choice.clone();
+    trial.insert(class, node);
+    let mut trial_cost = dag_cost(egraph, &trial, roots, cost).ok()?;
+    let newly: Vec<Id> = post_order(egraph, &trial, roots)
+        .ok()?
+        .into_iter()
+        .filter(|c| !before.contains(c))
+        .collect();
+    for reached in newly {
+        for alternative in alternatives(egraph, &trial, cost, reached) {
+            let previous = trial.insert(reached, alternative);
+            match dag_cost(egraph, &trial, roots, cost) {
+                Ok(c) if c.total_cmp(&trial_cost) == Ordering::Less => trial_cost = c,
+                _ => {
+                    if let Some(previous) = previous {
+                        trial.insert(reached, previous);
+                    }
+                }
+            }
+        }
+    }
+    Some((trial, trial_cost))
+}
+
 /// Chooses an e-node for every class the outputs need: greedy tree-cost choice, then DAG-cost local
-/// search. Returns the choice (canonical class to canonical e-node) and its DAG cost.
+/// search (a trial switch per alternative e-node of every needed class, taking strict
+/// improvements). Returns the choice (canonical class to canonical e-node) and its DAG cost.
 pub fn extract(
     egraph: &GraphEGraph,
     roots: &[Id],
@@ -205,24 +284,14 @@ pub fn extract(
         let mut improved = false;
         let order = post_order(egraph, &choice, &roots).map_err(RewriteError::Internal)?;
         for class in order {
-            let alternatives: Vec<GraphLang> = egraph[class]
-                .nodes
-                .iter()
-                .map(|n| n.clone().map_children(|c| egraph.find(c)))
-                .filter(|n| choice.get(&class) != Some(n) && cost_fn.node_cost(n).is_finite())
-                .filter(|n| n.children().iter().all(|c| choice.contains_key(c)))
-                .collect();
-            for node in alternatives {
-                let previous = choice.insert(class, node);
-                match dag_cost(egraph, &choice, &roots, &cost_fn) {
-                    Ok(c) if c.total_cmp(&best) == Ordering::Less => {
+            for node in alternatives(egraph, &choice, &cost_fn, class) {
+                if let Some((trial, c)) =
+                    trial_switch(egraph, &choice, &roots, &cost_fn, class, node)
+                {
+                    if c.total_cmp(&best) == Ordering::Less {
+                        choice = trial;
                         best = c;
                         improved = true;
-                    }
-                    _ => {
-                        if let Some(previous) = previous {
-                            choice.insert(class, previous);
-                        }
                     }
                 }
             }

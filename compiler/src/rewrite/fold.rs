@@ -169,34 +169,70 @@ mod tests {
     #[test]
     fn channel_vectors_accept_only_per_channel_shapes() {
         let out = [1, 3, 2, 2];
-        assert_eq!(channel_vector(&t(&[3, 1, 1], &[1., 2., 3.]), &out, 1), Some(vec![1., 2., 3.]));
-        assert_eq!(channel_vector(&t(&[1, 3, 1, 1], &[1., 2., 3.]), &out, 1), Some(vec![1., 2., 3.]));
+        assert_eq!(
+            channel_vector(&t(&[3, 1, 1], &[1., 2., 3.]), &out, 1),
+            Some(vec![1., 2., 3.])
+        );
+        assert_eq!(
+            channel_vector(&t(&[1, 3, 1, 1], &[1., 2., 3.]), &out, 1),
+            Some(vec![1., 2., 3.])
+        );
         assert_eq!(channel_vector(&t(&[], &[2.]), &out, 1), Some(vec![2.; 3]));
-        assert_eq!(channel_vector(&t(&[1, 1, 1], &[2.]), &out, 1), Some(vec![2.; 3]));
+        assert_eq!(
+            channel_vector(&t(&[1, 1, 1], &[2.]), &out, 1),
+            Some(vec![2.; 3])
+        );
         // [3] aligns with the last axis (W), not with channels.
-        assert_eq!(channel_vector(&t(&[3], &[1., 2., 3.]), &[1, 3, 2, 3], 1), None);
+        assert_eq!(
+            channel_vector(&t(&[3], &[1., 2., 3.]), &[1, 3, 2, 3], 1),
+            None
+        );
         assert_eq!(channel_vector(&t(&[1, 1, 2, 2], &[1.; 4]), &out, 1), None);
-        assert_eq!(channel_vector(&t(&[1, 3], &[1., 2., 3.]), &[4, 3], 1), Some(vec![1., 2., 3.]));
-        assert_eq!(channel_vector(&t(&[3], &[1., 2., 3.]), &[4, 3], 1), Some(vec![1., 2., 3.]));
+        assert_eq!(
+            channel_vector(&t(&[1, 3], &[1., 2., 3.]), &[4, 3], 1),
+            Some(vec![1., 2., 3.])
+        );
+        assert_eq!(
+            channel_vector(&t(&[3], &[1., 2., 3.]), &[4, 3], 1),
+            Some(vec![1., 2., 3.])
+        );
     }
 
     #[test]
     fn expand_broadcasts_like_numpy() {
-        assert_eq!(expand(&t(&[2, 1], &[1., 2.]), &[2, 3]), Some(vec![1., 1., 1., 2., 2., 2.]));
-        assert_eq!(expand(&t(&[3], &[1., 2., 3.]), &[2, 3]), Some(vec![1., 2., 3., 1., 2., 3.]));
+        assert_eq!(
+            expand(&t(&[2, 1], &[1., 2.]), &[2, 3]),
+            Some(vec![1., 1., 1., 2., 2., 2.])
+        );
+        assert_eq!(
+            expand(&t(&[3], &[1., 2., 3.]), &[2, 3]),
+            Some(vec![1., 2., 3., 1., 2., 3.])
+        );
         assert_eq!(expand(&t(&[2], &[1., 2.]), &[2, 3]), None);
     }
 
     #[test]
     fn scaling_and_per_column_maps() {
         let w = t(&[2, 2], &[1., 2., 3., 4.]);
-        assert_eq!(scale_rows(&w, &[10., 100.]).unwrap().data(), &[10., 20., 300., 400.]);
-        assert_eq!(scale_columns(&w, &[10., 100.], false).unwrap().data(), &[10., 200., 30., 400.]);
-        assert_eq!(scale_columns(&w, &[10., 100.], true).unwrap().data(), &[10., 20., 300., 400.]);
+        assert_eq!(
+            scale_rows(&w, &[10., 100.]).unwrap().data(),
+            &[10., 20., 300., 400.]
+        );
+        assert_eq!(
+            scale_columns(&w, &[10., 100.], false).unwrap().data(),
+            &[10., 200., 30., 400.]
+        );
+        assert_eq!(
+            scale_columns(&w, &[10., 100.], true).unwrap().data(),
+            &[10., 20., 300., 400.]
+        );
         let c = per_column(&t(&[], &[1.]), 3, |x, j| x + j as f32).unwrap();
         assert_eq!((c.shape(), c.data()), (&[3usize][..], &[1., 2., 3.][..]));
         let c = per_column(&t(&[2, 1], &[1., 2.]), 2, |x, j| x * (j + 1) as f32).unwrap();
-        assert_eq!((c.shape(), c.data()), (&[2usize, 2][..], &[1., 2., 2., 4.][..]));
+        assert_eq!(
+            (c.shape(), c.data()),
+            (&[2usize, 2][..], &[1., 2., 2., 4.][..])
+        );
         let (k, shift) = batch_norm_factors(
             &t(&[1], &[2.]),
             &t(&[1], &[1.]),

@@ -119,9 +119,15 @@ fn array<const N: usize>(ids: &[Id], op: &str) -> Result<[Id; N], String> {
         .map_err(|_| format!("{op} takes {N} children in the e-graph, got {}", ids.len()))
 }
 
-fn with_attrs<const N: usize>(attrs: Option<Id>, operands: &[Id], op: &str) -> Result<[Id; N], String> {
+fn with_attrs<const N: usize>(
+    attrs: Option<Id>,
+    operands: &[Id],
+    op: &str,
+) -> Result<[Id; N], String> {
     let attrs = attrs.ok_or_else(|| format!("{op} needs an attribute leaf"))?;
-    let ids: Vec<Id> = std::iter::once(attrs).chain(operands.iter().copied()).collect();
+    let ids: Vec<Id> = std::iter::once(attrs)
+        .chain(operands.iter().copied())
+        .collect();
     array(&ids, op)
 }
 
@@ -135,7 +141,9 @@ impl GraphLang {
     pub fn from_graph_op(op: &GraphOp, attrs: Option<Id>, operands: &[Id]) -> Result<Self, String> {
         let name = pim_dialects::DialectOp::mnemonic(op);
         let node = match op {
-            GraphOp::Constant { .. } => return Err("constants are `Const` leaves, not op e-nodes".into()),
+            GraphOp::Constant { .. } => {
+                return Err("constants are `Const` leaves, not op e-nodes".into())
+            }
             GraphOp::Conv { .. } => Self::Conv(with_attrs(attrs, operands, name)?),
             GraphOp::Gemm { .. } => Self::Gemm(with_attrs(attrs, operands, name)?),
             GraphOp::MatMul {} => Self::MatMul(array(operands, name)?),
@@ -187,9 +195,12 @@ impl GraphLang {
             | Self::Reshape(c)
             | Self::Transpose(c)
             | Self::Pad(c) => (Some(c[0]), &c[1..]),
-            Self::MatMul(c) | Self::Add(c) | Self::Sub(c) | Self::Mul(c) | Self::Div(c) | Self::PRelu(c) => {
-                (None, &c[..])
-            }
+            Self::MatMul(c)
+            | Self::Add(c)
+            | Self::Sub(c)
+            | Self::Mul(c)
+            | Self::Div(c)
+            | Self::PRelu(c) => (None, &c[..]),
             Self::Relu(x)
             | Self::Sigmoid(x)
             | Self::Tanh(x)
@@ -249,7 +260,8 @@ mod tests {
         assert_eq!(TensorId(3).to_string(), "tensor3");
         assert_eq!("attrs12".parse::<AttrId>(), Ok(AttrId(12)));
         assert!("relu".parse::<InputId>().is_err());
-        let expr: Result<RecExpr<GraphLang>, _> = "(relu (conv attrs0 input0 tensor0 tensor1))".parse();
+        let expr: Result<RecExpr<GraphLang>, _> =
+            "(relu (conv attrs0 input0 tensor0 tensor1))".parse();
         assert!(expr.is_ok());
     }
 
@@ -257,7 +269,12 @@ mod tests {
     fn every_op_round_trips_through_an_enode() {
         let attrs = Some(Id::from(100));
         let ops = [
-            GraphOp::Conv { strides: vec![], pads: vec![], dilations: vec![], group: 1 },
+            GraphOp::Conv {
+                strides: vec![],
+                pads: vec![],
+                dilations: vec![],
+                group: 1,
+            },
             GraphOp::Relu {},
             GraphOp::Add {},
             GraphOp::Concat { axis: 1 },
@@ -276,7 +293,9 @@ mod tests {
             assert_eq!(node.to_string(), op.mnemonic());
         }
         let conv = GraphLang::Conv([0.into(), 1.into(), 2.into(), 3.into()]);
-        assert!(conv.to_graph_op(Some(&GraphOp::Flatten { axis: 1 })).is_err());
+        assert!(conv
+            .to_graph_op(Some(&GraphOp::Flatten { axis: 1 }))
+            .is_err());
         assert!(GraphLang::from_graph_op(&GraphOp::Relu {}, None, &[]).is_err());
     }
 }

@@ -1,24 +1,25 @@
 //! Phase `graph`: graph rewrites by equality saturation (egg).
 //!
-//! [`rewrite`] loads a `Func<GraphOp>` into an e-graph (one e-class per value, [`convert`]), runs the
-//! selected law-named rules of [`rules::RULES`] to saturation or to the node/iteration limits, and
+//! [`rewrite`] loads a `Func<GraphOp>` into an e-graph (one e-class per value, module `convert`),
+//! runs the selected law-named rules of [`rules`] to saturation or to the node/iteration limits, and
 //! extracts the cheapest equivalent function under the op-level cost model ([`extract`],
-//! [`crate::cost::op_cost`]). The result keeps only nodes the outputs need, keeps the original
+//! [`mod@crate::cost::op_cost`]). The result keeps only nodes the outputs need, keeps the original
 //! names of surviving nodes, and names new nodes after what they came from (`conv1+bn1`).
 //!
 //! - [`language`]: the one `define_language!` ([`GraphLang`]), with attribute and constant leaves;
 //! - [`analysis`]: per-class shape / constant / attribute facts and the side tables;
 //! - [`rules`]: the rule table (name, law, conditions, patterns, appliers);
-//! - [`fold`]: the tensor arithmetic of folding rules;
+//! - `fold`: the tensor arithmetic of folding rules;
+//! - `convert`: `Func<GraphOp>` to e-graph and back;
 //! - [`extract`]: the `CostFunction` adapter and DAG-aware extraction.
 //!
 //! The output is deterministic: limits are counts (no wall-clock limit unless asked for), tables are
 //! ordered, and extraction breaks ties by class and e-node order.
 
 pub mod analysis;
-pub mod convert;
+mod convert;
 pub mod extract;
-pub mod fold;
+mod fold;
 pub mod language;
 pub mod rules;
 
@@ -107,7 +108,10 @@ impl RuleSelection {
         match self {
             Self::All => Ok(rules::RULES.iter().collect()),
             Self::Only(names) => {
-                if let Some(unknown) = names.iter().find(|n| !rules::RULES.iter().any(|r| r.info.name == n.as_str())) {
+                if let Some(unknown) = names
+                    .iter()
+                    .find(|n| !rules::RULES.iter().any(|r| r.info.name == n.as_str()))
+                {
                     return Err(RewriteError::UnknownRule {
                         name: unknown.clone(),
                         valid: rule_names().join(", "),
@@ -215,7 +219,8 @@ pub fn rewrite_with_model(
         Some(egg::StopReason::TimeLimit(_)) => "time limit".to_owned(),
         Some(egg::StopReason::Other(message)) => message.clone(),
     };
-    let mut applied: Vec<(&'static str, usize)> = selected.iter().map(|r| (r.info.name, 0)).collect();
+    let mut applied: Vec<(&'static str, usize)> =
+        selected.iter().map(|r| (r.info.name, 0)).collect();
     for iteration in &runner.iterations {
         for (name, count) in &iteration.applied {
             let base = name.as_str().split('/').next().unwrap_or_default();

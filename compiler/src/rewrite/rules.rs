@@ -1,13 +1,14 @@
-//! The rewrite rules, as a law-named table ([`RULES`]): each rule has a kebab-case name (its flag
-//! and test name), the one-line law it applies, its validity conditions, and one or more
-//! `(pattern, applier)` pairs. Appliers are plain functions over a [`Cx`] (the match); they check the
-//! conditions on the analysis facts, compute folded constants (added to the analysis's tensor table),
-//! add the right-hand side, and return its class, which the [`RuleApplier`] unions with the match.
+//! The rewrite rules, as a law-named table (`RULES`; [`super::rule_table`] lists it): each rule has
+//! a kebab-case name (its flag and test name), the one-line law it applies, its validity conditions,
+//! and one or more `(pattern, applier)` pairs. Appliers are plain functions over a `Cx` (the match);
+//! they check the conditions on the analysis facts, compute folded constants (added to the
+//! analysis's tensor table), add the right-hand side, and return its class, which the
+//! `RuleApplier` unions with the match.
 //!
 //! Every rule is an equality that holds for every consumer of the matched value, so no rule needs
 //! to know how many consumers a value has: the e-graph keeps both forms, and extraction picks one
 //! with the DAG-aware cost (a conv shared by two users is not duplicated just to fold a BN).
-//! Every node a rule adds is shape-checked ([`Cx::op`]) against the value it must equal.
+//! Every node a rule adds is shape-checked (`Cx::op`) against the value it must equal.
 
 use super::analysis::{infer_node_shape, GraphAnalysis, GraphEGraph, NodeName};
 use super::fold;
@@ -15,6 +16,7 @@ use super::language::{GraphLang, TensorId};
 use super::RewriteError;
 use egg::{Applier, Id, Language, PatternAst, Rewrite, Subst, Symbol, Var};
 use pim_dialects::GraphOp;
+use pim_runtime::kernels::{self, BinaryOp};
 use pim_runtime::Tensor;
 
 /// The description of one rule, for `--help`, docs and reports.
@@ -127,9 +129,48 @@ pub(crate) static RULES: &[Rule] = &[
         info: RuleInfo {
             name: "fold-batchnorm-standalone",
             law: "BatchNormalization(x, s, t, m, v) = x * k + (t - m*k) with k = s/sqrt(v+eps) of shape [C, 1, ...]",
-            conditions: "s, t, m, v constant of shape [C] with C = x's axis 1; skipped when x's class holds a Conv/Gemm (fold-bn-into-conv/-gemm cover it)",
+            conditions: "s, t, m, v constant of shape [C] with C = x's axis 1, x of rank >= 2",
         },
         patterns: &[("(batch_norm ?ba ?x ?s ?t ?m ?v)", fold_batchnorm_standalone)],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "merge-constant-muls",
+            law: "(x * a) * b = x * (a * b)",
+            conditions: "a, b constant; a * b has no more elements than a or b (no constant grows)",
+        },
+        patterns: &[
+            ("(mul (mul ?x ?a) ?b)", merge_constant_muls),
+            ("(mul ?b (mul ?x ?a))", merge_constant_muls),
+            ("(mul (mul ?a ?x) ?b)", merge_constant_muls),
+            ("(mul ?b (mul ?a ?x))", merge_constant_muls),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "merge-constant-adds",
+            law: "(x + a) + b = x + (a + b)",
+            conditions: "a, b constant; a + b has no more elements than a or b (no constant grows)",
+        },
+        patterns: &[
+            ("(add (add ?x ?a) ?b)", merge_constant_adds),
+            ("(add ?b (add ?x ?a))", merge_constant_adds),
+            ("(add (add ?a ?x) ?b)", merge_constant_adds),
+            ("(add ?b (add ?a ?x))", merge_constant_adds),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "distribute-mul-over-constant-add",
+            law: "(x + a) * b = x * b + a * b",
+            conditions: "a, b constant; a * b has no more elements than a or b; lets chains of per-channel affine maps (BN, Mul, Add) merge into one Mul and one Add",
+        },
+        patterns: &[
+            ("(mul (add ?x ?a) ?b)", distribute_mul_over_constant_add),
+            ("(mul ?b (add ?x ?a))", distribute_mul_over_constant_add),
+            ("(mul (add ?a ?x) ?b)", distribute_mul_over_constant_add),
+            ("(mul ?b (add ?a ?x))", distribute_mul_over_constant_add),
+        ],
     },
     Rule {
         info: RuleInfo {
@@ -219,13 +260,15 @@ pub(crate) static RULES: &[Rule] = &[
 ];
 
 /// The egg rewrites of `rules`, named `<rule>` and `<rule>/<n>` for further patterns.
-pub(crate) fn build(rules: &[&'static Rule]) -> Result<Vec<Rewrite<GraphLang, GraphAnalysis>>, RewriteError> {
+pub(crate) fn build(
+    rules: &[&'static Rule],
+) -> Result<Vec<Rewrite<GraphLang, GraphAnalysis>>, RewriteError> {
     let mut rewrites = Vec::new();
     for rule in rules {
         for (index, (pattern, apply)) in rule.patterns.iter().enumerate() {
-            let searcher: egg::Pattern<GraphLang> = pattern
-                .parse()
-                .map_err(|e| RewriteError::Internal(format!("rule {}: pattern {pattern}: {e}", rule.info.name)))?;
+            let searcher: egg::Pattern<GraphLang> = pattern.parse().map_err(|e| {
+                RewriteError::Internal(format!("rule {}: pattern {pattern}: {e}", rule.info.name))
+            })?;
             let name = if index == 0 {
                 rule.info.name.to_owned()
             } else {
@@ -345,12 +388,17 @@ impl Cx<'_> {
 
     /// The matched class's name.
     fn root_name(&self) -> String {
-        self.class_name(self.root).unwrap_or_else(|| self.rule.to_owned())
+        self.class_name(self.root)
+            .unwrap_or_else(|| self.rule.to_owned())
     }
 
     /// Folded tensors for this rule on the classes `key`, computed once (rules re-match every
     /// iteration) and interned in the tensor table.
-    fn memo(&mut self, key: Vec<Id>, compute: impl FnOnce() -> Option<Vec<Tensor>>) -> Option<Vec<TensorId>> {
+    fn memo(
+        &mut self,
+        key: Vec<Id>,
+        compute: impl FnOnce() -> Option<Vec<Tensor>>,
+    ) -> Option<Vec<TensorId>> {
         let key = (self.rule, key);
         if let Some(known) = self.eg.analysis.memo.get(&key) {
             return known.clone();
@@ -396,7 +444,8 @@ impl Cx<'_> {
 // --- conv / gemm folds -----------------------------------------------------------------------
 
 fn fold_bn_into_conv(cx: &mut Cx<'_>) -> Option<Id> {
-    let [ba, ca, x, w, b, s, t, m, v] = cx.vars(["?ba", "?ca", "?x", "?w", "?b", "?s", "?t", "?m", "?v"])?;
+    let [ba, ca, x, w, b, s, t, m, v] =
+        cx.vars(["?ba", "?ca", "?x", "?w", "?b", "?s", "?t", "?m", "?v"])?;
     let GraphOp::BatchNorm { epsilon } = cx.attrs(ba)? else {
         return None;
     };
@@ -404,7 +453,12 @@ fn fold_bn_into_conv(cx: &mut Cx<'_>) -> Option<Id> {
     let conv = cx.lookup(&conv_node)?;
     let out = cx.shape(conv)?;
     let (wt, bt) = (cx.constant(w)?, cx.constant(b)?);
-    let (st, tt, mt, vt) = (cx.constant(s)?, cx.constant(t)?, cx.constant(m)?, cx.constant(v)?);
+    let (st, tt, mt, vt) = (
+        cx.constant(s)?,
+        cx.constant(t)?,
+        cx.constant(m)?,
+        cx.constant(v)?,
+    );
     let cout = *wt.shape().first()?;
     if out.get(1) != Some(&cout) || bt.shape() != [cout] {
         return None;
@@ -419,7 +473,9 @@ fn fold_bn_into_conv(cx: &mut Cx<'_>) -> Option<Id> {
         Some(vec![weight, Tensor::new(vec![cout], bias)?])
     })?;
     let name = format!("{}+{}", cx.name(&conv_node), cx.root_name());
-    let [weight, bias] = folded[..] else { return None };
+    let [weight, bias] = folded[..] else {
+        return None;
+    };
     let weight = cx.constant_node(weight, format!("{name}.weight"));
     let bias = cx.constant_node(bias, format!("{name}.bias"));
     cx.op(GraphLang::Conv([ca, x, weight, bias]), name, Some(&out))
@@ -438,7 +494,13 @@ struct GemmMatch {
 
 fn match_gemm(cx: &Cx<'_>) -> Option<GemmMatch> {
     let [ga, a, bm, c] = cx.vars(["?ga", "?a", "?bm", "?c"])?;
-    let GraphOp::Gemm { alpha, beta, trans_b, .. } = cx.attrs(ga)? else {
+    let GraphOp::Gemm {
+        alpha,
+        beta,
+        trans_b,
+        ..
+    } = cx.attrs(ga)?
+    else {
         return None;
     };
     let node = GraphLang::Gemm([ga, a, bm, c]);
@@ -480,7 +542,9 @@ fn gemm_attrs(cx: &Cx<'_>, g: &GemmMatch, alpha: f32, beta: f32) -> Option<Graph
         return None;
     };
     match cx.attrs(ga)? {
-        GraphOp::Gemm { trans_a, trans_b, .. } => Some(GraphOp::Gemm {
+        GraphOp::Gemm {
+            trans_a, trans_b, ..
+        } => Some(GraphOp::Gemm {
             alpha,
             beta,
             trans_a,
@@ -491,12 +555,18 @@ fn gemm_attrs(cx: &Cx<'_>, g: &GemmMatch, alpha: f32, beta: f32) -> Option<Graph
 }
 
 fn fold_bn_into_gemm(cx: &mut Cx<'_>) -> Option<Id> {
-    let [ba, ga, bm, c, s, t, m, v] = cx.vars(["?ba", "?ga", "?bm", "?c", "?s", "?t", "?m", "?v"])?;
+    let [ba, ga, bm, c, s, t, m, v] =
+        cx.vars(["?ba", "?ga", "?bm", "?c", "?s", "?t", "?m", "?v"])?;
     let GraphOp::BatchNorm { epsilon } = cx.attrs(ba)? else {
         return None;
     };
     let g = match_gemm(cx)?;
-    let (st, tt, mt, vt) = (cx.constant(s)?, cx.constant(t)?, cx.constant(m)?, cx.constant(v)?);
+    let (st, tt, mt, vt) = (
+        cx.constant(s)?,
+        cx.constant(t)?,
+        cx.constant(m)?,
+        cx.constant(v)?,
+    );
     let n = g.out[1];
     let (b_t, c_t, beta, trans_b) = (g.b.clone(), g.c.clone(), g.beta, g.trans_b);
     let folded = cx.memo(vec![ga, bm, c, s, t, m, v, ba], || {
@@ -620,7 +690,11 @@ fn fold_add_into_matmul(cx: &mut Cx<'_>) -> Option<Id> {
     let matmul = GraphLang::MatMul([a, bm]);
     let out = cx.shape(cx.lookup(&matmul)?)?;
     let (bt, ct) = (cx.constant(bm)?, cx.constant(c)?);
-    if cx.shape(a)?.len() != 2 || bt.shape().len() != 2 || ct.shape().len() > 2 || cx.root_shape()? != out {
+    if cx.shape(a)?.len() != 2
+        || bt.shape().len() != 2
+        || ct.shape().len() > 2
+        || cx.root_shape()? != out
+    {
         return None;
     }
     let name = format!("{}+{}", cx.name(&matmul), cx.root_name());
@@ -638,16 +712,14 @@ fn fold_batchnorm_standalone(cx: &mut Cx<'_>) -> Option<Id> {
     let GraphOp::BatchNorm { epsilon } = cx.attrs(ba)? else {
         return None;
     };
-    if cx.eg[x]
-        .nodes
-        .iter()
-        .any(|n| matches!(n, GraphLang::Conv(_) | GraphLang::Gemm(_)))
-    {
-        return None;
-    }
     let shape = cx.shape(x)?;
     let channels = *shape.get(1)?;
-    let (st, tt, mt, vt) = (cx.constant(s)?, cx.constant(t)?, cx.constant(m)?, cx.constant(v)?);
+    let (st, tt, mt, vt) = (
+        cx.constant(s)?,
+        cx.constant(t)?,
+        cx.constant(m)?,
+        cx.constant(v)?,
+    );
     let mut factor_shape = vec![1; shape.len() - 1];
     factor_shape[0] = channels;
     let folded = cx.memo(vec![x, s, t, m, v, ba], || {
@@ -663,6 +735,52 @@ fn fold_batchnorm_standalone(cx: &mut Cx<'_>) -> Option<Id> {
     let shift = cx.constant_node(shift, format!("{name}.shift"));
     let scaled = cx.op(GraphLang::Mul([x, k]), format!("{name}.mul"), Some(&shape))?;
     cx.op(GraphLang::Add([scaled, shift]), name, Some(&shape))
+}
+
+// --- constant arithmetic ---------------------------------------------------------------------
+
+/// `a op b` for constant classes `a`, `b` when the result is no larger than either operand.
+fn combine_constants(cx: &mut Cx<'_>, a: Id, b: Id, op: BinaryOp, name: &str) -> Option<Id> {
+    let (at, bt) = (cx.constant(a)?, cx.constant(b)?);
+    let folded = cx.memo(vec![a, b], || {
+        let combined = kernels::binary(op, &at, &bt).ok()?;
+        let fits = combined.len() <= at.len().max(bt.len()) && fold::finite(combined.data());
+        fits.then(|| vec![combined])
+    })?;
+    let [combined] = folded[..] else { return None };
+    Some(cx.constant_node(combined, name.to_owned()))
+}
+
+fn merge_constant_muls(cx: &mut Cx<'_>) -> Option<Id> {
+    merge_constants(cx, BinaryOp::Mul)
+}
+
+fn merge_constant_adds(cx: &mut Cx<'_>) -> Option<Id> {
+    merge_constants(cx, BinaryOp::Add)
+}
+
+/// `(x op a) op b = x op (a op b)` for an associative and commutative `op`.
+fn merge_constants(cx: &mut Cx<'_>, op: BinaryOp) -> Option<Id> {
+    let [x, a, b] = cx.vars(["?x", "?a", "?b"])?;
+    let name = cx.root_name();
+    let combined = combine_constants(cx, a, b, op, &format!("{name}.constant"))?;
+    let node = match op {
+        BinaryOp::Mul => GraphLang::Mul([x, combined]),
+        BinaryOp::Add => GraphLang::Add([x, combined]),
+        BinaryOp::Sub | BinaryOp::Div => return None,
+    };
+    let shape = cx.root_shape()?;
+    cx.op(node, name, Some(&shape))
+}
+
+fn distribute_mul_over_constant_add(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x, a, b] = cx.vars(["?x", "?a", "?b"])?;
+    let mul_name = cx.root_name();
+    let add_name = cx.name(&GraphLang::Add([x, a]));
+    let ab = combine_constants(cx, a, b, BinaryOp::Mul, &format!("{add_name}.constant"))?;
+    let scaled = cx.op(GraphLang::Mul([x, b]), mul_name, None)?;
+    let shape = cx.root_shape()?;
+    cx.op(GraphLang::Add([scaled, ab]), add_name, Some(&shape))
 }
 
 // --- structural rules ------------------------------------------------------------------------
@@ -707,7 +825,9 @@ fn permutation(op: &GraphOp, rank: usize) -> Option<Vec<usize>> {
     let perm: Vec<usize> = if perm.is_empty() {
         (0..rank).rev().collect()
     } else {
-        perm.iter().map(|&p| usize::try_from(p).ok()).collect::<Option<_>>()?
+        perm.iter()
+            .map(|&p| usize::try_from(p).ok())
+            .collect::<Option<_>>()?
     };
     let mut seen = vec![false; rank];
     for &p in &perm {

@@ -37,7 +37,7 @@ pub trait DialectOp: Sized + Clone + std::fmt::Debug {
     /// This op's operand arity.
     fn arity(&self) -> Arity;
     /// This op's attributes as MLIR attributes.
-    fn attributes<'c>(&self, context: &'c Context) -> Vec<(&'static str, Attribute<'c>)>;
+    fn attributes<'c>(&self, context: &'c Context, options: crate::attr::BuildOptions) -> Vec<(&'static str, Attribute<'c>)>;
     /// Rebuilds an op from its mnemonic and an attribute lookup.
     fn from_parts<'c>(
         mnemonic: &str,
@@ -107,10 +107,11 @@ macro_rules! dialect {
             fn attributes<'c>(
                 &self,
                 context: &'c ::melior::Context,
+                options: $crate::attr::BuildOptions,
             ) -> Vec<(&'static str, ::melior::ir::Attribute<'c>)> {
                 match self {
                     $( Self::$variant { $($field),* } => vec![
-                        $( (stringify!($field), $crate::AttrValue::to_attribute($field, context)) ),*
+                        $( (stringify!($field), $crate::AttrValue::to_attribute($field, context, options)) ),*
                     ], )*
                 }
             }

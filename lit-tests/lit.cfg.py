@@ -1,0 +1,39 @@
+# LLVM lit configuration for pimc: FileCheck tests of the dialects, every pass, the frontend and the
+# whole pipeline on the test models. Run through scripts/test.sh (which builds the release binaries
+# and generates the paper networks first), or directly:
+#   /usr/lib/llvm-22/bin/lit -sv lit-tests
+import os
+import lit.formats
+
+config.name = "pimc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "tools", "lit.cfg.py"]
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+config.test_source_root = os.path.dirname(os.path.abspath(__file__))
+config.test_exec_root = os.path.join(root, "target", "lit")
+
+llvm_bin = "/usr/lib/llvm-22/bin"
+bin_dir = os.environ.get("PIMC_BIN_DIR", os.path.join(root, "target", "release"))
+irdl = os.path.join(root, "dialects", "pim.irdl.mlir")
+python = os.path.join(root, ".venv", "bin", "python")
+
+for tool in ("pimc", "pimc-opt"):
+    if not os.path.exists(os.path.join(bin_dir, tool)):
+        lit_config.fatal(f"{tool} is not built in {bin_dir}: run `cargo build --release` (or scripts/test.sh)")
+if not os.path.exists(python):
+    lit_config.fatal("the Python venv is missing: run scripts/setup.sh")
+
+config.environment["PATH"] = os.pathsep.join([bin_dir, llvm_bin, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%pimc-opt", os.path.join(bin_dir, "pimc-opt")))
+config.substitutions.append(("%pimc", os.path.join(bin_dir, "pimc")))
+config.substitutions.append(("%mlir-opt", f"{llvm_bin}/mlir-opt --irdl-file={irdl}"))
+config.substitutions.append(("%irdl", irdl))
+config.substitutions.append(("%models", os.path.join(root, "test-models")))
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%reference", f"{python} {os.path.join(root, 'test-models', 'reference.py')}"))
+config.substitutions.append(("%tools", os.path.join(config.test_source_root, "tools")))
+
+if os.path.exists(os.path.join(root, "test-models", "generated", "vgg8.onnx")):
+    config.available_features.add("paper-networks")
