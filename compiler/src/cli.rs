@@ -20,7 +20,11 @@ pub struct PrintFlags {
     #[arg(long = "mlir-print-ir-after", value_name = "PASS")]
     pub after: Vec<String>,
     /// Elide dense constants with more elements than this (printed as dense_resource<__elided__>).
-    #[arg(long = "mlir-elide-elementsattrs-if-larger", value_name = "N", default_value_t = 16)]
+    #[arg(
+        long = "mlir-elide-elementsattrs-if-larger",
+        value_name = "N",
+        default_value_t = 16
+    )]
     pub elide_above: usize,
     /// Print full constants, even large ones.
     #[arg(long = "mlir-print-full-constants", conflicts_with = "elide_above")]
@@ -50,9 +54,15 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
         return stdout
             .write_all(bytes)
             .and_then(|()| stdout.flush())
-            .map_err(|source| Error::Io { path: "<stdout>".into(), source });
+            .map_err(|source| Error::Io {
+                path: "<stdout>".into(),
+                source,
+            });
     }
-    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.display().to_string(), source })
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Runs a tool's main function: errors print as `<tool>: error: ...` and exit with code 1.

@@ -88,21 +88,37 @@ pub struct Compiler<'c> {
 impl<'c> Compiler<'c> {
     /// A compiler in `context` with the pimc dialects loaded.
     pub fn new(context: &'c melior::Context, print: PrintOptions) -> Result<Self> {
-        Ok(Self { context, _dialects: Dialects::load(context)?, print, dump_dir: None, model_stem: "model".into() })
+        Ok(Self {
+            context,
+            _dialects: Dialects::load(context)?,
+            print,
+            dump_dir: None,
+            model_stem: "model".into(),
+        })
     }
 
     /// Writes `<stem>.<N>.<phase>.mlir` into `dir` after each phase.
     pub fn dump_phases_to(&mut self, dir: &Path, model: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
         self.dump_dir = Some(dir.to_owned());
-        self.model_stem = model.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+        self.model_stem = model
+            .file_stem()
+            .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
         Ok(())
     }
 
     /// The MLIR text of `ir` (verified), with this compiler's printing options. Constants that the
     /// printer would elide are not copied into MLIR at all.
     pub fn print(&self, ir: &Ir) -> Result<String> {
-        let module = ir.to_module(self.context, BuildOptions { elide_above: self.print.elide_above })?;
+        let module = ir.to_module(
+            self.context,
+            BuildOptions {
+                elide_above: self.print.elide_above,
+            },
+        )?;
         Ok(print_module(&module, None, self.print.debug_info))
     }
 
@@ -110,7 +126,10 @@ impl<'c> Compiler<'c> {
     pub fn compile_file(&self, model: &Path, options: ImportOptions, last: Phase) -> Result<Ir> {
         let mut ir = Ir::Graph(frontend::import_file(model, options)?);
         self.verify_and_dump(&ir, Phase::Onnx)?;
-        for phase in Phase::ALL.into_iter().filter(|&p| p > Phase::Onnx && p <= last) {
+        for phase in Phase::ALL
+            .into_iter()
+            .filter(|&p| p > Phase::Onnx && p <= last)
+        {
             for (flag, options) in phase.passes() {
                 ir = self.run_pass(ir, flag, options)?;
             }
@@ -124,7 +143,10 @@ impl<'c> Compiler<'c> {
         if let Some(dir) = &self.dump_dir {
             let index = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0);
             let path = dir.join(format!("{}.{index}.{}.mlir", self.model_stem, phase.name()));
-            std::fs::write(&path, text).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+            std::fs::write(&path, text).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -133,12 +155,18 @@ impl<'c> Compiler<'c> {
     pub fn run_pass(&self, ir: Ir, flag: &str, options: &str) -> Result<Ir> {
         let pass = passes::find(flag)?;
         if self.print.before_all {
-            eprintln!("// -----// IR Dump Before {flag} //----- //\n{}", self.print(&ir)?);
+            eprintln!(
+                "// -----// IR Dump Before {flag} //----- //\n{}",
+                self.print(&ir)?
+            );
         }
         let result = (pass.run)(ir, options)?;
         let text = self.print(&result).map_err(|e| match e {
             Error::Dialect(pim_dialects::DialectError::Verify { diagnostics, .. }) => {
-                Error::Dialect(pim_dialects::DialectError::Verify { context: format!(" after {flag}"), diagnostics })
+                Error::Dialect(pim_dialects::DialectError::Verify {
+                    context: format!(" after {flag}"),
+                    diagnostics,
+                })
             }
             other => other,
         })?;

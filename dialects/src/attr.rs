@@ -96,7 +96,9 @@ pub fn shape_of(r#type: Type<'_>) -> Result<Vec<usize>, String> {
     (0..tensor.rank())
         .map(|i| match tensor.dim_size(i) {
             Ok(DimSize::Static(d)) => usize::try_from(d).map_err(|e| e.to_string()),
-            Ok(DimSize::Dynamic) => Err(format!("dynamic dimension {i} in {type}: shapes must be static")),
+            Ok(DimSize::Dynamic) => Err(format!(
+                "dynamic dimension {i} in {type}: shapes must be static"
+            )),
             Err(e) => Err(e.to_string()),
         })
         .collect()
@@ -105,11 +107,17 @@ pub fn shape_of(r#type: Type<'_>) -> Result<Vec<usize>, String> {
 impl AttrValue for Tensor {
     fn to_attribute<'c>(&self, context: &'c Context, options: BuildOptions) -> Attribute<'c> {
         let r#type = tensor_type(context, self.shape());
-        if let Some(&first) = self.data().first().filter(|&&f| self.data().iter().all(|&v| v.to_bits() == f.to_bits())) {
+        if let Some(&first) = self
+            .data()
+            .first()
+            .filter(|&&f| self.data().iter().all(|&v| v.to_bits() == f.to_bits()))
+        {
             return DenseElementsAttribute::f32_splat(r#type, first).into();
         }
         if options.elide_above.is_some_and(|limit| self.len() > limit) {
-            if let Some(elided) = Attribute::parse(context, &format!("dense_resource<__elided__> : {type}")) {
+            if let Some(elided) =
+                Attribute::parse(context, &format!("dense_resource<__elided__> : {type}"))
+            {
                 return elided;
             }
         }
@@ -132,7 +140,8 @@ impl AttrValue for Tensor {
         } else {
             // SAFETY: a non-splat dense f32 attribute of `len` elements stores them packed,
             // 4 bytes each, at `raw_data()`; the attribute outlives this copy.
-            let bytes = unsafe { std::slice::from_raw_parts(dense.raw_data().cast::<u8>(), len * 4) };
+            let bytes =
+                unsafe { std::slice::from_raw_parts(dense.raw_data().cast::<u8>(), len * 4) };
             bytes
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))

@@ -82,7 +82,11 @@ impl<'c> Diagnostics<'c> {
 
     /// The messages collected so far, one per line, and forgets them.
     pub fn take(&self) -> String {
-        self.messages.borrow_mut().drain(..).collect::<Vec<_>>().join("\n")
+        self.messages
+            .borrow_mut()
+            .drain(..)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 

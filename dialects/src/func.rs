@@ -126,11 +126,19 @@ impl<O> Func<O> {
 
 impl<O: DialectOp> Func<O> {
     /// Builds the MLIR module holding this function, and verifies it with MLIR's verifier.
-    pub fn to_module<'c>(&self, context: &'c Context, options: BuildOptions) -> Result<Module<'c>, DialectError> {
+    pub fn to_module<'c>(
+        &self,
+        context: &'c Context,
+        options: BuildOptions,
+    ) -> Result<Module<'c>, DialectError> {
         let diagnostics = Diagnostics::attach(context);
         let unknown = Location::unknown(context);
         let module = Module::new(unknown);
-        let types: Vec<Type<'c>> = self.shapes.iter().map(|s| tensor_type(context, s)).collect();
+        let types: Vec<Type<'c>> = self
+            .shapes
+            .iter()
+            .map(|s| tensor_type(context, s))
+            .collect();
         let block = Block::new(
             &self
                 .inputs
@@ -143,13 +151,29 @@ impl<O: DialectOp> Func<O> {
         region.append_block(block);
         let signature = FunctionType::new(
             context,
-            &self.inputs.iter().map(|p| types[p.value]).collect::<Vec<_>>(),
-            &self.outputs.iter().map(|p| types[p.value]).collect::<Vec<_>>(),
+            &self
+                .inputs
+                .iter()
+                .map(|p| types[p.value])
+                .collect::<Vec<_>>(),
+            &self
+                .outputs
+                .iter()
+                .map(|p| types[p.value])
+                .collect::<Vec<_>>(),
         );
         let func = OperationBuilder::new("func.func", unknown)
             .add_attributes(&[
-                named(context, "sym_name", StringAttribute::new(context, &self.name).into()),
-                named(context, "function_type", TypeAttribute::new(signature.into()).into()),
+                named(
+                    context,
+                    "sym_name",
+                    StringAttribute::new(context, &self.name).into(),
+                ),
+                named(
+                    context,
+                    "function_type",
+                    TypeAttribute::new(signature.into()).into(),
+                ),
                 named(context, "pim.input_names", names(context, &self.inputs)),
                 named(context, "pim.output_names", names(context, &self.outputs)),
             ])
@@ -217,7 +241,9 @@ impl<O: DialectOp> Func<O> {
     /// Reads the single `func.func` of a module whose body uses only this dialect.
     pub fn from_module(module: &Module<'_>) -> Result<Self, DialectError> {
         let body = module.body();
-        let func = body.first_operation().ok_or_else(|| unsupported("module", "is empty"))?;
+        let func = body
+            .first_operation()
+            .ok_or_else(|| unsupported("module", "is empty"))?;
         if func.name().as_string_ref().as_str().ok() != Some("func.func") {
             return Err(unsupported("module", "must hold one func.func"));
         }
@@ -225,12 +251,18 @@ impl<O: DialectOp> Func<O> {
             .map(|s| s.value().to_owned())
             .map_err(|_| unsupported("func.func", "sym_name is not a string"))?;
         let mut result = Func::new(name);
-        let region = func.region(0).map_err(|e| unsupported("func.func", &e.to_string()))?;
-        let block = region.first_block().ok_or_else(|| unsupported("func.func", "has no body"))?;
+        let region = func
+            .region(0)
+            .map_err(|e| unsupported("func.func", &e.to_string()))?;
+        let block = region
+            .first_block()
+            .ok_or_else(|| unsupported("func.func", "has no body"))?;
         let mut ids: HashMap<usize, ValueId> = HashMap::new();
         let input_names = read_names(&func, "pim.input_names", block.argument_count())?;
         for (index, name) in input_names.into_iter().enumerate() {
-            let argument = block.argument(index).map_err(|e| unsupported("func.func", &e.to_string()))?;
+            let argument = block
+                .argument(index)
+                .map_err(|e| unsupported("func.func", &e.to_string()))?;
             let shape = shape_of(argument.r#type()).map_err(|m| unsupported(&name, &m))?;
             let value = result.add_input(name, shape);
             ids.insert(key(argument.into()), value);
@@ -238,13 +270,18 @@ impl<O: DialectOp> Func<O> {
         let mut next = block.first_operation();
         while let Some(operation) = next {
             next = operation.next_in_block();
-            let op_name = operation.name().as_string_ref().as_str().unwrap_or("").to_owned();
+            let op_name = operation
+                .name()
+                .as_string_ref()
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
             let operand_ids = operation
                 .operands()
                 .map(|v| {
-                    ids.get(&key(v))
-                        .copied()
-                        .ok_or_else(|| unsupported(&op_name, "uses a value defined outside the function"))
+                    ids.get(&key(v)).copied().ok_or_else(|| {
+                        unsupported(&op_name, "uses a value defined outside the function")
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if op_name == "func.return" {
@@ -261,11 +298,16 @@ impl<O: DialectOp> Func<O> {
                 .strip_prefix(O::DIALECT)
                 .and_then(|m| m.strip_prefix('.'))
                 .ok_or_else(|| {
-                    unsupported(&node_name, &format!("`{op_name}` is not an op of the {} dialect", O::DIALECT))
+                    unsupported(
+                        &node_name,
+                        &format!("`{op_name}` is not an op of the {} dialect", O::DIALECT),
+                    )
                 })?;
             let op = O::from_parts(mnemonic, &|name| attribute(&operation, name))
                 .map_err(|e| relocate(e, &node_name))?;
-            let value = operation.result(0).map_err(|_| unsupported(&node_name, "has no result"))?;
+            let value = operation
+                .result(0)
+                .map_err(|_| unsupported(&node_name, "has no result"))?;
             let shape = shape_of(value.r#type()).map_err(|m| unsupported(&node_name, &m))?;
             let id = result.push(node_name, op, operand_ids, shape);
             ids.insert(key(value.into()), id);
@@ -297,14 +339,20 @@ fn unify_elided_keys(text: &str) -> String {
     while let Some(at) = rest.find(KEY) {
         let (head, tail) = rest.split_at(at + KEY.len());
         out.push_str(head);
-        rest = tail.strip_prefix('_').map_or(tail, |t| t.trim_start_matches(|c: char| c.is_ascii_digit()));
+        rest = tail
+            .strip_prefix('_')
+            .map_or(tail, |t| t.trim_start_matches(|c: char| c.is_ascii_digit()));
     }
     out.push_str(rest);
     out
 }
 
 /// Parses MLIR text with MLIR's parser and verifies it, collecting MLIR's diagnostics on failure.
-pub fn parse_module<'c>(context: &'c Context, text: &str, origin: &str) -> Result<Module<'c>, DialectError> {
+pub fn parse_module<'c>(
+    context: &'c Context,
+    text: &str,
+    origin: &str,
+) -> Result<Module<'c>, DialectError> {
     let diagnostics = Diagnostics::attach(context);
     let module = Module::parse(context, text).ok_or_else(|| DialectError::Parse {
         origin: origin.to_owned(),
@@ -319,18 +367,30 @@ pub fn parse_module<'c>(context: &'c Context, text: &str, origin: &str) -> Resul
     Ok(module)
 }
 
-fn lookup<'c, 'a>(values: &[Option<Value<'c, 'a>>], id: ValueId, user: &str) -> Result<Value<'c, 'a>, DialectError> {
-    values.get(id).copied().flatten().ok_or_else(|| DialectError::Unsupported {
-        location: user.to_owned(),
-        message: format!("uses value {id} before it is defined"),
-    })
+fn lookup<'c, 'a>(
+    values: &[Option<Value<'c, 'a>>],
+    id: ValueId,
+    user: &str,
+) -> Result<Value<'c, 'a>, DialectError> {
+    values
+        .get(id)
+        .copied()
+        .flatten()
+        .ok_or_else(|| DialectError::Unsupported {
+            location: user.to_owned(),
+            message: format!("uses value {id} before it is defined"),
+        })
 }
 
 fn key(value: Value<'_, '_>) -> usize {
     value.to_raw().ptr as usize
 }
 
-fn named<'c>(context: &'c Context, name: &str, attribute: Attribute<'c>) -> (Identifier<'c>, Attribute<'c>) {
+fn named<'c>(
+    context: &'c Context,
+    name: &str,
+    attribute: Attribute<'c>,
+) -> (Identifier<'c>, Attribute<'c>) {
     (Identifier::new(context, name), attribute)
 }
 
@@ -349,11 +409,19 @@ fn read_names<'c: 'a, 'a>(
 ) -> Result<Vec<String>, DialectError> {
     let default = |prefix: &str| (0..count).map(|i| format!("{prefix}{i}")).collect();
     let Ok(attribute) = func.attribute(attribute_name) else {
-        let prefix = if attribute_name.contains("input") { "input" } else { "output" };
+        let prefix = if attribute_name.contains("input") {
+            "input"
+        } else {
+            "output"
+        };
         return Ok(default(prefix));
     };
-    let array = ArrayAttribute::try_from(attribute)
-        .map_err(|_| unsupported("func.func", &format!("{attribute_name} must be an array of strings")))?;
+    let array = ArrayAttribute::try_from(attribute).map_err(|_| {
+        unsupported(
+            "func.func",
+            &format!("{attribute_name} must be an array of strings"),
+        )
+    })?;
     let names = (0..array.len())
         .map(|i| {
             array
@@ -361,19 +429,30 @@ fn read_names<'c: 'a, 'a>(
                 .ok()
                 .and_then(|a| StringAttribute::try_from(a).ok())
                 .map(|s| s.value().to_owned())
-                .ok_or_else(|| unsupported("func.func", &format!("{attribute_name} must be an array of strings")))
+                .ok_or_else(|| {
+                    unsupported(
+                        "func.func",
+                        &format!("{attribute_name} must be an array of strings"),
+                    )
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if names.len() != count {
         return Err(unsupported(
             "func.func",
-            &format!("{attribute_name} has {} names for {count} values", names.len()),
+            &format!(
+                "{attribute_name} has {} names for {count} values",
+                names.len()
+            ),
         ));
     }
     Ok(names)
 }
 
-fn attribute<'c: 'a, 'a>(operation: &impl OperationLike<'c, 'a>, name: &str) -> Result<Attribute<'c>, DialectError> {
+fn attribute<'c: 'a, 'a>(
+    operation: &impl OperationLike<'c, 'a>,
+    name: &str,
+) -> Result<Attribute<'c>, DialectError> {
     operation.attribute(name).map_err(|_| {
         unsupported(
             operation.name().as_string_ref().as_str().unwrap_or("op"),
@@ -415,6 +494,10 @@ fn build_error(op: &str, diagnostics: &Diagnostics<'_>, error: melior::Error) ->
     let collected = diagnostics.take();
     DialectError::Build {
         op: op.to_owned(),
-        message: if collected.is_empty() { error.to_string() } else { collected },
+        message: if collected.is_empty() {
+            error.to_string()
+        } else {
+            collected
+        },
     }
 }

@@ -15,7 +15,7 @@ pub mod func;
 pub mod ops;
 
 pub use attr::{AttrValue, BuildOptions};
-pub use context::{new_context, Dialects, Diagnostics};
+pub use context::{new_context, Diagnostics, Dialects};
 pub use func::{Func, Node, Port, ValueId};
 pub use ops::{graph::GraphOp, pim::PimOp, Arity, DialectOp, OpInfo};
 

@@ -22,8 +22,18 @@ fn command() -> Command {
     let mut command = Command::new("pimc-opt")
         .about("Runs pimc passes on MLIR text in the pimc dialects")
         .version(env!("CARGO_PKG_VERSION"))
-        .arg(Arg::new("input").default_value("-").help("The MLIR file (`-` for stdin)"))
-        .arg(Arg::new("output").short('o').long("output").default_value("-").help("Output file (`-` for stdout)"))
+        .arg(
+            Arg::new("input")
+                .default_value("-")
+                .help("The MLIR file (`-` for stdin)"),
+        )
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .default_value("-")
+                .help("Output file (`-` for stdout)"),
+        )
         .arg(
             Arg::new("split-input-file")
                 .long("split-input-file")
@@ -51,23 +61,43 @@ fn pipeline(matches: &ArgMatches) -> Vec<(&'static str, String)> {
         .flat_map(|pass| {
             let indices = matches.indices_of(pass.flag).into_iter().flatten();
             let values = matches.get_many::<String>(pass.flag).into_iter().flatten();
-            indices.zip(values).map(|(index, options)| (index, pass.flag, options.clone())).collect::<Vec<_>>()
+            indices
+                .zip(values)
+                .map(|(index, options)| (index, pass.flag, options.clone()))
+                .collect::<Vec<_>>()
         })
         .collect();
     passes.sort_by_key(|(index, _, _)| *index);
-    passes.into_iter().map(|(_, flag, options)| (flag, options)).collect()
+    passes
+        .into_iter()
+        .map(|(_, flag, options)| (flag, options))
+        .collect()
 }
 
 fn read_input(path: &str) -> Result<String> {
     if path == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|source| Error::Io { path: "<stdin>".into(), source })?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| Error::Io {
+                path: "<stdin>".into(),
+                source,
+            })?;
         return Ok(text);
     }
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
-fn process(compiler: &Compiler<'_>, context: &melior::Context, text: &str, origin: &str, passes: &[(&str, String)]) -> Result<String> {
+fn process(
+    compiler: &Compiler<'_>,
+    context: &melior::Context,
+    text: &str,
+    origin: &str,
+    passes: &[(&str, String)],
+) -> Result<String> {
     let module = pim_dialects::func::parse_module(context, text, origin)?;
     let mut ir = Ir::from_module(&module)?;
     for (flag, options) in passes {
@@ -78,13 +108,25 @@ fn process(compiler: &Compiler<'_>, context: &melior::Context, text: &str, origi
 
 fn run(matches: ArgMatches) -> Result<()> {
     let print = PrintFlags::from_arg_matches(&matches).map_err(|e| Error::Usage(e.to_string()))?;
-    let input = matches.get_one::<String>("input").cloned().unwrap_or_else(|| "-".into());
-    let output = PathBuf::from(matches.get_one::<String>("output").cloned().unwrap_or_else(|| "-".into()));
+    let input = matches
+        .get_one::<String>("input")
+        .cloned()
+        .unwrap_or_else(|| "-".into());
+    let output = PathBuf::from(
+        matches
+            .get_one::<String>("output")
+            .cloned()
+            .unwrap_or_else(|| "-".into()),
+    );
     let passes = pipeline(&matches);
     let context = pim_dialects::new_context();
     let compiler = Compiler::new(&context, print.options())?;
     let text = read_input(&input)?;
-    let chunks: Vec<&str> = if matches.get_flag("split-input-file") { text.split(SPLIT_MARKER).collect() } else { vec![&text] };
+    let chunks: Vec<&str> = if matches.get_flag("split-input-file") {
+        text.split(SPLIT_MARKER).collect()
+    } else {
+        vec![&text]
+    };
     let mut outputs = Vec::new();
     let mut failed = false;
     for chunk in chunks {
@@ -96,7 +138,10 @@ fn run(matches: ArgMatches) -> Result<()> {
             }
         }
     }
-    write_output(&output, outputs.join(&format!("{SPLIT_MARKER}\n")).as_bytes())?;
+    write_output(
+        &output,
+        outputs.join(&format!("{SPLIT_MARKER}\n")).as_bytes(),
+    )?;
     if failed {
         return Err(Error::Usage("some inputs failed (see above)".into()));
     }

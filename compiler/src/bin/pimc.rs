@@ -56,7 +56,9 @@ fn run(args: Args) -> Result<()> {
     if let Some(dir) = &args.dump_dir {
         compiler.dump_phases_to(dir, &args.model)?;
     }
-    let options = ImportOptions { batch: args.batch as usize };
+    let options = ImportOptions {
+        batch: args.batch as usize,
+    };
     let ir = compiler.compile_file(&args.model, options, args.compile_to)?;
     let bytes = match (args.emit, &ir) {
         (Emit::Mlir, ir) => compiler.print(ir)?.into_bytes(),

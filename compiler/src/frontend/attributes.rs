@@ -15,11 +15,18 @@ impl<'a> Attributes<'a> {
         Self { node }
     }
 
-    fn get(&self, name: &str, expected: AttributeType) -> Result<Option<&'a AttributeProto>, String> {
+    fn get(
+        &self,
+        name: &str,
+        expected: AttributeType,
+    ) -> Result<Option<&'a AttributeProto>, String> {
         match self.node.attribute.iter().find(|a| a.name == name) {
             None => Ok(None),
             Some(a) if a.type_.enum_value() == Ok(expected) => Ok(Some(a)),
-            Some(a) => Err(format!("attribute `{name}` has type {:?}, expected {expected:?}", a.type_)),
+            Some(a) => Err(format!(
+                "attribute `{name}` has type {:?}, expected {expected:?}",
+                a.type_
+            )),
         }
     }
 
@@ -35,7 +42,9 @@ impl<'a> Attributes<'a> {
 
     /// A float attribute, or `default`.
     pub fn float(&self, name: &str, default: f32) -> Result<f32, String> {
-        Ok(self.get(name, AttributeType::FLOAT)?.map_or(default, |a| a.f))
+        Ok(self
+            .get(name, AttributeType::FLOAT)?
+            .map_or(default, |a| a.f))
     }
 
     /// An integer-list attribute, if present.
@@ -45,14 +54,17 @@ impl<'a> Attributes<'a> {
 
     /// A float-list attribute, if present.
     pub fn floats(&self, name: &str) -> Result<Option<Vec<f32>>, String> {
-        Ok(self.get(name, AttributeType::FLOATS)?.map(|a| a.floats.clone()))
+        Ok(self
+            .get(name, AttributeType::FLOATS)?
+            .map(|a| a.floats.clone()))
     }
 
     /// A string attribute, or `default`.
     pub fn string(&self, name: &str, default: &str) -> Result<String, String> {
-        Ok(self
-            .get(name, AttributeType::STRING)?
-            .map_or_else(|| default.to_owned(), |a| String::from_utf8_lossy(&a.s).into_owned()))
+        Ok(self.get(name, AttributeType::STRING)?.map_or_else(
+            || default.to_owned(),
+            |a| String::from_utf8_lossy(&a.s).into_owned(),
+        ))
     }
 
     /// A tensor attribute, if present.
@@ -68,6 +80,7 @@ impl<'a> Attributes<'a> {
 
     /// A required integer-list attribute.
     pub fn required_ints(&self, name: &str) -> Result<Vec<i64>, String> {
-        self.ints(name)?.ok_or_else(|| format!("the required attribute `{name}` is missing"))
+        self.ints(name)?
+            .ok_or_else(|| format!("the required attribute `{name}` is missing"))
     }
 }

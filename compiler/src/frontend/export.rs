@@ -5,9 +5,9 @@
 use crate::graph::Graph;
 use crate::{Error, Result};
 use onnx_protobuf::{
-    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto,
-    GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto,
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
 };
 use pim_dialects::{GraphOp, ValueId};
 use pim_runtime::Tensor;
@@ -17,17 +17,32 @@ pub const EXPORT_OPSET: i64 = 17;
 
 /// The ONNX model bytes of `graph`.
 pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>> {
-    let mut exporter = Exporter { graph, proto: GraphProto::new() };
+    let mut exporter = Exporter {
+        graph,
+        proto: GraphProto::new(),
+    };
     exporter.proto.name = graph.name.clone();
     for port in &graph.inputs {
-        exporter.proto.input.push(value_info(&port.name, graph.shape(port.value)));
+        exporter
+            .proto
+            .input
+            .push(value_info(&port.name, graph.shape(port.value)));
     }
     for node in &graph.nodes {
         exporter.node(node);
     }
     for port in &graph.outputs {
-        exporter.push("Identity", &format!("output.{}", port.name), vec![exporter.name(port.value)], &port.name, Vec::new());
-        exporter.proto.output.push(value_info(&port.name, graph.shape(port.value)));
+        exporter.push(
+            "Identity",
+            &format!("output.{}", port.name),
+            vec![exporter.name(port.value)],
+            &port.name,
+            Vec::new(),
+        );
+        exporter
+            .proto
+            .output
+            .push(value_info(&port.name, graph.shape(port.value)));
     }
     let mut model = ModelProto::new();
     model.ir_version = 8;
@@ -37,7 +52,9 @@ pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>> {
     opset.version = EXPORT_OPSET;
     model.opset_import.push(opset);
     model.graph = Some(exporter.proto).into();
-    model.write_to_bytes().map_err(|e| Error::Usage(format!("cannot encode the ONNX model: {e}")))
+    model
+        .write_to_bytes()
+        .map_err(|e| Error::Usage(format!("cannot encode the ONNX model: {e}")))
 }
 
 struct Exporter<'g> {
@@ -54,7 +71,14 @@ impl Exporter<'_> {
             .map_or_else(|| format!("v{value}"), |p| p.name.clone())
     }
 
-    fn push(&mut self, op_type: &str, name: &str, inputs: Vec<String>, output: &str, attributes: Vec<AttributeProto>) {
+    fn push(
+        &mut self,
+        op_type: &str,
+        name: &str,
+        inputs: Vec<String>,
+        output: &str,
+        attributes: Vec<AttributeProto>,
+    ) {
         let mut node = NodeProto::new();
         node.op_type = op_type.into();
         node.name = name.into();
@@ -79,13 +103,41 @@ impl Exporter<'_> {
                 self.initializer(output, float_tensor(value));
                 return;
             }
-            GraphOp::Conv { strides, pads, dilations, group } => {
-                let kernel: Vec<i64> = self.graph.shape(node.operands[1])[2..].iter().map(|&d| d as i64).collect();
-                ("Conv", vec![ints("kernel_shape", &kernel), ints("strides", strides), ints("pads", pads), ints("dilations", dilations), int("group", *group)])
+            GraphOp::Conv {
+                strides,
+                pads,
+                dilations,
+                group,
+            } => {
+                let kernel: Vec<i64> = self.graph.shape(node.operands[1])[2..]
+                    .iter()
+                    .map(|&d| d as i64)
+                    .collect();
+                (
+                    "Conv",
+                    vec![
+                        ints("kernel_shape", &kernel),
+                        ints("strides", strides),
+                        ints("pads", pads),
+                        ints("dilations", dilations),
+                        int("group", *group),
+                    ],
+                )
             }
-            GraphOp::Gemm { alpha, beta, trans_a, trans_b } => {
-                ("Gemm", vec![float("alpha", *alpha), float("beta", *beta), int("transA", *trans_a), int("transB", *trans_b)])
-            }
+            GraphOp::Gemm {
+                alpha,
+                beta,
+                trans_a,
+                trans_b,
+            } => (
+                "Gemm",
+                vec![
+                    float("alpha", *alpha),
+                    float("beta", *beta),
+                    int("transA", *trans_a),
+                    int("transB", *trans_b),
+                ],
+            ),
             GraphOp::MatMul {} => ("MatMul", vec![]),
             GraphOp::Add {} => ("Add", vec![]),
             GraphOp::Sub {} => ("Sub", vec![]),
@@ -96,8 +148,10 @@ impl Exporter<'_> {
             GraphOp::PRelu {} => ("PRelu", vec![]),
             GraphOp::Elu { alpha } => ("Elu", vec![float("alpha", *alpha)]),
             GraphOp::Clip { min, max } => {
-                let min = self.initializer(format!("{output}.min"), float_tensor(&Tensor::scalar(*min)));
-                let max = self.initializer(format!("{output}.max"), float_tensor(&Tensor::scalar(*max)));
+                let min =
+                    self.initializer(format!("{output}.min"), float_tensor(&Tensor::scalar(*min)));
+                let max =
+                    self.initializer(format!("{output}.max"), float_tensor(&Tensor::scalar(*max)));
                 inputs.extend([min, max]);
                 ("Clip", vec![])
             }
@@ -105,20 +159,57 @@ impl Exporter<'_> {
             GraphOp::Tanh {} => ("Tanh", vec![]),
             GraphOp::Softmax { axis } => ("Softmax", vec![int("axis", *axis)]),
             GraphOp::LogSoftmax { axis } => ("LogSoftmax", vec![int("axis", *axis)]),
-            GraphOp::MaxPool { kernel, strides, pads, dilations, ceil_mode } => (
+            GraphOp::MaxPool {
+                kernel,
+                strides,
+                pads,
+                dilations,
+                ceil_mode,
+            } => (
                 "MaxPool",
-                vec![ints("kernel_shape", kernel), ints("strides", strides), ints("pads", pads), ints("dilations", dilations), int("ceil_mode", *ceil_mode)],
+                vec![
+                    ints("kernel_shape", kernel),
+                    ints("strides", strides),
+                    ints("pads", pads),
+                    ints("dilations", dilations),
+                    int("ceil_mode", *ceil_mode),
+                ],
             ),
-            GraphOp::AveragePool { kernel, strides, pads, ceil_mode, count_include_pad } => (
+            GraphOp::AveragePool {
+                kernel,
+                strides,
+                pads,
+                ceil_mode,
+                count_include_pad,
+            } => (
                 "AveragePool",
-                vec![ints("kernel_shape", kernel), ints("strides", strides), ints("pads", pads), int("ceil_mode", *ceil_mode), int("count_include_pad", *count_include_pad)],
+                vec![
+                    ints("kernel_shape", kernel),
+                    ints("strides", strides),
+                    ints("pads", pads),
+                    int("ceil_mode", *ceil_mode),
+                    int("count_include_pad", *count_include_pad),
+                ],
             ),
             GraphOp::GlobalAveragePool {} => ("GlobalAveragePool", vec![]),
             GraphOp::GlobalMaxPool {} => ("GlobalMaxPool", vec![]),
-            GraphOp::BatchNorm { epsilon } => ("BatchNormalization", vec![float("epsilon", *epsilon)]),
-            GraphOp::Lrn { size, alpha, beta, bias } => {
-                ("LRN", vec![int("size", *size), float("alpha", *alpha), float("beta", *beta), float("bias", *bias)])
+            GraphOp::BatchNorm { epsilon } => {
+                ("BatchNormalization", vec![float("epsilon", *epsilon)])
             }
+            GraphOp::Lrn {
+                size,
+                alpha,
+                beta,
+                bias,
+            } => (
+                "LRN",
+                vec![
+                    int("size", *size),
+                    float("alpha", *alpha),
+                    float("beta", *beta),
+                    float("bias", *bias),
+                ],
+            ),
             GraphOp::Concat { axis } => ("Concat", vec![int("axis", *axis)]),
             GraphOp::Flatten { axis } => ("Flatten", vec![int("axis", *axis)]),
             GraphOp::Reshape { shape } => {
@@ -128,7 +219,10 @@ impl Exporter<'_> {
             GraphOp::Transpose { perm } => ("Transpose", vec![ints("perm", perm)]),
             GraphOp::Pad { pads, value } => {
                 inputs.push(self.initializer(format!("{output}.pads"), int_tensor(pads)));
-                inputs.push(self.initializer(format!("{output}.value"), float_tensor(&Tensor::scalar(*value))));
+                inputs.push(self.initializer(
+                    format!("{output}.value"),
+                    float_tensor(&Tensor::scalar(*value)),
+                ));
                 ("Pad", vec![])
             }
             GraphOp::Identity {} => ("Identity", vec![]),

@@ -57,7 +57,10 @@ pub type NodeResult<T> = std::result::Result<T, Issue>;
 /// Reads and imports the ONNX file at `path`.
 pub fn import_file(path: &Path, options: ImportOptions) -> Result<Graph> {
     let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: display.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: display.clone(),
+        source,
+    })?;
     import_bytes(&bytes, &display, options)
 }
 
@@ -69,7 +72,12 @@ pub fn import_bytes(bytes: &[u8], path: &str, options: ImportOptions) -> Result<
         path: path.to_owned(),
         message: "the model has no graph".into(),
     })?;
-    let mut importer = Importer { func: Graph::new("main"), env: HashMap::new(), constants: HashMap::new(), opset };
+    let mut importer = Importer {
+        func: Graph::new("main"),
+        env: HashMap::new(),
+        constants: HashMap::new(),
+        opset,
+    };
     importer.bind_initializers(graph, path)?;
     importer.bind_inputs(graph, options)?;
     for (index, node) in graph.node.iter().enumerate() {
@@ -127,22 +135,40 @@ impl Importer {
 
     fn bind_outputs(&mut self, graph: &GraphProto, path: &str) -> Result<()> {
         for output in &graph.output {
-            let entry = self.env.get(&output.name).cloned().ok_or_else(|| Error::Model {
-                path: path.to_owned(),
-                message: format!("graph output `{}` is not produced by any node", output.name),
-            })?;
-            let value = self.value_of(&entry, &output.name).map_err(|message| Error::Model {
-                path: path.to_owned(),
-                message: format!("graph output `{}`: {message}", output.name),
-            })?;
-            self.func.outputs.push(Port { name: output.name.clone(), value });
+            let entry = self
+                .env
+                .get(&output.name)
+                .cloned()
+                .ok_or_else(|| Error::Model {
+                    path: path.to_owned(),
+                    message: format!("graph output `{}` is not produced by any node", output.name),
+                })?;
+            let value = self
+                .value_of(&entry, &output.name)
+                .map_err(|message| Error::Model {
+                    path: path.to_owned(),
+                    message: format!("graph output `{}`: {message}", output.name),
+                })?;
+            self.func.outputs.push(Port {
+                name: output.name.clone(),
+                value,
+            });
         }
         Ok(())
     }
 
     fn import_node(&mut self, node: &NodeProto, index: usize) -> Result<()> {
-        let name = if node.name.is_empty() { format!("{}_{index}", node.op_type) } else { node.name.clone() };
-        let context = NodeContext { node, attributes: Attributes::new(node), name, opset: self.opset };
+        let name = if node.name.is_empty() {
+            format!("{}_{index}", node.op_type)
+        } else {
+            node.name.clone()
+        };
+        let context = NodeContext {
+            node,
+            attributes: Attributes::new(node),
+            name,
+            opset: self.opset,
+        };
         let opset = self.opset;
         let unsupported = |message: String| Error::Unsupported {
             node: context.name.clone(),
@@ -158,18 +184,27 @@ impl Importer {
             )));
         }
         let import = ops::importer(&node.op_type).ok_or_else(|| {
-            unsupported(format!("this op is not supported; supported ops: {}", ops::supported_ops().join(", ")))
+            unsupported(format!(
+                "this op is not supported; supported ops: {}",
+                ops::supported_ops().join(", ")
+            ))
         })?;
         let outputs = import(self, &context).map_err(|issue| match issue {
             Issue::Unsupported(message) => unsupported(message),
-            Issue::Invalid(message) => Error::Shape { node: context.name.clone(), message: format!("{}: {message}", node.op_type) },
+            Issue::Invalid(message) => Error::Shape {
+                node: context.name.clone(),
+                message: format!("{}: {message}", node.op_type),
+            },
         })?;
         for (index, output) in node.output.iter().enumerate() {
             if output.is_empty() {
                 continue;
             }
             let entry = outputs.get(index).cloned().unwrap_or_else(|| {
-                Entry::Unavailable(format!("output {index} of {} node `{}` is not supported", node.op_type, context.name))
+                Entry::Unavailable(format!(
+                    "output {index} of {} node `{}` is not supported",
+                    node.op_type, context.name
+                ))
             });
             self.env.insert(output.clone(), entry);
         }
@@ -198,7 +233,12 @@ impl Importer {
     }
 
     /// A required input that must be known at compile time (e.g. a shape or an axes list).
-    pub fn required_known(&self, context: &NodeContext<'_>, index: usize, what: &str) -> NodeResult<Known> {
+    pub fn required_known(
+        &self,
+        context: &NodeContext<'_>,
+        index: usize,
+        what: &str,
+    ) -> NodeResult<Known> {
         match self.required(context, index)? {
             Entry::Known(known) => Ok(known),
             _ => Err(Issue::Unsupported(format!(
@@ -208,7 +248,12 @@ impl Importer {
     }
 
     /// An optional input that must be known when present.
-    pub fn optional_known(&self, context: &NodeContext<'_>, index: usize, what: &str) -> NodeResult<Option<Known>> {
+    pub fn optional_known(
+        &self,
+        context: &NodeContext<'_>,
+        index: usize,
+        what: &str,
+    ) -> NodeResult<Option<Known>> {
         match self.input(context, index)? {
             None => Ok(None),
             Some(_) => self.required_known(context, index, what).map(Some),
@@ -236,7 +281,9 @@ impl Importer {
                     return Ok(value);
                 }
                 let shape = tensor.shape().to_vec();
-                let value = self.func.push(name, GraphOp::Constant { value: tensor }, Vec::new(), shape);
+                let value =
+                    self.func
+                        .push(name, GraphOp::Constant { value: tensor }, Vec::new(), shape);
                 self.constants.insert(key, value);
                 Ok(value)
             }
@@ -280,23 +327,37 @@ fn fold(op: &GraphOp, operands: &[&Known]) -> std::result::Result<Known, String>
     if let Some(folded) = super::known::fold_integers(op, operands) {
         return folded;
     }
-    let tensors = operands.iter().map(|k| k.to_f32()).collect::<std::result::Result<Vec<_>, _>>()?;
+    let tensors = operands
+        .iter()
+        .map(|k| k.to_f32())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let refs: Vec<_> = tensors.iter().collect();
     semantics::evaluate_op(op, &refs).map(Known::F32)
 }
 
 /// The static shape of a graph input, binding a symbolic dimension 0 to `batch`.
 fn input_shape(input: &ValueInfoProto, batch: usize) -> Result<Vec<usize>> {
-    let dynamic = |message: String| Error::DynamicShape { input: input.name.clone(), message };
-    let Some(onnx_protobuf::type_proto::Value::TensorType(tensor)) = input.type_.value.as_ref() else {
-        return Err(dynamic("is not a tensor; pimc compiles networks whose inputs are f32 tensors".into()));
+    let dynamic = |message: String| Error::DynamicShape {
+        input: input.name.clone(),
+        message,
+    };
+    let Some(onnx_protobuf::type_proto::Value::TensorType(tensor)) = input.type_.value.as_ref()
+    else {
+        return Err(dynamic(
+            "is not a tensor; pimc compiles networks whose inputs are f32 tensors".into(),
+        ));
     };
     if DataType::from_i32(tensor.elem_type) != Some(DataType::FLOAT) {
-        let name = DataType::from_i32(tensor.elem_type).map_or_else(|| tensor.elem_type.to_string(), |t| format!("{t:?}"));
-        return Err(dynamic(format!("has element type {name}; pimc compiles networks whose inputs are float32")));
+        let name = DataType::from_i32(tensor.elem_type)
+            .map_or_else(|| tensor.elem_type.to_string(), |t| format!("{t:?}"));
+        return Err(dynamic(format!(
+            "has element type {name}; pimc compiles networks whose inputs are float32"
+        )));
     }
     let Some(shape) = tensor.shape.as_ref() else {
-        return Err(dynamic("has no shape; pimc needs static input shapes".into()));
+        return Err(dynamic(
+            "has no shape; pimc needs static input shapes".into(),
+        ));
     };
     shape
         .dim

@@ -72,7 +72,10 @@ impl Known {
         if shape.iter().product::<usize>() == data.len() {
             Ok(Self::I64 { shape, data })
         } else {
-            Err(format!("{} elements do not fill shape {shape:?}", data.len()))
+            Err(format!(
+                "{} elements do not fill shape {shape:?}",
+                data.len()
+            ))
         }
     }
 
@@ -100,25 +103,39 @@ pub fn from_proto(tensor: &TensorProto) -> Result<Known, String> {
     let shape = tensor
         .dims
         .iter()
-        .map(|&d| usize::try_from(d).map_err(|_| format!("tensor `{}` has a negative dimension {d}", tensor.name)))
+        .map(|&d| {
+            usize::try_from(d)
+                .map_err(|_| format!("tensor `{}` has a negative dimension {d}", tensor.name))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let count: usize = shape.iter().product();
     let raw = &tensor.raw_data;
     let data_type = DataType::from_i32(tensor.data_type);
     let known = match data_type {
         Some(DataType::FLOAT) => {
-            let data = if raw.is_empty() { tensor.float_data.clone() } else { little_endian(raw, f32::from_le_bytes)? };
+            let data = if raw.is_empty() {
+                tensor.float_data.clone()
+            } else {
+                little_endian(raw, f32::from_le_bytes)?
+            };
             Tensor::new(shape.clone(), data).map(Known::F32)
         }
         Some(DataType::INT64) => {
-            let data = if raw.is_empty() { tensor.int64_data.clone() } else { little_endian(raw, i64::from_le_bytes)? };
+            let data = if raw.is_empty() {
+                tensor.int64_data.clone()
+            } else {
+                little_endian(raw, i64::from_le_bytes)?
+            };
             Known::i64s(shape.clone(), data).ok()
         }
         Some(DataType::INT32) => {
             let data = if raw.is_empty() {
                 tensor.int32_data.iter().map(|&v| i64::from(v)).collect()
             } else {
-                little_endian(raw, i32::from_le_bytes)?.into_iter().map(i64::from).collect()
+                little_endian(raw, i32::from_le_bytes)?
+                    .into_iter()
+                    .map(i64::from)
+                    .collect()
             };
             Known::i64s(shape.clone(), data).ok()
         }
@@ -133,19 +150,33 @@ pub fn from_proto(tensor: &TensorProto) -> Result<Known, String> {
             Known::i64s(shape.clone(), data).ok()
         }
         other => {
-            let name = other.map_or_else(|| format!("type {}", tensor.data_type), |t| format!("{t:?}"));
+            let name = other.map_or_else(
+                || format!("type {}", tensor.data_type),
+                |t| format!("{t:?}"),
+            );
             return Err(format!(
                 "tensor `{}` has element type {name}; pimc reads float32, int64, int32, int8, uint8 and bool tensors",
                 tensor.name
             ));
         }
     };
-    known.ok_or_else(|| format!("tensor `{}`: data does not fill its shape {shape:?} ({count} elements)", tensor.name))
+    known.ok_or_else(|| {
+        format!(
+            "tensor `{}`: data does not fill its shape {shape:?} ({count} elements)",
+            tensor.name
+        )
+    })
 }
 
-fn little_endian<T, const N: usize>(raw: &[u8], convert: fn([u8; N]) -> T) -> Result<Vec<T>, String> {
-    if raw.len() % N != 0 {
-        return Err(format!("raw data of {} bytes is not a whole number of {N}-byte elements", raw.len()));
+fn little_endian<T, const N: usize>(
+    raw: &[u8],
+    convert: fn([u8; N]) -> T,
+) -> Result<Vec<T>, String> {
+    if !raw.len().is_multiple_of(N) {
+        return Err(format!(
+            "raw data of {} bytes is not a whole number of {N}-byte elements",
+            raw.len()
+        ));
     }
     Ok(raw
         .chunks_exact(N)
@@ -164,9 +195,18 @@ pub fn fold_integers(op: &GraphOp, operands: &[&Known]) -> Option<Result<Known, 
     if !operands.iter().any(|k| matches!(k, Known::I64 { .. })) {
         return None;
     }
-    let integers = || operands.iter().map(|k| k.to_i64s()).collect::<Result<Vec<_>, _>>();
+    let integers = || {
+        operands
+            .iter()
+            .map(|k| k.to_i64s())
+            .collect::<Result<Vec<_>, _>>()
+    };
     match op {
-        GraphOp::Reshape { .. } | GraphOp::Flatten { .. } | GraphOp::Identity {} | GraphOp::Concat { .. } | GraphOp::Transpose { .. } => {
+        GraphOp::Reshape { .. }
+        | GraphOp::Flatten { .. }
+        | GraphOp::Identity {}
+        | GraphOp::Concat { .. }
+        | GraphOp::Transpose { .. } => {
             Some(integers().and_then(|data| move_elements(op, operands, &data.concat())))
         }
         GraphOp::Add {} | GraphOp::Sub {} | GraphOp::Mul {} | GraphOp::Div {} => {
@@ -204,12 +244,19 @@ fn move_elements(op: &GraphOp, operands: &[&Known], data: &[i64]) -> Result<Know
 
 /// Broadcasting integer arithmetic: broadcasts element indices through the f32 kernel, then
 /// combines the integers they name.
-fn integer_arithmetic(op: &GraphOp, operands: &[&Known], data: &[Vec<i64>]) -> Result<Known, String> {
-    let [lhs, rhs] = operands else { return Err("arithmetic needs two operands".into()) };
+fn integer_arithmetic(
+    op: &GraphOp,
+    operands: &[&Known],
+    data: &[Vec<i64>],
+) -> Result<Known, String> {
+    let [lhs, rhs] = operands else {
+        return Err("arithmetic needs two operands".into());
+    };
     let indices = index_tensors(&[lhs, rhs])?;
     let zeros_like = |k: &Known| Tensor::zeros(k.shape().to_vec());
     let spread = |t: &Tensor, other: &Tensor| {
-        pim_runtime::kernels::binary(pim_runtime::kernels::BinaryOp::Add, t, other).map_err(|e| e.to_string())
+        pim_runtime::kernels::binary(pim_runtime::kernels::BinaryOp::Add, t, other)
+            .map_err(|e| e.to_string())
     };
     let left = spread(&indices[0], &zeros_like(rhs))?;
     let right = spread(&zeros_like(lhs), &indices[1])?;

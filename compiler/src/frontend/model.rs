@@ -5,15 +5,22 @@ use onnx_protobuf::{Message, ModelProto};
 
 /// Decodes `bytes` (the content of `path`) as an ONNX model.
 pub fn decode(bytes: &[u8], path: &str) -> Result<ModelProto> {
-    let model_error = |message: String| Error::Model { path: path.to_owned(), message };
+    let model_error = |message: String| Error::Model {
+        path: path.to_owned(),
+        message,
+    };
     if bytes.is_empty() {
-        return Err(model_error("the file is empty; expected an ONNX model".into()));
+        return Err(model_error(
+            "the file is empty; expected an ONNX model".into(),
+        ));
     }
     let model = ModelProto::parse_from_bytes(bytes).map_err(|e| {
         model_error(format!("not a valid ONNX model (protobuf decoding failed: {e}); the file may be truncated or not ONNX"))
     })?;
     if model.graph.is_none() {
-        return Err(model_error("the model has no graph; the file may be truncated or not ONNX".into()));
+        return Err(model_error(
+            "the model has no graph; the file may be truncated or not ONNX".into(),
+        ));
     }
     if model.opset_import.is_empty() {
         return Err(model_error("the model declares no opset (opset_import is empty); the file may be truncated or not ONNX".into()));

@@ -20,7 +20,11 @@ pub fn evaluate(func: &Graph, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
         if tensor.shape() != func.shape(port.value) {
             return Err(Error::Shape {
                 node: port.name.clone(),
-                message: format!("input has shape {:?}, expected {:?}", tensor.shape(), func.shape(port.value)),
+                message: format!(
+                    "input has shape {:?}, expected {:?}",
+                    tensor.shape(),
+                    func.shape(port.value)
+                ),
             });
         }
         values[port.value] = Some(tensor.clone());

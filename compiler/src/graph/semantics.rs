@@ -10,12 +10,19 @@ use pim_runtime::Tensor;
 fn sizes(values: &[i64], name: &str) -> Result<Vec<usize>, String> {
     values
         .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| format!("{name} must not be negative, got {values:?}")))
+        .map(|&v| {
+            usize::try_from(v).map_err(|_| format!("{name} must not be negative, got {values:?}"))
+        })
         .collect()
 }
 
 /// The kernel's window for pooling/conv attributes.
-pub fn window(kernel: &[i64], strides: &[i64], pads: &[i64], dilations: &[i64]) -> Result<Window, String> {
+pub fn window(
+    kernel: &[i64],
+    strides: &[i64],
+    pads: &[i64],
+    dilations: &[i64],
+) -> Result<Window, String> {
     Ok(Window {
         kernel: sizes(kernel, "kernel_shape")?,
         strides: sizes(strides, "strides")?,
@@ -24,10 +31,18 @@ pub fn window(kernel: &[i64], strides: &[i64], pads: &[i64], dilations: &[i64]) 
     })
 }
 
-fn conv_params(strides: &[i64], pads: &[i64], dilations: &[i64], group: i64) -> Result<ConvParams, String> {
+fn conv_params(
+    strides: &[i64],
+    pads: &[i64],
+    dilations: &[i64],
+    group: i64,
+) -> Result<ConvParams, String> {
     Ok(ConvParams {
         window: window(&[], strides, pads, dilations)?,
-        group: usize::try_from(group).ok().filter(|&g| g > 0).ok_or_else(|| format!("group must be positive, got {group}"))?,
+        group: usize::try_from(group)
+            .ok()
+            .filter(|&g| g > 0)
+            .ok_or_else(|| format!("group must be positive, got {group}"))?,
     })
 }
 
@@ -43,14 +58,19 @@ pub fn flatten_shape(shape: &[usize], axis: i64) -> Result<Vec<usize>, String> {
         return Err(format!("flatten axis {axis} out of range for rank {rank}"));
     }
     let split = axis as usize;
-    Ok(vec![shape[..split].iter().product(), shape[split..].iter().product()])
+    Ok(vec![
+        shape[..split].iter().product(),
+        shape[split..].iter().product(),
+    ])
 }
 
 /// The static shape a `reshape` produces, checking the element count.
 pub fn reshape_shape(input: &[usize], target: &[i64]) -> Result<Vec<usize>, String> {
     let shape = sizes(target, "reshape shape")?;
     if shape.iter().product::<usize>() != input.iter().product::<usize>() {
-        return Err(format!("cannot reshape {input:?} to {shape:?}: element counts differ"));
+        return Err(format!(
+            "cannot reshape {input:?} to {shape:?}: element counts differ"
+        ));
     }
     Ok(shape)
 }
@@ -64,11 +84,19 @@ pub fn infer_shape(op: &GraphOp, operands: &[&[usize]]) -> Result<Vec<usize>, St
     let first = operands.first().copied().unwrap_or(&[]);
     let shape = match op {
         GraphOp::Constant { value } => value.shape().to_vec(),
-        GraphOp::Conv { strides, pads, dilations, group } => {
+        GraphOp::Conv {
+            strides,
+            pads,
+            dilations,
+            group,
+        } => {
             let params = conv_params(strides, pads, dilations, *group)?;
-            kernels::conv_output_shape(first, operand(operands, 1)?, &params).map_err(kernel_error)?
+            kernels::conv_output_shape(first, operand(operands, 1)?, &params)
+                .map_err(kernel_error)?
         }
-        GraphOp::Gemm { trans_a, trans_b, .. } => kernels::gemm_output_shape(
+        GraphOp::Gemm {
+            trans_a, trans_b, ..
+        } => kernels::gemm_output_shape(
             first,
             operand(operands, 1)?,
             operands.get(2).copied(),
@@ -76,31 +104,57 @@ pub fn infer_shape(op: &GraphOp, operands: &[&[usize]]) -> Result<Vec<usize>, St
             *trans_b != 0,
         )
         .map_err(kernel_error)?,
-        GraphOp::MatMul {} => kernels::matmul_output_shape(first, operand(operands, 1)?).map_err(kernel_error)?,
+        GraphOp::MatMul {} => {
+            kernels::matmul_output_shape(first, operand(operands, 1)?).map_err(kernel_error)?
+        }
         GraphOp::Add {} | GraphOp::Sub {} | GraphOp::Mul {} | GraphOp::Div {} => {
             kernels::broadcast_shapes(first, operand(operands, 1)?).map_err(kernel_error)?
         }
-        GraphOp::MaxPool { kernel, strides, pads, dilations, ceil_mode } => {
-            kernels::pool_output_shape(first, &window(kernel, strides, pads, dilations)?, *ceil_mode != 0)
-                .map_err(kernel_error)?
-        }
-        GraphOp::AveragePool { kernel, strides, pads, ceil_mode, .. } => {
+        GraphOp::MaxPool {
+            kernel,
+            strides,
+            pads,
+            dilations,
+            ceil_mode,
+        } => kernels::pool_output_shape(
+            first,
+            &window(kernel, strides, pads, dilations)?,
+            *ceil_mode != 0,
+        )
+        .map_err(kernel_error)?,
+        GraphOp::AveragePool {
+            kernel,
+            strides,
+            pads,
+            ceil_mode,
+            ..
+        } => {
             kernels::pool_output_shape(first, &window(kernel, strides, pads, &[])?, *ceil_mode != 0)
                 .map_err(kernel_error)?
         }
         GraphOp::GlobalAveragePool {} | GraphOp::GlobalMaxPool {} => {
             if first.len() < 3 {
-                return Err(format!("global pooling needs an input of rank >= 3, got {first:?}"));
+                return Err(format!(
+                    "global pooling needs an input of rank >= 3, got {first:?}"
+                ));
             }
-            first[..2].iter().copied().chain(std::iter::repeat_n(1, first.len() - 2)).collect()
+            first[..2]
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(1, first.len() - 2))
+                .collect()
         }
-        GraphOp::Concat { axis } => kernels::concat_output_shape(operands, *axis).map_err(kernel_error)?,
+        GraphOp::Concat { axis } => {
+            kernels::concat_output_shape(operands, *axis).map_err(kernel_error)?
+        }
         GraphOp::Flatten { axis } => flatten_shape(first, *axis)?,
         GraphOp::Reshape { shape } => reshape_shape(first, shape)?,
         GraphOp::Transpose { perm } => {
             kernels::transpose_output_shape(first, &permutation(perm)?).map_err(kernel_error)?
         }
-        GraphOp::Pad { pads, .. } => kernels::pad_output_shape(first, pads).map_err(kernel_error)?,
+        GraphOp::Pad { pads, .. } => {
+            kernels::pad_output_shape(first, pads).map_err(kernel_error)?
+        }
         GraphOp::Relu {}
         | GraphOp::LeakyRelu { .. }
         | GraphOp::PRelu {}
@@ -118,11 +172,17 @@ pub fn infer_shape(op: &GraphOp, operands: &[&[usize]]) -> Result<Vec<usize>, St
 }
 
 fn operand<'a>(operands: &[&'a [usize]], index: usize) -> Result<&'a [usize], String> {
-    operands.get(index).copied().ok_or_else(|| format!("missing operand {index}"))
+    operands
+        .get(index)
+        .copied()
+        .ok_or_else(|| format!("missing operand {index}"))
 }
 
 fn value<'a>(operands: &[&'a Tensor], index: usize) -> Result<&'a Tensor, String> {
-    operands.get(index).copied().ok_or_else(|| format!("missing operand {index}"))
+    operands
+        .get(index)
+        .copied()
+        .ok_or_else(|| format!("missing operand {index}"))
 }
 
 /// The value of `op` applied to `operands`, computed by the reference kernels.
@@ -131,11 +191,22 @@ pub fn evaluate_op(op: &GraphOp, operands: &[&Tensor]) -> Result<Tensor, String>
     let binary = |kind| kernels::binary(kind, x()?, value(operands, 1)?).map_err(kernel_error);
     match op {
         GraphOp::Constant { value } => Ok(value.clone()),
-        GraphOp::Conv { strides, pads, dilations, group } => {
+        GraphOp::Conv {
+            strides,
+            pads,
+            dilations,
+            group,
+        } => {
             let params = conv_params(strides, pads, dilations, *group)?;
-            kernels::conv(x()?, value(operands, 1)?, operands.get(2).copied(), &params).map_err(kernel_error)
+            kernels::conv(x()?, value(operands, 1)?, operands.get(2).copied(), &params)
+                .map_err(kernel_error)
         }
-        GraphOp::Gemm { alpha, beta, trans_a, trans_b } => kernels::gemm(
+        GraphOp::Gemm {
+            alpha,
+            beta,
+            trans_a,
+            trans_b,
+        } => kernels::gemm(
             x()?,
             value(operands, 1)?,
             operands.get(2).copied(),
@@ -159,11 +230,25 @@ pub fn evaluate_op(op: &GraphOp, operands: &[&Tensor]) -> Result<Tensor, String>
         GraphOp::Tanh {} => Ok(kernels::tanh(x()?)),
         GraphOp::Softmax { axis } => kernels::softmax(x()?, *axis).map_err(kernel_error),
         GraphOp::LogSoftmax { axis } => kernels::log_softmax(x()?, *axis).map_err(kernel_error),
-        GraphOp::MaxPool { kernel, strides, pads, dilations, ceil_mode } => {
-            kernels::max_pool(x()?, &window(kernel, strides, pads, dilations)?, *ceil_mode != 0)
-                .map_err(kernel_error)
-        }
-        GraphOp::AveragePool { kernel, strides, pads, ceil_mode, count_include_pad } => kernels::average_pool(
+        GraphOp::MaxPool {
+            kernel,
+            strides,
+            pads,
+            dilations,
+            ceil_mode,
+        } => kernels::max_pool(
+            x()?,
+            &window(kernel, strides, pads, dilations)?,
+            *ceil_mode != 0,
+        )
+        .map_err(kernel_error),
+        GraphOp::AveragePool {
+            kernel,
+            strides,
+            pads,
+            ceil_mode,
+            count_include_pad,
+        } => kernels::average_pool(
             x()?,
             &window(kernel, strides, pads, &[])?,
             *ceil_mode != 0,
@@ -181,17 +266,27 @@ pub fn evaluate_op(op: &GraphOp, operands: &[&Tensor]) -> Result<Tensor, String>
             *epsilon,
         )
         .map_err(kernel_error),
-        GraphOp::Lrn { size, alpha, beta, bias } => {
-            let size = usize::try_from(*size).map_err(|_| format!("LRN size must be positive, got {size}"))?;
+        GraphOp::Lrn {
+            size,
+            alpha,
+            beta,
+            bias,
+        } => {
+            let size = usize::try_from(*size)
+                .map_err(|_| format!("LRN size must be positive, got {size}"))?;
             kernels::lrn(x()?, size, *alpha, *beta, *bias).map_err(kernel_error)
         }
         GraphOp::Concat { axis } => kernels::concat(operands, *axis).map_err(kernel_error),
-        GraphOp::Transpose { perm } => kernels::transpose(x()?, &permutation(perm)?).map_err(kernel_error),
+        GraphOp::Transpose { perm } => {
+            kernels::transpose(x()?, &permutation(perm)?).map_err(kernel_error)
+        }
         GraphOp::Pad { pads, value: fill } => kernels::pad(x()?, pads, *fill).map_err(kernel_error),
         GraphOp::Flatten { .. } | GraphOp::Reshape { .. } | GraphOp::Identity {} => {
             let input = x()?;
             let shape = infer_shape(op, &[input.shape()])?;
-            input.reshaped(shape).ok_or_else(|| "reshape changes the element count".to_owned())
+            input
+                .reshaped(shape)
+                .ok_or_else(|| "reshape changes the element count".to_owned())
         }
     }
 }

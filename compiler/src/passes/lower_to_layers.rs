@@ -27,16 +27,27 @@ pub fn lower_to_layers(graph: &Graph) -> Result<Func<PimOp>, String> {
         map: vec![None; graph.shapes.len()],
     };
     for port in &graph.inputs {
-        lowering.map[port.value] = Some(lowering.pim.add_input(port.name.clone(), graph.shape(port.value).to_vec()));
+        lowering.map[port.value] = Some(
+            lowering
+                .pim
+                .add_input(port.name.clone(), graph.shape(port.value).to_vec()),
+        );
     }
     for node in &graph.nodes {
-        let result = lowering.lower(node).map_err(|message| format!("node `{}`: {message}", node.name))?;
+        let result = lowering
+            .lower(node)
+            .map_err(|message| format!("node `{}`: {message}", node.name))?;
         lowering.map[node.result] = Some(result);
     }
     lowering.pim.outputs = graph
         .outputs
         .iter()
-        .map(|p| Ok(pim_dialects::Port { name: p.name.clone(), value: lowering.value(p.value)? }))
+        .map(|p| {
+            Ok(pim_dialects::Port {
+                name: p.name.clone(),
+                value: lowering.value(p.value)?,
+            })
+        })
         .collect::<Result<_, String>>()?;
     Ok(crate::graph::dce::eliminate_dead_code(&lowering.pim))
 }
@@ -50,7 +61,8 @@ struct Lowering<'g> {
 
 impl Lowering<'_> {
     fn value(&self, graph_value: ValueId) -> Result<ValueId, String> {
-        self.map[graph_value].ok_or_else(|| format!("value {graph_value} is used before it is defined"))
+        self.map[graph_value]
+            .ok_or_else(|| format!("value {graph_value} is used before it is defined"))
     }
 
     fn operands(&self, node: &pim_dialects::Node<GraphOp>) -> Result<Vec<ValueId>, String> {
@@ -74,20 +86,32 @@ impl Lowering<'_> {
 
     fn push_constant(&mut self, name: &str, tensor: Tensor) -> ValueId {
         let shape = tensor.shape().to_vec();
-        self.pim.push(name, PimOp::Constant { value: tensor }, Vec::new(), shape)
+        self.pim
+            .push(name, PimOp::Constant { value: tensor }, Vec::new(), shape)
     }
 
-    fn push(&mut self, node: &pim_dialects::Node<GraphOp>, op: PimOp, operands: Vec<ValueId>) -> ValueId {
+    fn push(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        op: PimOp,
+        operands: Vec<ValueId>,
+    ) -> ValueId {
         let shape = self.graph.shape(node.result).to_vec();
         self.pim.push(node.name.clone(), op, operands, shape)
     }
 
     fn lower(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
         let operands = self.operands(node)?;
-        let act = |kind: &str, alpha: f32, beta: f32| PimOp::Act { kind: kind.into(), alpha, beta };
+        let act = |kind: &str, alpha: f32, beta: f32| PimOp::Act {
+            kind: kind.into(),
+            alpha,
+            beta,
+        };
         let binary = |kind: &str| PimOp::Binary { kind: kind.into() };
         let op = match &node.op {
-            GraphOp::Constant { value } => PimOp::Constant { value: value.clone() },
+            GraphOp::Constant { value } => PimOp::Constant {
+                value: value.clone(),
+            },
             GraphOp::Conv { .. } => return self.conv(node),
             GraphOp::Gemm { .. } => return self.gemm(node),
             GraphOp::MatMul {} => return self.matmul(node),
@@ -104,9 +128,21 @@ impl Lowering<'_> {
             GraphOp::Sigmoid {} => act("sigmoid", 0.0, 0.0),
             GraphOp::Tanh {} => act("tanh", 0.0, 0.0),
             GraphOp::PRelu {} => PimOp::PRelu {},
-            GraphOp::Softmax { axis } => PimOp::Softmax { axis: *axis, log: 0 },
-            GraphOp::LogSoftmax { axis } => PimOp::Softmax { axis: *axis, log: 1 },
-            GraphOp::MaxPool { kernel, strides, pads, dilations, ceil_mode } => PimOp::Pool {
+            GraphOp::Softmax { axis } => PimOp::Softmax {
+                axis: *axis,
+                log: 0,
+            },
+            GraphOp::LogSoftmax { axis } => PimOp::Softmax {
+                axis: *axis,
+                log: 1,
+            },
+            GraphOp::MaxPool {
+                kernel,
+                strides,
+                pads,
+                dilations,
+                ceil_mode,
+            } => PimOp::Pool {
                 kind: "max".into(),
                 kernel: kernel.clone(),
                 strides: strides.clone(),
@@ -115,7 +151,13 @@ impl Lowering<'_> {
                 ceil_mode: *ceil_mode,
                 count_include_pad: 0,
             },
-            GraphOp::AveragePool { kernel, strides, pads, ceil_mode, count_include_pad } => PimOp::Pool {
+            GraphOp::AveragePool {
+                kernel,
+                strides,
+                pads,
+                ceil_mode,
+                count_include_pad,
+            } => PimOp::Pool {
                 kind: "avg".into(),
                 kernel: kernel.clone(),
                 strides: strides.clone(),
@@ -126,20 +168,41 @@ impl Lowering<'_> {
             },
             GraphOp::GlobalAveragePool {} => self.global_pool(node, "avg"),
             GraphOp::GlobalMaxPool {} => self.global_pool(node, "max"),
-            GraphOp::Lrn { size, alpha, beta, bias } => PimOp::Lrn { size: *size, alpha: *alpha, beta: *beta, bias: *bias },
+            GraphOp::Lrn {
+                size,
+                alpha,
+                beta,
+                bias,
+            } => PimOp::Lrn {
+                size: *size,
+                alpha: *alpha,
+                beta: *beta,
+                bias: *bias,
+            },
             GraphOp::Concat { axis } => PimOp::Concat { axis: *axis },
-            GraphOp::Flatten { .. } | GraphOp::Reshape { .. } => {
-                PimOp::Reshape { shape: self.graph.shape(node.result).iter().map(|&d| d as i64).collect() }
-            }
+            GraphOp::Flatten { .. } | GraphOp::Reshape { .. } => PimOp::Reshape {
+                shape: self
+                    .graph
+                    .shape(node.result)
+                    .iter()
+                    .map(|&d| d as i64)
+                    .collect(),
+            },
             GraphOp::Transpose { perm } => PimOp::Transpose { perm: perm.clone() },
-            GraphOp::Pad { pads, value } => PimOp::Pad { pads: pads.clone(), value: *value },
+            GraphOp::Pad { pads, value } => PimOp::Pad {
+                pads: pads.clone(),
+                value: *value,
+            },
         };
         Ok(self.push(node, op, operands))
     }
 
     /// Global pooling is pooling with a window over the whole spatial extent.
     fn global_pool(&self, node: &pim_dialects::Node<GraphOp>, kind: &str) -> PimOp {
-        let spatial: Vec<i64> = self.graph.shape(node.operands[0])[2..].iter().map(|&d| d as i64).collect();
+        let spatial: Vec<i64> = self.graph.shape(node.operands[0])[2..]
+            .iter()
+            .map(|&d| d as i64)
+            .collect();
         PimOp::Pool {
             kind: kind.into(),
             strides: vec![1; spatial.len()],
@@ -153,7 +216,15 @@ impl Lowering<'_> {
 
     /// Conv weights `[Cout, Cin/g, k...]` become `group` matrices `[Cin/g * prod(k), Cout/g]`.
     fn conv(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
-        let GraphOp::Conv { strides, pads, dilations, group } = &node.op else { return Err("not a conv".into()) };
+        let GraphOp::Conv {
+            strides,
+            pads,
+            dilations,
+            group,
+        } = &node.op
+        else {
+            return Err("not a conv".into());
+        };
         let weight = self.weights(node.operands[1], "conv weight")?.clone();
         let bias = self.weights(node.operands[2], "conv bias")?.clone();
         let groups = usize::try_from(*group).map_err(|_| "bad group".to_owned())?;
@@ -180,7 +251,14 @@ impl Lowering<'_> {
         Ok(self.push(node, op, vec![input, w, b]))
     }
 
-    fn fc(&mut self, name: &str, input: ValueId, matrix: Tensor, bias: Tensor, shape: Vec<usize>) -> ValueId {
+    fn fc(
+        &mut self,
+        name: &str,
+        input: ValueId,
+        matrix: Tensor,
+        bias: Tensor,
+        shape: Vec<usize>,
+    ) -> ValueId {
         let (rows, cols) = (matrix.shape()[0], matrix.shape()[1]);
         let vectors = self.pim.shape(input)[0];
         let matrix = matrix.reshaped(vec![1, rows, cols]).unwrap_or(matrix);
@@ -203,27 +281,63 @@ impl Lowering<'_> {
     /// Gemm: the matrix is alpha * op(B); a C that broadcasts per column becomes the bias, any other C
     /// a vector-unit add after the layer. A transposed A is transposed by a data move first.
     fn gemm(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
-        let GraphOp::Gemm { alpha, beta, trans_a, trans_b } = &node.op else { return Err("not a gemm".into()) };
+        let GraphOp::Gemm {
+            alpha,
+            beta,
+            trans_a,
+            trans_b,
+        } = &node.op
+        else {
+            return Err("not a gemm".into());
+        };
         let b = self.weights(node.operands[1], "Gemm B operand")?;
-        let b = if *trans_b != 0 { kernels::transpose(b, &[1, 0]).map_err(|e| e.to_string())? } else { b.clone() };
+        let b = if *trans_b != 0 {
+            kernels::transpose(b, &[1, 0]).map_err(|e| e.to_string())?
+        } else {
+            b.clone()
+        };
         let matrix = scale(&b, *alpha);
         let cols = matrix.shape()[1];
         let mut input = self.value(node.operands[0])?;
         if *trans_a != 0 {
             let shape = self.pim.shape(input).iter().rev().copied().collect();
-            input = self.pim.push(format!("{}.transpose_a", node.name), PimOp::Transpose { perm: vec![1, 0] }, vec![input], shape);
+            input = self.pim.push(
+                format!("{}.transpose_a", node.name),
+                PimOp::Transpose { perm: vec![1, 0] },
+                vec![input],
+                shape,
+            );
         }
         let out_shape = self.graph.shape(node.result).to_vec();
         let c_value = node.operands[2];
-        let per_column = self.graph.shape(c_value).iter().rev().skip(1).all(|&d| d == 1);
+        let per_column = self
+            .graph
+            .shape(c_value)
+            .iter()
+            .rev()
+            .skip(1)
+            .all(|&d| d == 1);
         match self.constant(c_value) {
             Some(c) if per_column => {
-                let bias = scale(&c.reshaped(vec![c.len()]).unwrap_or_else(|| c.clone()), *beta);
-                let bias = if bias.len() == cols { bias } else { Tensor::filled(vec![cols], bias.data().first().copied().unwrap_or(0.0)) };
+                let bias = scale(
+                    &c.reshaped(vec![c.len()]).unwrap_or_else(|| c.clone()),
+                    *beta,
+                );
+                let bias = if bias.len() == cols {
+                    bias
+                } else {
+                    Tensor::filled(vec![cols], bias.data().first().copied().unwrap_or(0.0))
+                };
                 Ok(self.fc(&node.name, input, matrix, bias, out_shape))
             }
             _ => {
-                let layer = self.fc(&format!("{}.mvm", node.name), input, matrix, Tensor::zeros(vec![cols]), out_shape.clone());
+                let layer = self.fc(
+                    &format!("{}.mvm", node.name),
+                    input,
+                    matrix,
+                    Tensor::zeros(vec![cols]),
+                    out_shape.clone(),
+                );
                 let c = match self.constant(c_value) {
                     Some(c) => {
                         let scaled = scale(c, *beta);
@@ -232,7 +346,12 @@ impl Lowering<'_> {
                     None if *beta == 1.0 => self.value(c_value)?,
                     None => return Err("a run-time C with beta != 1 is not supported".into()),
                 };
-                Ok(self.pim.push(node.name.clone(), PimOp::Binary { kind: "add".into() }, vec![layer, c], out_shape))
+                Ok(self.pim.push(
+                    node.name.clone(),
+                    PimOp::Binary { kind: "add".into() },
+                    vec![layer, c],
+                    out_shape,
+                ))
             }
         }
     }
@@ -256,35 +375,82 @@ impl Lowering<'_> {
         } else {
             let shape = vec![rows_of_a, k];
             let dims = shape.iter().map(|&d| d as i64).collect();
-            self.pim.push(format!("{}.flatten", node.name), PimOp::Reshape { shape: dims }, vec![input], shape)
+            self.pim.push(
+                format!("{}.flatten", node.name),
+                PimOp::Reshape { shape: dims },
+                vec![input],
+                shape,
+            )
         };
         let flat_out = vec![rows_of_a, n];
         if out_shape == flat_out {
             return Ok(self.fc(&node.name, flat, matrix, Tensor::zeros(vec![n]), out_shape));
         }
-        let layer = self.fc(&format!("{}.mvm", node.name), flat, matrix, Tensor::zeros(vec![n]), flat_out);
+        let layer = self.fc(
+            &format!("{}.mvm", node.name),
+            flat,
+            matrix,
+            Tensor::zeros(vec![n]),
+            flat_out,
+        );
         let dims = out_shape.iter().map(|&d| d as i64).collect();
-        Ok(self.pim.push(node.name.clone(), PimOp::Reshape { shape: dims }, vec![layer], out_shape))
+        Ok(self.pim.push(
+            node.name.clone(),
+            PimOp::Reshape { shape: dims },
+            vec![layer],
+            out_shape,
+        ))
     }
 
     /// A batch normalisation that did not fold into a layer: y = x * s + t per channel, on the vector unit.
-    fn batch_norm(&mut self, node: &pim_dialects::Node<GraphOp>, epsilon: f32) -> Result<ValueId, String> {
+    fn batch_norm(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        epsilon: f32,
+    ) -> Result<ValueId, String> {
         let params: Vec<Tensor> = node.operands[1..]
             .iter()
             .map(|&v| self.weights(v, "batch-norm parameter").cloned())
             .collect::<Result<_, _>>()?;
-        let [scale_t, bias_t, mean, var] = params.as_slice() else { return Err("BatchNorm needs 4 parameters".into()) };
-        let s: Vec<f32> = scale_t.data().iter().zip(var.data()).map(|(g, v)| g / (v + epsilon).sqrt()).collect();
-        let t: Vec<f32> = bias_t.data().iter().zip(mean.data()).zip(&s).map(|((b, m), s)| b - m * s).collect();
+        let [scale_t, bias_t, mean, var] = params.as_slice() else {
+            return Err("BatchNorm needs 4 parameters".into());
+        };
+        let s: Vec<f32> = scale_t
+            .data()
+            .iter()
+            .zip(var.data())
+            .map(|(g, v)| g / (v + epsilon).sqrt())
+            .collect();
+        let t: Vec<f32> = bias_t
+            .data()
+            .iter()
+            .zip(mean.data())
+            .zip(&s)
+            .map(|((b, m), s)| b - m * s)
+            .collect();
         let rank = self.graph.shape(node.result).len();
-        let shape: Vec<usize> = std::iter::once(s.len()).chain(std::iter::repeat_n(1, rank.saturating_sub(2))).collect();
-        let tensor = |data: Vec<f32>| Tensor::new(shape.clone(), data).ok_or("bad batch-norm parameter shape");
+        let shape: Vec<usize> = std::iter::once(s.len())
+            .chain(std::iter::repeat_n(1, rank.saturating_sub(2)))
+            .collect();
+        let tensor = |data: Vec<f32>| {
+            Tensor::new(shape.clone(), data).ok_or("bad batch-norm parameter shape")
+        };
         let input = self.value(node.operands[0])?;
         let out_shape = self.graph.shape(node.result).to_vec();
         let s = self.push_constant(&format!("{}.scale", node.name), tensor(s)?);
         let t = self.push_constant(&format!("{}.shift", node.name), tensor(t)?);
-        let scaled = self.pim.push(format!("{}.mul", node.name), PimOp::Binary { kind: "mul".into() }, vec![input, s], out_shape.clone());
-        Ok(self.pim.push(node.name.clone(), PimOp::Binary { kind: "add".into() }, vec![scaled, t], out_shape))
+        let scaled = self.pim.push(
+            format!("{}.mul", node.name),
+            PimOp::Binary { kind: "mul".into() },
+            vec![input, s],
+            out_shape.clone(),
+        );
+        Ok(self.pim.push(
+            node.name.clone(),
+            PimOp::Binary { kind: "add".into() },
+            vec![scaled, t],
+            out_shape,
+        ))
     }
 }
 
@@ -298,7 +464,12 @@ fn scale(tensor: &Tensor, factor: f32) -> Tensor {
 
 /// `[Cout, rows]` weights as `group` matrices `[rows, Cout/group]`: matrix g, row r, column c is
 /// weight (g * cols + c, r).
-fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> Result<Tensor, String> {
+fn group_matrices(
+    weight: &Tensor,
+    groups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Tensor, String> {
     let data = weight.data();
     let mut out = vec![0.0; groups * rows * cols];
     for g in 0..groups {
@@ -308,5 +479,6 @@ fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> R
             }
         }
     }
-    Tensor::new(vec![groups, rows, cols], out).ok_or_else(|| "conv weight does not split into groups".to_owned())
+    Tensor::new(vec![groups, rows, cols], out)
+        .ok_or_else(|| "conv weight does not split into groups".to_owned())
 }

@@ -21,7 +21,11 @@ pub enum Ir {
 
 impl Ir {
     /// Builds and verifies the MLIR module of this IR.
-    pub fn to_module<'c>(&self, context: &'c melior::Context, options: BuildOptions) -> Result<Module<'c>, DialectError> {
+    pub fn to_module<'c>(
+        &self,
+        context: &'c melior::Context,
+        options: BuildOptions,
+    ) -> Result<Module<'c>, DialectError> {
         match self {
             Self::Graph(f) => f.to_module(context, options),
             Self::Pim(f) => f.to_module(context, options),
@@ -47,11 +51,20 @@ impl Ir {
 }
 
 fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
-    let Some(func) = module.body().first_operation() else { return false };
-    let Some(block) = func.region(0).ok().and_then(|r| r.first_block()) else { return false };
+    let Some(func) = module.body().first_operation() else {
+        return false;
+    };
+    let Some(block) = func.region(0).ok().and_then(|r| r.first_block()) else {
+        return false;
+    };
     let mut next = block.first_operation();
     while let Some(op) = next {
-        if op.name().as_string_ref().as_str().is_ok_and(|n| n.starts_with(prefix)) {
+        if op
+            .name()
+            .as_string_ref()
+            .as_str()
+            .is_ok_and(|n| n.starts_with(prefix))
+        {
             return true;
         }
         next = op.next_in_block();
@@ -100,18 +113,27 @@ pub const PASSES: &[PassInfo] = &[
 pub fn find(flag: &str) -> Result<&'static PassInfo> {
     PASSES.iter().find(|p| p.flag == flag).ok_or_else(|| {
         let known: Vec<&str> = PASSES.iter().map(|p| p.flag).collect();
-        Error::Usage(format!("unknown pass `{flag}`; passes: {}", known.join(", ")))
+        Error::Usage(format!(
+            "unknown pass `{flag}`; passes: {}",
+            known.join(", ")
+        ))
     })
 }
 
 /// The error of a pass.
 pub fn pass_error(flag: &str, message: impl Into<String>) -> Error {
-    Error::Pass { pass: flag.to_owned(), message: message.into() }
+    Error::Pass {
+        pass: flag.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The error of a pass given IR of a level it does not work on.
 pub fn wrong_level(flag: &str, ir: &Ir, expected: &str) -> Error {
-    pass_error(flag, format!("expects {expected}-level IR, got {}-level IR", ir.level()))
+    pass_error(
+        flag,
+        format!("expects {expected}-level IR, got {}-level IR", ir.level()),
+    )
 }
 
 /// Rejects options for a pass that takes none.
@@ -119,6 +141,9 @@ pub fn no_options(flag: &str, options: &str) -> Result<()> {
     if options.is_empty() {
         Ok(())
     } else {
-        Err(pass_error(flag, format!("takes no options, got `{options}`")))
+        Err(pass_error(
+            flag,
+            format!("takes no options, got `{options}`"),
+        ))
     }
 }

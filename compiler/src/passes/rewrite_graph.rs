@@ -18,11 +18,18 @@ pub const FLAG: &str = "pim-rewrite-graph";
 
 /// Runs the pass with its options (`rules=name,name`; none: all rules).
 pub fn run(ir: Ir, options: &str) -> Result<Ir> {
-    let Ir::Graph(graph) = ir else { return Err(wrong_level(FLAG, &ir, "graph")) };
+    let Ir::Graph(graph) = ir else {
+        return Err(wrong_level(FLAG, &ir, "graph"));
+    };
     let selection = match options.strip_prefix("rules=") {
         Some(list) => RuleSelection::Only(list.split(',').map(str::to_owned).collect()),
         None if options.is_empty() => RuleSelection::All,
-        None => return Err(pass_error(FLAG, format!("unknown option `{options}`; expected rules=name,name,..."))),
+        None => {
+            return Err(pass_error(
+                FLAG,
+                format!("unknown option `{options}`; expected rules=name,name,..."),
+            ))
+        }
     };
     let (rewritten, _report) = rewrite::rewrite(&graph, &selection, &rewrite::Limits::default())
         .map_err(|e| pass_error(FLAG, e.to_string()))?;

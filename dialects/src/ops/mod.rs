@@ -37,7 +37,11 @@ pub trait DialectOp: Sized + Clone + std::fmt::Debug {
     /// This op's operand arity.
     fn arity(&self) -> Arity;
     /// This op's attributes as MLIR attributes.
-    fn attributes<'c>(&self, context: &'c Context, options: crate::attr::BuildOptions) -> Vec<(&'static str, Attribute<'c>)>;
+    fn attributes<'c>(
+        &self,
+        context: &'c Context,
+        options: crate::attr::BuildOptions,
+    ) -> Vec<(&'static str, Attribute<'c>)>;
     /// Rebuilds an op from its mnemonic and an attribute lookup.
     fn from_parts<'c>(
         mnemonic: &str,

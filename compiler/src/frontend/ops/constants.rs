@@ -8,7 +8,12 @@ use onnx_protobuf::tensor_proto::DataType;
 use pim_runtime::Tensor;
 use protobuf::Enum;
 
-fn known_input(importer: &Importer, context: &NodeContext<'_>, index: usize, what: &str) -> NodeResult<Known> {
+fn known_input(
+    importer: &Importer,
+    context: &NodeContext<'_>,
+    index: usize,
+    what: &str,
+) -> NodeResult<Known> {
     importer.required_known(context, index, what)
 }
 
@@ -20,7 +25,10 @@ pub fn constant(_: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<E
     } else if a.has("value_float") {
         Known::F32(Tensor::scalar(a.float("value_float", 0.0)?))
     } else if let Some(values) = a.floats("value_floats")? {
-        Known::F32(Tensor::new(vec![values.len()], values).ok_or_else(|| Issue::Invalid("bad value_floats".into()))?)
+        Known::F32(
+            Tensor::new(vec![values.len()], values)
+                .ok_or_else(|| Issue::Invalid("bad value_floats".into()))?,
+        )
     } else if a.has("value_int") {
         Known::i64s(Vec::new(), vec![a.int("value_int", 0)?])?
     } else if let Some(values) = a.ints("value_ints")? {
@@ -34,13 +42,22 @@ pub fn constant(_: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<E
 }
 
 /// ONNX ConstantOfShape.
-pub fn constant_of_shape(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+pub fn constant_of_shape(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
     let dims = known_input(importer, context, 0, "shape")?.to_i64s()?;
     let shape = dims
         .iter()
-        .map(|&d| usize::try_from(d).map_err(|_| Issue::Invalid(format!("negative dimension in {dims:?}"))))
+        .map(|&d| {
+            usize::try_from(d)
+                .map_err(|_| Issue::Invalid(format!("negative dimension in {dims:?}")))
+        })
         .collect::<NodeResult<Vec<_>>>()?;
-    let fill = context.attributes.tensor("value")?.unwrap_or(Known::F32(Tensor::scalar(0.0)));
+    let fill = context
+        .attributes
+        .tensor("value")?
+        .unwrap_or(Known::F32(Tensor::scalar(0.0)));
     let len: usize = shape.iter().product();
     let known = match fill {
         Known::F32(t) => Known::F32(Tensor::filled(shape, first(t.data())?)),
@@ -50,7 +67,10 @@ pub fn constant_of_shape(importer: &mut Importer, context: &NodeContext<'_>) -> 
 }
 
 fn first<T: Copy>(values: &[T]) -> NodeResult<T> {
-    values.first().copied().ok_or_else(|| Issue::Invalid("the fill value is empty".into()))
+    values
+        .first()
+        .copied()
+        .ok_or_else(|| Issue::Invalid("the fill value is empty".into()))
 }
 
 /// ONNX Shape (with opset 15 start/end), always known since shapes are static.
@@ -62,7 +82,10 @@ pub fn shape(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
     let start = clamp(context.attributes.int("start", 0)?);
     let end = clamp(context.attributes.int("end", rank)?);
     let selected = dims.get(start..end.max(start)).unwrap_or(&[]).to_vec();
-    Ok(vec![Entry::Known(Known::i64s(vec![selected.len()], selected)?)])
+    Ok(vec![Entry::Known(Known::i64s(
+        vec![selected.len()],
+        selected,
+    )?)])
 }
 
 /// Picks elements of `source` by flat index into a result of `shape`.
@@ -97,14 +120,26 @@ pub fn gather(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<
         .iter()
         .map(|&i| {
             let j = if i < 0 { i + extent } else { i };
-            usize::try_from(j).ok().filter(|&j| (j as i64) < extent).ok_or_else(|| Issue::Invalid(format!("index {i} out of range for axis of size {extent}")))
+            usize::try_from(j)
+                .ok()
+                .filter(|&j| (j as i64) < extent)
+                .ok_or_else(|| {
+                    Issue::Invalid(format!("index {i} out of range for axis of size {extent}"))
+                })
         })
         .collect::<NodeResult<Vec<_>>>()?;
-    let (outer, inner) = (shape[..axis].iter().product::<usize>(), shape[axis + 1..].iter().product::<usize>());
+    let (outer, inner) = (
+        shape[..axis].iter().product::<usize>(),
+        shape[axis + 1..].iter().product::<usize>(),
+    );
     let size = shape[axis];
     let picks = &picks;
     let flat: Vec<usize> = (0..outer)
-        .flat_map(|o| picks.iter().flat_map(move |&p| (0..inner).map(move |i| (o * size + p) * inner + i)))
+        .flat_map(|o| {
+            picks
+                .iter()
+                .flat_map(move |&p| (0..inner).map(move |i| (o * size + p) * inner + i))
+        })
         .collect();
     let out_shape = [&shape[..axis], indices.shape(), &shape[axis + 1..]].concat();
     Ok(vec![Entry::Known(pick(&data, &flat, out_shape)?)])
@@ -116,12 +151,25 @@ pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
     let shape = data.shape().to_vec();
     let (starts, ends, axes, steps) = if context.opset < 10 {
         let a = &context.attributes;
-        (a.required_ints("starts")?, a.required_ints("ends")?, a.ints("axes")?, None)
+        (
+            a.required_ints("starts")?,
+            a.required_ints("ends")?,
+            a.ints("axes")?,
+            None,
+        )
     } else {
         let list = |i, what| -> NodeResult<Option<Vec<i64>>> {
-            Ok(importer.optional_known(context, i, what)?.map(|k| k.to_i64s()).transpose()?)
+            Ok(importer
+                .optional_known(context, i, what)?
+                .map(|k| k.to_i64s())
+                .transpose()?)
         };
-        (known_input(importer, context, 1, "starts")?.to_i64s()?, known_input(importer, context, 2, "ends")?.to_i64s()?, list(3, "axes")?, list(4, "steps")?)
+        (
+            known_input(importer, context, 1, "starts")?.to_i64s()?,
+            known_input(importer, context, 2, "ends")?.to_i64s()?,
+            list(3, "axes")?,
+            list(4, "steps")?,
+        )
     };
     let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
     let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
@@ -130,7 +178,9 @@ pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
         let a = super::axis(a, shape.len())?;
         let (start, end, step) = (starts.get(k), ends.get(k), steps.get(k));
         let (Some(&start), Some(&end), Some(&step)) = (start, end, step) else {
-            return Err(Issue::Invalid("starts, ends, axes and steps differ in length".into()));
+            return Err(Issue::Invalid(
+                "starts, ends, axes and steps differ in length".into(),
+            ));
         };
         ranges[a] = slice_range(shape[a] as i64, start, end, step)?;
     }
@@ -139,7 +189,10 @@ pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
     let mut flat = vec![0usize];
     for (axis, range) in ranges.iter().enumerate() {
         let step = stride[axis];
-        flat = flat.iter().flat_map(|&base| range.iter().map(move |&i| base + i * step)).collect();
+        flat = flat
+            .iter()
+            .flat_map(|&base| range.iter().map(move |&i| base + i * step))
+            .collect();
     }
     Ok(vec![Entry::Known(pick(&data, &flat, out_shape)?)])
 }
@@ -150,7 +203,10 @@ fn slice_range(extent: i64, start: i64, end: i64, step: i64) -> NodeResult<Vec<u
         return Err(Issue::Invalid("slice step 0".into()));
     }
     let resolve = |v: i64| if v < 0 { v + extent } else { v };
-    let (start, end) = (resolve(start), resolve(end.clamp(i64::MIN / 2, i64::MAX / 2)));
+    let (start, end) = (
+        resolve(start),
+        resolve(end.clamp(i64::MIN / 2, i64::MAX / 2)),
+    );
     let indices: Vec<usize> = if step > 0 {
         let (s, e) = (start.clamp(0, extent), end.clamp(0, extent));
         (s..e).step_by(step as usize).map(|i| i as usize).collect()
@@ -171,7 +227,10 @@ fn slice_range(extent: i64, start: i64, end: i64, step: i64) -> NodeResult<Vec<u
 pub fn cast(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let to = DataType::from_i32(context.attributes.int("to", 0)? as i32);
     let input = importer.required(context, 0)?;
-    let integer = matches!(to, Some(DataType::INT64 | DataType::INT32 | DataType::INT8 | DataType::UINT8 | DataType::BOOL));
+    let integer = matches!(
+        to,
+        Some(DataType::INT64 | DataType::INT32 | DataType::INT8 | DataType::UINT8 | DataType::BOOL)
+    );
     match (input, to) {
         (Entry::Known(k), Some(DataType::FLOAT)) => Ok(vec![Entry::Known(Known::F32(k.to_f32()?))]),
         (Entry::Known(k @ Known::I64 { .. }), _) if integer => Ok(vec![Entry::Known(k)]),

@@ -7,16 +7,32 @@ use super::super::known::Known;
 use pim_dialects::GraphOp;
 
 /// Imports a binary op, aligning the right operand at `axis` for the legacy broadcast form.
-fn binary(importer: &mut Importer, context: &NodeContext<'_>, op: GraphOp) -> NodeResult<Vec<Entry>> {
+fn binary(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    op: GraphOp,
+) -> NodeResult<Vec<Entry>> {
     let lhs = importer.required(context, 0)?;
     let mut rhs = importer.required(context, 1)?;
-    if context.opset < 7 && context.attributes.int("broadcast", 0)? == 1 && context.attributes.has("axis") {
+    if context.opset < 7
+        && context.attributes.int("broadcast", 0)? == 1
+        && context.attributes.has("axis")
+    {
         let lhs_rank = importer.shape_of(&lhs).len();
         let rhs_shape = importer.shape_of(&rhs);
         let start = super::axis(context.attributes.int("axis", 0)?, lhs_rank)?;
         let trailing = lhs_rank.saturating_sub(start + rhs_shape.len());
-        let aligned: Vec<i64> = rhs_shape.iter().map(|&d| d as i64).chain(std::iter::repeat_n(1, trailing)).collect();
-        rhs = importer.emit(context, "/align", GraphOp::Reshape { shape: aligned }, &[rhs])?;
+        let aligned: Vec<i64> = rhs_shape
+            .iter()
+            .map(|&d| d as i64)
+            .chain(std::iter::repeat_n(1, trailing))
+            .collect();
+        rhs = importer.emit(
+            context,
+            "/align",
+            GraphOp::Reshape { shape: aligned },
+            &[rhs],
+        )?;
     }
     Ok(vec![importer.emit(context, "", op, &[lhs, rhs])?])
 }
@@ -46,17 +62,30 @@ pub fn sum(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     let count = context.node.input.len();
     let mut total = importer.required(context, 0)?;
     if count == 1 {
-        return Ok(vec![importer.emit(context, "", GraphOp::Identity {}, &[total])?]);
+        return Ok(vec![importer.emit(
+            context,
+            "",
+            GraphOp::Identity {},
+            &[total],
+        )?]);
     }
     for index in 1..count {
         let next = importer.required(context, index)?;
-        let suffix = if index + 1 == count { String::new() } else { format!("/add{index}") };
+        let suffix = if index + 1 == count {
+            String::new()
+        } else {
+            format!("/add{index}")
+        };
         total = importer.emit(context, &suffix, GraphOp::Add {}, &[total, next])?;
     }
     Ok(vec![total])
 }
 
-fn unary(importer: &mut Importer, context: &NodeContext<'_>, op: GraphOp) -> NodeResult<Vec<Entry>> {
+fn unary(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    op: GraphOp,
+) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
     Ok(vec![importer.emit(context, "", op, &[x])?])
 }
@@ -92,13 +121,21 @@ pub fn elu(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
 pub fn prelu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
     let slope = importer.required(context, 1)?;
-    Ok(vec![importer.emit(context, "", GraphOp::PRelu {}, &[x, slope])?])
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::PRelu {},
+        &[x, slope],
+    )?])
 }
 
 /// ONNX Clip: bounds are attributes before opset 11 and optional constant inputs from opset 11.
 pub fn clip(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let (min, max) = if context.opset < 11 {
-        (context.attributes.float("min", f32::NEG_INFINITY)?, context.attributes.float("max", f32::INFINITY)?)
+        (
+            context.attributes.float("min", f32::NEG_INFINITY)?,
+            context.attributes.float("max", f32::INFINITY)?,
+        )
     } else {
         let bound = |index, what, default| -> NodeResult<f32> {
             match importer.optional_known(context, index, what)? {
@@ -106,7 +143,10 @@ pub fn clip(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Ve
                 Some(known) => scalar(&known, what),
             }
         };
-        (bound(1, "min", f32::NEG_INFINITY)?, bound(2, "max", f32::INFINITY)?)
+        (
+            bound(1, "min", f32::NEG_INFINITY)?,
+            bound(2, "max", f32::INFINITY)?,
+        )
     };
     unary(importer, context, GraphOp::Clip { min, max })
 }
@@ -149,8 +189,20 @@ fn softmax_like(
     }
     let rows: usize = shape[..axis].iter().product();
     let cols: usize = shape[axis..].iter().product();
-    let flat = importer.emit(context, "/flatten", GraphOp::Reshape { shape: vec![rows as i64, cols as i64] }, &[x])?;
+    let flat = importer.emit(
+        context,
+        "/flatten",
+        GraphOp::Reshape {
+            shape: vec![rows as i64, cols as i64],
+        },
+        &[x],
+    )?;
     let normalized = importer.emit(context, "/normalize", make(1), &[flat])?;
     let back = shape.iter().map(|&d| d as i64).collect();
-    Ok(vec![importer.emit(context, "", GraphOp::Reshape { shape: back }, &[normalized])?])
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape { shape: back },
+        &[normalized],
+    )?])
 }

@@ -61,7 +61,10 @@ pub fn supported_ops() -> Vec<&'static str> {
 
 /// The importer of an ONNX op type.
 pub fn importer(op_type: &str) -> Option<ImportFn> {
-    TABLE.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f)
+    TABLE
+        .iter()
+        .find(|(name, _)| *name == op_type)
+        .map(|(_, f)| *f)
 }
 
 /// Normalises a possibly negative axis against `rank`.

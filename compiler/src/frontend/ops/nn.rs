@@ -16,7 +16,11 @@ struct WindowAttributes {
 }
 
 /// Reads kernel/strides/pads/dilations/auto_pad for an input of `shape` (N, C, spatial...).
-fn window_attributes(context: &NodeContext<'_>, shape: &[usize], kernel: Vec<i64>) -> NodeResult<WindowAttributes> {
+fn window_attributes(
+    context: &NodeContext<'_>,
+    shape: &[usize],
+    kernel: Vec<i64>,
+) -> NodeResult<WindowAttributes> {
     let spatial = shape.len().saturating_sub(2);
     if !(1..=2).contains(&spatial) || kernel.len() != spatial {
         return Err(Issue::Unsupported(format!(
@@ -24,30 +28,73 @@ fn window_attributes(context: &NodeContext<'_>, shape: &[usize], kernel: Vec<i64
         )));
     }
     let ones = vec![1; spatial];
-    let strides = context.attributes.ints("strides")?.unwrap_or_else(|| ones.clone());
+    let strides = context
+        .attributes
+        .ints("strides")?
+        .unwrap_or_else(|| ones.clone());
     let dilations = context.attributes.ints("dilations")?.unwrap_or(ones);
     if strides.len() != spatial || dilations.len() != spatial {
-        return Err(format!("strides {strides:?} / dilations {dilations:?} do not match {spatial} spatial axes").into());
+        return Err(format!(
+            "strides {strides:?} / dilations {dilations:?} do not match {spatial} spatial axes"
+        )
+        .into());
     }
-    if strides.iter().chain(&dilations).chain(&kernel).any(|&v| v < 1) {
-        return Err(format!("kernel {kernel:?}, strides {strides:?} and dilations {dilations:?} must be positive").into());
+    if strides
+        .iter()
+        .chain(&dilations)
+        .chain(&kernel)
+        .any(|&v| v < 1)
+    {
+        return Err(format!(
+            "kernel {kernel:?}, strides {strides:?} and dilations {dilations:?} must be positive"
+        )
+        .into());
     }
     let auto_pad = context.attributes.string("auto_pad", "NOTSET")?;
     let pads = match auto_pad.as_str() {
-        "NOTSET" => context.attributes.ints("pads")?.unwrap_or_else(|| vec![0; 2 * spatial]),
+        "NOTSET" => context
+            .attributes
+            .ints("pads")?
+            .unwrap_or_else(|| vec![0; 2 * spatial]),
         "VALID" => vec![0; 2 * spatial],
-        "SAME_UPPER" | "SAME_LOWER" => same_pads(&shape[2..], &kernel, &strides, &dilations, auto_pad == "SAME_LOWER"),
-        other => return Err(format!("auto_pad `{other}` is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER").into()),
+        "SAME_UPPER" | "SAME_LOWER" => same_pads(
+            &shape[2..],
+            &kernel,
+            &strides,
+            &dilations,
+            auto_pad == "SAME_LOWER",
+        ),
+        other => {
+            return Err(format!(
+                "auto_pad `{other}` is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER"
+            )
+            .into())
+        }
     };
     if pads.len() != 2 * spatial || pads.iter().any(|&p| p < 0) {
-        return Err(format!("pads {pads:?} must hold {} non-negative values", 2 * spatial).into());
+        return Err(format!(
+            "pads {pads:?} must hold {} non-negative values",
+            2 * spatial
+        )
+        .into());
     }
-    Ok(WindowAttributes { kernel, strides, pads, dilations })
+    Ok(WindowAttributes {
+        kernel,
+        strides,
+        pads,
+        dilations,
+    })
 }
 
 /// The SAME_UPPER / SAME_LOWER pads: output size ceil(input / stride), extra padding at the end
 /// (upper) or the beginning (lower).
-fn same_pads(input: &[usize], kernel: &[i64], strides: &[i64], dilations: &[i64], lower: bool) -> Vec<i64> {
+fn same_pads(
+    input: &[usize],
+    kernel: &[i64],
+    strides: &[i64],
+    dilations: &[i64],
+    lower: bool,
+) -> Vec<i64> {
     let totals: Vec<i64> = (0..input.len())
         .map(|i| {
             let size = input[i] as i64;
@@ -57,7 +104,11 @@ fn same_pads(input: &[usize], kernel: &[i64], strides: &[i64], dilations: &[i64]
         .collect();
     let small: Vec<i64> = totals.iter().map(|t| t / 2).collect();
     let large: Vec<i64> = totals.iter().zip(&small).map(|(t, s)| t - s).collect();
-    if lower { [large, small].concat() } else { [small, large].concat() }
+    if lower {
+        [large, small].concat()
+    } else {
+        [small, large].concat()
+    }
 }
 
 /// ONNX Conv. A missing bias becomes zeros.
@@ -91,7 +142,13 @@ pub fn gemm(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Ve
     let b = importer.required(context, 1)?;
     let trans_b = context.attributes.int("transB", 0)?;
     let b_shape = importer.shape_of(&b);
-    let columns = if trans_b != 0 { b_shape.first() } else { b_shape.get(1) }.copied().unwrap_or(0);
+    let columns = if trans_b != 0 {
+        b_shape.first()
+    } else {
+        b_shape.get(1)
+    }
+    .copied()
+    .unwrap_or(0);
     let c = match importer.input(context, 2)? {
         Some(c) => c,
         None => Entry::Known(Known::F32(Tensor::zeros(vec![columns]))),
@@ -109,10 +166,18 @@ pub fn gemm(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Ve
 pub fn matmul(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let a = importer.required(context, 0)?;
     let b = importer.required(context, 1)?;
-    Ok(vec![importer.emit(context, "", GraphOp::MatMul {}, &[a, b])?])
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::MatMul {},
+        &[a, b],
+    )?])
 }
 
-fn pool_input(importer: &Importer, context: &NodeContext<'_>) -> NodeResult<(Entry, Vec<usize>, WindowAttributes)> {
+fn pool_input(
+    importer: &Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<(Entry, Vec<usize>, WindowAttributes)> {
     let x = importer.required(context, 0)?;
     let shape = importer.shape_of(&x);
     let kernel = context.attributes.required_ints("kernel_shape")?;
@@ -124,7 +189,9 @@ fn pool_input(importer: &Importer, context: &NodeContext<'_>) -> NodeResult<(Ent
 pub fn max_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let (x, _, window) = pool_input(importer, context)?;
     if context.attributes.int("storage_order", 0)? != 0 {
-        return Err(Issue::Unsupported("storage_order = 1 (column-major indices) is not supported".into()));
+        return Err(Issue::Unsupported(
+            "storage_order = 1 (column-major indices) is not supported".into(),
+        ));
     }
     let op = GraphOp::MaxPool {
         kernel: window.kernel,
@@ -140,7 +207,9 @@ pub fn max_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResul
 pub fn average_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let (x, _, window) = pool_input(importer, context)?;
     if window.dilations.iter().any(|&d| d != 1) {
-        return Err(Issue::Unsupported("AveragePool with dilations is not supported".into()));
+        return Err(Issue::Unsupported(
+            "AveragePool with dilations is not supported".into(),
+        ));
     }
     let op = GraphOp::AveragePool {
         kernel: window.kernel,
@@ -153,27 +222,51 @@ pub fn average_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeR
 }
 
 /// ONNX GlobalAveragePool.
-pub fn global_average_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+pub fn global_average_pool(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
-    Ok(vec![importer.emit(context, "", GraphOp::GlobalAveragePool {}, &[x])?])
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::GlobalAveragePool {},
+        &[x],
+    )?])
 }
 
 /// ONNX GlobalMaxPool.
-pub fn global_max_pool(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+pub fn global_max_pool(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
-    Ok(vec![importer.emit(context, "", GraphOp::GlobalMaxPool {}, &[x])?])
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::GlobalMaxPool {},
+        &[x],
+    )?])
 }
 
 /// ONNX BatchNormalization in inference mode (training outputs are not supported).
 pub fn batch_norm(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     if context.attributes.int("spatial", 1)? != 1 {
-        return Err(Issue::Unsupported("spatial = 0 (per-activation statistics) is not supported".into()));
+        return Err(Issue::Unsupported(
+            "spatial = 0 (per-activation statistics) is not supported".into(),
+        ));
     }
     if context.attributes.int("training_mode", 0)? != 0 {
-        return Err(Issue::Unsupported("training_mode = 1 is not supported; export the model for inference".into()));
+        return Err(Issue::Unsupported(
+            "training_mode = 1 is not supported; export the model for inference".into(),
+        ));
     }
-    let operands = (0..5).map(|i| importer.required(context, i)).collect::<NodeResult<Vec<_>>>()?;
-    let op = GraphOp::BatchNorm { epsilon: context.attributes.float("epsilon", 1e-5)? };
+    let operands = (0..5)
+        .map(|i| importer.required(context, i))
+        .collect::<NodeResult<Vec<_>>>()?;
+    let op = GraphOp::BatchNorm {
+        epsilon: context.attributes.float("epsilon", 1e-5)?,
+    };
     Ok(vec![importer.emit(context, "", op, &operands)?])
 }
 
@@ -182,7 +275,9 @@ pub fn lrn(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     let x = importer.required(context, 0)?;
     let size = context.attributes.int("size", 0)?;
     if size < 1 {
-        return Err("the required attribute `size` must be a positive integer".to_owned().into());
+        return Err("the required attribute `size` must be a positive integer"
+            .to_owned()
+            .into());
     }
     let op = GraphOp::Lrn {
         size,

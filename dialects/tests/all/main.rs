@@ -1,6 +1,8 @@
 //! Integration tests of the dialect crate: the Rust op tables agree with the IRDL file, and typed
 //! functions survive MLIR build -> verify -> print -> parse -> read.
 
+#![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
+
 use melior::ir::{block::BlockLike, operation::OperationLike, RegionLike};
 use pim_dialects::{
     func::{parse_module, print_module},
@@ -12,7 +14,12 @@ use std::collections::BTreeMap;
 /// Each op of the IRDL file as MLIR parsed it: operand count (None = variadic) and attribute names.
 fn irdl_ops(dialect: &str) -> BTreeMap<String, (Option<usize>, Vec<String>)> {
     let context = new_context();
-    let module = parse_module(&context, pim_dialects::context::IRDL_SOURCE, "pim.irdl.mlir").unwrap();
+    let module = parse_module(
+        &context,
+        pim_dialects::context::IRDL_SOURCE,
+        "pim.irdl.mlir",
+    )
+    .unwrap();
     let mut ops = BTreeMap::new();
     let mut next = module.body().first_operation();
     while let Some(dialect_op) = next {
@@ -25,7 +32,12 @@ fn irdl_ops(dialect: &str) -> BTreeMap<String, (Option<usize>, Vec<String>)> {
         let mut op = body.first_operation();
         while let Some(operation) = op {
             op = operation.next_in_block();
-            let name = operation.attribute("sym_name").unwrap().to_string().trim_matches('"').to_owned();
+            let name = operation
+                .attribute("sym_name")
+                .unwrap()
+                .to_string()
+                .trim_matches('"')
+                .to_owned();
             let inner = operation.region(0).unwrap().first_block().unwrap();
             let mut operands = Some(0);
             let mut attributes = Vec::new();
@@ -35,10 +47,17 @@ fn irdl_ops(dialect: &str) -> BTreeMap<String, (Option<usize>, Vec<String>)> {
                 match constraint.name().as_string_ref().as_str().unwrap() {
                     "irdl.operands" => {
                         let text = constraint.to_string();
-                        operands = if text.contains("variadic") { None } else { Some(constraint.operand_count()) };
+                        operands = if text.contains("variadic") {
+                            None
+                        } else {
+                            Some(constraint.operand_count())
+                        };
                     }
                     "irdl.attributes" => {
-                        let names = constraint.attribute("attributeValueNames").unwrap().to_string();
+                        let names = constraint
+                            .attribute("attributeValueNames")
+                            .unwrap()
+                            .to_string();
                         attributes = names
                             .trim_matches(|c| c == '[' || c == ']')
                             .split(", ")
@@ -61,10 +80,21 @@ fn check_catalog<O: DialectOp>() {
         .iter()
         .map(|info| {
             let arity = Some(info.arity.0);
-            (info.mnemonic.to_owned(), (arity, info.attributes.iter().map(|s| (*s).to_owned()).collect()))
+            (
+                info.mnemonic.to_owned(),
+                (
+                    arity,
+                    info.attributes.iter().map(|s| (*s).to_owned()).collect(),
+                ),
+            )
         })
         .collect();
-    assert_eq!(rust, irdl, "the Rust table of `{}` and the IRDL file disagree", O::DIALECT);
+    assert_eq!(
+        rust,
+        irdl,
+        "the Rust table of `{}` and the IRDL file disagree",
+        O::DIALECT
+    );
 }
 
 #[test]
@@ -82,16 +112,38 @@ fn small_graph() -> Func<GraphOp> {
     let x = f.add_input("x", vec![1, 2, 4, 4]);
     let w = f.push(
         "w",
-        GraphOp::Constant { value: Tensor::new(vec![3, 2, 1, 1], (0..6).map(|v| v as f32).collect()).unwrap() },
+        GraphOp::Constant {
+            value: Tensor::new(vec![3, 2, 1, 1], (0..6).map(|v| v as f32).collect()).unwrap(),
+        },
         vec![],
         vec![3, 2, 1, 1],
     );
-    let b = f.push("b", GraphOp::Constant { value: Tensor::zeros(vec![3]) }, vec![], vec![3]);
-    let conv = GraphOp::Conv { strides: vec![1, 1], pads: vec![0; 4], dilations: vec![1, 1], group: 1 };
+    let b = f.push(
+        "b",
+        GraphOp::Constant {
+            value: Tensor::zeros(vec![3]),
+        },
+        vec![],
+        vec![3],
+    );
+    let conv = GraphOp::Conv {
+        strides: vec![1, 1],
+        pads: vec![0; 4],
+        dilations: vec![1, 1],
+        group: 1,
+    };
     let y = f.push("conv1", conv, vec![x, w, b], vec![1, 3, 4, 4]);
     let r = f.push("relu1", GraphOp::Relu {}, vec![y], vec![1, 3, 4, 4]);
-    let c = f.push("cat", GraphOp::Concat { axis: 1 }, vec![r, x], vec![1, 5, 4, 4]);
-    f.outputs.push(pim_dialects::Port { name: "y".into(), value: c });
+    let c = f.push(
+        "cat",
+        GraphOp::Concat { axis: 1 },
+        vec![r, x],
+        vec![1, 5, 4, 4],
+    );
+    f.outputs.push(pim_dialects::Port {
+        name: "y".into(),
+        value: c,
+    });
     f
 }
 
@@ -113,11 +165,15 @@ fn func_round_trips_through_mlir_text() {
 fn elided_constants_print_as_resources_and_refuse_to_read() {
     let context = new_context();
     let _dialects = Dialects::load(&context).unwrap();
-    let module = small_graph().to_module(&context, Default::default()).unwrap();
+    let module = small_graph()
+        .to_module(&context, Default::default())
+        .unwrap();
     let text = print_module(&module, Some(4), false);
     assert!(text.contains("dense_resource<__elided__>"), "{text}");
     let reparsed = parse_module(&context, &text, "test").unwrap();
-    let error = Func::<GraphOp>::from_module(&reparsed).unwrap_err().to_string();
+    let error = Func::<GraphOp>::from_module(&reparsed)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("elided"), "{error}");
 }
 
@@ -129,7 +185,9 @@ fn verifier_rejects_a_missing_attribute() {
       %y = "graph.leaky_relu"(%x) : (tensor<2xf32>) -> tensor<2xf32>
       return %y : tensor<2xf32>
     }"#;
-    let error = parse_module(&context, text, "input.mlir").unwrap_err().to_string();
+    let error = parse_module(&context, text, "input.mlir")
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("attribute \"alpha\" is expected"), "{error}");
 }
 
@@ -137,9 +195,21 @@ fn verifier_rejects_a_missing_attribute() {
 fn building_with_elision_prints_like_mlir_elision() {
     let context = new_context();
     let _dialects = Dialects::load(&context).unwrap();
-    let full = small_graph().to_module(&context, BuildOptions::default()).unwrap();
-    let elided = small_graph().to_module(&context, BuildOptions { elide_above: Some(4) }).unwrap();
-    assert_eq!(print_module(&full, Some(4), false), print_module(&elided, None, false));
+    let full = small_graph()
+        .to_module(&context, BuildOptions::default())
+        .unwrap();
+    let elided = small_graph()
+        .to_module(
+            &context,
+            BuildOptions {
+                elide_above: Some(4),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        print_module(&full, Some(4), false),
+        print_module(&elided, None, false)
+    );
 }
 
 #[test]
@@ -157,8 +227,19 @@ fn reading_rejects_ops_of_another_dialect() {
 
 #[test]
 fn readme_lists_every_op() {
-    let readme = include_str!("../README.md");
-    for name in GraphOp::CATALOG.iter().map(|i| format!("`graph.{}`", i.mnemonic)).chain(PimOp::CATALOG.iter().map(|i| format!("`pim.{}`", i.mnemonic))) {
-        assert!(readme.contains(&name), "dialects/README.md does not list {name}");
+    let readme = include_str!("../../README.md");
+    for name in GraphOp::CATALOG
+        .iter()
+        .map(|i| format!("`graph.{}`", i.mnemonic))
+        .chain(
+            PimOp::CATALOG
+                .iter()
+                .map(|i| format!("`pim.{}`", i.mnemonic)),
+        )
+    {
+        assert!(
+            readme.contains(&name),
+            "dialects/README.md does not list {name}"
+        );
     }
 }
