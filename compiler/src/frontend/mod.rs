@@ -14,6 +14,8 @@ pub mod importer;
 pub mod known;
 pub mod model;
 pub mod ops;
+#[cfg(test)]
+mod tests;
 
 pub use importer::{import_bytes, import_file, ImportOptions};
 

@@ -464,21 +464,12 @@ fn scale(tensor: &Tensor, factor: f32) -> Tensor {
 
 /// `[Cout, rows]` weights as `group` matrices `[rows, Cout/group]`: matrix g, row r, column c is
 /// weight (g * cols + c, r).
-fn group_matrices(
-    weight: &Tensor,
-    groups: usize,
-    rows: usize,
-    cols: usize,
-) -> Result<Tensor, String> {
-    let data = weight.data();
-    let mut out = vec![0.0; groups * rows * cols];
-    for g in 0..groups {
-        for r in 0..rows {
-            for c in 0..cols {
-                out[(g * rows + r) * cols + c] = data[(g * cols + c) * rows + r];
-            }
-        }
-    }
-    Tensor::new(vec![groups, rows, cols], out)
-        .ok_or_else(|| "conv weight does not split into groups".to_owned())
+fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> Result<Tensor, String> {
+    let per_group = rows * cols;
+    let data: Vec<f32> = weight
+        .data()
+        .chunks(per_group.max(1))
+        .flat_map(|block| kernels::transpose_2d(block, cols, rows))
+        .collect();
+    Tensor::new(vec![groups, rows, cols], data).ok_or_else(|| "conv weight does not split into groups".to_owned())
 }

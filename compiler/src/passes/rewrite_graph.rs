@@ -1,6 +1,7 @@
 //! `pim-rewrite-graph`: equality saturation over the graph with the law-named rules of
 //! [`crate::rewrite`], then extraction of the cheapest equivalent graph under the op cost model.
-//! Option `rules=a,b,...` restricts the rules (each rule's lit test uses it).
+//! Option `rules=a,b,...` restricts the rules (each rule's lit test uses it); `rules=none` only
+//! deduplicates and removes dead nodes.
 //!
 //! ```text
 //! %c = "graph.conv"(%x, %w, %b) ...
@@ -22,12 +23,12 @@ pub fn run(ir: Ir, options: &str) -> Result<Ir> {
         return Err(wrong_level(FLAG, &ir, "graph"));
     };
     let selection = match options.strip_prefix("rules=") {
-        Some(list) => RuleSelection::Only(list.split(',').map(str::to_owned).collect()),
+        Some(list) => RuleSelection::parse(list).map_err(|e| pass_error(FLAG, e.to_string()))?,
         None if options.is_empty() => RuleSelection::All,
         None => {
             return Err(pass_error(
                 FLAG,
-                format!("unknown option `{options}`; expected rules=name,name,..."),
+                format!("unknown option `{options}`; expected rules=all|none|name,name,..."),
             ))
         }
     };

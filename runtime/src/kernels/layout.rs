@@ -25,11 +25,31 @@ pub fn concat(inputs: &[&Tensor], axis: i64) -> Result<Tensor, KernelError> {
 pub fn transpose(x: &Tensor, perm: &[usize]) -> Result<Tensor, KernelError> {
     let perm = resolve_perm(x.shape(), perm)?;
     let shape: Vec<usize> = perm.iter().map(|&p| x.shape()[p]).collect();
+    if let ([rows, cols], [1, 0]) = (x.shape(), perm.as_slice()) {
+        return output("Transpose", shape, transpose_2d(x.data(), *rows, *cols));
+    }
     let dense = dense_strides(x.shape());
     let strides: Vec<usize> = perm.iter().map(|&p| dense[p]).collect();
     let mut data = Vec::with_capacity(x.len());
     for_each_index(&shape, [&strides], |[i]| data.push(x.data()[i]));
     output("Transpose", shape, data)
+}
+
+/// The transpose of a row-major `rows` x `cols` matrix, in cache-sized blocks (weight matrices of
+/// fully connected layers reach 10^8 elements).
+pub fn transpose_2d(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const BLOCK: usize = 64;
+    let mut out = vec![0.0; rows * cols];
+    for row_block in (0..rows).step_by(BLOCK) {
+        for col_block in (0..cols).step_by(BLOCK) {
+            for r in row_block..(row_block + BLOCK).min(rows) {
+                for c in col_block..(col_block + BLOCK).min(cols) {
+                    out[c * rows + r] = data[r * cols + c];
+                }
+            }
+        }
+    }
+    out
 }
 
 /// ONNX `Pad` in constant mode: `pads` holds all begins then all ends, one pair per axis; new
@@ -122,6 +142,15 @@ mod tests {
         let x = iota(&[2, 3, 2], 0.0);
         let expected = [0., 2., 4., 6., 8., 10., 1., 3., 5., 7., 9., 11.];
         assert_close(&transpose(&x, &[2, 0, 1])?, &[2, 2, 3], &expected);
+        Ok(())
+    }
+
+    #[test]
+    fn blocked_2d_transpose_matches_the_general_one_across_block_edges() -> Result<(), KernelError> {
+        let (rows, cols) = (70, 130);
+        let m = iota(&[rows, cols], 0.0);
+        let general = transpose(&m.reshaped(vec![rows, cols, 1]).ok_or(KernelError::NoInputs { op: "test" })?, &[1, 0, 2])?;
+        assert_close(&transpose(&m, &[1, 0])?, &[cols, rows], general.data());
         Ok(())
     }
 

@@ -7,6 +7,8 @@ mod elementwise;
 mod nn;
 mod tensor;
 
+pub use tensor::resolve_reshape;
+
 use super::importer::{Entry, Importer, NodeContext, NodeResult};
 
 /// An op importer: returns the entries of the node's outputs, in order.

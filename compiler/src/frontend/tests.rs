@@ -1,0 +1,139 @@
+//! Unit tests of the importer on models built in memory: forms the test-model files do not cover
+//! (pre-opset-7 broadcasting, integer shape arithmetic) and the helpers' edge cases.
+
+use super::importer::{import_bytes, ImportOptions};
+use super::known::{fold_integers, Known};
+use super::ops::resolve_reshape;
+use crate::graph::eval::evaluate;
+use onnx_protobuf::{
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto,
+    GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto,
+    ValueInfoProto,
+};
+use pim_dialects::GraphOp;
+use pim_runtime::Tensor;
+
+fn input(name: &str, dims: &[i64]) -> ValueInfoProto {
+    let mut shape = TensorShapeProto::new();
+    shape.dim = dims
+        .iter()
+        .map(|&d| {
+            let mut dim = tensor_shape_proto::Dimension::new();
+            dim.value = Some(if d < 0 {
+                tensor_shape_proto::dimension::Value::DimParam("N".into())
+            } else {
+                tensor_shape_proto::dimension::Value::DimValue(d)
+            });
+            dim
+        })
+        .collect();
+    let mut tensor = type_proto::Tensor::new();
+    tensor.elem_type = DataType::FLOAT as i32;
+    tensor.shape = Some(shape).into();
+    let mut r#type = TypeProto::new();
+    r#type.value = Some(type_proto::Value::TensorType(tensor));
+    let mut info = ValueInfoProto::new();
+    info.name = name.into();
+    info.type_ = Some(r#type).into();
+    info
+}
+
+fn floats(name: &str, dims: &[i64], data: &[f32]) -> TensorProto {
+    let mut t = TensorProto::new();
+    t.name = name.into();
+    t.dims = dims.to_vec();
+    t.data_type = DataType::FLOAT as i32;
+    t.float_data = data.to_vec();
+    t
+}
+
+fn node(op: &str, inputs: &[&str], output: &str, attributes: Vec<AttributeProto>) -> NodeProto {
+    let mut n = NodeProto::new();
+    n.op_type = op.into();
+    n.name = format!("{op}_node");
+    n.input = inputs.iter().map(|s| (*s).to_owned()).collect();
+    n.output = vec![output.into()];
+    n.attribute = attributes;
+    n
+}
+
+fn int_attribute(name: &str, value: i64) -> AttributeProto {
+    let mut a = AttributeProto::new();
+    a.name = name.into();
+    a.type_ = AttributeType::INT.into();
+    a.i = value;
+    a
+}
+
+fn model(opset: i64, graph: GraphProto) -> Vec<u8> {
+    let mut m = ModelProto::new();
+    m.ir_version = 3;
+    let mut o = OperatorSetIdProto::new();
+    o.version = opset;
+    m.opset_import.push(o);
+    m.graph = Some(graph).into();
+    m.write_to_bytes().unwrap()
+}
+
+#[test]
+fn legacy_broadcast_aligns_the_right_operand_at_axis() {
+    let mut g = GraphProto::new();
+    g.input.push(input("x", &[1, 2, 2, 2]));
+    g.initializer.push(floats("b", &[2], &[10.0, 20.0]));
+    g.node.push(node("Add", &["x", "b"], "y", vec![int_attribute("broadcast", 1), int_attribute("axis", 1)]));
+    g.output.push(input("y", &[1, 2, 2, 2]));
+    let func = import_bytes(&model(6, g), "legacy.onnx", ImportOptions::default()).unwrap();
+    let x = Tensor::new(vec![1, 2, 2, 2], (0..8).map(|v| v as f32).collect()).unwrap();
+    let y = evaluate(&func, &[x]).unwrap();
+    assert_eq!(y[0].data(), &[10., 11., 12., 13., 24., 25., 26., 27.]);
+}
+
+#[test]
+fn symbolic_batch_is_bound_and_sum_becomes_a_chain_of_adds() {
+    let mut g = GraphProto::new();
+    for name in ["a", "b", "c"] {
+        g.input.push(input(name, &[-1, 3]));
+    }
+    g.node.push(node("Sum", &["a", "b", "c"], "y", vec![]));
+    g.output.push(input("y", &[-1, 3]));
+    let func = import_bytes(&model(13, g), "sum.onnx", ImportOptions { batch: 4 }).unwrap();
+    assert_eq!(func.shape(func.inputs[0].value), &[4, 3]);
+    let adds = func.nodes.iter().filter(|n| matches!(n.op, GraphOp::Add {})).count();
+    assert_eq!(adds, 2);
+    let inputs: Vec<Tensor> = (1..=3).map(|k| Tensor::filled(vec![4, 3], k as f32)).collect();
+    assert_eq!(evaluate(&func, &inputs).unwrap()[0].data(), &[6.0; 12]);
+}
+
+#[test]
+fn integer_shape_arithmetic_stays_exact() {
+    let a = Known::i64s(vec![2], vec![7, -7]).unwrap();
+    let b = Known::i64s(vec![1], vec![2]).unwrap();
+    let quotient = fold_integers(&GraphOp::Div {}, &[&a, &b]).unwrap().unwrap();
+    assert_eq!(quotient, Known::i64s(vec![2], vec![3, -3]).unwrap(), "ONNX integer Div truncates");
+    let big = Known::i64s(vec![1], vec![1 << 40]).unwrap();
+    let product = fold_integers(&GraphOp::Mul {}, &[&big, &b]).unwrap().unwrap();
+    assert_eq!(product.to_i64s().unwrap(), vec![1 << 41]);
+    let zero = Known::i64s(vec![1], vec![0]).unwrap();
+    assert!(fold_integers(&GraphOp::Div {}, &[&a, &zero]).unwrap().is_err());
+    let joined = fold_integers(&GraphOp::Concat { axis: 0 }, &[&a, &b]).unwrap().unwrap();
+    assert_eq!(joined.to_i64s().unwrap(), vec![7, -7, 2]);
+}
+
+#[test]
+fn reshape_resolves_zero_and_minus_one() {
+    assert_eq!(resolve_reshape(&[2, 3, 4], &[0, -1], false).unwrap(), vec![2, 12]);
+    assert_eq!(resolve_reshape(&[2, 3, 4], &[-1], false).unwrap(), vec![24]);
+    assert!(resolve_reshape(&[2, 3, 4], &[-1, -1], false).is_err());
+    assert!(resolve_reshape(&[2, 3, 4], &[5, -1], false).is_err());
+    assert!(resolve_reshape(&[2, 3, 4], &[0, 0, 0, 0], false).is_err());
+}
+
+#[test]
+fn a_symbolic_non_batch_dimension_is_an_error_naming_the_input() {
+    let mut g = GraphProto::new();
+    g.input.push(input("img", &[1, -1]));
+    g.node.push(node("Relu", &["img"], "y", vec![]));
+    g.output.push(input("y", &[1, -1]));
+    let error = import_bytes(&model(13, g), "dyn.onnx", ImportOptions::default()).unwrap_err().to_string();
+    assert!(error.contains("input `img`: dimension 1 (`N`) is dynamic"), "{error}");
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Measures pimc's compile time per phase on the test models (release build).
+
+For each model and phase (onnx = import only, graph = + rewrites, pim = + lowering) runs
+`target/release/pimc MODEL --compile-to=PHASE -o /dev/null` REPEAT times and prints the median and
+minimum wall time. Usage: scripts/bench-compile.py [--repeat N] [MODEL...] (default: the zoo models).
+"""
+import argparse
+import glob
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def measure(pimc: str, model: str, phase: str, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([pimc, model, f"--compile-to={phase}", "-o", os.devnull], check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("models", nargs="*")
+    args = parser.parse_args()
+    pimc = os.path.join(ROOT, "target", "release", "pimc")
+    if not os.path.exists(pimc):
+        sys.exit("build first: cargo build --release")
+    models = args.models or sorted(glob.glob(os.path.join(ROOT, "test-models", "zoo", "*.onnx")))
+    print(f"{'model':<28} {'phase':<6} {'median s':>9} {'min s':>8}   ({args.repeat} runs)")
+    for model in models:
+        for phase in ("onnx", "graph", "pim"):
+            times = measure(pimc, model, phase, args.repeat)
+            name = os.path.basename(model)
+            print(f"{name:<28} {phase:<6} {statistics.median(times):>9.3f} {min(times):>8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
