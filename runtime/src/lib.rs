@@ -3,6 +3,7 @@
 //! and, as the back end lands, the target descriptions, the ISA, the `.pimbin` container and the simulator.
 //! It depends on nothing MLIR.
 
+pub mod container;
 pub mod isa;
 pub mod kernels;
 pub mod target;

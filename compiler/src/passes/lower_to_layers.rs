@@ -473,3 +473,156 @@ fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> R
         .collect();
     Tensor::new(vec![groups, rows, cols], data).ok_or_else(|| "conv weight does not split into groups".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Lowering keeps the meaning: each pim op is raised back to the graph op it stands for (crossbar
+    //! weight matrices turned back into ONNX weights by an independent loop) and evaluated on the
+    //! reference kernels; graph and pim results must agree.
+
+    use super::*;
+    use crate::graph::{eval::evaluate, semantics::evaluate_op};
+
+    fn conv_weight(matrix: &Tensor, kernel: &[i64]) -> Tensor {
+        let [groups, rows, cols] = matrix.shape() else { panic!("matrix rank") };
+        let (groups, rows, cols) = (*groups, *rows, *cols);
+        let mut data = vec![0.0; groups * rows * cols];
+        for (index, value) in matrix.data().iter().enumerate() {
+            let (g, r, c) = (index / (rows * cols), index / cols % rows, index % cols);
+            data[(g * cols + c) * rows + r] = *value;
+        }
+        let taps: usize = kernel.iter().map(|&k| k as usize).product();
+        let shape = [vec![groups * cols, rows / taps], kernel.iter().map(|&k| k as usize).collect()].concat();
+        Tensor::new(shape, data).unwrap()
+    }
+
+    fn raise(op: &PimOp, operands: &[&Tensor]) -> Tensor {
+        let unary = |kind: &str, alpha: f32, beta: f32| match kind {
+            "relu" => GraphOp::Relu {},
+            "leaky_relu" => GraphOp::LeakyRelu { alpha },
+            "elu" => GraphOp::Elu { alpha },
+            "clip" => GraphOp::Clip { min: alpha, max: beta },
+            "sigmoid" => GraphOp::Sigmoid {},
+            _ => GraphOp::Tanh {},
+        };
+        let (graph_op, values): (GraphOp, Vec<Tensor>) = match op {
+            PimOp::Constant { value } => return value.clone(),
+            PimOp::Mvm { kind, kernel, strides, pads, dilations, group, .. } if kind == "conv" => {
+                let op = GraphOp::Conv { strides: strides.clone(), pads: pads.clone(), dilations: dilations.clone(), group: *group };
+                (op, vec![operands[0].clone(), conv_weight(operands[1], kernel), operands[2].clone()])
+            }
+            PimOp::Mvm { rows, cols, .. } => {
+                let matrix = operands[1].reshaped(vec![*rows as usize, *cols as usize]).unwrap();
+                let op = GraphOp::Gemm { alpha: 1.0, beta: 1.0, trans_a: 0, trans_b: 0 };
+                (op, vec![operands[0].clone(), matrix, operands[2].clone()])
+            }
+            PimOp::Act { kind, alpha, beta } => (unary(kind, *alpha, *beta), vec![operands[0].clone()]),
+            PimOp::Binary { kind } => {
+                let op = match kind.as_str() {
+                    "add" => GraphOp::Add {},
+                    "sub" => GraphOp::Sub {},
+                    "mul" => GraphOp::Mul {},
+                    _ => GraphOp::Div {},
+                };
+                (op, operands.iter().map(|t| (*t).clone()).collect())
+            }
+            PimOp::Pool { kind, kernel, strides, pads, dilations, ceil_mode, count_include_pad } => {
+                let op = if kind == "max" {
+                    GraphOp::MaxPool { kernel: kernel.clone(), strides: strides.clone(), pads: pads.clone(), dilations: dilations.clone(), ceil_mode: *ceil_mode }
+                } else {
+                    GraphOp::AveragePool { kernel: kernel.clone(), strides: strides.clone(), pads: pads.clone(), ceil_mode: *ceil_mode, count_include_pad: *count_include_pad }
+                };
+                (op, vec![operands[0].clone()])
+            }
+            PimOp::Transpose { perm } => (GraphOp::Transpose { perm: perm.clone() }, vec![operands[0].clone()]),
+            PimOp::Reshape { shape } => (GraphOp::Reshape { shape: shape.clone() }, vec![operands[0].clone()]),
+            other => panic!("raise {other:?}: not needed by these tests"),
+        };
+        let refs: Vec<&Tensor> = values.iter().collect();
+        evaluate_op(&graph_op, &refs).unwrap()
+    }
+
+    fn evaluate_pim(func: &Func<PimOp>, inputs: &[Tensor]) -> Vec<Tensor> {
+        let mut values: Vec<Option<Tensor>> = vec![None; func.shapes.len()];
+        for (port, t) in func.inputs.iter().zip(inputs) {
+            values[port.value] = Some(t.clone());
+        }
+        for node in &func.nodes {
+            let operands: Vec<&Tensor> = node.operands.iter().map(|&v| values[v].as_ref().unwrap()).collect();
+            values[node.result] = Some(raise(&node.op, &operands));
+        }
+        func.outputs.iter().map(|p| values[p.value].clone().unwrap()).collect()
+    }
+
+    fn seeded(shape: Vec<usize>, seed: u32) -> Tensor {
+        let len: usize = shape.iter().product();
+        let data = (0..len).map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0).collect();
+        Tensor::new(shape, data).unwrap()
+    }
+
+    fn assert_same(graph: &Graph, inputs: &[Tensor]) {
+        let expected = evaluate(graph, inputs).unwrap();
+        let pim = lower_to_layers(graph).unwrap();
+        let actual = evaluate_pim(&pim, inputs);
+        for (e, a) in expected.iter().zip(&actual) {
+            assert_eq!(e.shape(), a.shape());
+            for (x, y) in e.data().iter().zip(a.data()) {
+                assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs()), "{x} vs {y}");
+            }
+        }
+    }
+
+    fn constant(graph: &mut Graph, name: &str, tensor: Tensor) -> ValueId {
+        let shape = tensor.shape().to_vec();
+        graph.push(name, GraphOp::Constant { value: tensor }, vec![], shape)
+    }
+
+    #[test]
+    fn grouped_strided_padded_conv_keeps_its_meaning() {
+        let mut g = Graph::new("main");
+        let x = g.add_input("x", vec![2, 4, 7, 6]);
+        let w = constant(&mut g, "w", seeded(vec![6, 2, 3, 2], 1));
+        let b = constant(&mut g, "b", seeded(vec![6], 2));
+        let op = GraphOp::Conv { strides: vec![2, 1], pads: vec![1, 0, 2, 1], dilations: vec![1, 2], group: 2 };
+        let y = g.push("conv", op, vec![x, w, b], vec![2, 6, 5, 5]);
+        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        assert_same(&g, &[seeded(vec![2, 4, 7, 6], 3)]);
+    }
+
+    #[test]
+    fn gemm_with_transposes_alpha_beta_and_full_c_keeps_its_meaning() {
+        let mut g = Graph::new("main");
+        let a = g.add_input("a", vec![5, 3]);
+        let b = constant(&mut g, "b", seeded(vec![4, 5], 4));
+        let c = constant(&mut g, "c", seeded(vec![3, 4], 5));
+        let op = GraphOp::Gemm { alpha: 0.5, beta: 2.0, trans_a: 1, trans_b: 1 };
+        let y = g.push("gemm", op, vec![a, b, c], vec![3, 4]);
+        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        assert_same(&g, &[seeded(vec![5, 3], 6)]);
+    }
+
+    #[test]
+    fn batched_matmul_and_standalone_batch_norm_keep_their_meaning() {
+        let mut g = Graph::new("main");
+        let x = g.add_input("x", vec![2, 3, 4]);
+        let w = constant(&mut g, "w", seeded(vec![4, 5], 7));
+        let m = g.push("mm", GraphOp::MatMul {}, vec![x, w], vec![2, 3, 5]);
+        let params: Vec<ValueId> = (0..4)
+            .map(|k| constant(&mut g, &format!("p{k}"), if k == 3 { Tensor::filled(vec![3], 0.5) } else { seeded(vec![3], 8 + k) }))
+            .collect();
+        let bn = g.push("bn", GraphOp::BatchNorm { epsilon: 1e-5 }, [vec![m], params].concat(), vec![2, 3, 5]);
+        g.outputs.push(pim_dialects::Port { name: "y".into(), value: bn });
+        assert_same(&g, &[seeded(vec![2, 3, 4], 9)]);
+    }
+
+    #[test]
+    fn run_time_weights_are_refused_with_the_reason() {
+        let mut g = Graph::new("main");
+        let a = g.add_input("a", vec![2, 3]);
+        let b = g.add_input("b", vec![3, 4]);
+        let y = g.push("mm", GraphOp::MatMul {}, vec![a, b], vec![2, 4]);
+        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        let error = lower_to_layers(&g).unwrap_err();
+        assert!(error.contains("node `mm`") && error.contains("crossbars hold constant weights only"), "{error}");
+    }
+}

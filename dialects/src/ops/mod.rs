@@ -56,7 +56,7 @@ pub trait DialectOp: Sized + Clone + std::fmt::Debug {
 
 /// Declares a dialect's typed op enum from a table:
 ///
-/// ```ignore
+/// ```text
 /// dialect! {
 ///     /// Doc of the enum.
 ///     pub enum GraphOp = "graph" {

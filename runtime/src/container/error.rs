@@ -124,7 +124,9 @@ pub enum ContainerError {
         embedded: u64,
     },
     /// The code section is not a whole number of instruction words.
-    #[error("the code section has {len} bytes, not a multiple of the {word}-byte instruction word")]
+    #[error(
+        "the code section has {len} bytes, not a multiple of the {word}-byte instruction word"
+    )]
     CodeLength {
         /// Bytes of the code section.
         len: u64,
@@ -153,6 +155,10 @@ pub enum ContainerError {
         /// Its value.
         value: u32,
     },
+    /// The program does not verify against its target or constants table (see
+    /// [`Program::verify`](super::Program::verify)).
+    #[error("the program does not verify: {0}")]
+    Verify(IsaError),
     /// Sections that decode but disagree with each other (see
     /// [`Program::validate`](super::Program::validate)).
     #[error("{what}: {message}")]

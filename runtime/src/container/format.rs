@@ -178,7 +178,8 @@ impl Program {
         let mut out = vec![0u8; data_start + data_len];
         out[..8].copy_from_slice(&MAGIC);
         out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out[16..24].copy_from_slice(&(out.len() as u64).to_le_bytes());
+        let file_len = out.len() as u64;
+        out[16..24].copy_from_slice(&file_len.to_le_bytes());
         out[24..28].copy_from_slice(&(header.len() as u32).to_le_bytes());
         out[PREFIX_BYTES..PREFIX_BYTES + header.len()].copy_from_slice(&header);
         let mut at = 0usize;
@@ -203,10 +204,16 @@ impl Program {
         }
         let weights: Vec<u8> = self.weights.iter().flat_map(|w| w.to_le_bytes()).collect();
         Ok(vec![
-            (SectionKind::Target, self.target.to_toml_string().into_bytes()),
+            (
+                SectionKind::Target,
+                self.target.to_toml_string().into_bytes(),
+            ),
             (SectionKind::Code, code),
             (SectionKind::Weights, weights),
-            (SectionKind::WeightIndex, self.weight_index_msg().encode_to_vec()),
+            (
+                SectionKind::WeightIndex,
+                self.weight_index_msg().encode_to_vec(),
+            ),
             (SectionKind::Bindings, self.bindings_msg().encode_to_vec()),
             (SectionKind::Symbols, self.symbols_msg().encode_to_vec()),
             (SectionKind::Constants, self.constants_msg().encode_to_vec()),
@@ -238,7 +245,10 @@ impl Program {
             target,
             code: read_code(slice(SectionKind::Code))?,
             weights: read_weights(slice(SectionKind::Weights))?,
-            weight_blobs: weight_blobs_from(proto(slice(SectionKind::WeightIndex), "weight-index section")?),
+            weight_blobs: weight_blobs_from(proto(
+                slice(SectionKind::WeightIndex),
+                "weight-index section",
+            )?),
             weights_dram_base: header.weights_dram_base,
             bindings: bindings_from(proto(slice(SectionKind::Bindings), "bindings section")?)?,
             symbols: symbols_from(proto(slice(SectionKind::Symbols), "symbols section")?)?,
@@ -329,7 +339,10 @@ fn read_header(bytes: &[u8], prefix: &Prefix) -> Result<wire::Header, ContainerE
             file_len: prefix.file_len,
         });
     }
-    let header: wire::Header = proto(&bytes[PREFIX_BYTES..(start + prefix.header_len) as usize], "header")?;
+    let header: wire::Header = proto(
+        &bytes[PREFIX_BYTES..(start + prefix.header_len) as usize],
+        "header",
+    )?;
     if header.word_bytes as usize != WORD_BYTES {
         return Err(ContainerError::WordSize {
             found: header.word_bytes,
@@ -340,7 +353,10 @@ fn read_header(bytes: &[u8], prefix: &Prefix) -> Result<wire::Header, ContainerE
 }
 
 /// The sections indexed by `code - 1`, with absolute offsets, each checked to lie in the file.
-fn section_table(header: &wire::Header, prefix: &Prefix) -> Result<[SectionInfo; 7], ContainerError> {
+fn section_table(
+    header: &wire::Header,
+    prefix: &Prefix,
+) -> Result<[SectionInfo; 7], ContainerError> {
     let data_start = align(PREFIX_BYTES + prefix.header_len as usize) as u64;
     let mut found: [Option<SectionInfo>; 7] = [None; 7];
     for entry in &header.sections {
@@ -348,7 +364,9 @@ fn section_table(header: &wire::Header, prefix: &Prefix) -> Result<[SectionInfo;
             .ok_or(ContainerError::UnknownSection { kind: entry.kind })?;
         let slot = &mut found[kind.code() as usize - 1];
         if slot.is_some() {
-            return Err(ContainerError::DuplicateSection { section: kind.as_str() });
+            return Err(ContainerError::DuplicateSection {
+                section: kind.as_str(),
+            });
         }
         let offset = data_start.checked_add(entry.offset);
         let end = offset.and_then(|o| o.checked_add(entry.length));
@@ -376,7 +394,9 @@ fn section_table(header: &wire::Header, prefix: &Prefix) -> Result<[SectionInfo;
         length: 0,
     }; 7];
     for (i, kind) in SectionKind::ALL.into_iter().enumerate() {
-        out[i] = found[i].ok_or(ContainerError::MissingSection { section: kind.as_str() })?;
+        out[i] = found[i].ok_or(ContainerError::MissingSection {
+            section: kind.as_str(),
+        })?;
     }
     Ok(out)
 }
@@ -399,7 +419,7 @@ fn read_target(bytes: &[u8], header_hash: u64) -> Result<Target, ContainerError>
 }
 
 fn read_code(bytes: &[u8]) -> Result<Vec<crate::isa::Instruction>, ContainerError> {
-    if bytes.len() % WORD_BYTES != 0 {
+    if !bytes.len().is_multiple_of(WORD_BYTES) {
         return Err(ContainerError::CodeLength {
             len: bytes.len() as u64,
             word: WORD_BYTES,
@@ -417,7 +437,7 @@ fn read_code(bytes: &[u8]) -> Result<Vec<crate::isa::Instruction>, ContainerErro
 }
 
 fn read_weights(bytes: &[u8]) -> Result<Vec<f32>, ContainerError> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(ContainerError::WeightsLength {
             len: bytes.len() as u64,
         });

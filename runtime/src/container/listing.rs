@@ -17,7 +17,12 @@ pub struct ListingOptions {
 }
 
 /// The listing of `program` read from the file `name`, as `pim-objdump` prints it.
-pub fn render_listing(name: &str, program: &Program, info: &FileInfo, options: ListingOptions) -> String {
+pub fn render_listing(
+    name: &str,
+    program: &Program,
+    info: &FileInfo,
+    options: ListingOptions,
+) -> String {
     let mut out = String::new();
     header(&mut out, name, program, info);
     if options.headers_only {
@@ -47,7 +52,11 @@ fn header(out: &mut String, name: &str, p: &Program, info: &FileInfo) {
     if !p.producer.is_empty() {
         let _ = writeln!(out, "producer: {}", p.producer);
     }
-    let _ = writeln!(out, "code:     {} instructions of {WORD_BYTES} bytes", p.code.len());
+    let _ = writeln!(
+        out,
+        "code:     {} instructions of {WORD_BYTES} bytes",
+        p.code.len()
+    );
     let range = p.weights_dram_range();
     let _ = writeln!(
         out,
@@ -56,8 +65,16 @@ fn header(out: &mut String, name: &str, p: &Program, info: &FileInfo) {
         range.start,
         range.end
     );
-    let _ = writeln!(out, "\nSections:\n  {:<14}{:>12}{:>12}", "section", "offset", "bytes");
-    let _ = writeln!(out, "  {:<14}{:>12}{:>12}", "header", "0x20", info.header_len);
+    let _ = writeln!(
+        out,
+        "\nSections:\n  {:<14}{:>12}{:>12}",
+        "section", "offset", "bytes"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<14}{:>12}{:>12}",
+        "header", "0x20", info.header_len
+    );
     for s in &info.sections {
         let _ = writeln!(
             out,
@@ -70,7 +87,11 @@ fn header(out: &mut String, name: &str, p: &Program, info: &FileInfo) {
 }
 
 fn dims(shape: &[u64]) -> String {
-    shape.iter().map(u64::to_string).collect::<Vec<_>>().join("x")
+    shape
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join("x")
 }
 
 fn bindings(out: &mut String, p: &Program) {
@@ -102,7 +123,14 @@ fn symbols(out: &mut String, p: &Program) {
         out.push_str("  (none)\n");
     }
     for s in &p.symbols {
-        let _ = writeln!(out, "  {:<8}{:<24}{}..{}", s.kind.as_str(), s.name, s.start, s.end);
+        let _ = writeln!(
+            out,
+            "  {:<8}{:<24}{}..{}",
+            s.kind.as_str(),
+            s.name,
+            s.start,
+            s.end
+        );
     }
 }
 

@@ -28,7 +28,9 @@ mod tests;
 mod wire;
 
 pub use error::ContainerError;
-pub use format::{FileInfo, SectionInfo, SectionKind, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SECTION_ALIGN};
+pub use format::{
+    FileInfo, SectionInfo, SectionKind, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SECTION_ALIGN,
+};
 pub use listing::{render_listing, ListingOptions};
 pub use program::{
     Binding, ConstValue, Constant, DType, Direction, Lrn, Program, Symbol, SymbolKind, WeightBlob,
@@ -59,14 +61,26 @@ impl Program {
         self.constants
             .get(index as usize)
             .map(|c| &c.value)
-            .ok_or_else(|| format!("constant {index} does not exist (the table has {})", self.constants.len()))
+            .ok_or_else(|| {
+                format!(
+                    "constant {index} does not exist (the table has {})",
+                    self.constants.len()
+                )
+            })
     }
 
     fn check_constant_ref(&self, inst: &Instruction) -> Result<(), String> {
         match *inst {
-            Instruction::Mvm { mode: MvmMode::Window, win, .. } => match self.constant(win)? {
+            Instruction::Mvm {
+                mode: MvmMode::Window,
+                win,
+                ..
+            } => match self.constant(win)? {
                 ConstValue::Window(_) => Ok(()),
-                other => Err(format!("win = {win} is a {} constant, not a window", other.kind())),
+                other => Err(format!(
+                    "win = {win} is a {} constant, not a window",
+                    other.kind()
+                )),
             },
             Instruction::VecOp { op, param, len, .. } => check_param(op, param, len, self),
             _ => Ok(()),
@@ -77,8 +91,14 @@ impl Program {
 fn check_param(op: VOp, param: u32, len: u32, p: &Program) -> Result<(), String> {
     let floats = |ok: &dyn Fn(usize) -> bool, want: &str| match p.constant(param)? {
         ConstValue::Floats(v) if ok(v.len()) => Ok(()),
-        ConstValue::Floats(v) => Err(format!("{op} wants {want} in constant {param}, which has {}", v.len())),
-        other => Err(format!("{op} wants floats in constant {param}, which is a {}", other.kind())),
+        ConstValue::Floats(v) => Err(format!(
+            "{op} wants {want} in constant {param}, which has {}",
+            v.len()
+        )),
+        other => Err(format!(
+            "{op} wants floats in constant {param}, which is a {}",
+            other.kind()
+        )),
     };
     match op {
         VOp::LeakyRelu | VOp::Elu => floats(&|n| n == 1, "1 float"),
@@ -87,13 +107,26 @@ fn check_param(op: VOp, param: u32, len: u32, p: &Program) -> Result<(), String>
             floats(&|n| n == 1 || n == len as usize, "1 or len floats")
         }
         VOp::MaxPool | VOp::AvgPool => match p.constant(param)? {
-            ConstValue::Window(w) if u64::from(w.in_h) * u64::from(w.in_w) * u64::from(w.channels) == u64::from(len) => Ok(()),
-            ConstValue::Window(_) => Err(format!("{op}: len {len} is not the window's image size (in_h x in_w x channels)")),
-            other => Err(format!("{op} wants a window in constant {param}, which is a {}", other.kind())),
+            ConstValue::Window(w)
+                if u64::from(w.in_h) * u64::from(w.in_w) * u64::from(w.channels)
+                    == u64::from(len) =>
+            {
+                Ok(())
+            }
+            ConstValue::Window(_) => Err(format!(
+                "{op}: len {len} is not the window's image size (in_h x in_w x channels)"
+            )),
+            other => Err(format!(
+                "{op} wants a window in constant {param}, which is a {}",
+                other.kind()
+            )),
         },
         VOp::Lrn => match p.constant(param)? {
             ConstValue::Lrn(_) => Ok(()),
-            other => Err(format!("lrn wants lrn parameters in constant {param}, which is a {}", other.kind())),
+            other => Err(format!(
+                "lrn wants lrn parameters in constant {param}, which is a {}",
+                other.kind()
+            )),
         },
         _ => Ok(()),
     }

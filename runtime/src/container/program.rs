@@ -48,7 +48,10 @@ impl Program {
 
     /// The DRAM element range of the weights.
     pub fn weights_dram_range(&self) -> std::ops::Range<u64> {
-        self.weights_dram_base..self.weights_dram_base.saturating_add(self.weights.len() as u64)
+        self.weights_dram_base
+            ..self
+                .weights_dram_base
+                .saturating_add(self.weights.len() as u64)
     }
 
     /// Checks that the sections agree with each other: blobs inside the weights, shapes
@@ -61,7 +64,10 @@ impl Program {
         if self.weights_dram_range().end > dram_end {
             return Err(invalid(
                 "weights".into(),
-                format!("DRAM range {:?} exceeds the 2^32-element DRAM space", self.weights_dram_range()),
+                format!(
+                    "DRAM range {:?} exceeds the 2^32-element DRAM space",
+                    self.weights_dram_range()
+                ),
             ));
         }
         unique(self.weight_blobs.iter().map(|b| &b.name), "weight blob")?;
@@ -121,7 +127,10 @@ pub struct WeightBlob {
 impl WeightBlob {
     fn check(&self, weights: u64) -> Result<(), String> {
         if elements(&self.shape) != Some(self.len) {
-            return Err(format!("shape {:?} does not have {} elements", self.shape, self.len));
+            return Err(format!(
+                "shape {:?} does not have {} elements",
+                self.shape, self.len
+            ));
         }
         match self.offset.checked_add(self.len) {
             Some(end) if end <= weights => Ok(()),
@@ -180,7 +189,12 @@ impl Binding {
             .dram_addr
             .checked_add(n)
             .filter(|&e| e <= 1u64 << 32)
-            .ok_or_else(|| format!("DRAM range {:#x}..+{n} exceeds the 2^32-element DRAM space", self.dram_addr))?;
+            .ok_or_else(|| {
+                format!(
+                    "DRAM range {:#x}..+{n} exceeds the 2^32-element DRAM space",
+                    self.dram_addr
+                )
+            })?;
         if n > 0 && self.dram_addr < weights.end && weights.start < end {
             return Err(format!(
                 "DRAM range {:#x}..{end:#x} overlaps the weights at {:#x}..{:#x}",
@@ -326,12 +340,26 @@ pub struct Window {
 impl Window {
     /// Output height.
     pub fn out_h(&self) -> u64 {
-        out_dim(self.in_h, self.pad_top, self.pad_bottom, self.kernel_h, self.dilation_h, self.stride_h)
+        out_dim(
+            self.in_h,
+            self.pad_top,
+            self.pad_bottom,
+            self.kernel_h,
+            self.dilation_h,
+            self.stride_h,
+        )
     }
 
     /// Output width.
     pub fn out_w(&self) -> u64 {
-        out_dim(self.in_w, self.pad_left, self.pad_right, self.kernel_w, self.dilation_w, self.stride_w)
+        out_dim(
+            self.in_w,
+            self.pad_left,
+            self.pad_right,
+            self.kernel_w,
+            self.dilation_w,
+            self.stride_w,
+        )
     }
 
     /// Output pixels.

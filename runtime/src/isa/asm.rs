@@ -107,9 +107,7 @@ impl FromStr for Instruction {
     /// Parses one line of assembly (a comment is allowed, an empty line is not).
     fn from_str(line: &str) -> Result<Instruction, String> {
         let text = strip_comment(line);
-        let (mnemonic, rest) = text
-            .split_once(char::is_whitespace)
-            .unwrap_or((text, ""));
+        let (mnemonic, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         if mnemonic.is_empty() {
             return Err("empty line: expected an instruction".to_string());
         }

@@ -7,8 +7,11 @@ use std::fmt::Write;
 use super::{MvmMode, Opcode, Space, VOp, OPCODE_BITS, WORD_BITS};
 
 /// Line that opens the generated part of `docs/isa.md`.
-pub(crate) const BEGIN_MARKER: &str = "<!-- BEGIN GENERATED: isa reference (cargo test -p pim-runtime; PIMC_BLESS=1 rewrites) -->";
+#[cfg(test)]
+pub(crate) const BEGIN_MARKER: &str =
+    "<!-- BEGIN GENERATED: isa reference (cargo test -p pim-runtime; PIMC_BLESS=1 rewrites) -->";
 /// Line that closes the generated part of `docs/isa.md`.
+#[cfg(test)]
 pub(crate) const END_MARKER: &str = "<!-- END GENERATED: isa reference -->";
 
 /// The reference as Markdown (without the markers).

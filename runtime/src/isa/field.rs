@@ -565,7 +565,11 @@ impl FromStr for MemRef {
         let unit = match (space.has_unit(), unit_text.is_empty()) {
             (true, false) => u16::try_from(parse_unsigned(unit_text)?)
                 .map_err(|_| format!("unit {unit_text} in `{t}` does not fit 16 bits"))?,
-            (true, true) => return Err(format!("`{t}`: a {space} operand needs a unit id, e.g. {space}3[0x0]")),
+            (true, true) => {
+                return Err(format!(
+                    "`{t}`: a {space} operand needs a unit id, e.g. {space}3[0x0]"
+                ))
+            }
             (false, false) => return Err(format!("`{t}`: a {space} operand has no unit id")),
             (false, true) => 0,
         };

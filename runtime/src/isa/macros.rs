@@ -85,6 +85,7 @@ macro_rules! isa_table {
 
         // Every instruction fits its word and every field width suits its type.
         $(
+            #[allow(clippy::int_plus_one)]
             const _: () = {
                 assert!(OPCODE_BITS $(+ $width)* <= WORD_BITS, concat!($mnemonic, ": fields exceed the word"));
                 $( assert!(

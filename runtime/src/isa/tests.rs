@@ -27,8 +27,12 @@ fn check_golden(rel: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run with PIMC_BLESS=1 to create it", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with PIMC_BLESS=1 to create it",
+            path.display()
+        )
+    });
     assert!(
         expected == actual,
         "{} is out of date; run `PIMC_BLESS=1 cargo test -p pim-runtime` and review the diff.\n\
@@ -38,7 +42,10 @@ fn check_golden(rel: &str, actual: &str) {
 }
 
 fn arb_instruction() -> impl Strategy<Value = Instruction> {
-    (0..Opcode::ALL.len(), proptest::collection::vec(any::<u64>(), 12))
+    (
+        0..Opcode::ALL.len(),
+        proptest::collection::vec(any::<u64>(), 12),
+    )
         .prop_map(|(i, seeds)| Instruction::from_seeds(Opcode::ALL[i], &seeds))
 }
 
@@ -85,8 +92,14 @@ fn samples() -> Vec<Instruction> {
         I::EndLoop {},
         I::SegBegin { id: 2 },
         I::SegEnd { id: 2 },
-        I::RSet { reg: 1, value: 0x0012_3400 },
-        I::RAdd { reg: 15, value: -3072 },
+        I::RSet {
+            reg: 1,
+            value: 0x0012_3400,
+        },
+        I::RAdd {
+            reg: 15,
+            value: -3072,
+        },
         I::Barrier {},
         I::Signal { event: 7 },
         I::Wait { event: 255 },
@@ -191,9 +204,14 @@ fn golden_text() -> String {
 
 #[test]
 fn golden_encodings() {
-    let covered: std::collections::BTreeSet<Opcode> = samples().iter().map(Instruction::opcode).collect();
+    let covered: std::collections::BTreeSet<Opcode> =
+        samples().iter().map(Instruction::opcode).collect();
     for op in Opcode::ALL {
-        assert!(covered.contains(op), "no golden sample for `{}`", op.mnemonic());
+        assert!(
+            covered.contains(op),
+            "no golden sample for `{}`",
+            op.mnemonic()
+        );
     }
     check_golden("src/isa/golden.txt", &golden_text());
 }
@@ -224,8 +242,16 @@ fn table_is_consistent() {
     let mut mnemonics = std::collections::BTreeSet::new();
     for &op in Opcode::ALL {
         assert!(bytes.insert(op.byte()), "duplicate opcode {:#x}", op.byte());
-        assert!(mnemonics.insert(op.mnemonic()), "duplicate mnemonic {}", op.mnemonic());
-        assert_ne!(op.byte(), 0, "opcode 0 is reserved so that a zero word is invalid");
+        assert!(
+            mnemonics.insert(op.mnemonic()),
+            "duplicate mnemonic {}",
+            op.mnemonic()
+        );
+        assert_ne!(
+            op.byte(),
+            0,
+            "opcode 0 is reserved so that a zero word is invalid"
+        );
         assert_eq!(Opcode::from_byte(op.byte()), Some(op));
         assert_eq!(Opcode::from_mnemonic(op.mnemonic()), Some(op));
         assert!(!op.doc().is_empty());
@@ -233,8 +259,18 @@ fn table_is_consistent() {
         assert!(used <= WORD_BITS);
         let mut names = std::collections::BTreeSet::new();
         for f in op.fields() {
-            assert!(names.insert(f.name), "{}: duplicate field {}", op.mnemonic(), f.name);
-            assert!(!f.doc.trim().is_empty(), "{}.{} has no doc", op.mnemonic(), f.name);
+            assert!(
+                names.insert(f.name),
+                "{}: duplicate field {}",
+                op.mnemonic(),
+                f.name
+            );
+            assert!(
+                !f.doc.trim().is_empty(),
+                "{}.{} has no doc",
+                op.mnemonic(),
+                f.name
+            );
         }
     }
 }
@@ -257,7 +293,11 @@ fn cost_classes() {
         ("halt", C::Control),
     ];
     for (mnemonic, class) in expect {
-        assert_eq!(Opcode::from_mnemonic(mnemonic).unwrap().cost_class(), class, "{mnemonic}");
+        assert_eq!(
+            Opcode::from_mnemonic(mnemonic).unwrap().cost_class(),
+            class,
+            "{mnemonic}"
+        );
     }
     assert_eq!(samples()[0].cost_class(), C::Control);
 }
@@ -272,7 +312,15 @@ fn out_of_range_fields_are_errors_not_truncated() {
     }
     let err = inst.encode().unwrap_err();
     assert!(
-        matches!(err, IsaError::FieldOutOfRange { mnemonic: "mvm", field: "xbar", width: 20, .. }),
+        matches!(
+            err,
+            IsaError::FieldOutOfRange {
+                mnemonic: "mvm",
+                field: "xbar",
+                width: 20,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("max 1048575"), "{err}");
@@ -289,19 +337,36 @@ fn out_of_range_fields_are_errors_not_truncated() {
     };
     assert!(matches!(
         wload.encode(),
-        Err(IsaError::FieldOutOfRange { field: "row", width: 10, .. })
+        Err(IsaError::FieldOutOfRange {
+            field: "row",
+            width: 10,
+            ..
+        })
     ));
     let err = encode_program(&[Instruction::Halt {}, wload]).unwrap_err();
-    assert!(matches!(err, IsaError::AtInstruction { index: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, IsaError::AtInstruction { index: 1, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn invalid_memory_operands_are_errors() {
     let mut m = MemRef::dram(0);
     m.unit = 3;
-    let load = Instruction::Load { src: m, dst: MemRef::global(0), len: 1, count: 1, sstride: 0, dstride: 0 };
+    let load = Instruction::Load {
+        src: m,
+        dst: MemRef::global(0),
+        len: 1,
+        count: 1,
+        sstride: 0,
+        dstride: 0,
+    };
     let err = load.encode().unwrap_err();
-    assert!(matches!(err, IsaError::InvalidField { field: "src", .. }), "{err:?}");
+    assert!(
+        matches!(err, IsaError::InvalidField { field: "src", .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("has no unit"), "{err}");
     let load = Instruction::Load {
         src: MemRef::dram(0).with_reg(16),
@@ -311,7 +376,10 @@ fn invalid_memory_operands_are_errors() {
         sstride: 0,
         dstride: 0,
     };
-    assert!(matches!(load.encode(), Err(IsaError::InvalidField { field: "src", .. })));
+    assert!(matches!(
+        load.encode(),
+        Err(IsaError::InvalidField { field: "src", .. })
+    ));
 }
 
 fn word_of(inst: &Instruction) -> [u8; WORD_BYTES] {
@@ -323,10 +391,26 @@ fn unknown_opcodes_are_errors_with_offsets() {
     let mut bytes = encode_program(&samples()[..3]).unwrap();
     bytes[2 * WORD_BYTES] = 0xee;
     let err = decode_program(&bytes).unwrap_err();
-    assert_eq!(err, IsaError::UnknownOpcode { offset: 64, opcode: 0xee });
-    assert!(err.to_string().starts_with("byte 0x40: unknown opcode 0xee"), "{err}");
+    assert_eq!(
+        err,
+        IsaError::UnknownOpcode {
+            offset: 64,
+            opcode: 0xee
+        }
+    );
+    assert!(
+        err.to_string()
+            .starts_with("byte 0x40: unknown opcode 0xee"),
+        "{err}"
+    );
     let zero = [0u8; WORD_BYTES];
-    assert!(matches!(decode_program(&zero), Err(IsaError::UnknownOpcode { offset: 0, opcode: 0 })));
+    assert!(matches!(
+        decode_program(&zero),
+        Err(IsaError::UnknownOpcode {
+            offset: 0,
+            opcode: 0
+        })
+    ));
 }
 
 #[test]
@@ -334,14 +418,30 @@ fn reserved_bits_are_errors() {
     let mut bytes = word_of(&Instruction::Halt {});
     bytes[25] = 0x01; // bit 200
     let err = decode_program(&bytes).unwrap_err();
-    assert_eq!(err, IsaError::ReservedBits { offset: 0, mnemonic: "halt", bit: 200, first: 8 });
+    assert_eq!(
+        err,
+        IsaError::ReservedBits {
+            offset: 0,
+            mnemonic: "halt",
+            bit: 200,
+            first: 8
+        }
+    );
 
     let vop = samples()[17];
     let first = OPCODE_BITS + vop.opcode().fields().iter().map(|f| f.width).sum::<u32>();
     let mut bytes = encode_program(&[Instruction::Barrier {}, vop]).unwrap();
     bytes[2 * WORD_BYTES - 1] |= 0x80; // bit 255 of the second word
     let err = decode_program(&bytes).unwrap_err();
-    assert_eq!(err, IsaError::ReservedBits { offset: 32, mnemonic: "vop", bit: 255, first });
+    assert_eq!(
+        err,
+        IsaError::ReservedBits {
+            offset: 32,
+            mnemonic: "vop",
+            bit: 255,
+            first
+        }
+    );
 }
 
 #[test]
@@ -350,14 +450,28 @@ fn bad_field_values_are_errors() {
     let mut bytes = word_of(&samples()[17]);
     bytes[1] |= 0x1f;
     let err = decode_program(&bytes).unwrap_err();
-    assert!(matches!(err, IsaError::BadField { offset: 0, mnemonic: "vop", field: "op", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            IsaError::BadField {
+                offset: 0,
+                mnemonic: "vop",
+                field: "op",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("31 is not a VOp"), "{err}");
 
     // The `src` memory operand of load starts at bit 8: space 7 does not exist.
     let mut bytes = word_of(&samples()[10]);
     bytes[1] |= 0x07;
     let err = decode_program(&bytes).unwrap_err();
-    assert!(matches!(err, IsaError::BadField { field: "src", .. }), "{err:?}");
+    assert!(
+        matches!(err, IsaError::BadField { field: "src", .. }),
+        "{err:?}"
+    );
 
     // A dram operand with a unit: unit bits start at bit 8 + 7.
     let mut bytes = word_of(&samples()[10]);
@@ -370,7 +484,14 @@ fn bad_field_values_are_errors() {
 fn truncated_streams_are_errors() {
     let bytes = encode_program(&samples()[..2]).unwrap();
     let err = decode_program(&bytes[..WORD_BYTES + 5]).unwrap_err();
-    assert_eq!(err, IsaError::Truncated { len: 37, offset: 32, word: 32 });
+    assert_eq!(
+        err,
+        IsaError::Truncated {
+            len: 37,
+            offset: 32,
+            word: 32
+        }
+    );
     assert_eq!(decode_program(&[]).unwrap(), vec![]);
 }
 
@@ -379,22 +500,45 @@ fn assembler_errors_name_line_and_field() {
     let cases = [
         ("frob x=1", "unknown mnemonic `frob`"),
         ("loop", "loop: missing field `count`"),
-        ("loop count=1, times=2", "loop: unknown field `times` (its fields are: count)"),
-        ("loop count=1, count=2", "loop: field `count` is given twice"),
+        (
+            "loop count=1, times=2",
+            "loop: unknown field `times` (its fields are: count)",
+        ),
+        (
+            "loop count=1, count=2",
+            "loop: field `count` is given twice",
+        ),
         ("loop count=x", "loop: field `count`: `x` is not a number"),
-        ("seg.begin id=65536", "seg.begin: field `id`: 65536 does not fit in 16 bits (max 65535)"),
+        (
+            "seg.begin id=65536",
+            "seg.begin: field `id`: 65536 does not fit in 16 bits (max 65535)",
+        ),
         ("halt now", "halt: `now` is not `field=value`"),
         ("signal event=1, bogus=2", "signal: unknown field `bogus`"),
-        ("barrier x=1", "barrier: unknown field `x` (its fields are: none)"),
+        (
+            "barrier x=1",
+            "barrier: unknown field `x` (its fields are: none)",
+        ),
         ("vop op=gelu", "vop: field `op`: `gelu` is not a VOp"),
-        ("rset reg=r16, value=0", "rset: field `reg`: 16 does not fit in 4 bits"),
-        ("radd reg=r1, value=4294967296", "does not fit a signed 32-bit immediate"),
+        (
+            "rset reg=r16, value=0",
+            "rset: field `reg`: 16 does not fit in 4 bits",
+        ),
+        (
+            "radd reg=r1, value=4294967296",
+            "does not fit a signed 32-bit immediate",
+        ),
     ];
     for (line, want) in cases {
         let err = assemble(&format!("halt\n\n; comment\n{line}\n")).unwrap_err();
-        let IsaError::Asm { line: n, message } = &err else { panic!("{err:?}") };
+        let IsaError::Asm { line: n, message } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(*n, 4, "{line}");
-        assert!(message.contains(want), "{line}: got `{message}`, want `{want}`");
+        assert!(
+            message.contains(want),
+            "{line}: got `{message}`, want `{want}`"
+        );
     }
     let mem_cases = [
         ("dram3[0x0]", "has no unit id"),
@@ -412,9 +556,7 @@ fn assembler_errors_name_line_and_field() {
 
 #[test]
 fn assembly_syntax_details() {
-    let code = assemble(
-        "  LOOP_IS_CASE_SENSITIVE_SO_USE_lowercase ; no\n",
-    );
+    let code = assemble("  LOOP_IS_CASE_SENSITIVE_SO_USE_lowercase ; no\n");
     assert!(code.is_err());
     let code = assemble(
         "# a program\nrset reg=3, value=0x10   # comment\nradd value=-16, reg=r3\n\
@@ -436,8 +578,12 @@ fn assembly_syntax_details() {
 fn docs_isa_md_is_generated_from_the_table() {
     let path = manifest_path("../docs/isa.md");
     let text = std::fs::read_to_string(&path).unwrap();
-    let begin = text.find(BEGIN_MARKER).expect("docs/isa.md has the BEGIN GENERATED marker");
-    let end = text.find(END_MARKER).expect("docs/isa.md has the END GENERATED marker");
+    let begin = text
+        .find(BEGIN_MARKER)
+        .expect("docs/isa.md has the BEGIN GENERATED marker");
+    let end = text
+        .find(END_MARKER)
+        .expect("docs/isa.md has the END GENERATED marker");
     let inner_start = begin + BEGIN_MARKER.len();
     let generated = format!("\n\n{}\n", reference_markdown());
     if blessing() {
@@ -450,12 +596,20 @@ fn docs_isa_md_is_generated_from_the_table() {
         "docs/isa.md's generated reference is out of date: run `PIMC_BLESS=1 cargo test -p pim-runtime`"
     );
     for op in Opcode::ALL {
-        assert!(text.contains(&format!("`{}`", op.mnemonic())), "docs/isa.md lacks {}", op.mnemonic());
+        assert!(
+            text.contains(&format!("`{}`", op.mnemonic())),
+            "docs/isa.md lacks {}",
+            op.mnemonic()
+        );
     }
     // The hand-written part explains every vector op too.
     let prose = &text[..begin];
     for v in VOp::ALL {
-        assert!(prose.contains(&format!("`{}`", v.as_str())), "docs/isa.md prose lacks VOp {}", v.as_str());
+        assert!(
+            prose.contains(&format!("`{}`", v.as_str())),
+            "docs/isa.md prose lacks VOp {}",
+            v.as_str()
+        );
     }
 }
 
@@ -490,17 +644,53 @@ fn verify_rejects_each_problem() {
     let cases: &[(&str, &str, &str)] = &[
         ("halt\n", "", "does not end with halt"),
         ("endloop id", "endloop", "endloop without an open loop"),
-        ("seg.end id=0\nhalt", "seg.end id=1\nhalt", "seg.end 1 closes segment 0"),
-        ("dst=global[0x0], len=3072", "dst=dram[0x0], len=3072", "must be on chip"),
-        ("src=dram[r1+0x0], dst=global", "src=tile0[0x0], dst=global", "must be in dram"),
-        ("wload xbar=0,", "wload xbar=4096,", "crossbar 4096 does not exist"),
-        ("rows=27, cols=16", "rows=27, cols=17", "exceed the crossbar's 16"),
-        ("row=0, col=0, rows=27", "row=100, col=0, rows=29", "exceed the crossbar's 128 rows"),
+        (
+            "seg.end id=0\nhalt",
+            "seg.end id=1\nhalt",
+            "seg.end 1 closes segment 0",
+        ),
+        (
+            "dst=global[0x0], len=3072",
+            "dst=dram[0x0], len=3072",
+            "must be on chip",
+        ),
+        (
+            "src=dram[r1+0x0], dst=global",
+            "src=tile0[0x0], dst=global",
+            "must be in dram",
+        ),
+        (
+            "wload xbar=0,",
+            "wload xbar=4096,",
+            "crossbar 4096 does not exist",
+        ),
+        (
+            "rows=27, cols=16",
+            "rows=27, cols=17",
+            "exceed the crossbar's 16",
+        ),
+        (
+            "row=0, col=0, rows=27",
+            "row=100, col=0, rows=29",
+            "exceed the crossbar's 128 rows",
+        ),
         ("bits=8", "bits=9", "apply 1..=8 input bits"),
-        ("sstride=0, dstride=16, pix=0", "sstride=4, dstride=16, pix=0", "window mode takes no sstride"),
+        (
+            "sstride=0, dstride=16, pix=0",
+            "sstride=4, dstride=16, pix=0",
+            "window mode takes no sstride",
+        ),
         ("reg=r1, value=3072", "reg=r0, value=3072", "r0 is always 0"),
-        ("len=16384, count=1, param=0", "len=131073, count=1, param=0", "beyond the 131072-element global buffer"),
-        ("src=global[0x1000], dst=dram[r1", "src=tile16[0x0], dst=dram[r1", "the target has 16 tile units"),
+        (
+            "len=16384, count=1, param=0",
+            "len=131073, count=1, param=0",
+            "beyond the 131072-element global buffer",
+        ),
+        (
+            "src=global[0x1000], dst=dram[r1",
+            "src=tile16[0x0], dst=dram[r1",
+            "the target has 16 tile units",
+        ),
     ];
     for (from, to, want) in cases {
         let text = if from.contains("endloop id") {
@@ -512,9 +702,19 @@ fn verify_rejects_each_problem() {
             GOOD.replacen(from, to, 1)
         };
         let err = verify(&assemble(&text).unwrap(), &compact()).unwrap_err();
-        assert!(err.to_string().contains(want), "{from} -> {to}: got `{err}`, want `{want}`");
+        assert!(
+            err.to_string().contains(want),
+            "{from} -> {to}: got `{err}`, want `{want}`"
+        );
     }
-    let deep = format!("{}{}halt\n", "loop count=1\n".repeat(9), "endloop\n".repeat(9));
+    let deep = format!(
+        "{}{}halt\n",
+        "loop count=1\n".repeat(9),
+        "endloop\n".repeat(9)
+    );
     let err = verify(&assemble(&deep).unwrap(), &compact()).unwrap_err();
-    assert!(matches!(err, IsaError::AtInstruction { index: 8, .. }), "{err}");
+    assert!(
+        matches!(err, IsaError::AtInstruction { index: 8, .. }),
+        "{err}"
+    );
 }

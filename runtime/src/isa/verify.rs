@@ -23,11 +23,13 @@ pub fn verify(code: &[Instruction], target: &Target) -> Result<(), IsaError> {
         nesting.step(inst).map_err(fail)?;
         check(inst, &limits).map_err(fail)?;
     }
-    nesting.finish(code).map_err(|message| IsaError::AtInstruction {
-        index: code.len().saturating_sub(1),
-        mnemonic: code.last().map_or("<none>", Instruction::mnemonic),
-        message,
-    })
+    nesting
+        .finish(code)
+        .map_err(|message| IsaError::AtInstruction {
+            index: code.len().saturating_sub(1),
+            mnemonic: code.last().map_or("<none>", Instruction::mnemonic),
+            message,
+        })
 }
 
 /// Open loops and segment, in program order.
@@ -40,9 +42,9 @@ struct Nesting {
 impl Nesting {
     fn step(&mut self, inst: &Instruction) -> Result<(), String> {
         match *inst {
-            Instruction::Loop { .. } if self.loops == MAX_LOOP_DEPTH => Err(format!(
-                "loops nest deeper than {MAX_LOOP_DEPTH} levels"
-            )),
+            Instruction::Loop { .. } if self.loops == MAX_LOOP_DEPTH => {
+                Err(format!("loops nest deeper than {MAX_LOOP_DEPTH} levels"))
+            }
             Instruction::Loop { .. } => {
                 self.loops += 1;
                 Ok(())
@@ -125,24 +127,61 @@ impl Limits {
 
 fn check(inst: &Instruction, l: &Limits) -> Result<(), String> {
     match *inst {
-        Instruction::Load { src, dst, len, count, dstride, .. } => {
+        Instruction::Load {
+            src,
+            dst,
+            len,
+            count,
+            dstride,
+            ..
+        } => {
             dram(&src, "src")?;
             on_chip(&dst, "dst", l)?;
             extent(&dst, "dst", len, count, dstride, l)
         }
-        Instruction::Store { src, dst, len, count, sstride, .. } => {
+        Instruction::Store {
+            src,
+            dst,
+            len,
+            count,
+            sstride,
+            ..
+        } => {
             on_chip(&src, "src", l)?;
             dram(&dst, "dst")?;
             extent(&src, "src", len, count, sstride, l)
         }
-        Instruction::Copy { src, dst, len, count, sstride, dstride }
-        | Instruction::Acc { src, dst, len, count, sstride, dstride, .. } => {
+        Instruction::Copy {
+            src,
+            dst,
+            len,
+            count,
+            sstride,
+            dstride,
+        }
+        | Instruction::Acc {
+            src,
+            dst,
+            len,
+            count,
+            sstride,
+            dstride,
+            ..
+        } => {
             on_chip(&src, "src", l)?;
             on_chip(&dst, "dst", l)?;
             extent(&src, "src", len, count, sstride, l)?;
             extent(&dst, "dst", len, count, dstride, l)
         }
-        Instruction::WLoad { xbar, src, row, col, rows, cols, .. } => {
+        Instruction::WLoad {
+            xbar,
+            src,
+            row,
+            col,
+            rows,
+            cols,
+            ..
+        } => {
             crossbar(xbar, l)?;
             dram(&src, "src")?;
             weight_block(row, col, rows, cols, l)
@@ -157,7 +196,18 @@ fn check(inst: &Instruction, l: &Limits) -> Result<(), String> {
 }
 
 fn mvm(inst: &Instruction, l: &Limits) -> Result<(), String> {
-    let Instruction::Mvm { xbar, src, dst, sstride, pix, bits, mode, win, .. } = *inst else {
+    let Instruction::Mvm {
+        xbar,
+        src,
+        dst,
+        sstride,
+        pix,
+        bits,
+        mode,
+        win,
+        ..
+    } = *inst
+    else {
         return Ok(());
     };
     crossbar(xbar, l)?;
@@ -181,7 +231,16 @@ fn mvm(inst: &Instruction, l: &Limits) -> Result<(), String> {
 }
 
 fn vop(inst: &Instruction, l: &Limits) -> Result<(), String> {
-    let Instruction::VecOp { op, dst, a, b, len, count, .. } = *inst else {
+    let Instruction::VecOp {
+        op,
+        dst,
+        a,
+        b,
+        len,
+        count,
+        ..
+    } = *inst
+    else {
         return Ok(());
     };
     on_chip(&dst, "dst", l)?;
@@ -226,7 +285,14 @@ fn on_chip(m: &MemRef, name: &str, l: &Limits) -> Result<(), String> {
 
 /// `count` blocks of `len` elements `stride` apart must lie inside the buffer (when the
 /// address is absolute, i.e. uses no base register).
-fn extent(m: &MemRef, name: &str, len: u32, count: u32, stride: u32, l: &Limits) -> Result<(), String> {
+fn extent(
+    m: &MemRef,
+    name: &str,
+    len: u32,
+    count: u32,
+    stride: u32,
+    l: &Limits,
+) -> Result<(), String> {
     if m.reg != 0 || m.space == Space::Dram || len == 0 || count == 0 {
         return Ok(());
     }
@@ -245,12 +311,20 @@ fn crossbar(xbar: u32, l: &Limits) -> Result<(), String> {
     if u64::from(xbar) < l.crossbars {
         Ok(())
     } else {
-        Err(format!("crossbar {xbar} does not exist (the target has {})", l.crossbars))
+        Err(format!(
+            "crossbar {xbar} does not exist (the target has {})",
+            l.crossbars
+        ))
     }
 }
 
 fn weight_block(row: u32, col: u32, rows: u32, cols: u32, l: &Limits) -> Result<(), String> {
-    let (row, col, rows, cols) = (u64::from(row), u64::from(col), u64::from(rows), u64::from(cols));
+    let (row, col, rows, cols) = (
+        u64::from(row),
+        u64::from(col),
+        u64::from(rows),
+        u64::from(cols),
+    );
     if rows == 0 || cols == 0 {
         return Err("an empty weight block (rows or cols is 0)".to_string());
     }

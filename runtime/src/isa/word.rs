@@ -43,7 +43,10 @@ impl Word {
 
     /// The word as 64 lowercase hex digits, bytes in file order.
     pub fn to_hex(&self) -> String {
-        self.to_le_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        self.to_le_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Bits `lo..lo + width` (width <= 64, lo + width <= 256).

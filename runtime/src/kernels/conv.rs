@@ -341,45 +341,4 @@ mod tests {
         assert_close(&y, &[2, 6, 75, 75], &direct_conv(&x, &w, 2, 1, 2));
         Ok(())
     }
-
-    /// ImageNet-size layers in release: `cargo test --release -p pim-runtime --lib -- --ignored conv_speed --nocapture`.
-    #[test]
-    #[ignore = "timing; run in release"]
-    fn conv_speed() -> Result<(), KernelError> {
-        let cases = [
-            (
-                "resnet conv1 7x7/2",
-                [1, 3, 224, 224],
-                [64, 3, 7, 7],
-                [2, 2],
-                [3, 3, 3, 3],
-            ),
-            (
-                "resnet 3x3 64",
-                [1, 64, 56, 56],
-                [64, 64, 3, 3],
-                [1, 1],
-                [1, 1, 1, 1],
-            ),
-            (
-                "vgg 3x3 64 @224",
-                [1, 64, 224, 224],
-                [64, 64, 3, 3],
-                [1, 1],
-                [1, 1, 1, 1],
-            ),
-        ];
-        for (name, xs, ws, strides, pads) in cases {
-            let (x, w) = (pattern(&xs, 7, 3.0), pattern(&ws, 5, 2.0));
-            let start = std::time::Instant::now();
-            let y = conv(&x, &w, None, &params(&strides, &pads, &[], 1))?;
-            println!(
-                "{name}: {:?} -> {:?} in {:?}",
-                xs,
-                y.shape(),
-                start.elapsed()
-            );
-        }
-        Ok(())
-    }
 }
