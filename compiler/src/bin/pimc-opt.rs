@@ -20,7 +20,6 @@ const SPLIT_MARKER: &str = "// -----";
 
 fn command() -> Command {
     let mut command = Command::new("pimc-opt")
-        .about("Runs pimc passes on MLIR text in the pimc dialects")
         .version(env!("CARGO_PKG_VERSION"))
         .arg(
             Arg::new("input")
@@ -48,10 +47,11 @@ fn command() -> Command {
                 .num_args(0..=1)
                 .require_equals(true)
                 .default_missing_value("")
+                .value_name("OPTIONS")
                 .action(ArgAction::Append),
         );
     }
-    PrintFlags::augment_args(command)
+    PrintFlags::augment_args(command).about("Runs pimc passes on MLIR text in the pimc dialects, like mlir-opt")
 }
 
 /// The requested passes with their options, in command-line order.

@@ -277,8 +277,27 @@ struct Prefix {
 }
 
 fn check_prefix(bytes: &[u8]) -> Result<Prefix, ContainerError> {
+    let (version, file_len) = check_magic_and_length(bytes)?;
+    let (stored, computed) = (le_u32(bytes, 12), file_crc(bytes));
+    if stored != computed {
+        return Err(ContainerError::ChecksumMismatch { stored, computed });
+    }
+    let reserved = le_u32(bytes, 28);
+    if reserved != 0 {
+        return Err(ContainerError::ReservedPrefix { value: reserved });
+    }
+    Ok(Prefix {
+        version,
+        crc: stored,
+        file_len,
+        header_len: u64::from(le_u32(bytes, 24)),
+    })
+}
+
+/// Magic, prefix length, version and file length: the version and the length.
+fn check_magic_and_length(bytes: &[u8]) -> Result<(u32, u64), ContainerError> {
     let head = &bytes[..bytes.len().min(MAGIC.len())];
-    if head != &MAGIC[..head.len()] || head.is_empty() {
+    if head.is_empty() || head != &MAGIC[..head.len()] {
         return Err(ContainerError::BadMagic {
             found: head.to_vec(),
             expected: MAGIC,
@@ -313,20 +332,7 @@ fn check_prefix(bytes: &[u8]) -> Result<Prefix, ContainerError> {
             extra: actual - file_len,
         });
     }
-    let (stored, computed) = (le_u32(bytes, 12), file_crc(bytes));
-    if stored != computed {
-        return Err(ContainerError::ChecksumMismatch { stored, computed });
-    }
-    let reserved = le_u32(bytes, 28);
-    if reserved != 0 {
-        return Err(ContainerError::ReservedPrefix { value: reserved });
-    }
-    Ok(Prefix {
-        version,
-        crc: stored,
-        file_len,
-        header_len: u64::from(le_u32(bytes, 24)),
-    })
+    Ok((version, file_len))
 }
 
 fn read_header(bytes: &[u8], prefix: &Prefix) -> Result<wire::Header, ContainerError> {

@@ -52,7 +52,7 @@ fn instruction(out: &mut String, op: Opcode) {
     );
     let mut at = OPCODE_BITS;
     if op.fields().is_empty() {
-        out.push_str("No fields.");
+        out.push_str("No fields.\n");
     } else {
         out.push_str("| bits | field | type | kind | meaning |\n|---|---|---|---|---|\n");
         for f in op.fields() {

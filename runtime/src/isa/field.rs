@@ -441,7 +441,7 @@ impl VOp {
 field_enum! {
     /// How an `mvm` forms its input vectors.
     pub enum MvmMode: 1 {
-        /// Input vector `v` is the `rows` elements at `src + v * sstride`.
+        /// Input vector `v` is the `ar` elements (the active block's rows) at `src + v * sstride`.
         Dense = 0 "dense",
         /// Input vector `v` is gathered (im2col) from the HWC image at `src`, for output pixel
         /// `pix + v`, by the window descriptor `win` of the constants table.

@@ -37,7 +37,7 @@ mod word;
 pub use asm::{assemble, disassemble};
 pub use doc::reference_markdown;
 pub use error::IsaError;
-pub use field::{FieldInfo, FieldKind, FieldValue, MemRef, MvmMode, Space, VOp};
+pub use field::{FieldInfo, FieldKind, MemRef, MvmMode, Space, VOp};
 pub use table::{Instruction, Opcode};
 pub use verify::{verify, MAX_LOOP_DEPTH};
 pub use word::{Word, OPCODE_BITS, WORD_BITS, WORD_BYTES};
