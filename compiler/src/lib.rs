@@ -17,5 +17,6 @@ pub mod graph;
 pub mod passes;
 pub mod pipeline;
 pub mod rewrite;
+pub mod verify;
 
 pub use error::{Error, Result};

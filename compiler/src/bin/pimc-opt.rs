@@ -100,6 +100,7 @@ fn process(
 ) -> Result<String> {
     let module = pim_dialects::func::parse_module(context, text, origin)?;
     let mut ir = Ir::from_module(&module)?;
+    ir.verify()?;
     for (flag, options) in passes {
         ir = compiler.run_pass(ir, flag, options)?;
     }

@@ -41,6 +41,14 @@ impl Ir {
         }
     }
 
+    /// Semantic verification beyond IRDL (see [`crate::verify`]).
+    pub fn verify(&self) -> Result<()> {
+        match self {
+            Self::Graph(f) => crate::verify::verify_graph(f),
+            Self::Pim(f) => crate::verify::verify_pim(f),
+        }
+    }
+
     /// The level's name, for messages.
     pub fn level(&self) -> &'static str {
         match self {
