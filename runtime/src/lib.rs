@@ -6,6 +6,7 @@
 pub mod container;
 pub mod isa;
 pub mod kernels;
+pub mod sim;
 pub mod target;
 pub mod tensor;
 

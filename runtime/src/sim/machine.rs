@@ -1,0 +1,469 @@
+//! The machine state — memories, crossbars, address registers, events — and the execution of one
+//! non-sequencing instruction on it (`loop`/`endloop`/`halt` are the [`Sequencer`]'s).
+//!
+//! Every instruction resolves its operands against the registers, checks all of them against
+//! their memories, and only then reads and writes, so a faulting instruction changes nothing.
+//!
+//! [`Sequencer`]: super::control::Sequencer
+
+use std::collections::BTreeSet;
+
+use super::crossbar::{Crossbar, Crossbars, WeightBlock};
+use super::memory::{Blocks, Memories, Operand};
+use super::vector::{self, Groups};
+use super::window::{self, image_len, Im2col};
+use super::Fault;
+use crate::container::{ConstValue, Constant, Program, Window};
+use crate::isa::{Instruction, MemRef, MvmMode, VOp};
+
+/// Address registers `r0`..`r15`.
+const REGISTERS: usize = 16;
+
+/// The state of the chip and its DRAM while a program runs.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    memory: Memories,
+    crossbars: Crossbars,
+    registers: [u32; REGISTERS],
+    events: BTreeSet<u32>,
+}
+
+/// The fields shared by `load`, `store` and `copy`.
+struct Transfer {
+    src: MemRef,
+    dst: MemRef,
+    len: u32,
+    count: u32,
+    sstride: u32,
+    dstride: u32,
+}
+
+impl Machine {
+    /// A machine for `program`'s target with the weights placed in DRAM at
+    /// `weights_dram_base`, every other element 0, no crossbar written, registers 0.
+    pub(crate) fn new(program: &Program) -> Machine {
+        let mut memory = Memories::new(&program.target, program.weights_dram_range());
+        memory.host_write(program.weights_dram_base, &program.weights);
+        Machine {
+            memory,
+            crossbars: Crossbars::new(&program.target),
+            registers: [0; REGISTERS],
+            events: BTreeSet::new(),
+        }
+    }
+
+    /// Resets the registers and events (the state a run starts from); memories and crossbars
+    /// keep their contents.
+    pub(crate) fn reset_control(&mut self) {
+        self.registers = [0; REGISTERS];
+        self.events.clear();
+    }
+
+    /// The host's view of DRAM: writes inputs.
+    pub(crate) fn host_write(&mut self, addr: u64, data: &[f32]) {
+        self.memory.host_write(addr, data);
+    }
+
+    /// The host's view of DRAM: reads outputs.
+    pub(crate) fn host_read(&self, addr: u64, out: &mut [f32]) {
+        self.memory.host_read(addr, out);
+    }
+
+    /// `len` elements at `mem` (resolved against the current registers), e.g. to inspect a
+    /// buffer after a run.
+    pub fn read(&self, mem: MemRef, len: usize) -> Result<Vec<f32>, Fault> {
+        let op = self.operand("mem", mem);
+        self.memory
+            .check(&op, Blocks::contiguous(len as u64), false)?;
+        Ok(self.memory.read_vec(&op, 0, len))
+    }
+
+    /// The value of address register `reg`, if it exists.
+    pub fn register(&self, reg: usize) -> Option<u32> {
+        self.registers.get(reg).copied()
+    }
+
+    /// Crossbar `xbar`, if a `wload` has written it.
+    pub fn crossbar(&self, xbar: u32) -> Option<&Crossbar> {
+        self.crossbars.get(xbar)
+    }
+
+    /// Executes one instruction; sequencing instructions (`loop`, `endloop`, `halt`) and the
+    /// markers and fences do nothing here.
+    pub(crate) fn step(&mut self, inst: &Instruction, constants: &[Constant]) -> Result<(), Fault> {
+        match *inst {
+            Instruction::Load {
+                src,
+                dst,
+                len,
+                count,
+                sstride,
+                dstride,
+            }
+            | Instruction::Store {
+                src,
+                dst,
+                len,
+                count,
+                sstride,
+                dstride,
+            }
+            | Instruction::Copy {
+                src,
+                dst,
+                len,
+                count,
+                sstride,
+                dstride,
+            } => self.transfer(Transfer {
+                src,
+                dst,
+                len,
+                count,
+                sstride,
+                dstride,
+            }),
+            Instruction::WLoad { .. } => self.wload(inst),
+            Instruction::Mvm { .. } => self.mvm(inst, constants),
+            Instruction::Acc { .. } => self.acc(inst),
+            Instruction::VecOp { .. } => self.vop(inst, constants),
+            Instruction::RSet { reg, value } => self.set_register(reg, |_| value),
+            Instruction::RAdd { reg, value } => {
+                self.set_register(reg, |r| r.wrapping_add_signed(value))
+            }
+            Instruction::Signal { event } => {
+                self.events.insert(event);
+                Ok(())
+            }
+            Instruction::Wait { event } => match self.events.remove(&event) {
+                true => Ok(()),
+                false => Err(Fault::Deadlock { event }),
+            },
+            Instruction::Halt {}
+            | Instruction::Loop { .. }
+            | Instruction::EndLoop {}
+            | Instruction::SegBegin { .. }
+            | Instruction::SegEnd { .. }
+            | Instruction::Barrier {} => Ok(()),
+        }
+    }
+
+    /// Sets register `reg` (1..=15) to `f(old value)`.
+    fn set_register(&mut self, reg: u32, f: impl Fn(u32) -> u32) -> Result<(), Fault> {
+        match self.registers.get_mut(reg as usize) {
+            Some(r) if reg != 0 => {
+                *r = f(*r);
+                Ok(())
+            }
+            _ => Err(Fault::Malformed(format!(
+                "register r{reg} cannot be written (r1..r15)"
+            ))),
+        }
+    }
+
+    /// Operand `name` = `mem` at its effective address `addr + r[reg]` (modulo 2^32).
+    fn operand(&self, name: &'static str, mem: MemRef) -> Operand {
+        let offset = self
+            .registers
+            .get(usize::from(mem.reg))
+            .copied()
+            .unwrap_or(0);
+        Operand {
+            name,
+            mem,
+            base: u64::from(mem.addr.wrapping_add(offset)),
+        }
+    }
+
+    /// `load`, `store`, `copy`: block `k` of `len` elements from `src + k*sstride` to
+    /// `dst + k*dstride`, in block order.
+    fn transfer(&mut self, t: Transfer) -> Result<(), Fault> {
+        let (src, dst) = (self.operand("src", t.src), self.operand("dst", t.dst));
+        let sblocks = blocks(t.len, t.count, t.sstride);
+        let dblocks = blocks(t.len, t.count, t.dstride);
+        self.memory.check(&src, sblocks, false)?;
+        self.memory.check(&dst, dblocks, true)?;
+        let mut buf = vec![0.0; t.len as usize];
+        for (s, d) in sblocks.starts().zip(dblocks.starts()) {
+            self.memory.read(&src, s, &mut buf);
+            self.memory.write(&dst, d, &buf);
+        }
+        Ok(())
+    }
+
+    /// `wload`: weights `W[row+i][col+j] = dram[src + i*stride + j]` into crossbar `xbar`.
+    fn wload(&mut self, inst: &Instruction) -> Result<(), Fault> {
+        let Instruction::WLoad {
+            xbar,
+            src,
+            stride,
+            row,
+            col,
+            rows,
+            cols,
+            clear,
+        } = *inst
+        else {
+            return Ok(());
+        };
+        let block = WeightBlock {
+            row: row as usize,
+            col: col as usize,
+            rows: rows as usize,
+            cols: cols as usize,
+        };
+        self.crossbars.check(xbar, block)?;
+        let src = self.operand("src", src);
+        let pattern = blocks(cols, rows, stride);
+        self.memory.check(&src, pattern, false)?;
+        let mut data = Vec::with_capacity(block.rows * block.cols);
+        for start in pattern.starts() {
+            data.extend(self.memory.read_vec(&src, start, block.cols));
+        }
+        self.crossbars.write(xbar, block, clear, &data);
+        Ok(())
+    }
+
+    /// `mvm`: `count` input vectors (dense, or gathered by a window) times the active block of
+    /// crossbar `xbar`. The inputs are read as they were when the instruction started.
+    fn mvm(&mut self, inst: &Instruction, constants: &[Constant]) -> Result<(), Fault> {
+        let Instruction::Mvm {
+            xbar,
+            src,
+            dst,
+            count,
+            sstride,
+            dstride,
+            pix,
+            mode,
+            win,
+            ..
+        } = *inst
+        else {
+            return Ok(());
+        };
+        let bar = self.crossbars.loaded(xbar)?;
+        let (ar, ac) = bar.active();
+        let (src, dst) = (self.operand("src", src), self.operand("dst", dst));
+        self.memory
+            .check(&dst, blocks(ac as u32, count, dstride), true)?;
+        let input = match mode {
+            MvmMode::Dense => {
+                let pattern = blocks(ar as u32, count, sstride);
+                self.memory.check(&src, pattern, false)?;
+                Input::Dense(snapshot(&self.memory, &src, pattern), u64::from(sstride))
+            }
+            MvmMode::Window => {
+                let w = window_at(constants, win)?;
+                check_pixels(w, pix, count)?;
+                let pattern = Blocks::contiguous(image_len(w));
+                self.memory.check(&src, pattern, false)?;
+                Input::Window(snapshot(&self.memory, &src, pattern), w, u64::from(pix))
+            }
+        };
+        let (mut x, mut y) = (vec![0.0; ar], vec![0.0; ac]);
+        for v in 0..u64::from(count) {
+            input.vector(v, &mut x);
+            bar.multiply(&x, &mut y);
+            self.memory.write(&dst, v * u64::from(dstride), &y);
+        }
+        Ok(())
+    }
+
+    /// `acc`: `dst[k*dstride + i] += src[k*sstride + i] * 2^shift`, block by block.
+    fn acc(&mut self, inst: &Instruction) -> Result<(), Fault> {
+        let Instruction::Acc {
+            src,
+            dst,
+            len,
+            count,
+            sstride,
+            dstride,
+            shift,
+        } = *inst
+        else {
+            return Ok(());
+        };
+        let (src, dst) = (self.operand("src", src), self.operand("dst", dst));
+        let (sblocks, dblocks) = (blocks(len, count, sstride), blocks(len, count, dstride));
+        self.memory.check(&src, sblocks, false)?;
+        self.memory.check(&dst, dblocks, true)?;
+        let scale = pow2(shift)?;
+        for (s, d) in sblocks.starts().zip(dblocks.starts()) {
+            let partial = self.memory.read_vec(&src, s, len as usize);
+            let mut sum = self.memory.read_vec(&dst, d, len as usize);
+            for (y, x) in sum.iter_mut().zip(partial) {
+                *y += x * scale;
+            }
+            self.memory.write(&dst, d, &sum);
+        }
+        Ok(())
+    }
+
+    /// `vop`: pooling per image, every other op on `count` groups of `len` elements.
+    fn vop(&mut self, inst: &Instruction, constants: &[Constant]) -> Result<(), Fault> {
+        let Instruction::VecOp {
+            op,
+            dst,
+            a,
+            b,
+            len,
+            count,
+            param,
+        } = *inst
+        else {
+            return Ok(());
+        };
+        let (dst, a, b) = (
+            self.operand("dst", dst),
+            self.operand("a", a),
+            self.operand("b", b),
+        );
+        if len == 0 || count == 0 {
+            return Ok(());
+        }
+        if op.is_windowed() {
+            return self.pool(op, dst, a, len, count, window_at(constants, param)?);
+        }
+        let pattern = Blocks::contiguous(u64::from(len) * u64::from(count));
+        self.memory.check(&a, pattern, false)?;
+        if op.is_binary() {
+            self.memory.check(&b, pattern, false)?;
+        }
+        self.memory.check(&dst, pattern, true)?;
+        let n = len as usize * count as usize;
+        let groups = Groups {
+            len: len as usize,
+            count: count as usize,
+            a: self.memory.read_vec(&a, 0, n),
+            b: match op.is_binary() {
+                true => self.memory.read_vec(&b, 0, n),
+                false => Vec::new(),
+            },
+            param: constants.get(param as usize).map(|c| (param, &c.value)),
+        };
+        let out = vector::evaluate(op, groups)?;
+        self.memory.write(&dst, 0, &out);
+        Ok(())
+    }
+
+    /// Pooling: image `g` at `a + g*len` to `dst + g*out_h*out_w*cn`.
+    fn pool(
+        &mut self,
+        op: VOp,
+        dst: Operand,
+        a: Operand,
+        len: u32,
+        count: u32,
+        w: &Window,
+    ) -> Result<(), Fault> {
+        if image_len(w) != u64::from(len) {
+            return Err(Fault::Malformed(format!(
+                "{op}: len {len} is not the window's image size {}",
+                image_len(w)
+            )));
+        }
+        let out_len = w
+            .out_pixels()
+            .saturating_mul(u64::from(w.cn))
+            .saturating_mul(u64::from(count));
+        let (inputs, outputs) = (
+            Blocks::contiguous(u64::from(len) * u64::from(count)),
+            Blocks::contiguous(out_len),
+        );
+        self.memory.check(&a, inputs, false)?;
+        self.memory.check(&dst, outputs, true)?;
+        if overlap(&a, inputs.len, &dst, outputs.len) {
+            return Err(Fault::PoolingInPlace {
+                dst: dst.mem.to_string(),
+                a: a.mem.to_string(),
+            });
+        }
+        let data = self.memory.read_vec(&a, 0, inputs.len as usize);
+        let out = window::pool(op == VOp::MaxPool, w, count as usize, data)?;
+        self.memory.write(&dst, 0, &out);
+        Ok(())
+    }
+}
+
+/// Where an `mvm`'s input vectors come from: a snapshot of its source region.
+enum Input<'a> {
+    /// Vector `v` at offset `v * sstride` of the snapshot.
+    Dense(Vec<f32>, u64),
+    /// Vector `v` gathered for output pixel `pix + v` of the window over the snapshot image.
+    Window(Vec<f32>, &'a Window, u64),
+}
+
+impl Input<'_> {
+    /// Fills `x` with input vector `v`.
+    fn vector(&self, v: u64, x: &mut [f32]) {
+        match self {
+            Input::Dense(data, sstride) => {
+                let start = usize::try_from(v * sstride).unwrap_or(usize::MAX);
+                let src = data.get(start..).unwrap_or(&[]);
+                x.fill(0.0);
+                x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
+            }
+            Input::Window(image, w, pix) => Im2col::new(w, image).gather(pix + v, x),
+        }
+    }
+}
+
+/// The elements of `pattern` at `op`, from its first element to its last (checked).
+fn snapshot(memory: &Memories, op: &Operand, pattern: Blocks) -> Vec<f32> {
+    let extent = match pattern.starts().last() {
+        Some(last) if pattern.len > 0 => last + pattern.len,
+        _ => 0,
+    };
+    memory.read_vec(op, 0, extent as usize)
+}
+
+/// The access pattern of `count` blocks of `len` elements `stride` apart.
+fn blocks(len: u32, count: u32, stride: u32) -> Blocks {
+    Blocks {
+        len: u64::from(len),
+        count: u64::from(count),
+        stride: u64::from(stride),
+    }
+}
+
+/// `2^shift` as an exact f32.
+fn pow2(shift: u32) -> Result<f32, Fault> {
+    if shift > 127 {
+        return Err(Fault::Malformed(format!("shift {shift} overflows f32")));
+    }
+    Ok(f32::from_bits((127 + shift) << 23))
+}
+
+/// Constants-table entry `index`, which must be a window.
+fn window_at(constants: &[Constant], index: u32) -> Result<&Window, Fault> {
+    match constants.get(index as usize).map(|c| &c.value) {
+        Some(ConstValue::Window(w)) => Ok(w),
+        Some(other) => Err(Fault::Constant {
+            index,
+            message: format!("is {}, not a window", other.kind()),
+        }),
+        None => Err(Fault::Constant {
+            index,
+            message: format!("does not exist (the table has {})", constants.len()),
+        }),
+    }
+}
+
+/// Output pixels `pix..pix + count` must be pixels of `w`.
+fn check_pixels(w: &Window, pix: u32, count: u32) -> Result<(), Fault> {
+    let end = u64::from(pix) + u64::from(count);
+    if count > 0 && end > w.out_pixels() {
+        return Err(Fault::PixelOutsideWindow {
+            pixel: end - 1,
+            pixels: w.out_pixels(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `a_len` elements at `a` and `b_len` elements at `b` share an element.
+fn overlap(a: &Operand, a_len: u64, b: &Operand, b_len: u64) -> bool {
+    let same = a.mem.space == b.mem.space && a.mem.unit == b.mem.unit;
+    same && a_len > 0 && b_len > 0 && a.base < b.base + b_len && b.base < a.base + a_len
+}

@@ -1,0 +1,274 @@
+//! The machine's memories: DRAM (2^32 elements) and the on-chip buffers (the global buffer, one
+//! per tile, one per PE), each an element-addressed `f32` store sized from the target.
+//!
+//! Storage is sparse: pages are allocated on first write and unwritten elements read as 0, so a
+//! program touching a few megabytes of a 16 G-element DRAM (or of ISAAC's 168 tile buffers) costs
+//! only what it touches. Every access is checked against its memory's capacity *before* anything
+//! is written ([`Memories::check`]), so an instruction either runs completely or not at all.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::Fault;
+use crate::isa::{MemRef, Space};
+use crate::target::Target;
+
+/// Elements of DRAM: one flat 32-bit element address space.
+pub const DRAM_ELEMENTS: u64 = 1 << 32;
+
+/// Elements per page of sparse storage.
+const PAGE: u64 = 4096;
+
+/// A sparse element store: pages allocated on first write, unwritten elements read as 0.
+#[derive(Debug, Clone, Default)]
+struct Pages {
+    pages: HashMap<u64, Box<[f32]>>,
+}
+
+/// The pieces of `start..start + len` that lie in one page each: (page, offset in the page,
+/// range in the caller's slice).
+fn page_pieces(start: u64, len: usize) -> impl Iterator<Item = (u64, usize, Range<usize>)> {
+    let mut done = 0usize;
+    std::iter::from_fn(move || {
+        if done >= len {
+            return None;
+        }
+        let addr = start + done as u64;
+        let offset = (addr % PAGE) as usize;
+        let n = (PAGE as usize - offset).min(len - done);
+        let piece = (addr / PAGE, offset, done..done + n);
+        done += n;
+        Some(piece)
+    })
+}
+
+impl Pages {
+    fn read(&self, start: u64, out: &mut [f32]) {
+        for (page, offset, range) in page_pieces(start, out.len()) {
+            let n = range.len();
+            let dst = &mut out[range];
+            match self.pages.get(&page) {
+                Some(p) => dst.copy_from_slice(&p[offset..offset + n]),
+                None => dst.fill(0.0),
+            }
+        }
+    }
+
+    fn write(&mut self, start: u64, data: &[f32]) {
+        for (page, offset, range) in page_pieces(start, data.len()) {
+            let n = range.len();
+            let p = self
+                .pages
+                .entry(page)
+                .or_insert_with(|| vec![0.0; PAGE as usize].into_boxed_slice());
+            p[offset..offset + n].copy_from_slice(&data[range]);
+        }
+    }
+}
+
+/// An operand resolved against the address registers: its field name (for errors), the operand
+/// as written, and its effective element address `addr + r[reg]` (modulo 2^32).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operand {
+    /// The field name (`src`, `dst`, `a`, `b`).
+    pub name: &'static str,
+    /// The operand as written.
+    pub mem: MemRef,
+    /// The effective address of its element 0.
+    pub base: u64,
+}
+
+/// A 2-D access pattern: `count` blocks of `len` elements, block `k` at offset `k * stride`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Blocks {
+    /// Elements per block.
+    pub len: u64,
+    /// Blocks.
+    pub count: u64,
+    /// Elements from one block to the next.
+    pub stride: u64,
+}
+
+impl Blocks {
+    /// One block of `len` elements.
+    pub fn contiguous(len: u64) -> Blocks {
+        Blocks {
+            len,
+            count: 1,
+            stride: len,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0 || self.count == 0
+    }
+
+    /// The offset of the last element touched, from element 0 (for a non-empty pattern).
+    fn last_offset(&self) -> u64 {
+        (self.count - 1)
+            .saturating_mul(self.stride)
+            .saturating_add(self.len - 1)
+    }
+
+    /// The offset of each block's first element.
+    pub fn starts(&self) -> impl Iterator<Item = u64> {
+        let stride = self.stride;
+        (0..self.count).map(move |k| k * stride)
+    }
+}
+
+/// Buffer sizes and unit counts of the target.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    global: u64,
+    tile: u64,
+    pe: u64,
+    tiles: u64,
+    pes: u64,
+}
+
+/// DRAM and every on-chip buffer.
+#[derive(Debug, Clone)]
+pub(crate) struct Memories {
+    dram: Pages,
+    buffers: HashMap<(Space, u16), Pages>,
+    sizes: Sizes,
+    weights: Range<u64>,
+}
+
+impl Memories {
+    /// Empty memories for `target`, with the weights section occupying `weights` in DRAM.
+    pub fn new(target: &Target, weights: Range<u64>) -> Memories {
+        let elements = |bytes: u64| bytes * 8 / u64::from(target.precision.activation_bits.max(1));
+        let tiles = target.total_tiles();
+        Memories {
+            dram: Pages::default(),
+            buffers: HashMap::new(),
+            sizes: Sizes {
+                global: elements(target.buffers.global_bytes),
+                tile: elements(target.buffers.tile_bytes),
+                pe: elements(target.buffers.pe_bytes),
+                tiles,
+                pes: tiles.saturating_mul(target.pes_per_tile()),
+            },
+            weights,
+        }
+    }
+
+    /// Elements of the memory `mem` points into, or why it does not exist.
+    fn capacity(&self, op: &Operand) -> Result<u64, Fault> {
+        let s = &self.sizes;
+        let missing = |reason: String| Fault::NoBuffer {
+            operand: op.name,
+            mem: op.mem.to_string(),
+            reason,
+        };
+        let unit = u64::from(op.mem.unit);
+        match op.mem.space {
+            Space::Dram => Ok(DRAM_ELEMENTS),
+            Space::Global if s.global == 0 => {
+                Err(missing("the target has no global buffer".into()))
+            }
+            Space::Global => Ok(s.global),
+            Space::Tile if unit >= s.tiles => {
+                Err(missing(format!("the target has {} tiles", s.tiles)))
+            }
+            Space::Tile => Ok(s.tile),
+            Space::Pe if unit >= s.pes => Err(missing(format!("the target has {} PEs", s.pes))),
+            Space::Pe => Ok(s.pe),
+        }
+    }
+
+    /// Checks that `blocks` at `op` lie inside its memory and, for a write to DRAM, outside the
+    /// read-only weights.
+    pub fn check(&self, op: &Operand, blocks: Blocks, write: bool) -> Result<(), Fault> {
+        let capacity = self.capacity(op)?;
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let (first, last) = (op.base, op.base.saturating_add(blocks.last_offset()));
+        if last >= capacity {
+            return Err(Fault::OutOfBounds {
+                operand: op.name,
+                mem: op.mem.to_string(),
+                first,
+                last,
+                capacity,
+                space: space_name(op.mem),
+            });
+        }
+        if write && op.mem.space == Space::Dram && self.touches_weights(op.base, blocks) {
+            return Err(Fault::WeightsReadOnly {
+                operand: op.name,
+                mem: op.mem.to_string(),
+                first,
+                last,
+                weights_start: self.weights.start,
+                weights_end: self.weights.end,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether any block of `blocks` at `base` overlaps the weights.
+    fn touches_weights(&self, base: u64, blocks: Blocks) -> bool {
+        let w = &self.weights;
+        let hit = |start: u64, len: u64| start < w.end && w.start < start.saturating_add(len);
+        !w.is_empty()
+            && hit(base, blocks.last_offset().saturating_add(1))
+            && blocks.starts().any(|s| hit(base + s, blocks.len))
+    }
+
+    /// Reads `out.len()` elements at `op.base + offset` (checked by [`Memories::check`]).
+    pub fn read(&self, op: &Operand, offset: u64, out: &mut [f32]) {
+        let start = op.base + offset;
+        match op.mem.space {
+            Space::Dram => self.dram.read(start, out),
+            space => match self.buffers.get(&(space, op.mem.unit)) {
+                Some(pages) => pages.read(start, out),
+                None => out.fill(0.0),
+            },
+        }
+    }
+
+    /// `len` elements at `op.base + offset`, as a vector.
+    pub fn read_vec(&self, op: &Operand, offset: u64, len: usize) -> Vec<f32> {
+        let mut out = vec![0.0; len];
+        self.read(op, offset, &mut out);
+        out
+    }
+
+    /// Writes `data` at `op.base + offset` (checked by [`Memories::check`]).
+    pub fn write(&mut self, op: &Operand, offset: u64, data: &[f32]) {
+        let start = op.base + offset;
+        match op.mem.space {
+            Space::Dram => self.dram.write(start, data),
+            space => self
+                .buffers
+                .entry((space, op.mem.unit))
+                .or_default()
+                .write(start, data),
+        }
+    }
+
+    /// Host access: writes `data` at DRAM element `addr` (inputs and weights; the container
+    /// checks their ranges).
+    pub fn host_write(&mut self, addr: u64, data: &[f32]) {
+        self.dram.write(addr, data);
+    }
+
+    /// Host access: reads DRAM elements at `addr` (outputs).
+    pub fn host_read(&self, addr: u64, out: &mut [f32]) {
+        self.dram.read(addr, out);
+    }
+}
+
+/// The memory an operand points into, in words (for errors).
+fn space_name(mem: MemRef) -> String {
+    match mem.space {
+        Space::Dram => "DRAM".into(),
+        Space::Global => "global buffer".into(),
+        Space::Tile => format!("buffer of tile {}", mem.unit),
+        Space::Pe => format!("buffer of PE {}", mem.unit),
+    }
+}

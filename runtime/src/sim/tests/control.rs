@@ -1,0 +1,127 @@
+//! Sequencing and synchronisation: a loop streaming a batch of input vectors through a layer,
+//! nested and empty loops, `halt`, `signal`/`wait` pairs, and the instruction counts.
+
+use super::*;
+use crate::isa::{CostClass, MemRef, Opcode};
+use crate::kernels::{matmul, relu};
+use crate::sim::COST_CLASSES;
+
+/// relu(x_b W) for a batch of 4 vectors of 32 elements, one vector per loop iteration: the
+/// registers r1 / r2 walk the batch in DRAM.
+const STREAM: &str = "
+seg.begin id=0
+wload xbar=5, src=dram[0x0], stride=10, row=0, col=0, rows=32, cols=10, clear=true
+rset reg=r1, value=0x1000         ; next input vector
+rset reg=r2, value=0x2000         ; next output vector
+loop count=4
+  load src=dram[r1+0x0], dst=tile0[0x0], len=32, count=1, sstride=0, dstride=0
+  mvm xbar=5, src=tile0[0x0], dst=tile0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+  vop op=relu, dst=tile0[0x40], a=tile0[0x40], b=dram[0x0], len=10, count=1, param=0
+  store src=tile0[0x40], dst=dram[r2+0x0], len=10, count=1, sstride=0, dstride=0
+  radd reg=r1, value=32
+  radd reg=r2, value=10
+  barrier
+endloop
+seg.end id=0
+halt
+";
+
+fn stream_program() -> (Program, Tensor, Tensor) {
+    let w = random(&[32, 10], 40);
+    let x = random(&[4, 32], 41);
+    let p = program(
+        STREAM,
+        w.data().to_vec(),
+        vec![],
+        vec![input("x", &[4, 32], 0x1000), output("y", &[4, 10], 0x2000)],
+    );
+    let y = relu(&matmul(&x, &w).unwrap());
+    (p, x, y)
+}
+
+#[test]
+fn loop_streams_a_batch_of_vectors_through_a_crossbar() {
+    let (p, x, y) = stream_program();
+    check(&p, &[("x", x)], &y, Tolerance::default());
+}
+
+#[test]
+fn stats_count_executed_instructions_per_cost_class() {
+    let (p, x, _) = stream_program();
+    let mut sim = Simulator::new(&p).unwrap();
+    sim.set_inputs(&[("x", x)]).unwrap();
+    sim.execute().unwrap();
+    let s = sim.stats();
+    assert_eq!(s.count(CostClass::CrossbarWrite), 1);
+    assert_eq!(s.count(CostClass::DramRead), 4);
+    assert_eq!(s.count(CostClass::Mvm), 4);
+    assert_eq!(s.count(CostClass::Vector), 4);
+    assert_eq!(s.count(CostClass::DramWrite), 4);
+    assert_eq!(s.count(CostClass::Sync), 4);
+    // seg.begin, 2 rset, loop, 4 x (2 radd + endloop), seg.end, halt.
+    assert_eq!(s.count(CostClass::Control), 1 + 2 + 1 + 4 * 3 + 1 + 1);
+    assert_eq!(s.total(), 1 + 4 * 5 + 18);
+    assert_eq!(sim.machine().register(1), Some(0x1000 + 4 * 32));
+    let listing = s.to_string();
+    assert!(
+        listing.contains("Mvm") && listing.contains("total"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn cost_class_list_covers_every_opcode() {
+    for op in Opcode::ALL {
+        assert!(COST_CLASSES.contains(&op.cost_class()), "{op:?}");
+    }
+}
+
+/// A counter in the global buffer incremented by `acc` (adding a loaded 1) in nested loops:
+/// 3 x 2 iterations, plus a loop of count 0 whose body never runs, and an `acc` after `halt`.
+const COUNTER: &str = "
+load src=dram[0x0], dst=global[0x10], len=1, count=1, sstride=0, dstride=0     ; the constant 1
+loop count=3
+  loop count=2
+    acc src=global[0x10], dst=global[0x0], len=1, count=1, sstride=0, dstride=0, shift=0
+  endloop
+  radd reg=r3, value=-1
+endloop
+loop count=0
+  acc src=global[0x10], dst=global[0x0], len=1, count=1, sstride=0, dstride=0, shift=5
+endloop
+store src=global[0x0], dst=dram[0x100], len=1, count=1, sstride=0, dstride=0
+halt
+acc src=global[0x10], dst=global[0x0], len=1, count=1, sstride=0, dstride=0, shift=0
+store src=global[0x0], dst=dram[0x100], len=1, count=1, sstride=0, dstride=0
+halt
+";
+
+#[test]
+fn nested_loops_empty_loops_and_halt() {
+    let p = program(COUNTER, vec![1.0], vec![], vec![output("n", &[1], 0x100)]);
+    let mut sim = Simulator::new(&p).unwrap();
+    sim.set_inputs::<&str>(&[]).unwrap();
+    sim.execute().unwrap();
+    assert_eq!(sim.outputs().unwrap()[0].1.data(), &[6.0]);
+    // radd wraps at 32 bits.
+    assert_eq!(sim.machine().register(3), Some(3u32.wrapping_neg()));
+    assert_eq!(sim.stats().count(CostClass::Accumulate), 6);
+}
+
+#[test]
+fn signal_wait_pairs_release_and_are_consumed() {
+    let code = "signal event=1
+                signal event=2
+                wait event=2
+                wait event=1
+                signal event=1
+                load src=dram[0x0], dst=global[0x0], len=1, count=1, sstride=0, dstride=0
+                wait event=1
+                store src=global[0x0], dst=dram[0x100], len=1, count=1, sstride=0, dstride=0
+                halt";
+    let p = program(code, vec![7.0], vec![], vec![output("y", &[1], 0x100)]);
+    let out = Simulator::run::<&str>(&p, &[]).unwrap();
+    assert_eq!(out[0].1.data(), &[7.0]);
+    let state = Simulator::new(&p).unwrap();
+    assert_eq!(state.machine().read(MemRef::dram(0), 1).unwrap(), vec![7.0]);
+}
