@@ -19,7 +19,7 @@ bin_dir = os.environ.get("PIMC_BIN_DIR", os.path.join(root, "target", "release")
 irdl = os.path.join(root, "dialects", "pim.irdl.mlir")
 python = os.path.join(root, ".venv", "bin", "python")
 
-for tool in ("pimc", "pimc-opt"):
+for tool in ("pimc", "pimc-opt", "pim-run", "pim-objdump"):
     if not os.path.exists(os.path.join(bin_dir, tool)):
         lit_config.fatal(f"{tool} is not built in {bin_dir}: run `cargo build --release` (or scripts/test.sh)")
 if not os.path.exists(python):
@@ -27,6 +27,8 @@ if not os.path.exists(python):
 
 config.environment["PATH"] = os.pathsep.join([bin_dir, llvm_bin, config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%pimc-opt", os.path.join(bin_dir, "pimc-opt")))
+config.substitutions.append(("%pim-run", os.path.join(bin_dir, "pim-run")))
+config.substitutions.append(("%pim-objdump", os.path.join(bin_dir, "pim-objdump")))
 config.substitutions.append(("%pimc", os.path.join(bin_dir, "pimc")))
 config.substitutions.append(("%mlir-opt", f"{llvm_bin}/mlir-opt --irdl-file={irdl}"))
 config.substitutions.append(("%irdl", irdl))
