@@ -36,6 +36,7 @@ config.substitutions.append(("%models", os.path.join(root, "test-models")))
 config.substitutions.append(("%python", python))
 config.substitutions.append(("%reference", f"{python} {os.path.join(root, 'test-models', 'reference.py')}"))
 config.substitutions.append(("%tools", os.path.join(config.test_source_root, "tools")))
+config.substitutions.append(("%targets", os.path.join(root, "runtime", "targets")))
 
 if os.path.exists(os.path.join(root, "test-models", "generated", "vgg8.onnx")):
     config.available_features.add("paper-networks")

@@ -79,6 +79,7 @@ pub struct PrintOptions {
 /// Runs passes on IR with verification and printing; holds the MLIR context.
 pub struct Compiler<'c> {
     context: &'c melior::Context,
+    passes: passes::PassContext,
     _dialects: Dialects<'c>,
     print: PrintOptions,
     dump_dir: Option<PathBuf>,
@@ -86,10 +87,15 @@ pub struct Compiler<'c> {
 }
 
 impl<'c> Compiler<'c> {
-    /// A compiler in `context` with the pimc dialects loaded.
-    pub fn new(context: &'c melior::Context, print: PrintOptions) -> Result<Self> {
+    /// A compiler for `target` in `context` with the pimc dialects loaded.
+    pub fn new(
+        context: &'c melior::Context,
+        target: pim_runtime::target::Target,
+        print: PrintOptions,
+    ) -> Result<Self> {
         Ok(Self {
             context,
+            passes: passes::PassContext { target },
             _dialects: Dialects::load(context)?,
             print,
             dump_dir: None,
@@ -160,7 +166,7 @@ impl<'c> Compiler<'c> {
                 self.print(&ir)?
             );
         }
-        let result = (pass.run)(ir, options)?;
+        let result = (pass.run)(ir, options, &self.passes)?;
         let text = self.print(&result).map_err(|e| match e {
             Error::Dialect(pim_dialects::DialectError::Verify { diagnostics, .. }) => {
                 Error::Dialect(pim_dialects::DialectError::Verify {

@@ -7,6 +7,7 @@
 //! ```
 
 use clap::{Arg, ArgAction, ArgMatches, Args as _, Command, FromArgMatches};
+use pim_runtime::target::Target;
 use pimc::cli::{exit_with, write_output, PrintFlags};
 use pimc::passes::{Ir, PASSES};
 use pimc::pipeline::Compiler;
@@ -34,6 +35,12 @@ fn command() -> Command {
                 .help("Output file (`-` for stdout)"),
         )
         .arg(
+            Arg::new("target")
+                .long("target")
+                .default_value("compact-4x4")
+                .help("The chip whose cost model passes use: a preset name or a target TOML file"),
+        )
+        .arg(
             Arg::new("split-input-file")
                 .long("split-input-file")
                 .action(ArgAction::SetTrue)
@@ -51,7 +58,8 @@ fn command() -> Command {
                 .action(ArgAction::Append),
         );
     }
-    PrintFlags::augment_args(command).about("Runs pimc passes on MLIR text in the pimc dialects, like mlir-opt")
+    PrintFlags::augment_args(command)
+        .about("Runs pimc passes on MLIR text in the pimc dialects, like mlir-opt")
 }
 
 /// The requested passes with their options, in command-line order.
@@ -121,7 +129,12 @@ fn run(matches: ArgMatches) -> Result<()> {
     );
     let passes = pipeline(&matches);
     let context = pim_dialects::new_context();
-    let compiler = Compiler::new(&context, print.options())?;
+    let target_name = matches
+        .get_one::<String>("target")
+        .cloned()
+        .unwrap_or_else(|| "compact-4x4".into());
+    let target = Target::load(&target_name).map_err(|e| Error::Usage(format!("--target: {e}")))?;
+    let compiler = Compiler::new(&context, target, print.options())?;
     let text = read_input(&input)?;
     let chunks: Vec<&str> = if matches.get_flag("split-input-file") {
         text.split(SPLIT_MARKER).collect()

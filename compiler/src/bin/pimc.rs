@@ -5,10 +5,13 @@
 //! pimc model.onnx --compile-to=graph -o model.graph.mlir
 //! pimc model.onnx --compile-to=graph --emit=onnx -o rewritten.onnx
 //! pimc model.onnx --dump-compilation-phases-to=dumps/
+//! pimc model.onnx --emit=report --target=unlimited-6x6 --batch 64 --report=report.json
 //! ```
 
 use clap::Parser;
+use pim_runtime::target::Target;
 use pimc::cli::{exit_with, write_output, PrintFlags};
+use pimc::cost::{report, Granularity, Pipeline, Report, ScheduleOptions, Segmentation};
 use pimc::frontend::ImportOptions;
 use pimc::passes::Ir;
 use pimc::pipeline::{Compiler, Phase};
@@ -23,6 +26,8 @@ enum Emit {
     Mlir,
     /// An ONNX model of the graph-level IR (phases onnx and graph), e.g. to check it with onnxruntime.
     Onnx,
+    /// The cost report (schedule, latency, throughput, energy, area) as text.
+    Report,
 }
 
 /// pimc: an ONNX compiler for compact crossbar processing-in-memory chips.
@@ -30,7 +35,8 @@ enum Emit {
 #[command(version, about, long_about = None)]
 struct Args {
     /// The ONNX model.
-    model: PathBuf,
+    #[arg(required_unless_present = "list_targets")]
+    model: Option<PathBuf>,
     /// Output file (`-` for stdout).
     #[arg(short = 'o', long = "output", default_value = "-")]
     output: PathBuf,
@@ -43,6 +49,24 @@ struct Args {
     /// What to write.
     #[arg(long, value_enum, default_value = "mlir")]
     emit: Emit,
+    /// The chip: a preset name (see --list-targets) or a target TOML file.
+    #[arg(long, default_value = "compact-4x4")]
+    target: String,
+    /// List the target presets and exit.
+    #[arg(long = "list-targets")]
+    list_targets: bool,
+    /// Execution mode (default: full when the network fits on the chip, else baseline).
+    #[arg(long, value_enum)]
+    pipeline: Option<Pipeline>,
+    /// How layers are split into weight groups that fit the chip.
+    #[arg(long, value_enum, default_value = "optimal")]
+    segmentation: Segmentation,
+    /// Allocation unit: crossbars (pimc) or whole tiles (the paper's NeuroSim mapping).
+    #[arg(long, value_enum, default_value = "crossbar")]
+    granularity: Granularity,
+    /// Also write the cost report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// Write each phase's IR to DIR/<model>.<N>.<phase>.mlir.
     #[arg(long = "dump-compilation-phases-to", value_name = "DIR")]
     dump_dir: Option<PathBuf>,
@@ -51,17 +75,39 @@ struct Args {
 }
 
 fn run(args: Args) -> Result<()> {
+    if args.list_targets {
+        return write_output(&PathBuf::from("-"), list_targets()?.as_bytes());
+    }
+    let model = args
+        .model
+        .clone()
+        .ok_or_else(|| Error::Usage("no model given".into()))?;
+    let target = Target::load(&args.target).map_err(|e| Error::Usage(format!("--target: {e}")))?;
     let context = pim_dialects::new_context();
-    let mut compiler = Compiler::new(&context, args.print.options())?;
+    let mut compiler = Compiler::new(&context, target.clone(), args.print.options())?;
     if let Some(dir) = &args.dump_dir {
-        compiler.dump_phases_to(dir, &args.model)?;
+        compiler.dump_phases_to(dir, &model)?;
     }
     let options = ImportOptions {
         batch: args.batch as usize,
     };
-    let ir = compiler.compile_file(&args.model, options, args.compile_to)?;
+    let ir = compiler.compile_file(&model, options, args.compile_to)?;
+    let report = match (&ir, args.emit == Emit::Report || args.report.is_some()) {
+        (Ir::Pim(func), true) => Some(cost_report(func, &model, &target, &args)?),
+        (other, true) => {
+            return Err(Error::Usage(format!(
+                "the cost report needs the pim phase (--compile-to=pim), got {}-level IR",
+                other.level()
+            )))
+        }
+        (_, false) => None,
+    };
+    if let (Some(path), Some(report)) = (&args.report, &report) {
+        write_output(path, report.to_json().as_bytes())?;
+    }
     let bytes = match (args.emit, &ir) {
         (Emit::Mlir, ir) => compiler.print(ir)?.into_bytes(),
+        (Emit::Report, _) => report.map(|r| r.to_text()).unwrap_or_default().into_bytes(),
         (Emit::Onnx, Ir::Graph(graph)) => pimc::frontend::export::to_onnx(graph)?,
         (Emit::Onnx, other) => {
             return Err(Error::Usage(format!(
@@ -71,6 +117,43 @@ fn run(args: Args) -> Result<()> {
         }
     };
     write_output(&args.output, &bytes)
+}
+
+/// Schedules the pim-level IR on the target and costs it.
+fn cost_report(
+    func: &pim_dialects::Func<pim_dialects::PimOp>,
+    model: &std::path::Path,
+    target: &Target,
+    args: &Args,
+) -> Result<Report> {
+    let options = ScheduleOptions {
+        batch: u64::from(args.batch),
+        pipeline: args.pipeline,
+        segmentation: args.segmentation,
+        granularity: args.granularity,
+    };
+    let name = model
+        .file_stem()
+        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+    report(func, &name, target, &options).map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// One line per preset: name, chip summary.
+fn list_targets() -> Result<String> {
+    Target::preset_names()
+        .iter()
+        .map(|name| {
+            let target = Target::preset(name).map_err(|e| Error::Usage(e.to_string()))?;
+            Ok(format!(
+                "{name:<16} {} crossbars of {}x{}, {:.2} mm^2: {}\n",
+                target.total_crossbars(),
+                target.crossbar.rows,
+                target.crossbar.cols,
+                target.area_total_mm2(),
+                target.chip.description
+            ))
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {

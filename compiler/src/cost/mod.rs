@@ -1,13 +1,60 @@
-//! pimc's cost model. For now the op-level part ([`mod@op_cost`]): the analytic work of one graph-level
-//! op on the target, which graph rewriting extracts with. The full model over scheduled programs
-//! (segments, pipelines, DRAM traffic, energy, area; `DESIGN.md` §7) builds on these counts and
-//! parametrises them from the target TOML.
+//! pimc's cost model: mapping, scheduling and the analytic cost of a layer-level network on a
+//! target (`DESIGN.md` §1, §7; equations and constants in `docs/cost-model.md`).
+//!
+//! - [`layers`]: the network as an ordered list of crossbar and vector layers, per image, and its
+//!   dataflow DAG;
+//! - [`mapping`]: crossbar tiling (bit slicing, row and column tiles, group packing), the paper's
+//!   tile-granularity rule, copies and how they share tiles;
+//! - [`schedule`]: stages, pipeline modes, greedy and optimal segmentation, duplication;
+//! - [`model`]: time and energy of every unit of work, of segments and schedules, the lower bound;
+//! - [`mod@report`]: [`report()`] and the [`Report`] (JSON and text);
+//! - [`mod@op_cost`]: the op-level work of graph-level ops that graph rewriting extracts with, built
+//!   from the same target and tiling.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let func: pim_dialects::Func<pim_dialects::PimOp> = pim_dialects::Func::new("main");
+//! use pimc::cost::{report, ScheduleOptions};
+//! let target = pim_runtime::target::Target::preset("compact-4x4")?;
+//! let options = ScheduleOptions { batch: 64, ..ScheduleOptions::default() };
+//! let report = report(&func, "vgg8", &target, &options)?;
+//! println!("{}", report.to_text());
+//! # Ok(()) }
+//! ```
 
+mod error;
+pub mod layers;
+pub mod mapping;
+pub mod model;
 pub mod op_cost;
+pub mod report;
+pub mod schedule;
+#[cfg(test)]
+mod tests;
 
-pub use op_cost::{op_cost, CrossbarGeometry, OpCost, OpCostModel};
+pub use error::CostError;
+pub use layers::{layers_of, Layer};
+pub use mapping::{CrossbarGeometry, Granularity};
+pub use op_cost::{op_cost, OpCost, OpCostModel};
+pub use report::{report, Report};
+pub use schedule::{Pipeline, ScheduleOptions, Segmentation};
 
 use pim_dialects::{Func, GraphOp};
+use pim_runtime::target::Target;
+use std::sync::OnceLock;
+
+/// The target the cost model uses when none is given (graph rewriting's default).
+pub const DEFAULT_TARGET: &str = "compact-4x4";
+
+/// The [`DEFAULT_TARGET`] preset, parsed once.
+#[allow(clippy::expect_used)] // A built-in preset, embedded at compile time and validated by the
+                              // runtime's tests: failing here is a build defect, not an input error.
+pub fn default_target() -> &'static Target {
+    static TARGET: OnceLock<Target> = OnceLock::new();
+    TARGET.get_or_init(|| {
+        Target::preset(DEFAULT_TARGET).expect("the built-in compact-4x4 preset is valid")
+    })
+}
 
 /// The summed op-level work of every node of `func` (dead nodes included: run dead-code
 /// elimination first to cost only what the outputs need).
@@ -24,26 +71,4 @@ pub fn graph_cost(func: &Func<GraphOp>, model: &OpCostModel) -> OpCost {
             op_cost(&node.op, &operands, result, model)
         })
         .sum()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn graph_cost_sums_nodes() {
-        let mut func = Func::new("main");
-        let x = func.add_input("x", vec![1, 4, 2, 2]);
-        let r = func.push("relu", GraphOp::Relu {}, vec![x], vec![1, 4, 2, 2]);
-        let s = func.push("sigmoid", GraphOp::Sigmoid {}, vec![r], vec![1, 4, 2, 2]);
-        func.outputs.push(pim_dialects::Port {
-            name: "y".into(),
-            value: s,
-        });
-        let cost = graph_cost(&func, &OpCostModel::default());
-        assert_eq!(
-            cost.vector_elements,
-            16 + 16 * op_cost::TRANSCENDENTAL_OPS as u64
-        );
-    }
 }

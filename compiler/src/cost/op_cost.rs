@@ -1,5 +1,5 @@
 //! The op-level part of pimc's cost model: an analytic estimate of the work one graph-level op costs
-//! on the target, in time units (nanoseconds at the default 1 GHz clock).
+//! on the target, in nanoseconds of busy unit time.
 //!
 //! It is what graph rewriting (phase `graph`) extracts with, so it only has to rank equivalent
 //! graphs correctly, not predict latency: it counts **work** (busy time summed over units), not
@@ -7,97 +7,60 @@
 //!
 //! - **crossbar activations** — a `Conv`, `Gemm` or `MatMul` is a weight matrix applied to input
 //!   vectors (a conv with `Cin/group * kH * kW` rows and `Cout/group` columns per group, applied once
-//!   per output pixel, im2col; a Gemm once per row of `A`). With `R x C` crossbars and
-//!   `weight_bits / bits_per_cell` cells per weight, one group needs
-//!   `ceil(rows / R) * ceil(cols * cells_per_weight / C)` crossbars, and each of them is activated once
-//!   per input vector per input bit (inputs are applied bit-serially);
+//!   per output pixel, im2col; a Gemm once per row of `A`). The crossbars of one copy come from the
+//!   same tiling the scheduler uses ([`super::mapping`]: bit slicing, row and column tiles,
+//!   block-diagonal packing of small groups), and each is activated once per input vector per input
+//!   bit-plane;
 //! - **vector-unit elements** — elementwise ops, activations, pooling, normalisation, and the
 //!   partial-sum reduction plus bias add of an MVM (`row_tiles` adds per output element);
 //! - **moved elements** — ops that only move data (`Concat`, `Transpose`, `Pad`).
 //!
 //! `Reshape`, `Flatten`, `Identity` and constants are free (a reshape of a row-major buffer is a
-//! change of view). The time of each kind is a parameter of [`OpCostModel`]; the defaults describe
-//! the paper's compact-4x4 chip (128x128 crossbars, 1 bit per cell, 8-bit weights and activations,
-//! one 5-bit ADC per 8 columns at 1 GHz). The full cost model, read from the target TOML
-//! (`DESIGN.md` §5, §7), will construct an [`OpCostModel`] from the target's numbers instead of the
-//! defaults; the scheduler's per-layer estimates use the same counts.
+//! change of view). [`OpCostModel::from_target`] takes the crossbar geometry and the time of each
+//! kind of work from a [`Target`], with the same formulas as the layer-level model
+//! ([`super::model`]): a crossbar activation takes `crossbar_step_ns`, a vector element op
+//! `op_latency_ns / lanes`, a moved element its bytes read and written through the buffer port.
+//! The default is the `compact-4x4` preset. The element-op counts per op kind
+//! ([`activation_ops`], [`pool_ops`], [`lrn_ops`], [`SOFTMAX_OPS`]) are shared with the layer list.
 
+pub use super::mapping::CrossbarGeometry;
+use super::model;
 use pim_dialects::GraphOp;
-
-/// Crossbar geometry and precisions: how many crossbars a weight matrix needs and how many times
-/// each is activated per input vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CrossbarGeometry {
-    /// Rows (word lines) per crossbar: inputs read in parallel.
-    pub rows: usize,
-    /// Columns (bit lines) per crossbar.
-    pub cols: usize,
-    /// Bits stored per cell.
-    pub bits_per_cell: usize,
-    /// Bits per weight (a weight takes `ceil(weight_bits / bits_per_cell)` columns).
-    pub weight_bits: usize,
-    /// Bits per input activation (applied bit-serially, one crossbar activation per bit).
-    pub activation_bits: usize,
-}
-
-impl Default for CrossbarGeometry {
-    /// The compact-4x4 chip: 128x128 cells, 1 bit per cell, 8-bit weights and activations.
-    fn default() -> Self {
-        Self {
-            rows: 128,
-            cols: 128,
-            bits_per_cell: 1,
-            weight_bits: 8,
-            activation_bits: 8,
-        }
-    }
-}
-
-impl CrossbarGeometry {
-    /// Columns one weight occupies (bit slicing).
-    pub fn columns_per_weight(&self) -> usize {
-        self.weight_bits.div_ceil(self.bits_per_cell.max(1))
-    }
-
-    /// Crossbar tiles along the rows of a matrix with `rows` rows (partial sums to reduce).
-    pub fn row_tiles(&self, rows: usize) -> usize {
-        rows.div_ceil(self.rows.max(1))
-    }
-
-    /// Crossbars needed to hold a `rows x cols` weight matrix.
-    pub fn crossbars(&self, rows: usize, cols: usize) -> usize {
-        self.row_tiles(rows).saturating_mul(
-            cols.saturating_mul(self.columns_per_weight())
-                .div_ceil(self.cols.max(1)),
-        )
-    }
-}
+use pim_runtime::target::Target;
+use std::sync::OnceLock;
 
 /// The parameters of the op-level cost: crossbar geometry and the time of one unit of each kind of
-/// work.
+/// work, in ns.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OpCostModel {
     /// Crossbar geometry and precisions.
     pub crossbar: CrossbarGeometry,
-    /// Time of one crossbar activation (one input bit on all rows, all columns converted):
-    /// default 8 ns = 128 columns over 16 ADCs (one per 8 columns), one conversion per ns.
+    /// Time of one crossbar activation (one input bit-plane on all rows, all columns converted):
+    /// the target's `crossbar_step_ns` (12.44 ns on compact-4x4).
     pub crossbar_activation_time: f64,
-    /// Time per element-operation on the vector unit: default 1/16 ns (16 lanes at 1 GHz).
+    /// Time per element op on the vector unit: `op_latency_ns / lanes`.
     pub vector_element_time: f64,
-    /// Time per element moved between buffers: default 1/8 ns (8 bytes per cycle, 8-bit activations).
+    /// Time per element moved between buffers: its bytes read and written through the buffer port.
     pub move_element_time: f64,
 }
 
-impl Default for OpCostModel {
-    /// The compact-4x4 chip (`--target compact-4x4`); placeholder times until the target TOML
-    /// provides measured ones.
-    fn default() -> Self {
+impl OpCostModel {
+    /// The model of `target`.
+    pub fn from_target(target: &Target) -> Self {
         Self {
-            crossbar: CrossbarGeometry::default(),
-            crossbar_activation_time: 8.0,
-            vector_element_time: 1.0 / 16.0,
-            move_element_time: 1.0 / 8.0,
+            crossbar: CrossbarGeometry::from_target(target),
+            crossbar_activation_time: target.crossbar_step_ns(),
+            vector_element_time: model::vector_op_ns(target),
+            move_element_time: model::move_ns_per_element(target),
         }
+    }
+}
+
+impl Default for OpCostModel {
+    /// The model of the default target, compact-4x4 ([`super::default_target`]).
+    fn default() -> Self {
+        static DEFAULT: OnceLock<OpCostModel> = OnceLock::new();
+        *DEFAULT.get_or_init(|| Self::from_target(super::default_target()))
     }
 }
 
@@ -170,6 +133,34 @@ pub const BATCH_NORM_OPS: usize = 4;
 /// Vector-unit operations per element of softmax / log-softmax (exp, sum, divide or log).
 pub const SOFTMAX_OPS: usize = 3;
 
+/// Vector-unit operations per element of an activation function by its `pim.act` kind: one for
+/// the piecewise-linear ones (relu, leaky_relu, clip, and prelu), [`TRANSCENDENTAL_OPS`] for elu,
+/// sigmoid and tanh.
+pub fn activation_ops(kind: &str) -> u64 {
+    match kind {
+        "elu" | "sigmoid" | "tanh" => TRANSCENDENTAL_OPS as u64,
+        _ => 1,
+    }
+}
+
+/// Vector-unit operations per output of a pooling window of `taps` elements: `taps - 1` compares
+/// for max (a 2x2 max-pool is 3 ops, `docs/targets.md` §2), `taps - 1` adds and one scale for
+/// average.
+pub fn pool_ops(max: bool, taps: u64) -> u64 {
+    let taps = taps.max(1);
+    if max {
+        taps - 1
+    } else {
+        taps
+    }
+}
+
+/// Vector-unit operations per element of local response normalisation over `size` channels:
+/// `size` multiply-adds for the sum of squares, then scale, power and divide.
+pub fn lrn_ops(size: i64) -> u64 {
+    u64::try_from(size).unwrap_or(1).max(1) + 3
+}
+
 /// The work of `op` with operands of shapes `operands` producing a result of shape `result`.
 ///
 /// Never fails: shapes that do not fit the op (which shape inference rejects earlier) are costed as
@@ -185,8 +176,8 @@ pub fn op_cost(
     let taps = |kernel: &[i64]| {
         kernel
             .iter()
-            .map(|&k| usize::try_from(k).unwrap_or(1))
-            .product::<usize>()
+            .map(|&k| u64::try_from(k).unwrap_or(1))
+            .product::<u64>()
     };
     match op {
         GraphOp::Constant { .. }
@@ -232,29 +223,44 @@ pub fn op_cost(
         | GraphOp::LeakyRelu { .. }
         | GraphOp::PRelu {}
         | GraphOp::Clip { .. } => OpCost::vector(out),
-        GraphOp::Elu { .. } | GraphOp::Sigmoid {} | GraphOp::Tanh {} => {
-            OpCost::vector(out.saturating_mul(TRANSCENDENTAL_OPS))
-        }
+        GraphOp::Elu { .. } => OpCost::vector(per_element(out, activation_ops("elu"))),
+        GraphOp::Sigmoid {} => OpCost::vector(per_element(out, activation_ops("sigmoid"))),
+        GraphOp::Tanh {} => OpCost::vector(per_element(out, activation_ops("tanh"))),
         GraphOp::Softmax { .. } | GraphOp::LogSoftmax { .. } => {
             OpCost::vector(out.saturating_mul(SOFTMAX_OPS))
         }
         GraphOp::BatchNorm { .. } => OpCost::vector(out.saturating_mul(BATCH_NORM_OPS)),
-        GraphOp::Lrn { size, .. } => {
-            let size = usize::try_from(*size).unwrap_or(1);
-            OpCost::vector(out.saturating_mul(size.saturating_add(3)))
+        GraphOp::Lrn { size, .. } => OpCost::vector(per_element(out, lrn_ops(*size))),
+        GraphOp::MaxPool { kernel, .. } => {
+            OpCost::vector(per_element(out, pool_ops(true, taps(kernel))))
         }
-        GraphOp::MaxPool { kernel, .. } => OpCost::vector(out.saturating_mul(taps(kernel))),
         GraphOp::AveragePool { kernel, .. } => {
-            OpCost::vector(out.saturating_mul(taps(kernel).saturating_add(1)))
+            OpCost::vector(per_element(out, pool_ops(false, taps(kernel))))
         }
-        GraphOp::GlobalMaxPool {} => OpCost::vector(input(0).iter().product()),
+        GraphOp::GlobalMaxPool {} => {
+            OpCost::vector(per_element(out, pool_ops(true, window(input(0), out))))
+        }
         GraphOp::GlobalAveragePool {} => {
-            OpCost::vector(input(0).iter().product::<usize>().saturating_add(out))
+            OpCost::vector(per_element(out, pool_ops(false, window(input(0), out))))
         }
         GraphOp::Concat { .. } | GraphOp::Transpose { .. } | GraphOp::Pad { .. } => {
             OpCost::moved(out)
         }
     }
+}
+
+/// `elements` times `ops` per element.
+fn per_element(elements: usize, ops: u64) -> usize {
+    elements.saturating_mul(usize::try_from(ops).unwrap_or(usize::MAX))
+}
+
+/// The window of a global pooling: input elements per output element.
+fn window(input: &[usize], out: usize) -> u64 {
+    (input
+        .iter()
+        .product::<usize>()
+        .checked_div(out)
+        .unwrap_or(1)) as u64
 }
 
 /// A convolution: per group, a `(Cin/group * k...) x (Cout/group)` matrix applied once per output
@@ -284,7 +290,7 @@ fn mvm_cost(
     model: &OpCostModel,
 ) -> OpCost {
     let geometry = &model.crossbar;
-    let crossbars = geometry.crossbars(rows, cols).saturating_mul(matrices);
+    let crossbars = geometry.crossbars_grouped(rows, cols, matrices);
     let activations = vectors
         .saturating_mul(crossbars)
         .saturating_mul(geometry.activation_bits);
@@ -307,6 +313,19 @@ mod tests {
             dilations: vec![1, 1],
             group,
         }
+    }
+
+    #[test]
+    fn the_default_model_is_compact_4x4() {
+        let target = Target::preset("compact-4x4").unwrap();
+        let model = OpCostModel::default();
+        assert_eq!(model, OpCostModel::from_target(&target));
+        assert!((model.crossbar_activation_time - 12.4418).abs() < 1e-9);
+        assert!((model.vector_element_time - 1.0 / 256.0).abs() < 1e-12);
+        // ISAAC: 2-bit cells, 16-bit weights -> 8 columns per weight, 107.5 ns steps.
+        let isaac = OpCostModel::from_target(&Target::preset("isaac-rram").unwrap());
+        assert_eq!(isaac.crossbar.columns_per_weight(), 8);
+        assert!(isaac.crossbar_activation_time > model.crossbar_activation_time);
     }
 
     #[test]
@@ -336,20 +355,30 @@ mod tests {
         assert_eq!(cost.vector_elements, 64 * 64 * 5);
         assert_eq!(cost.moved_elements, 0);
         let time = cost.time(&model);
-        assert!((time - (64.0 * 20.0 * 8.0 * 8.0 + 64.0 * 64.0 * 5.0 / 16.0)).abs() < 1e-9);
+        let expected = 64.0 * 20.0 * 8.0 * model.crossbar_activation_time
+            + 64.0 * 64.0 * 5.0 * model.vector_element_time;
+        assert!((time - expected).abs() < 1e-9);
     }
 
     #[test]
-    fn grouped_conv_uses_one_matrix_per_group() {
+    fn grouped_conv_packs_groups_into_crossbars() {
         let model = OpCostModel::default();
-        // Depthwise 3x3 on 32 channels: 32 matrices of 9 x 1.
+        // Depthwise 3x3 on 32 channels: 32 matrices of 9 x 1 (9 x 8 cells), 14 to a crossbar.
         let cost = op_cost(
             &conv(32),
             &[&[1, 32, 4, 4], &[32, 1, 3, 3], &[32]],
             &[1, 32, 4, 4],
             &model,
         );
-        assert_eq!(cost.crossbar_activations, 16 * 32 * 8);
+        assert_eq!(cost.crossbar_activations, 16 * 3 * 8);
+        // Groups of 64 x 64 weights (64 x 512 cells) do not fit a crossbar: one matrix each.
+        let cost = op_cost(
+            &conv(2),
+            &[&[1, 128, 4, 4], &[128, 64, 1, 1], &[128]],
+            &[1, 128, 4, 4],
+            &model,
+        );
+        assert_eq!(cost.crossbar_activations, 16 * 2 * 4 * 8);
     }
 
     #[test]
@@ -397,9 +426,14 @@ mod tests {
             dilations: vec![],
             ceil_mode: 0,
         };
+        // 2x2 max-pool: 3 compares per output.
         assert_eq!(
             op_cost(&pool, &[x], &[1, 8, 2, 2], &model).vector_elements,
-            32 * 4
+            32 * 3
+        );
+        assert_eq!(
+            op_cost(&GraphOp::GlobalAveragePool {}, &[x], &[1, 8, 1, 1], &model).vector_elements,
+            8 * 16
         );
         let transpose = GraphOp::Transpose {
             perm: vec![0, 2, 3, 1],

@@ -6,9 +6,9 @@ use super::known::{fold_integers, Known};
 use super::ops::resolve_reshape;
 use crate::graph::eval::evaluate;
 use onnx_protobuf::{
-    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto,
-    GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto,
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
 };
 use pim_dialects::GraphOp;
 use pim_runtime::Tensor;
@@ -80,7 +80,12 @@ fn legacy_broadcast_aligns_the_right_operand_at_axis() {
     let mut g = GraphProto::new();
     g.input.push(input("x", &[1, 2, 2, 2]));
     g.initializer.push(floats("b", &[2], &[10.0, 20.0]));
-    g.node.push(node("Add", &["x", "b"], "y", vec![int_attribute("broadcast", 1), int_attribute("axis", 1)]));
+    g.node.push(node(
+        "Add",
+        &["x", "b"],
+        "y",
+        vec![int_attribute("broadcast", 1), int_attribute("axis", 1)],
+    ));
     g.output.push(input("y", &[1, 2, 2, 2]));
     let func = import_bytes(&model(6, g), "legacy.onnx", ImportOptions::default()).unwrap();
     let x = Tensor::new(vec![1, 2, 2, 2], (0..8).map(|v| v as f32).collect()).unwrap();
@@ -98,9 +103,15 @@ fn symbolic_batch_is_bound_and_sum_becomes_a_chain_of_adds() {
     g.output.push(input("y", &[-1, 3]));
     let func = import_bytes(&model(13, g), "sum.onnx", ImportOptions { batch: 4 }).unwrap();
     assert_eq!(func.shape(func.inputs[0].value), &[4, 3]);
-    let adds = func.nodes.iter().filter(|n| matches!(n.op, GraphOp::Add {})).count();
+    let adds = func
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, GraphOp::Add {}))
+        .count();
     assert_eq!(adds, 2);
-    let inputs: Vec<Tensor> = (1..=3).map(|k| Tensor::filled(vec![4, 3], k as f32)).collect();
+    let inputs: Vec<Tensor> = (1..=3)
+        .map(|k| Tensor::filled(vec![4, 3], k as f32))
+        .collect();
     assert_eq!(evaluate(&func, &inputs).unwrap()[0].data(), &[6.0; 12]);
 }
 
@@ -109,19 +120,32 @@ fn integer_shape_arithmetic_stays_exact() {
     let a = Known::i64s(vec![2], vec![7, -7]).unwrap();
     let b = Known::i64s(vec![1], vec![2]).unwrap();
     let quotient = fold_integers(&GraphOp::Div {}, &[&a, &b]).unwrap().unwrap();
-    assert_eq!(quotient, Known::i64s(vec![2], vec![3, -3]).unwrap(), "ONNX integer Div truncates");
+    assert_eq!(
+        quotient,
+        Known::i64s(vec![2], vec![3, -3]).unwrap(),
+        "ONNX integer Div truncates"
+    );
     let big = Known::i64s(vec![1], vec![1 << 40]).unwrap();
-    let product = fold_integers(&GraphOp::Mul {}, &[&big, &b]).unwrap().unwrap();
+    let product = fold_integers(&GraphOp::Mul {}, &[&big, &b])
+        .unwrap()
+        .unwrap();
     assert_eq!(product.to_i64s().unwrap(), vec![1 << 41]);
     let zero = Known::i64s(vec![1], vec![0]).unwrap();
-    assert!(fold_integers(&GraphOp::Div {}, &[&a, &zero]).unwrap().is_err());
-    let joined = fold_integers(&GraphOp::Concat { axis: 0 }, &[&a, &b]).unwrap().unwrap();
+    assert!(fold_integers(&GraphOp::Div {}, &[&a, &zero])
+        .unwrap()
+        .is_err());
+    let joined = fold_integers(&GraphOp::Concat { axis: 0 }, &[&a, &b])
+        .unwrap()
+        .unwrap();
     assert_eq!(joined.to_i64s().unwrap(), vec![7, -7, 2]);
 }
 
 #[test]
 fn reshape_resolves_zero_and_minus_one() {
-    assert_eq!(resolve_reshape(&[2, 3, 4], &[0, -1], false).unwrap(), vec![2, 12]);
+    assert_eq!(
+        resolve_reshape(&[2, 3, 4], &[0, -1], false).unwrap(),
+        vec![2, 12]
+    );
     assert_eq!(resolve_reshape(&[2, 3, 4], &[-1], false).unwrap(), vec![24]);
     assert!(resolve_reshape(&[2, 3, 4], &[-1, -1], false).is_err());
     assert!(resolve_reshape(&[2, 3, 4], &[5, -1], false).is_err());
@@ -134,6 +158,11 @@ fn a_symbolic_non_batch_dimension_is_an_error_naming_the_input() {
     g.input.push(input("img", &[1, -1]));
     g.node.push(node("Relu", &["img"], "y", vec![]));
     g.output.push(input("y", &[1, -1]));
-    let error = import_bytes(&model(13, g), "dyn.onnx", ImportOptions::default()).unwrap_err().to_string();
-    assert!(error.contains("input `img`: dimension 1 (`N`) is dynamic"), "{error}");
+    let error = import_bytes(&model(13, g), "dyn.onnx", ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("input `img`: dimension 1 (`N`) is dynamic"),
+        "{error}"
+    );
 }

@@ -7,7 +7,7 @@
 //! return %b                       // -> %a is removed
 //! ```
 
-use super::{no_options, Ir};
+use super::{no_options, Ir, PassContext};
 use crate::graph::dce::eliminate_dead_code;
 use crate::Result;
 
@@ -15,7 +15,7 @@ use crate::Result;
 pub const FLAG: &str = "pim-eliminate-dead-code";
 
 /// Runs the pass.
-pub fn run(ir: Ir, options: &str) -> Result<Ir> {
+pub fn run(ir: Ir, options: &str, _: &PassContext) -> Result<Ir> {
     no_options(FLAG, options)?;
     Ok(match ir {
         Ir::Graph(f) => Ir::Graph(eliminate_dead_code(&f)),

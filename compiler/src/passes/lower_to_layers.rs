@@ -464,14 +464,20 @@ fn scale(tensor: &Tensor, factor: f32) -> Tensor {
 
 /// `[Cout, rows]` weights as `group` matrices `[rows, Cout/group]`: matrix g, row r, column c is
 /// weight (g * cols + c, r).
-fn group_matrices(weight: &Tensor, groups: usize, rows: usize, cols: usize) -> Result<Tensor, String> {
+fn group_matrices(
+    weight: &Tensor,
+    groups: usize,
+    rows: usize,
+    cols: usize,
+) -> Result<Tensor, String> {
     let per_group = rows * cols;
     let data: Vec<f32> = weight
         .data()
         .chunks(per_group.max(1))
         .flat_map(|block| kernels::transpose_2d(block, cols, rows))
         .collect();
-    Tensor::new(vec![groups, rows, cols], data).ok_or_else(|| "conv weight does not split into groups".to_owned())
+    Tensor::new(vec![groups, rows, cols], data)
+        .ok_or_else(|| "conv weight does not split into groups".to_owned())
 }
 
 #[cfg(test)]
@@ -484,7 +490,9 @@ mod tests {
     use crate::graph::{eval::evaluate, semantics::evaluate_op};
 
     fn conv_weight(matrix: &Tensor, kernel: &[i64]) -> Tensor {
-        let [groups, rows, cols] = matrix.shape() else { panic!("matrix rank") };
+        let [groups, rows, cols] = matrix.shape() else {
+            panic!("matrix rank")
+        };
         let (groups, rows, cols) = (*groups, *rows, *cols);
         let mut data = vec![0.0; groups * rows * cols];
         for (index, value) in matrix.data().iter().enumerate() {
@@ -492,7 +500,11 @@ mod tests {
             data[(g * cols + c) * rows + r] = *value;
         }
         let taps: usize = kernel.iter().map(|&k| k as usize).product();
-        let shape = [vec![groups * cols, rows / taps], kernel.iter().map(|&k| k as usize).collect()].concat();
+        let shape = [
+            vec![groups * cols, rows / taps],
+            kernel.iter().map(|&k| k as usize).collect(),
+        ]
+        .concat();
         Tensor::new(shape, data).unwrap()
     }
 
@@ -501,22 +513,54 @@ mod tests {
             "relu" => GraphOp::Relu {},
             "leaky_relu" => GraphOp::LeakyRelu { alpha },
             "elu" => GraphOp::Elu { alpha },
-            "clip" => GraphOp::Clip { min: alpha, max: beta },
+            "clip" => GraphOp::Clip {
+                min: alpha,
+                max: beta,
+            },
             "sigmoid" => GraphOp::Sigmoid {},
             _ => GraphOp::Tanh {},
         };
         let (graph_op, values): (GraphOp, Vec<Tensor>) = match op {
             PimOp::Constant { value } => return value.clone(),
-            PimOp::Mvm { kind, kernel, strides, pads, dilations, group, .. } if kind == "conv" => {
-                let op = GraphOp::Conv { strides: strides.clone(), pads: pads.clone(), dilations: dilations.clone(), group: *group };
-                (op, vec![operands[0].clone(), conv_weight(operands[1], kernel), operands[2].clone()])
+            PimOp::Mvm {
+                kind,
+                kernel,
+                strides,
+                pads,
+                dilations,
+                group,
+                ..
+            } if kind == "conv" => {
+                let op = GraphOp::Conv {
+                    strides: strides.clone(),
+                    pads: pads.clone(),
+                    dilations: dilations.clone(),
+                    group: *group,
+                };
+                (
+                    op,
+                    vec![
+                        operands[0].clone(),
+                        conv_weight(operands[1], kernel),
+                        operands[2].clone(),
+                    ],
+                )
             }
             PimOp::Mvm { rows, cols, .. } => {
-                let matrix = operands[1].reshaped(vec![*rows as usize, *cols as usize]).unwrap();
-                let op = GraphOp::Gemm { alpha: 1.0, beta: 1.0, trans_a: 0, trans_b: 0 };
+                let matrix = operands[1]
+                    .reshaped(vec![*rows as usize, *cols as usize])
+                    .unwrap();
+                let op = GraphOp::Gemm {
+                    alpha: 1.0,
+                    beta: 1.0,
+                    trans_a: 0,
+                    trans_b: 0,
+                };
                 (op, vec![operands[0].clone(), matrix, operands[2].clone()])
             }
-            PimOp::Act { kind, alpha, beta } => (unary(kind, *alpha, *beta), vec![operands[0].clone()]),
+            PimOp::Act { kind, alpha, beta } => {
+                (unary(kind, *alpha, *beta), vec![operands[0].clone()])
+            }
             PimOp::Binary { kind } => {
                 let op = match kind.as_str() {
                     "add" => GraphOp::Add {},
@@ -526,16 +570,44 @@ mod tests {
                 };
                 (op, operands.iter().map(|t| (*t).clone()).collect())
             }
-            PimOp::Pool { kind, kernel, strides, pads, dilations, ceil_mode, count_include_pad } => {
+            PimOp::Pool {
+                kind,
+                kernel,
+                strides,
+                pads,
+                dilations,
+                ceil_mode,
+                count_include_pad,
+            } => {
                 let op = if kind == "max" {
-                    GraphOp::MaxPool { kernel: kernel.clone(), strides: strides.clone(), pads: pads.clone(), dilations: dilations.clone(), ceil_mode: *ceil_mode }
+                    GraphOp::MaxPool {
+                        kernel: kernel.clone(),
+                        strides: strides.clone(),
+                        pads: pads.clone(),
+                        dilations: dilations.clone(),
+                        ceil_mode: *ceil_mode,
+                    }
                 } else {
-                    GraphOp::AveragePool { kernel: kernel.clone(), strides: strides.clone(), pads: pads.clone(), ceil_mode: *ceil_mode, count_include_pad: *count_include_pad }
+                    GraphOp::AveragePool {
+                        kernel: kernel.clone(),
+                        strides: strides.clone(),
+                        pads: pads.clone(),
+                        ceil_mode: *ceil_mode,
+                        count_include_pad: *count_include_pad,
+                    }
                 };
                 (op, vec![operands[0].clone()])
             }
-            PimOp::Transpose { perm } => (GraphOp::Transpose { perm: perm.clone() }, vec![operands[0].clone()]),
-            PimOp::Reshape { shape } => (GraphOp::Reshape { shape: shape.clone() }, vec![operands[0].clone()]),
+            PimOp::Transpose { perm } => (
+                GraphOp::Transpose { perm: perm.clone() },
+                vec![operands[0].clone()],
+            ),
+            PimOp::Reshape { shape } => (
+                GraphOp::Reshape {
+                    shape: shape.clone(),
+                },
+                vec![operands[0].clone()],
+            ),
             other => panic!("raise {other:?}: not needed by these tests"),
         };
         let refs: Vec<&Tensor> = values.iter().collect();
@@ -548,15 +620,26 @@ mod tests {
             values[port.value] = Some(t.clone());
         }
         for node in &func.nodes {
-            let operands: Vec<&Tensor> = node.operands.iter().map(|&v| values[v].as_ref().unwrap()).collect();
+            let operands: Vec<&Tensor> = node
+                .operands
+                .iter()
+                .map(|&v| values[v].as_ref().unwrap())
+                .collect();
             values[node.result] = Some(raise(&node.op, &operands));
         }
-        func.outputs.iter().map(|p| values[p.value].clone().unwrap()).collect()
+        func.outputs
+            .iter()
+            .map(|p| values[p.value].clone().unwrap())
+            .collect()
     }
 
     fn seeded(shape: Vec<usize>, seed: u32) -> Tensor {
         let len: usize = shape.iter().product();
-        let data = (0..len).map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0).collect();
+        let data = (0..len)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
+            })
+            .collect();
         Tensor::new(shape, data).unwrap()
     }
 
@@ -583,9 +666,17 @@ mod tests {
         let x = g.add_input("x", vec![2, 4, 7, 6]);
         let w = constant(&mut g, "w", seeded(vec![6, 2, 3, 2], 1));
         let b = constant(&mut g, "b", seeded(vec![6], 2));
-        let op = GraphOp::Conv { strides: vec![2, 1], pads: vec![1, 0, 2, 1], dilations: vec![1, 2], group: 2 };
+        let op = GraphOp::Conv {
+            strides: vec![2, 1],
+            pads: vec![1, 0, 2, 1],
+            dilations: vec![1, 2],
+            group: 2,
+        };
         let y = g.push("conv", op, vec![x, w, b], vec![2, 6, 5, 5]);
-        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: y,
+        });
         assert_same(&g, &[seeded(vec![2, 4, 7, 6], 3)]);
     }
 
@@ -595,9 +686,17 @@ mod tests {
         let a = g.add_input("a", vec![5, 3]);
         let b = constant(&mut g, "b", seeded(vec![4, 5], 4));
         let c = constant(&mut g, "c", seeded(vec![3, 4], 5));
-        let op = GraphOp::Gemm { alpha: 0.5, beta: 2.0, trans_a: 1, trans_b: 1 };
+        let op = GraphOp::Gemm {
+            alpha: 0.5,
+            beta: 2.0,
+            trans_a: 1,
+            trans_b: 1,
+        };
         let y = g.push("gemm", op, vec![a, b, c], vec![3, 4]);
-        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: y,
+        });
         assert_same(&g, &[seeded(vec![5, 3], 6)]);
     }
 
@@ -608,10 +707,28 @@ mod tests {
         let w = constant(&mut g, "w", seeded(vec![4, 5], 7));
         let m = g.push("mm", GraphOp::MatMul {}, vec![x, w], vec![2, 3, 5]);
         let params: Vec<ValueId> = (0..4)
-            .map(|k| constant(&mut g, &format!("p{k}"), if k == 3 { Tensor::filled(vec![3], 0.5) } else { seeded(vec![3], 8 + k) }))
+            .map(|k| {
+                constant(
+                    &mut g,
+                    &format!("p{k}"),
+                    if k == 3 {
+                        Tensor::filled(vec![3], 0.5)
+                    } else {
+                        seeded(vec![3], 8 + k)
+                    },
+                )
+            })
             .collect();
-        let bn = g.push("bn", GraphOp::BatchNorm { epsilon: 1e-5 }, [vec![m], params].concat(), vec![2, 3, 5]);
-        g.outputs.push(pim_dialects::Port { name: "y".into(), value: bn });
+        let bn = g.push(
+            "bn",
+            GraphOp::BatchNorm { epsilon: 1e-5 },
+            [vec![m], params].concat(),
+            vec![2, 3, 5],
+        );
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: bn,
+        });
         assert_same(&g, &[seeded(vec![2, 3, 4], 9)]);
     }
 
@@ -621,8 +738,14 @@ mod tests {
         let a = g.add_input("a", vec![2, 3]);
         let b = g.add_input("b", vec![3, 4]);
         let y = g.push("mm", GraphOp::MatMul {}, vec![a, b], vec![2, 4]);
-        g.outputs.push(pim_dialects::Port { name: "y".into(), value: y });
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: y,
+        });
         let error = lower_to_layers(&g).unwrap_err();
-        assert!(error.contains("node `mm`") && error.contains("crossbars hold constant weights only"), "{error}");
+        assert!(
+            error.contains("node `mm`") && error.contains("crossbars hold constant weights only"),
+            "{error}"
+        );
     }
 }

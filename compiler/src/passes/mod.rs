@@ -80,6 +80,14 @@ fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
     false
 }
 
+/// What every pass may consult besides the IR: the chip being compiled for (its cost model
+/// drives the graph rewrites' extraction).
+#[derive(Debug, Clone)]
+pub struct PassContext {
+    /// The target chip.
+    pub target: pim_runtime::target::Target,
+}
+
 /// A registered pass.
 pub struct PassInfo {
     /// Its command-line flag.
@@ -87,7 +95,7 @@ pub struct PassInfo {
     /// One line on what it does.
     pub summary: &'static str,
     /// Runs it with its options (`key=value` pairs, comma-separated).
-    pub run: fn(Ir, &str) -> Result<Ir>,
+    pub run: fn(Ir, &str, &PassContext) -> Result<Ir>,
 }
 
 /// Every pass, in pipeline order.
@@ -100,7 +108,7 @@ pub const PASSES: &[PassInfo] = &[
     PassInfo {
         flag: lower_to_layers::FLAG,
         summary: "lower graph ops to crossbar MVM layers and vector-unit ops (graph -> pim)",
-        run: |ir, options| {
+        run: |ir, options, _| {
             no_options(lower_to_layers::FLAG, options)?;
             match ir {
                 Ir::Graph(f) => lower_to_layers::lower_to_layers(&f)

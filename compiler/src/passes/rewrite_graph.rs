@@ -1,5 +1,6 @@
 //! `pim-rewrite-graph`: equality saturation over the graph with the law-named rules of
-//! [`crate::rewrite`], then extraction of the cheapest equivalent graph under the op cost model.
+//! [`crate::rewrite`], then extraction of the cheapest equivalent graph under the target's op cost
+//! model.
 //! Option `rules=a,b,...` restricts the rules (each rule's lit test uses it); `rules=none` only
 //! deduplicates and removes dead nodes.
 //!
@@ -10,7 +11,8 @@
 //! %y = "graph.conv"(%x, %w2, %b2) ...
 //! ```
 
-use super::{pass_error, wrong_level, Ir};
+use super::{pass_error, wrong_level, Ir, PassContext};
+use crate::cost::OpCostModel;
 use crate::rewrite::{self, RuleSelection};
 use crate::Result;
 
@@ -18,7 +20,7 @@ use crate::Result;
 pub const FLAG: &str = "pim-rewrite-graph";
 
 /// Runs the pass with its options (`rules=name,name`; none: all rules).
-pub fn run(ir: Ir, options: &str) -> Result<Ir> {
+pub fn run(ir: Ir, options: &str, context: &PassContext) -> Result<Ir> {
     let Ir::Graph(graph) = ir else {
         return Err(wrong_level(FLAG, &ir, "graph"));
     };
@@ -32,7 +34,9 @@ pub fn run(ir: Ir, options: &str) -> Result<Ir> {
             ))
         }
     };
-    let (rewritten, _report) = rewrite::rewrite(&graph, &selection, &rewrite::Limits::default())
-        .map_err(|e| pass_error(FLAG, e.to_string()))?;
+    let model = OpCostModel::from_target(&context.target);
+    let (rewritten, _report) =
+        rewrite::rewrite_with_model(&graph, &selection, &rewrite::Limits::default(), &model)
+            .map_err(|e| pass_error(FLAG, e.to_string()))?;
     Ok(Ir::Graph(rewritten))
 }

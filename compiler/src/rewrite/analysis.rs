@@ -58,10 +58,9 @@ fn content_hash(tensor: &Tensor) -> u64 {
     // FxHash's multiply-rotate step per element: SipHash over every weight of a large network
     // dominated compile time (VGG-19: 44% of all instructions).
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    tensor
-        .data()
-        .iter()
-        .fold(0u64, |h, v| (h.rotate_left(5) ^ u64::from(v.to_bits())).wrapping_mul(K))
+    tensor.data().iter().fold(0u64, |h, v| {
+        (h.rotate_left(5) ^ u64::from(v.to_bits())).wrapping_mul(K)
+    })
 }
 
 fn same_bits(a: &Tensor, b: &Tensor) -> bool {

@@ -146,10 +146,15 @@ mod tests {
     }
 
     #[test]
-    fn blocked_2d_transpose_matches_the_general_one_across_block_edges() -> Result<(), KernelError> {
+    fn blocked_2d_transpose_matches_the_general_one_across_block_edges() -> Result<(), KernelError>
+    {
         let (rows, cols) = (70, 130);
         let m = iota(&[rows, cols], 0.0);
-        let general = transpose(&m.reshaped(vec![rows, cols, 1]).ok_or(KernelError::NoInputs { op: "test" })?, &[1, 0, 2])?;
+        let general = transpose(
+            &m.reshaped(vec![rows, cols, 1])
+                .ok_or(KernelError::NoInputs { op: "test" })?,
+            &[1, 0, 2],
+        )?;
         assert_close(&transpose(&m, &[1, 0])?, &[cols, rows], general.data());
         Ok(())
     }

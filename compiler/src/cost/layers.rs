@@ -1,0 +1,687 @@
+//! The network as the cost model sees it: an ordered list of [`Layer`]s (func order, which is
+//! topological) and the dataflow DAG between them ([`Dataflow`], petgraph).
+//!
+//! Every `pim.mvm` is a **crossbar layer** ([`Mvm`]: kind, kernel, `[group, rows, cols]`, input
+//! vectors per image). Every vector-unit op (`pim.act`, `pim.prelu`, `pim.binary`, `pim.pool`,
+//! `pim.softmax`, `pim.lrn`) and every data move (`pim.concat`, `pim.transpose`, `pim.pad`) is a
+//! **vector layer** of its own ([`VectorWork`]: element ops and moved elements per image).
+//! `pim.reshape` is a free view and `pim.constant` holds weights; neither is a layer: a layer fed
+//! through a reshape depends on the reshape's operand.
+//!
+//! Keeping vector work as separate entries keeps the list a faithful image of the IR; the
+//! scheduler (`schedule.rs`) attaches each vector layer to the stage of the preceding crossbar
+//! layer (its epilogue, streamed behind the MVM), which is what a pipeline stage executes.
+//!
+//! All counts are **per image**: the IR is compiled for some batch (dimension 0 of its first
+//! input) and every element and vector count is divided by it; the schedule's batch is separate.
+//! A ReLU that directly consumes an MVM's only use is marked `fused`: the calibrated accumulation
+//! energy of crossbar layers already includes NeuroSim's ReLU (`docs/targets.md` §5.4), so it costs
+//! no vector-unit time or energy.
+
+use super::mapping::MatrixShape;
+use super::op_cost::{activation_ops, lrn_ops, pool_ops, SOFTMAX_OPS};
+use super::CostError;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+use pim_dialects::{Func, PimOp};
+
+/// Index of a layer in the list [`layers_of`] returns.
+pub type LayerId = usize;
+
+/// Where a layer's activation operand comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A network input (function argument `port`) of `elements` per image.
+    Input {
+        /// Index of the function argument.
+        port: usize,
+        /// Elements per image.
+        elements: u64,
+    },
+    /// The output of an earlier layer.
+    Layer(LayerId),
+}
+
+/// Whether a crossbar layer is a convolution or a dense (fully connected) layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MvmKind {
+    /// A convolution (im2col input vectors, one per output pixel).
+    Conv,
+    /// A dense layer (Gemm / MatMul): one input vector per row.
+    Fc,
+}
+
+impl MvmKind {
+    /// The name in the IR and reports: "conv" or "fc".
+    pub fn name(self) -> &'static str {
+        match self {
+            MvmKind::Conv => "conv",
+            MvmKind::Fc => "fc",
+        }
+    }
+}
+
+/// A crossbar layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mvm {
+    /// Conv or fc.
+    pub kind: MvmKind,
+    /// Kernel size (conv; empty for fc).
+    pub kernel: Vec<i64>,
+    /// The weight matrices.
+    pub shape: MatrixShape,
+    /// Input vectors per image (output pixels of a conv, rows of an fc input).
+    pub vectors: u64,
+}
+
+impl Mvm {
+    /// Multiply-accumulates per image.
+    pub fn macs(&self) -> u64 {
+        self.shape.weights().saturating_mul(self.vectors)
+    }
+}
+
+/// What a vector layer does, for grouping in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorClass {
+    /// `pim.act`, `pim.prelu`.
+    Activation,
+    /// `pim.binary`.
+    Elementwise,
+    /// `pim.pool`.
+    Pool,
+    /// `pim.softmax`.
+    Softmax,
+    /// `pim.lrn`.
+    Lrn,
+    /// `pim.concat`, `pim.transpose`, `pim.pad`: data moves through the buffers.
+    Move,
+}
+
+/// The work of a vector layer, per image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VectorWork {
+    /// The op, e.g. `act.relu`, `pool.max`, `binary.add`, `concat`.
+    pub op: String,
+    /// Its class.
+    pub class: VectorClass,
+    /// Element ops on the vector unit (0 when fused).
+    pub ops: u64,
+    /// Elements moved through the buffers (data moves).
+    pub moved: u64,
+    /// A ReLU fused into the preceding crossbar layer's accumulation.
+    pub fused: bool,
+}
+
+/// What a layer computes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerOp {
+    /// A crossbar layer.
+    Mvm(Mvm),
+    /// Vector-unit work or a data move.
+    Vector(VectorWork),
+}
+
+/// One layer of the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// The node's name in the IR.
+    pub name: String,
+    /// What it computes.
+    pub op: LayerOp,
+    /// Its activation operands (constants excluded), in operand order.
+    pub inputs: Vec<Source>,
+    /// Activation elements it reads per image.
+    pub input_elements: u64,
+    /// Elements it produces per image.
+    pub output_elements: u64,
+    /// Whether its result is a network output.
+    pub is_output: bool,
+}
+
+impl Layer {
+    /// The crossbar layer, if it is one.
+    pub fn mvm(&self) -> Option<&Mvm> {
+        match &self.op {
+            LayerOp::Mvm(mvm) => Some(mvm),
+            LayerOp::Vector(_) => None,
+        }
+    }
+
+    /// The vector work, if it is a vector layer.
+    pub fn vector(&self) -> Option<&VectorWork> {
+        match &self.op {
+            LayerOp::Vector(work) => Some(work),
+            LayerOp::Mvm(_) => None,
+        }
+    }
+
+    /// The kind for reports: `conv`, `fc` or the vector op.
+    pub fn kind(&self) -> &str {
+        match &self.op {
+            LayerOp::Mvm(mvm) => mvm.kind.name(),
+            LayerOp::Vector(work) => &work.op,
+        }
+    }
+}
+
+/// The batch the IR was compiled for: dimension 0 of the first input (1 without inputs).
+pub fn ir_batch(func: &Func<PimOp>) -> u64 {
+    func.inputs
+        .first()
+        .and_then(|port| func.shapes.get(port.value))
+        .and_then(|shape| shape.first())
+        .map_or(1, |&d| (d as u64).max(1))
+}
+
+/// The layers of `func`, per image of the IR's batch ([`ir_batch`]). When some count is not a
+/// multiple of it, dimension 0 is not a batch (single-op models with unrelated inputs) and the
+/// whole function is one image.
+pub fn layers_of(func: &Func<PimOp>) -> Result<Vec<Layer>, CostError> {
+    match layers_of_batch(func, ir_batch(func)) {
+        Err(CostError::NotPerImage { .. }) => layers_of_batch(func, 1),
+        result => result,
+    }
+}
+
+/// Where a value comes from while walking the function.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Source(Source),
+    Constant,
+}
+
+/// The layers of `func`, dividing every count by `batch` images.
+pub fn layers_of_batch(func: &Func<PimOp>, batch: u64) -> Result<Vec<Layer>, CostError> {
+    let mut walk = Walk::new(func, batch.max(1));
+    for port_index in 0..func.inputs.len() {
+        walk.input(port_index)?;
+    }
+    for node in &func.nodes {
+        walk.node(node)?;
+    }
+    for port in &func.outputs {
+        if let Some(Some(Origin::Source(Source::Layer(id)))) = walk.origins.get(port.value) {
+            if let Some(layer) = walk.layers.get_mut(*id) {
+                layer.is_output = true;
+            }
+        }
+    }
+    Ok(walk.layers)
+}
+
+/// The state of [`layers_of_batch`]'s walk over the function.
+struct Walk<'f> {
+    func: &'f Func<PimOp>,
+    batch: u64,
+    origins: Vec<Option<Origin>>,
+    /// Uses of each value by nodes and outputs.
+    uses: Vec<usize>,
+    /// Whether each value is the result of a `pim.mvm`.
+    mvm_results: Vec<bool>,
+    layers: Vec<Layer>,
+}
+
+impl<'f> Walk<'f> {
+    fn new(func: &'f Func<PimOp>, batch: u64) -> Self {
+        let mut uses = vec![0; func.shapes.len()];
+        let used = func.nodes.iter().flat_map(|n| n.operands.iter());
+        for &value in used.chain(func.outputs.iter().map(|p| &p.value)) {
+            if let Some(count) = uses.get_mut(value) {
+                *count += 1;
+            }
+        }
+        Self {
+            func,
+            batch,
+            origins: vec![None; func.shapes.len()],
+            uses,
+            mvm_results: vec![false; func.shapes.len()],
+            layers: Vec::new(),
+        }
+    }
+
+    fn input(&mut self, port_index: usize) -> Result<(), CostError> {
+        let port = &self.func.inputs[port_index];
+        let elements = self.per_image(&port.name, "elements", port.value)?;
+        self.set(
+            port.value,
+            Origin::Source(Source::Input {
+                port: port_index,
+                elements,
+            }),
+        );
+        Ok(())
+    }
+
+    fn set(&mut self, value: usize, origin: Origin) {
+        if let Some(slot) = self.origins.get_mut(value) {
+            *slot = Some(origin);
+        }
+    }
+
+    /// Elements of `value` per image.
+    fn per_image(&self, node: &str, what: &'static str, value: usize) -> Result<u64, CostError> {
+        let count = self
+            .func
+            .shapes
+            .get(value)
+            .map_or(0, |s| s.iter().map(|&d| d as u64).product::<u64>());
+        self.divide(node, what, count)
+    }
+
+    fn divide(&self, node: &str, what: &'static str, count: u64) -> Result<u64, CostError> {
+        if !count.is_multiple_of(self.batch) {
+            return Err(CostError::NotPerImage {
+                node: node.to_owned(),
+                what,
+                count,
+                batch: self.batch,
+            });
+        }
+        Ok(count / self.batch)
+    }
+
+    fn origin(&self, node: &str, value: usize) -> Result<Origin, CostError> {
+        self.origins
+            .get(value)
+            .copied()
+            .flatten()
+            .ok_or_else(|| CostError::NotTopological {
+                node: node.to_owned(),
+                value,
+            })
+    }
+
+    fn node(&mut self, node: &pim_dialects::Node<PimOp>) -> Result<(), CostError> {
+        let origins = node
+            .operands
+            .iter()
+            .map(|&v| self.origin(&node.name, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        let op = match &node.op {
+            PimOp::Constant { .. } => {
+                self.set(node.result, Origin::Constant);
+                return Ok(());
+            }
+            PimOp::Reshape { .. } => {
+                let origin = origins.first().copied().unwrap_or(Origin::Constant);
+                self.set(node.result, origin);
+                return Ok(());
+            }
+            PimOp::Mvm { .. } => LayerOp::Mvm(self.mvm(node)?),
+            other => LayerOp::Vector(self.vector(node, other)?),
+        };
+        let inputs: Vec<Source> = origins
+            .iter()
+            .filter_map(|o| match o {
+                Origin::Source(source) => Some(*source),
+                Origin::Constant => None,
+            })
+            .collect();
+        let input_elements = node
+            .operands
+            .iter()
+            .zip(&origins)
+            .filter(|(_, o)| matches!(o, Origin::Source(_)))
+            .map(|(&v, _)| self.per_image(&node.name, "operand elements", v))
+            .sum::<Result<u64, _>>()?;
+        let id = self.layers.len();
+        self.layers.push(Layer {
+            name: node.name.clone(),
+            op,
+            inputs,
+            input_elements,
+            output_elements: self.per_image(&node.name, "result elements", node.result)?,
+            is_output: false,
+        });
+        self.set(node.result, Origin::Source(Source::Layer(id)));
+        if matches!(node.op, PimOp::Mvm { .. }) {
+            if let Some(flag) = self.mvm_results.get_mut(node.result) {
+                *flag = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn mvm(&self, node: &pim_dialects::Node<PimOp>) -> Result<Mvm, CostError> {
+        let PimOp::Mvm {
+            kind,
+            kernel,
+            group,
+            rows,
+            cols,
+            vectors,
+            ..
+        } = &node.op
+        else {
+            return Err(invalid(&node.name, "not a pim.mvm"));
+        };
+        let kind = match kind.as_str() {
+            "conv" => MvmKind::Conv,
+            "fc" => MvmKind::Fc,
+            other => return Err(invalid(&node.name, &format!("unknown kind `{other}`"))),
+        };
+        let positive = |name: &str, v: i64| {
+            u64::try_from(v)
+                .ok()
+                .filter(|&v| v > 0)
+                .ok_or_else(|| invalid(&node.name, &format!("`{name}` = {v} must be positive")))
+        };
+        let shape = MatrixShape {
+            groups: positive("group", *group)?,
+            rows: positive("rows", *rows)?,
+            cols: positive("cols", *cols)?,
+        };
+        let vectors = self.divide(&node.name, "input vectors", positive("vectors", *vectors)?)?;
+        Ok(Mvm {
+            kind,
+            kernel: kernel.clone(),
+            shape,
+            vectors,
+        })
+    }
+
+    fn vector(
+        &self,
+        node: &pim_dialects::Node<PimOp>,
+        op: &PimOp,
+    ) -> Result<VectorWork, CostError> {
+        let out = self.per_image(&node.name, "result elements", node.result)?;
+        let work = |op: String, class, per_element: u64| VectorWork {
+            op,
+            class,
+            ops: out.saturating_mul(per_element),
+            moved: 0,
+            fused: false,
+        };
+        let moved = |op: &str| VectorWork {
+            op: op.to_owned(),
+            class: VectorClass::Move,
+            ops: 0,
+            moved: out,
+            fused: false,
+        };
+        Ok(match op {
+            PimOp::Act { kind, .. } if self.fuses(node, kind) => VectorWork {
+                fused: true,
+                ..work(format!("act.{kind}"), VectorClass::Activation, 0)
+            },
+            PimOp::Act { kind, .. } => work(
+                format!("act.{kind}"),
+                VectorClass::Activation,
+                activation_ops(kind),
+            ),
+            PimOp::PRelu {} => work("prelu".into(), VectorClass::Activation, 1),
+            PimOp::Binary { kind } => work(format!("binary.{kind}"), VectorClass::Elementwise, 1),
+            PimOp::Pool { kind, kernel, .. } => {
+                let taps = kernel.iter().map(|&k| k.max(1) as u64).product::<u64>();
+                let per_output = pool_ops(kind == "max", taps);
+                work(format!("pool.{kind}"), VectorClass::Pool, per_output)
+            }
+            PimOp::Softmax { log, .. } => {
+                let name = if *log != 0 { "log_softmax" } else { "softmax" };
+                work(name.into(), VectorClass::Softmax, SOFTMAX_OPS as u64)
+            }
+            PimOp::Lrn { size, .. } => work("lrn".into(), VectorClass::Lrn, lrn_ops(*size)),
+            PimOp::Concat { .. } => moved("concat"),
+            PimOp::Transpose { .. } => moved("transpose"),
+            PimOp::Pad { .. } => moved("pad"),
+            PimOp::Constant { .. } | PimOp::Reshape { .. } | PimOp::Mvm { .. } => {
+                return Err(invalid(&node.name, "not a vector-unit op"))
+            }
+        })
+    }
+
+    /// A ReLU fuses into the accumulation of the MVM whose only use it is.
+    fn fuses(&self, node: &pim_dialects::Node<PimOp>, kind: &str) -> bool {
+        node.operands.first().is_some_and(|&operand| {
+            kind == "relu"
+                && self.mvm_results.get(operand) == Some(&true)
+                && self.uses.get(operand) == Some(&1)
+        })
+    }
+}
+
+fn invalid(layer: &str, message: &str) -> CostError {
+    CostError::InvalidLayer {
+        layer: layer.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// A node of the dataflow graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A network input (function argument index).
+    Input(usize),
+    /// A layer.
+    Layer(LayerId),
+}
+
+/// The dataflow DAG: an edge from a producer (network input or layer) to every layer that reads
+/// it, weighted by the elements per image that flow. Residual connections are edges that skip
+/// layers; the scheduler uses them to find the activations live across segment boundaries.
+#[derive(Debug, Clone)]
+pub struct Dataflow {
+    /// The graph.
+    pub graph: DiGraph<Endpoint, u64>,
+    /// Node of each layer, by [`LayerId`].
+    pub layer_nodes: Vec<NodeIndex>,
+    /// Node of each used network input, with its function-argument index.
+    pub input_nodes: Vec<(usize, NodeIndex)>,
+}
+
+impl Dataflow {
+    /// The DAG of `layers`.
+    pub fn new(layers: &[Layer]) -> Self {
+        let mut graph = DiGraph::new();
+        let mut input_nodes: Vec<(usize, NodeIndex)> = Vec::new();
+        let layer_nodes: Vec<NodeIndex> = (0..layers.len())
+            .map(|id| graph.add_node(Endpoint::Layer(id)))
+            .collect();
+        for (id, layer) in layers.iter().enumerate() {
+            for source in &layer.inputs {
+                let (from, elements) = match *source {
+                    Source::Layer(producer) => {
+                        (layer_nodes[producer], layers[producer].output_elements)
+                    }
+                    Source::Input { port, elements } => {
+                        let node = match input_nodes.iter().find(|(p, _)| *p == port) {
+                            Some(&(_, node)) => node,
+                            None => {
+                                let node = graph.add_node(Endpoint::Input(port));
+                                input_nodes.push((port, node));
+                                node
+                            }
+                        };
+                        (node, elements)
+                    }
+                };
+                if graph.find_edge(from, layer_nodes[id]).is_none() {
+                    graph.add_edge(from, layer_nodes[id], elements);
+                }
+            }
+        }
+        Self {
+            graph,
+            layer_nodes,
+            input_nodes,
+        }
+    }
+
+    /// The layers that read `node`'s output, in ascending order.
+    pub fn consumers(&self, node: NodeIndex) -> Vec<LayerId> {
+        let mut ids: Vec<LayerId> = self
+            .graph
+            .neighbors_directed(node, Direction::Outgoing)
+            .filter_map(|n| match self.graph[n] {
+                Endpoint::Layer(id) => Some(id),
+                Endpoint::Input(_) => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Whether the graph is acyclic (always, for a function in topological order).
+    pub fn is_acyclic(&self) -> bool {
+        !petgraph::algo::is_cyclic_directed(&self.graph)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pim_runtime::Tensor;
+
+    fn mvm(kind: &str, group: i64, rows: i64, cols: i64, vectors: i64) -> PimOp {
+        PimOp::Mvm {
+            kind: kind.into(),
+            kernel: if kind == "conv" { vec![3, 3] } else { vec![] },
+            strides: vec![],
+            pads: vec![],
+            dilations: vec![],
+            group,
+            rows,
+            cols,
+            vectors,
+        }
+    }
+
+    fn constant(func: &mut Func<PimOp>, shape: Vec<usize>) -> usize {
+        func.push(
+            "w",
+            PimOp::Constant {
+                value: Tensor::zeros(vec![1]),
+            },
+            vec![],
+            shape,
+        )
+    }
+
+    /// x -> conv -> relu -> pool -> conv -> add(residual from pool) -> reshape -> fc, batch 2.
+    fn residual() -> Func<PimOp> {
+        let mut f = Func::new("main");
+        let x = f.add_input("x", vec![2, 3, 8, 8]);
+        let w = constant(&mut f, vec![1, 27, 4]);
+        let c1 = f.push(
+            "c1",
+            mvm("conv", 1, 27, 4, 128),
+            vec![x, w, w],
+            vec![2, 4, 8, 8],
+        );
+        let act = |kind: &str| PimOp::Act {
+            kind: kind.into(),
+            alpha: 0.0,
+            beta: 0.0,
+        };
+        let r1 = f.push("r1", act("relu"), vec![c1], vec![2, 4, 8, 8]);
+        let pool = PimOp::Pool {
+            kind: "max".into(),
+            kernel: vec![2, 2],
+            strides: vec![2, 2],
+            pads: vec![0; 4],
+            dilations: vec![1, 1],
+            ceil_mode: 0,
+            count_include_pad: 0,
+        };
+        let p = f.push("p", pool, vec![r1], vec![2, 4, 4, 4]);
+        let c2 = f.push(
+            "c2",
+            mvm("conv", 1, 36, 4, 32),
+            vec![p, w, w],
+            vec![2, 4, 4, 4],
+        );
+        let s = f.push(
+            "add",
+            PimOp::Binary { kind: "add".into() },
+            vec![c2, p],
+            vec![2, 4, 4, 4],
+        );
+        let flat = f.push(
+            "flat",
+            PimOp::Reshape { shape: vec![2, 64] },
+            vec![s],
+            vec![2, 64],
+        );
+        let fc = f.push("fc", mvm("fc", 1, 64, 10, 2), vec![flat, w, w], vec![2, 10]);
+        let sig = f.push("sig", act("sigmoid"), vec![fc], vec![2, 10]);
+        f.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: sig,
+        });
+        f
+    }
+
+    #[test]
+    fn layers_are_per_image_with_sources() {
+        let f = residual();
+        assert_eq!(ir_batch(&f), 2);
+        let layers = layers_of(&f).unwrap();
+        let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["c1", "r1", "p", "c2", "add", "fc", "sig"]);
+        let c1 = layers[0].mvm().unwrap();
+        assert_eq!((c1.vectors, c1.shape.rows, c1.shape.cols), (64, 27, 4));
+        assert_eq!(c1.macs(), 27 * 4 * 64);
+        assert_eq!(
+            layers[0].inputs,
+            [Source::Input {
+                port: 0,
+                elements: 192
+            }]
+        );
+        // The ReLU fuses into c1; the sigmoid is 4 ops per element; the pool 3 per output.
+        let work = |i: usize| layers[i].vector().unwrap().clone();
+        assert!(work(1).fused && work(1).ops == 0);
+        assert_eq!(work(2).ops, 64 * 3);
+        assert_eq!(work(6).ops, 10 * 4);
+        assert!(!work(6).fused);
+        // The fc reads the add through the reshape.
+        assert_eq!(layers[5].inputs, [Source::Layer(4)]);
+        assert_eq!(layers[4].inputs, [Source::Layer(3), Source::Layer(2)]);
+        assert_eq!(layers[4].input_elements, 128);
+        assert!(layers[6].is_output && !layers[5].is_output);
+    }
+
+    #[test]
+    fn dataflow_has_the_residual_edge() {
+        let layers = layers_of(&residual()).unwrap();
+        let flow = Dataflow::new(&layers);
+        assert!(flow.is_acyclic());
+        assert_eq!(flow.consumers(flow.layer_nodes[2]), [3, 4]);
+        assert_eq!(flow.input_nodes.len(), 1);
+        assert_eq!(flow.consumers(flow.input_nodes[0].1), [0]);
+        assert_eq!(flow.graph.edge_count(), 8);
+    }
+
+    #[test]
+    fn bad_layers_are_refused_by_name() {
+        let mut f = residual();
+        if let PimOp::Mvm { rows, .. } = &mut f.nodes[1].op {
+            *rows = 0;
+        }
+        let error = layers_of(&f).unwrap_err().to_string();
+        assert!(
+            error.contains("layer `c1`") && error.contains("rows"),
+            "{error}"
+        );
+        let mut f = residual();
+        if let PimOp::Mvm { vectors, .. } = &mut f.nodes[1].op {
+            *vectors = 127;
+        }
+        let error = layers_of_batch(&f, 2).unwrap_err().to_string();
+        assert!(
+            error.contains("c1") && error.contains("batch (2)"),
+            "{error}"
+        );
+        // Without a consistent batch dimension the function is one image.
+        assert_eq!(layers_of(&f).unwrap()[0].mvm().unwrap().vectors, 127);
+        let mut f = residual();
+        f.nodes.swap(1, 2);
+        assert!(matches!(
+            layers_of(&f),
+            Err(CostError::NotTopological { .. })
+        ));
+    }
+}

@@ -1,0 +1,570 @@
+//! Crossbar tiling: how one layer's weight matrix is cut into crossbars (and tiles) of a target, and
+//! how copies of it are placed.
+//!
+//! A layer holds `groups` independent `rows x cols` weight matrices ([`MatrixShape`]). With
+//! `cpw = weight_bits / bits_per_cell` columns per weight (bit slicing), one group is a
+//! `rows x cols·cpw` block of cells:
+//!
+//! - **row tiles** `ceil(rows / crossbar rows)`: a longer input vector is split over crossbars whose
+//!   partial sums are added by the adder trees;
+//! - **column tiles** `ceil(cols·cpw / crossbar cols)`;
+//! - **crossbars per copy** `X = row tiles · column tiles` for one group;
+//! - **group packing** (grouped and depthwise convs): when one group's block fits in one crossbar,
+//!   `k = min(floor(crossbar rows / rows), floor(crossbar cols / (cols·cpw)))` groups share a
+//!   crossbar block-diagonally (group `i` on rows `i·rows..` and columns `i·cols·cpw..`, the
+//!   off-diagonal cells zero), so `X = ceil(groups / k)`; a group larger than a crossbar is never
+//!   packed, `X = groups · row tiles · column tiles`. One activation of a packed crossbar computes
+//!   all its groups, so packing saves activations as well as crossbars.
+//!
+//! Two allocation [`Granularity`]s:
+//!
+//! - [`Granularity::Crossbar`] (pimc): a copy takes exactly its `X` crossbars; layers share PEs
+//!   and tiles. Duplication adds whole copies.
+//! - [`Granularity::Tile`] (the paper's, NeuroSim's): a layer takes whole tiles,
+//!   **base tiles** `= ceil(rows / T_rows) · ceil(cols·cpw / T_cols)` with `T` the tile side in
+//!   cells (2048 on compact-4x4; the same packing rule at tile size for grouped layers). A layer
+//!   that fits in one tile fills the tile's unused PEs and crossbars with copies (NeuroSim's
+//!   "speed-up": PE copies `floor(PEs_y / ceil(rows / PE rows)) · floor(PEs_x / ceil(cells / PE
+//!   cols))` times crossbar copies `floor(xb_y / ceil(min(rows, PE rows) / xb rows)) ·
+//!   floor(xb_x / ceil(min(cells, PE cols) / xb cols))`, VGG-8: 32 for L1, 2 for L2); duplication
+//!   adds whole tile copies. Fully connected layers are never duplicated (the paper's rule).
+//!
+//! [`LayerMapping`] combines a tiling with a granularity: the allocation unit (a copy of `X`
+//! crossbars, or a copy of the base tiles with its in-tile copies), the duplication cap, and how
+//! copies share the tiles' interconnect ([`Sharing`]): the calibrated read-latency model charges a
+//! tile's H-tree for the vectors of all copies inside it (`docs/targets.md` §5.3), so NeuroSim's
+//! in-tile copies barely help, while pimc spreads a layer's copies over the chip's tiles (and the
+//! model charges the H-trees as a resource shared by a pipelined segment, `model.rs`).
+
+use super::CostError;
+use pim_runtime::target::Target;
+
+/// How a layer's weights are allocated on the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
+pub enum Granularity {
+    /// pimc: a copy takes exactly the crossbars its tiling needs; layers share PEs and tiles.
+    #[default]
+    Crossbar,
+    /// The paper's (NeuroSim's) rule: a layer takes whole tiles, unused PEs of its tiles hold
+    /// copies, fully connected layers are never duplicated.
+    Tile,
+}
+
+impl Granularity {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Crossbar => "crossbar",
+            Granularity::Tile => "tile",
+        }
+    }
+
+    /// The allocation unit, for messages: "crossbars" or "tiles".
+    pub fn unit(self) -> &'static str {
+        match self {
+            Granularity::Crossbar => "crossbars",
+            Granularity::Tile => "tiles",
+        }
+    }
+
+    /// The chip's capacity in this granularity's units.
+    pub fn capacity(self, target: &Target) -> u64 {
+        match self {
+            Granularity::Crossbar => target.total_crossbars(),
+            Granularity::Tile => target.total_tiles(),
+        }
+    }
+}
+
+/// The weights of one crossbar layer: `groups` independent `rows x cols` matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatrixShape {
+    /// Independent matrices (conv groups; 1 for dense layers).
+    pub groups: u64,
+    /// Rows of each matrix (input-vector length).
+    pub rows: u64,
+    /// Columns of each matrix (outputs per group).
+    pub cols: u64,
+}
+
+impl MatrixShape {
+    /// Weights of all groups.
+    pub fn weights(&self) -> u64 {
+        self.groups
+            .saturating_mul(self.rows)
+            .saturating_mul(self.cols)
+    }
+}
+
+/// The blocks (crossbars or tiles) a layer needs, and how many groups share one block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocks {
+    /// Blocks of one copy.
+    pub blocks: u64,
+    /// Groups packed block-diagonally into one block (1 when a group spans several blocks).
+    pub groups_per_block: u64,
+}
+
+/// Blocks of `block_rows x block_cells` cells that hold `shape` at `cells_per_weight` cells per
+/// weight, packing whole groups block-diagonally when one group fits in a block.
+pub fn pack(
+    shape: MatrixShape,
+    cells_per_weight: u64,
+    block_rows: u64,
+    block_cells: u64,
+) -> Blocks {
+    let (block_rows, block_cells) = (block_rows.max(1), block_cells.max(1));
+    let rows = shape.rows.max(1);
+    let cells = shape.cols.saturating_mul(cells_per_weight).max(1);
+    let groups = shape.groups.max(1);
+    if rows <= block_rows && cells <= block_cells {
+        let k = (block_rows / rows).min(block_cells / cells).max(1);
+        return Blocks {
+            blocks: groups.div_ceil(k),
+            groups_per_block: k.min(groups),
+        };
+    }
+    Blocks {
+        blocks: groups
+            .saturating_mul(rows.div_ceil(block_rows))
+            .saturating_mul(cells.div_ceil(block_cells)),
+        groups_per_block: 1,
+    }
+}
+
+/// Crossbar geometry and precisions: how many crossbars a weight matrix needs and how many times
+/// each is activated per input vector. The op-level cost (graph rewriting) uses this; build it from
+/// a target with [`CrossbarGeometry::from_target`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrossbarGeometry {
+    /// Rows (word lines) per crossbar: inputs read in parallel.
+    pub rows: usize,
+    /// Columns (bit lines) per crossbar.
+    pub cols: usize,
+    /// Bits stored per cell.
+    pub bits_per_cell: usize,
+    /// Bits per weight (a weight takes `ceil(weight_bits / bits_per_cell)` columns).
+    pub weight_bits: usize,
+    /// Bits per input activation (applied bit-serially, one crossbar activation per bit).
+    pub activation_bits: usize,
+}
+
+impl Default for CrossbarGeometry {
+    /// The default target's geometry (compact-4x4: 128x128 cells, 1 bit per cell, 8-bit weights
+    /// and activations).
+    fn default() -> Self {
+        Self::from_target(super::default_target())
+    }
+}
+
+impl CrossbarGeometry {
+    /// The geometry of `target`'s crossbars and precisions.
+    pub fn from_target(target: &Target) -> Self {
+        let size = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+        Self {
+            rows: size(target.crossbar.rows),
+            cols: size(target.crossbar.cols),
+            bits_per_cell: size(target.crossbar.bits_per_cell),
+            weight_bits: size(target.precision.weight_bits),
+            activation_bits: size(target.precision.activation_bits),
+        }
+    }
+
+    /// Columns one weight occupies (bit slicing).
+    pub fn columns_per_weight(&self) -> usize {
+        self.weight_bits.div_ceil(self.bits_per_cell.max(1))
+    }
+
+    /// Crossbar tiles along the rows of a matrix with `rows` rows (partial sums to reduce).
+    pub fn row_tiles(&self, rows: usize) -> usize {
+        rows.div_ceil(self.rows.max(1))
+    }
+
+    /// Crossbars needed to hold a `rows x cols` weight matrix.
+    pub fn crossbars(&self, rows: usize, cols: usize) -> usize {
+        self.crossbars_grouped(rows, cols, 1)
+    }
+
+    /// Crossbars needed to hold `groups` independent `rows x cols` matrices, packing groups
+    /// block-diagonally when one fits in a crossbar ([`pack`]).
+    pub fn crossbars_grouped(&self, rows: usize, cols: usize, groups: usize) -> usize {
+        let shape = MatrixShape {
+            groups: groups as u64,
+            rows: rows as u64,
+            cols: cols as u64,
+        };
+        let blocks = pack(
+            shape,
+            self.columns_per_weight() as u64,
+            self.rows as u64,
+            self.cols as u64,
+        );
+        usize::try_from(blocks.blocks).unwrap_or(usize::MAX)
+    }
+}
+
+/// How a layer's weight matrix is cut into crossbars and tiles of one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tiling {
+    /// The weight matrices.
+    pub shape: MatrixShape,
+    /// Columns per weight (`weight_bits / bits_per_cell`).
+    pub columns_per_weight: u64,
+    /// Crossbars along the rows of one group (partial sums to add).
+    pub row_tiles: u64,
+    /// Crossbars along the columns of one group.
+    pub col_tiles: u64,
+    /// Groups per crossbar (block-diagonal packing).
+    pub groups_per_crossbar: u64,
+    /// Crossbars of one copy (`X`).
+    pub crossbars: u64,
+    /// Base tiles of one copy under the paper's tile-granularity rule.
+    pub base_tiles: u64,
+    /// NeuroSim's copies inside the base tiles (crossbar x PE duplication); 1 unless the whole
+    /// layer fits in one tile.
+    pub in_tile_copies: u64,
+}
+
+impl Tiling {
+    /// The tiling of `shape` on `target`.
+    pub fn new(shape: MatrixShape, target: &Target) -> Self {
+        let xb_rows = u64::from(target.crossbar.rows);
+        let xb_cols = u64::from(target.crossbar.cols);
+        let cpw = u64::from(target.columns_per_weight()).max(1);
+        let cells = shape.cols.saturating_mul(cpw);
+        let crossbars = pack(shape, cpw, xb_rows, xb_cols);
+        let tile_cells = u64::from(target.chip.pes_per_tile_x)
+            * u64::from(target.chip.crossbars_per_pe_x)
+            * xb_cols;
+        let tiles = pack(shape, cpw, target.tile_rows(), tile_cells);
+        let in_tile_copies = if tiles.blocks == 1 {
+            let groups = shape.groups.max(1);
+            in_tile_copies(
+                groups.saturating_mul(shape.rows),
+                groups.saturating_mul(cells),
+                target,
+            )
+        } else {
+            1
+        };
+        Self {
+            shape,
+            columns_per_weight: cpw,
+            row_tiles: shape.rows.div_ceil(xb_rows.max(1)),
+            col_tiles: cells.div_ceil(xb_cols.max(1)),
+            groups_per_crossbar: crossbars.groups_per_block,
+            crossbars: crossbars.blocks,
+            base_tiles: tiles.blocks,
+            in_tile_copies,
+        }
+    }
+
+    /// Crossbars (or base tiles) of one copy under `granularity`.
+    pub fn footprint(&self, granularity: Granularity) -> u64 {
+        match granularity {
+            Granularity::Crossbar => self.crossbars,
+            Granularity::Tile => self.base_tiles,
+        }
+    }
+}
+
+/// NeuroSim's duplication of a layer that occupies `rows x cells` of one tile: copies over the
+/// tile's unused PEs times copies over the unused crossbars of a PE (at least 1).
+pub fn in_tile_copies(rows: u64, cells: u64, target: &Target) -> u64 {
+    let chip = &target.chip;
+    let xb_rows = u64::from(target.crossbar.rows).max(1);
+    let xb_cols = u64::from(target.crossbar.cols).max(1);
+    let pe_rows = target.pe_rows().max(1);
+    let pe_cells = (u64::from(chip.crossbars_per_pe_x) * xb_cols).max(1);
+    let fit = |slots: u32, used: u64| u64::from(slots) / used.max(1);
+    let pe_copies = fit(chip.pes_per_tile_y, rows.div_ceil(pe_rows))
+        * fit(chip.pes_per_tile_x, cells.div_ceil(pe_cells));
+    let crossbar_copies = fit(chip.crossbars_per_pe_y, rows.min(pe_rows).div_ceil(xb_rows))
+        * fit(
+            chip.crossbars_per_pe_x,
+            cells.min(pe_cells).div_ceil(xb_cols),
+        );
+    (pe_copies * crossbar_copies).max(1)
+}
+
+/// How the copies of a layer share the tiles' interconnect (the calibrated read latency charges
+/// a tile's H-tree for the vectors of every copy inside it, `docs/targets.md` §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// NeuroSim's mapping: the layer's in-tile copies (this many) sit behind one H-tree; tile
+    /// copies have their own.
+    InTile(u64),
+    /// pimc's placement: copies are spread round-robin over this many disjoint groups of tiles
+    /// (the chip's tiles divided by the tiles one copy spans).
+    Spread(u64),
+}
+
+impl Sharing {
+    /// Copies in the busiest tile when there are `copies` copies.
+    pub fn busiest(self, copies: u64) -> u64 {
+        match self {
+            Sharing::InTile(k) => copies.min(k.max(1)),
+            Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
+        }
+    }
+}
+
+/// A layer's tiling under one granularity: its allocation unit, duplication cap and how copies
+/// share tiles. Copies are allocated in *units* (a copy of `X` crossbars, or a tile copy with
+/// its in-tile copies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerMapping {
+    /// The tiling.
+    pub tiling: Tiling,
+    /// The granularity.
+    pub granularity: Granularity,
+    /// Crossbars or tiles of one unit.
+    pub unit_footprint: u64,
+    /// Copies one unit holds.
+    pub copies_per_unit: u64,
+    /// How copies share the tiles' interconnect.
+    pub sharing: Sharing,
+    /// The duplication cap: copies never exceed this.
+    pub max_copies: u64,
+}
+
+impl LayerMapping {
+    /// The mapping of a layer with `tiling` that applies `vectors` input vectors per image on
+    /// `target`. `dense` marks a fully connected layer (never duplicated under
+    /// [`Granularity::Tile`], the paper's rule). The cap is the vectors per image (more copies
+    /// than vectors would idle), so dense layers with one vector per image are never duplicated
+    /// under either rule.
+    pub fn new(
+        tiling: Tiling,
+        granularity: Granularity,
+        target: &Target,
+        vectors: u64,
+        dense: bool,
+    ) -> Self {
+        match granularity {
+            Granularity::Crossbar => Self {
+                tiling,
+                granularity,
+                unit_footprint: tiling.footprint(granularity),
+                copies_per_unit: 1,
+                sharing: Sharing::Spread(
+                    target.total_tiles()
+                        / tiling
+                            .crossbars
+                            .div_ceil(target.crossbars_per_tile().max(1))
+                            .max(1),
+                ),
+                max_copies: vectors.max(1),
+            },
+            Granularity::Tile => {
+                let max_copies = if dense { 1 } else { vectors.max(1) };
+                let in_tile = if dense { 1 } else { tiling.in_tile_copies };
+                Self {
+                    tiling,
+                    granularity,
+                    unit_footprint: tiling.footprint(granularity),
+                    copies_per_unit: in_tile,
+                    sharing: Sharing::InTile(in_tile),
+                    max_copies,
+                }
+            }
+        }
+    }
+
+    /// Copies held by `units` allocation units (at least 1, at most the cap).
+    pub fn copies(&self, units: u64) -> u64 {
+        units
+            .saturating_mul(self.copies_per_unit)
+            .clamp(1, self.max_copies.max(1))
+    }
+
+    /// Crossbars or tiles taken by `units` units.
+    pub fn footprint(&self, units: u64) -> u64 {
+        units.saturating_mul(self.unit_footprint)
+    }
+
+    /// Crossbars holding weights with `units` units (every copy written).
+    pub fn crossbars(&self, units: u64) -> u64 {
+        self.copies(units).saturating_mul(self.tiling.crossbars)
+    }
+
+    /// The most units that still add copies.
+    pub fn max_units(&self) -> u64 {
+        self.max_copies.div_ceil(self.copies_per_unit.max(1)).max(1)
+    }
+
+    /// Input vectors (of `vectors` per image) that pass the busiest tile's interconnect with
+    /// `units` units: each copy takes `ceil(vectors / copies)` of them, and the busiest tile
+    /// holds [`Sharing::busiest`] copies.
+    pub fn busiest_tile_vectors(&self, units: u64, vectors: u64) -> u64 {
+        let copies = self.copies(units);
+        let sharing = self.sharing.busiest(copies);
+        vectors.min(sharing.saturating_mul(vectors.div_ceil(copies)))
+    }
+}
+
+/// Checks that `footprint` crossbars (or tiles) fit the chip; the error names both counts.
+pub fn fits(footprint: u64, target: &Target, granularity: Granularity) -> Result<(), CostError> {
+    let available = granularity.capacity(target);
+    if footprint <= available {
+        Ok(())
+    } else {
+        Err(CostError::DoesNotFit {
+            needed: footprint,
+            available,
+            unit: granularity.unit(),
+            target: target.chip.name.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn compact() -> Target {
+        Target::preset("compact-4x4").unwrap()
+    }
+
+    fn shape(groups: u64, rows: u64, cols: u64) -> MatrixShape {
+        MatrixShape { groups, rows, cols }
+    }
+
+    #[test]
+    fn bit_slicing_and_exact_tilings() {
+        let t = compact();
+        let tiling = Tiling::new(shape(1, 128, 16), &t);
+        assert_eq!(tiling.columns_per_weight, 8);
+        assert_eq!(tiling.crossbars, 1);
+        assert_eq!(Tiling::new(shape(1, 129, 16), &t).crossbars, 2);
+        assert_eq!(Tiling::new(shape(1, 128, 17), &t).crossbars, 2);
+        // VGG-8 (docs/targets.md §5): X = row tiles x column tiles.
+        for (rows, cols, x, row_tiles) in [
+            (27, 128, 8, 1),
+            (1152, 128, 72, 9),
+            (1152, 256, 144, 9),
+            (2304, 256, 288, 18),
+            (2304, 512, 576, 18),
+            (4608, 512, 1152, 36),
+            (8192, 1024, 4096, 64),
+            (1024, 10, 8, 8),
+        ] {
+            let tiling = Tiling::new(shape(1, rows, cols), &t);
+            assert_eq!(
+                (tiling.crossbars, tiling.row_tiles),
+                (x, row_tiles),
+                "{rows}x{cols}"
+            );
+        }
+    }
+
+    #[test]
+    fn paper_base_tiles_and_in_tile_copies_of_vgg8() {
+        let t = compact();
+        let layers = [
+            (27, 128, 1, 32),
+            (1152, 128, 1, 2),
+            (1152, 256, 1, 1),
+            (2304, 256, 2, 1),
+            (2304, 512, 4, 1),
+            (4608, 512, 6, 1),
+            (8192, 1024, 16, 1),
+        ];
+        for (rows, cols, tiles, copies) in layers {
+            let tiling = Tiling::new(shape(1, rows, cols), &t);
+            assert_eq!(
+                (tiling.base_tiles, tiling.in_tile_copies),
+                (tiles, copies),
+                "{rows}x{cols}"
+            );
+        }
+        // The total is the reference's 32 base tiles @2048 (L8 takes 1).
+        assert_eq!(Tiling::new(shape(1, 1024, 10), &t).base_tiles, 1);
+    }
+
+    #[test]
+    fn depthwise_groups_pack_block_diagonally() {
+        let t = compact();
+        // 3x3 depthwise, 64 channels: 9 rows x 8 cells per group, 14 groups per crossbar.
+        let tiling = Tiling::new(shape(64, 9, 1), &t);
+        assert_eq!(tiling.groups_per_crossbar, 14);
+        assert_eq!(tiling.crossbars, 5);
+        // Groups larger than a crossbar are not packed.
+        let big = Tiling::new(shape(2, 200, 8), &t);
+        assert_eq!((big.crossbars, big.groups_per_crossbar), (2 * 2, 1));
+        // Two groups of 64x8 weights share one crossbar.
+        assert_eq!(Tiling::new(shape(2, 64, 8), &t).crossbars, 1);
+    }
+
+    #[test]
+    fn copies_follow_caps_and_tile_sharing() {
+        let t = compact();
+        let l1 = Tiling::new(shape(1, 27, 128), &t);
+        let tile = LayerMapping::new(l1, Granularity::Tile, &t, 1024, false);
+        assert_eq!(tile.copies(1), 32);
+        // All 32 copies share one tile: every vector crosses its H-tree.
+        assert_eq!(tile.busiest_tile_vectors(1, 1024), 1024);
+        assert_eq!(tile.busiest_tile_vectors(2, 1024), 512);
+        let fc_tiling = Tiling::new(shape(1, 1024, 10), &t);
+        let fc = LayerMapping::new(fc_tiling, Granularity::Tile, &t, 1, true);
+        assert_eq!((fc.copies(1), fc.copies(5), fc.max_units()), (1, 1, 1));
+        let xbar = LayerMapping::new(l1, Granularity::Crossbar, &t, 64, false);
+        assert_eq!((xbar.copies(3), xbar.copies(99)), (3, 64));
+        assert_eq!(xbar.max_units(), 64);
+        // pimc spreads the copies over the 16 tiles: 32 copies, 2 per tile, 4 vectors.
+        assert_eq!(xbar.sharing, Sharing::Spread(16));
+        assert_eq!(xbar.busiest_tile_vectors(32, 64), 4);
+        // A copy of 1152 crossbars spans 5 tiles: 3 copies on disjoint tiles.
+        let l6 = Tiling::new(shape(1, 4608, 512), &t);
+        let big = LayerMapping::new(l6, Granularity::Crossbar, &t, 64, false);
+        assert_eq!(big.sharing, Sharing::Spread(3));
+        assert_eq!(big.busiest_tile_vectors(3, 64), 22);
+    }
+
+    #[test]
+    fn geometry_agrees_with_tiling() {
+        let t = compact();
+        let g = CrossbarGeometry::from_target(&t);
+        assert_eq!(g.columns_per_weight(), 8);
+        assert_eq!(g.crossbars(576, 64), 20);
+        assert_eq!(g.crossbars_grouped(9, 1, 64), 5);
+    }
+
+    proptest! {
+        #[test]
+        fn crossbars_hold_every_weight(
+            groups in 1u64..80, rows in 1u64..5000, cols in 1u64..1200,
+        ) {
+            let t = compact();
+            let s = shape(groups, rows, cols);
+            let tiling = Tiling::new(s, &t);
+            prop_assert!(tiling.crossbars * t.weights_per_crossbar() >= s.weights());
+            prop_assert!(tiling.base_tiles * t.crossbars_per_tile() * t.weights_per_crossbar()
+                >= s.weights());
+            // Never more crossbars than one block per group per crossbar tile.
+            prop_assert!(tiling.crossbars <= groups * tiling.row_tiles * tiling.col_tiles);
+            if groups == 1 {
+                prop_assert_eq!(tiling.crossbars, tiling.row_tiles * tiling.col_tiles);
+            }
+            // In-tile copies fit in the tile.
+            prop_assert!(tiling.in_tile_copies * tiling.crossbars <= t.crossbars_per_tile()
+                || tiling.in_tile_copies == 1);
+        }
+
+        #[test]
+        fn busiest_tile_never_exceeds_the_vectors(
+            rows in 1u64..3000, cols in 1u64..600, vectors in 1u64..5000, units in 1u64..64,
+        ) {
+            let t = compact();
+            let tiling = Tiling::new(shape(1, rows, cols), &t);
+            for granularity in [Granularity::Crossbar, Granularity::Tile] {
+                let m = LayerMapping::new(tiling, granularity, &t, vectors, false);
+                let busiest = m.busiest_tile_vectors(units, vectors);
+                prop_assert!(busiest <= vectors);
+                prop_assert!(busiest * m.copies(units) >= vectors.min(m.copies(units)));
+                prop_assert!(m.copies(units) <= vectors);
+            }
+        }
+    }
+}
