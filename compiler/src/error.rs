@@ -53,6 +53,12 @@ pub enum Error {
     /// A command-line usage error.
     #[error("{0}")]
     Usage(String),
+    /// Mapping, scheduling or costing failed (e.g. `full` on a network that does not fit).
+    #[error(transparent)]
+    Cost(#[from] crate::cost::CostError),
+    /// The target description is unusable.
+    #[error("--target: {0}")]
+    Target(#[from] pim_runtime::target::TargetError),
     /// MLIR parsing, verification or reading failed.
     #[error(transparent)]
     Dialect(#[from] DialectError),

@@ -133,7 +133,7 @@ fn run(matches: ArgMatches) -> Result<()> {
         .get_one::<String>("target")
         .cloned()
         .unwrap_or_else(|| "compact-4x4".into());
-    let target = Target::load(&target_name).map_err(|e| Error::Usage(format!("--target: {e}")))?;
+    let target = Target::load(&target_name)?;
     let compiler = Compiler::new(&context, target, print.options())?;
     let text = read_input(&input)?;
     let chunks: Vec<&str> = if matches.get_flag("split-input-file") {

@@ -82,7 +82,7 @@ fn run(args: Args) -> Result<()> {
         .model
         .clone()
         .ok_or_else(|| Error::Usage("no model given".into()))?;
-    let target = Target::load(&args.target).map_err(|e| Error::Usage(format!("--target: {e}")))?;
+    let target = Target::load(&args.target)?;
     let context = pim_dialects::new_context();
     let mut compiler = Compiler::new(&context, target.clone(), args.print.options())?;
     if let Some(dir) = &args.dump_dir {
@@ -135,7 +135,7 @@ fn cost_report(
     let name = model
         .file_stem()
         .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-    report(func, &name, target, &options).map_err(|e| Error::Usage(e.to_string()))
+    Ok(report(func, &name, target, &options)?)
 }
 
 /// One line per preset: name, chip summary.
