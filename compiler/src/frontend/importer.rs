@@ -12,6 +12,23 @@ use protobuf::Enum;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The largest tensor pimc accepts, in elements (2^30 f32 = 4 GiB): a corrupt or hostile model that
+/// asks for more gets an error instead of exhausting memory.
+pub const MAX_ELEMENTS: usize = 1 << 30;
+
+/// The element count of `shape`, or an error when it overflows or exceeds [`MAX_ELEMENTS`].
+pub fn checked_elements(shape: &[usize]) -> std::result::Result<usize, String> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_ELEMENTS)
+        .ok_or_else(|| {
+            format!(
+                "a tensor of shape {shape:?} is larger than pimc accepts ({MAX_ELEMENTS} elements)"
+            )
+        })
+}
+
 /// Options of the import.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportOptions {
@@ -317,6 +334,7 @@ impl Importer {
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let shapes: Vec<&[usize]> = values.iter().map(|&v| self.func.shape(v)).collect();
         let shape = semantics::infer_shape(&op, &shapes)?;
+        checked_elements(&shape)?;
         Ok(Entry::Value(self.func.push(name, op, values, shape)))
     }
 }
@@ -324,6 +342,8 @@ impl Importer {
 /// Folds `op` on known operands: integers stay integers where that has a meaning, everything else
 /// is evaluated in f32 by the reference kernels.
 fn fold(op: &GraphOp, operands: &[&Known]) -> std::result::Result<Known, String> {
+    let shapes: Vec<&[usize]> = operands.iter().map(|k| k.shape()).collect();
+    checked_elements(&semantics::infer_shape(op, &shapes)?)?;
     if let Some(folded) = super::known::fold_integers(op, operands) {
         return folded;
     }
@@ -359,7 +379,7 @@ fn input_shape(input: &ValueInfoProto, batch: usize) -> Result<Vec<usize>> {
             "has no shape; pimc needs static input shapes".into(),
         ));
     };
-    shape
+    let dims = shape
         .dim
         .iter()
         .enumerate()
@@ -377,5 +397,7 @@ fn input_shape(input: &ValueInfoProto, batch: usize) -> Result<Vec<usize>> {
                 )))
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    checked_elements(&dims).map_err(dynamic)?;
+    Ok(dims)
 }

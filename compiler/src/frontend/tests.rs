@@ -166,3 +166,54 @@ fn a_symbolic_non_batch_dimension_is_an_error_naming_the_input() {
         "{error}"
     );
 }
+
+/// Corrupted models (seeded byte flips, truncations and splices of every committed test model) never
+/// panic the importer: each is imported or rejected with an error.
+#[test]
+fn corrupted_models_never_panic() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-models/");
+    let mut paths: Vec<_> = ["nets", "ops"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(format!("{root}{dir}")).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
+        .collect();
+    paths.sort();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut imported, mut rejected) = (0, 0);
+    for path in &paths {
+        let original = std::fs::read(path).unwrap();
+        for round in 0..100 {
+            let mut bytes = original.clone();
+            let at = (next() as usize) % bytes.len();
+            match round % 3 {
+                0 => bytes[at] ^= 1 << (next() % 8),
+                1 => bytes.truncate(at),
+                _ => bytes
+                    .splice(at..at, original[..(next() as usize) % 64].iter().copied())
+                    .for_each(drop),
+            }
+            let result = std::panic::catch_unwind(|| {
+                import_bytes(&bytes, "mutant.onnx", ImportOptions { batch: 2 })
+            });
+            match result {
+                Ok(Ok(_)) => imported += 1,
+                Ok(Err(_)) => rejected += 1,
+                Err(_) => panic!(
+                    "importing a mutant of {} (round {round}) panicked",
+                    path.display()
+                ),
+            }
+        }
+    }
+    assert!(
+        imported > 0 && rejected > 0,
+        "{imported} imported, {rejected} rejected"
+    );
+}

@@ -2,7 +2,7 @@
 //! Their operands must be known at compile time (shapes are static), so they always fold; on a
 //! runtime value they are an error that says so.
 
-use super::super::importer::{Entry, Importer, Issue, NodeContext, NodeResult};
+use super::super::importer::{checked_elements, Entry, Importer, Issue, NodeContext, NodeResult};
 use super::super::known::Known;
 use onnx_protobuf::tensor_proto::DataType;
 use pim_runtime::Tensor;
@@ -58,7 +58,7 @@ pub fn constant_of_shape(
         .attributes
         .tensor("value")?
         .unwrap_or(Known::F32(Tensor::scalar(0.0)));
-    let len: usize = shape.iter().product();
+    let len = checked_elements(&shape)?;
     let known = match fill {
         Known::F32(t) => Known::F32(Tensor::filled(shape, first(t.data())?)),
         Known::I64 { data, .. } => Known::i64s(shape, vec![first(&data)?; len])?,
