@@ -4,7 +4,8 @@
 // Law: MaxPool(Relu(x)) = Relu(MaxPool(x)), GlobalMaxPool(Relu(x)) = Relu(GlobalMaxPool(x)):
 // ReLU is monotone, so it commutes with max as long as every window holds an input element.
 // The swap only pays when pooling shrinks the tensor, as here: a 2x2 stride-2 pool of [1, 2, 8, 8]
-// gives [1, 2, 4, 4]. ReLU then pool costs 128 + 4*32 vector ops; pool then ReLU 4*32 + 32.
+// gives [1, 2, 4, 4]. ReLU then pool costs 128 + 3*32 vector ops (3 compares per output); pool then
+// ReLU 3*32 + 32.
 // CHECK-LABEL: func.func @pool_2x2
 // CHECK: %[[P:.*]] = "graph.max_pool"(%arg0)
 // CHECK-SAME: {ceil_mode = 0 : i64, dilations = array<i64: 1, 1>, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
@@ -67,7 +68,7 @@ func.func @already_pooled_first(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> 
 // both sides, kernel 2, dilation 2: both taps are padding), where MaxPool(Relu(x)) is the lowest
 // float but Relu(MaxPool(x)) is 0, so the rule excludes dilation outright. With dilation 2 it must
 // not fire here even though pooling shrinks the tensor ([1, 1, 8, 8] -> [1, 1, 3, 3], so the swap
-// would be cheaper: 64 + 4*9 vector ops against 4*9 + 9): the ReLU stays first.
+// would be cheaper: 64 + 3*9 vector ops against 3*9 + 9): the ReLU stays first.
 // CHECK-LABEL: func.func @dilated
 // CHECK: %[[R:.*]] = "graph.relu"(%arg0) : (tensor<1x1x8x8xf32>) -> tensor<1x1x8x8xf32>
 // CHECK-NEXT: %[[P:.*]] = "graph.max_pool"(%[[R]])
