@@ -9,6 +9,7 @@
 //!
 //! Every phase's IR is a typed [`pim_dialects::Func`] that MLIR builds, verifies and prints.
 
+pub mod backend;
 pub mod cli;
 pub mod cost;
 pub mod error;

@@ -1,6 +1,7 @@
 //! `pimc`: compiles an ONNX network for a PIM chip.
 //!
 //! ```text
+//! pimc model.onnx -o model.pimbin          # the program for pim-run
 //! pimc model.onnx                          # the pim-level IR on stdout
 //! pimc model.onnx --compile-to=graph -o model.graph.mlir
 //! pimc model.onnx --compile-to=graph --emit=onnx -o rewritten.onnx
@@ -28,6 +29,8 @@ enum Emit {
     Onnx,
     /// The cost report (schedule, latency, throughput, energy, area) as text.
     Report,
+    /// The compiled program: a `.pimbin` for `pim-run` (docs/backend.md).
+    Pimbin,
 }
 
 /// pimc: an ONNX compiler for compact crossbar processing-in-memory chips.
@@ -46,9 +49,9 @@ struct Args {
     /// The last phase to run.
     #[arg(long = "compile-to", value_enum, default_value = "pim")]
     compile_to: Phase,
-    /// What to write.
-    #[arg(long, value_enum, default_value = "mlir")]
-    emit: Emit,
+    /// What to write (default: pimbin when the output file ends in .pimbin, else mlir).
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
     /// The chip: a preset name (see --list-targets) or a target TOML file.
     #[arg(long, default_value = "compact-4x4")]
     target: String,
@@ -92,7 +95,8 @@ fn run(args: Args) -> Result<()> {
         batch: args.batch as usize,
     };
     let ir = compiler.compile_file(&model, options, args.compile_to)?;
-    let report = match (&ir, args.emit == Emit::Report || args.report.is_some()) {
+    let emit = emitted(&args);
+    let report = match (&ir, emit == Emit::Report || args.report.is_some()) {
         (Ir::Pim(func), true) => Some(cost_report(func, &model, &target, &args)?),
         (other, true) => {
             return Err(Error::Usage(format!(
@@ -105,10 +109,19 @@ fn run(args: Args) -> Result<()> {
     if let (Some(path), Some(report)) = (&args.report, &report) {
         write_output(path, report.to_json().as_bytes())?;
     }
-    let bytes = match (args.emit, &ir) {
+    let bytes = match (emit, &ir) {
         (Emit::Mlir, ir) => compiler.print(ir)?.into_bytes(),
         (Emit::Report, _) => report.map(|r| r.to_text()).unwrap_or_default().into_bytes(),
         (Emit::Onnx, Ir::Graph(graph)) => pimc::frontend::export::to_onnx(graph)?,
+        (Emit::Pimbin, Ir::Pim(func)) => {
+            pimc::backend::emit(func, &target, &schedule_options(&args))?
+        }
+        (Emit::Pimbin, other) => {
+            return Err(Error::Usage(format!(
+                "--emit=pimbin needs the pim phase (--compile-to=pim), got {}-level IR",
+                other.level()
+            )))
+        }
         (Emit::Onnx, other) => {
             return Err(Error::Usage(format!(
                 "--emit=onnx needs graph-level IR (--compile-to=onnx or graph), got {}-level IR",
@@ -126,16 +139,32 @@ fn cost_report(
     target: &Target,
     args: &Args,
 ) -> Result<Report> {
-    let options = ScheduleOptions {
-        batch: u64::from(args.batch),
-        pipeline: args.pipeline,
-        segmentation: args.segmentation,
-        granularity: args.granularity,
-    };
+    let options = schedule_options(args);
     let name = model
         .file_stem()
         .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
     Ok(report(func, &name, target, &options)?)
+}
+
+/// What to write: `--emit`, else a `.pimbin` output file means the program, else MLIR text.
+fn emitted(args: &Args) -> Emit {
+    args.emit.unwrap_or_else(|| {
+        if args.output.extension().is_some_and(|e| e == "pimbin") {
+            Emit::Pimbin
+        } else {
+            Emit::Mlir
+        }
+    })
+}
+
+/// The schedule options of the command line.
+fn schedule_options(args: &Args) -> ScheduleOptions {
+    ScheduleOptions {
+        batch: u64::from(args.batch),
+        pipeline: args.pipeline,
+        segmentation: args.segmentation,
+        granularity: args.granularity,
+    }
 }
 
 /// One line per preset: name, chip summary.

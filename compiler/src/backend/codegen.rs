@@ -1,0 +1,798 @@
+//! Code generation: storage planning, weights, segments and per-layer code.
+
+use crate::cost::layers::{layers_of_batch, Layer};
+use crate::cost::schedule::{schedule, Program as Stages, ScheduleOptions};
+use pim_dialects::{Func, Node, PimOp, ValueId};
+use pim_runtime::container::{
+    Binding, ConstValue, Constant, DType, Direction, Program, Symbol, SymbolKind, Window,
+};
+use pim_runtime::isa::{Instruction, MemRef, VOp};
+use pim_runtime::target::Target;
+use pim_runtime::Tensor;
+
+mod crossbar;
+mod vector;
+
+use crossbar::Block;
+
+type R<T> = std::result::Result<T, String>;
+
+/// DRAM element address where bindings and scratch activations start (the weights grow from 0).
+const ACTIVATIONS_BASE: u64 = 1 << 31;
+/// Alignment of every DRAM region (elements).
+const DRAM_ALIGN: u64 = 256;
+
+/// How a value's elements are ordered in memory (per image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Row-major in the value's ONNX shape (NCHW for images, the feature order for vectors).
+    RowMajor,
+    /// An image of `c x h x w` stored HWC (pixel-major, channels contiguous); the value's shape
+    /// may be `[N, C, H, W]` or its flattening `[N, C*H*W]`.
+    Hwc { c: usize, h: usize, w: usize },
+}
+
+impl Layout {
+    /// Whether the physical order differs from row-major.
+    fn mixes(self) -> bool {
+        matches!(self, Layout::Hwc { c, h, w } if c > 1 && h * w > 1)
+    }
+
+    /// Same physical order.
+    fn same_order(self, other: Layout) -> bool {
+        self == other || (!self.mixes() && !other.mixes())
+    }
+}
+
+/// Where a value lives in DRAM.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    addr: u64,
+    per_image: u64,
+    layout: Layout,
+}
+
+/// Generates the program.
+pub(super) fn generate(
+    func: &Func<PimOp>,
+    target: &Target,
+    options: &ScheduleOptions,
+) -> R<Program> {
+    let batch = crate::cost::layers::ir_batch(func);
+    for node in &func.nodes {
+        check_supported(func, node)?;
+    }
+    let layers = layers_of_batch(func, batch).map_err(|e| e.to_string())?;
+    let stages = Stages::new(layers, target, options.granularity).map_err(|e| e.to_string())?;
+    let options = ScheduleOptions { batch, ..*options };
+    let sched = schedule(&stages, target, &options).map_err(|e| e.to_string())?;
+    let layer_nodes = layer_nodes(func, &stages.layers)?;
+    let mut gen = Gen::new(func, target, batch)?;
+    gen.plan()?;
+    let mut blobs_of_stage: Vec<Option<Vec<Block>>> = vec![None; stages.stages.len()];
+    for run in 0..sched.runs {
+        for (seg_id, segment) in sched.segments.iter().enumerate() {
+            let seg_start = gen.program.code.len();
+            let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
+            gen.program.code.push(Instruction::SegBegin { id });
+            // Crossbars of the segment, allocated from 0.
+            let mut next_xbar = 0u64;
+            let mut placed: Vec<(usize, Vec<(u32, Block)>)> = Vec::new();
+            for s in segment.stages.clone() {
+                let Some(mvm) = &stages.stages[s].mvm else {
+                    continue;
+                };
+                if mvm.parts > 1 && mvm.shape.groups > 1 {
+                    return Err(unsupported(
+                        &func.nodes[layer_nodes[mvm.layer]],
+                        "a grouped convolution larger than the chip (cut into column parts)",
+                    ));
+                }
+                if blobs_of_stage[s].is_none() {
+                    let node = &func.nodes[layer_nodes[mvm.layer]];
+                    let off = column_offset(&stages, s);
+                    blobs_of_stage[s] =
+                        Some(gen.weight_blocks(node, off, mvm.shape.cols as usize)?);
+                }
+                let blocks = blobs_of_stage[s].clone().unwrap_or_default();
+                let mut ids = Vec::new();
+                for block in blocks {
+                    if next_xbar >= target.total_crossbars() {
+                        return Err(format!(
+                            "segment {seg_id} needs more than the target's {} crossbars",
+                            target.total_crossbars()
+                        ));
+                    }
+                    let xbar = next_xbar as u32;
+                    next_xbar += 1;
+                    gen.program.code.push(Instruction::WLoad {
+                        xbar,
+                        src: dram(block.dram)?,
+                        stride: block.cols as u32,
+                        row: 0,
+                        col: 0,
+                        rows: block.rows as u32,
+                        cols: block.cols as u32,
+                        clear: true,
+                    });
+                    ids.push((xbar, block));
+                }
+                placed.push((s, ids));
+            }
+            let images = sched.images_per_run;
+            for image in (run * images..(run + 1) * images).map(|i| i as usize) {
+                for s in segment.stages.clone() {
+                    let stage = &stages.stages[s];
+                    if let Some(mvm) = &stage.mvm {
+                        let node = &func.nodes[layer_nodes[mvm.layer]];
+                        let xbars = placed
+                            .iter()
+                            .find(|(p, _)| *p == s)
+                            .map(|(_, ids)| ids.clone())
+                            .unwrap_or_default();
+                        let off = column_offset(&stages, s);
+                        let start = gen.program.code.len();
+                        gen.mvm_layer(node, image, &xbars, off, mvm.shape.cols as usize)
+                            .map_err(|e| in_layer(&node.name, e))?;
+                        gen.symbol(&stage.name, SymbolKind::Layer, start);
+                    }
+                    for &l in &stage.vector {
+                        let node = &func.nodes[layer_nodes[l]];
+                        let start = gen.program.code.len();
+                        gen.vector_layer(node, image)
+                            .map_err(|e| in_layer(&node.name, e))?;
+                        gen.symbol(&node.name, SymbolKind::Layer, start);
+                    }
+                }
+            }
+            gen.program.code.push(Instruction::SegEnd { id });
+            gen.symbol(&format!("segment{seg_id}"), SymbolKind::Segment, seg_start);
+        }
+    }
+    gen.copy_outputs()?;
+    gen.program.code.push(Instruction::Halt {});
+    Ok(gen.program)
+}
+
+/// The first output column of stage `s` (column parts of a layer cut into several stages).
+fn column_offset(stages: &Stages, s: usize) -> usize {
+    let Some(mvm) = &stages.stages[s].mvm else {
+        return 0;
+    };
+    stages.stages[..s]
+        .iter()
+        .filter_map(|st| st.mvm.as_ref())
+        .filter(|m| m.layer == mvm.layer)
+        .map(|m| m.shape.cols as usize)
+        .sum()
+}
+
+/// The node index of every layer (layers are the nodes other than constants and reshapes, in
+/// order).
+fn layer_nodes(func: &Func<PimOp>, layers: &[Layer]) -> R<Vec<usize>> {
+    let nodes: Vec<usize> = func
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !matches!(n.op, PimOp::Constant { .. } | PimOp::Reshape { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    if nodes.len() != layers.len()
+        || nodes
+            .iter()
+            .zip(layers)
+            .any(|(&n, l)| func.nodes[n].name != l.name)
+    {
+        return Err("internal error: the cost model's layers are not the IR's nodes".into());
+    }
+    Ok(nodes)
+}
+
+/// `message`, prefixed with the layer unless it names it already.
+fn in_layer(layer: &str, message: String) -> String {
+    if message.contains(layer) {
+        message
+    } else {
+        format!("layer `{layer}`: {message}")
+    }
+}
+
+fn unsupported(node: &Node<PimOp>, what: &str) -> String {
+    format!(
+        "the back end does not support {what} (node {}) yet",
+        node.name
+    )
+}
+
+/// Refuses what this slice cannot compile, before anything else.
+fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
+    match &node.op {
+        PimOp::Constant { .. } | PimOp::Reshape { .. } | PimOp::Binary { .. } => Ok(()),
+        PimOp::Act { kind, .. } => match kind.as_str() {
+            "relu" | "leaky_relu" | "elu" | "clip" | "sigmoid" | "tanh" => Ok(()),
+            other => Err(unsupported(node, &format!("pim.act kind `{other}`"))),
+        },
+        PimOp::Mvm {
+            kind,
+            group,
+            kernel,
+            ..
+        } => match kind.as_str() {
+            "fc" if *group != 1 => Err(unsupported(node, "a grouped fully connected layer")),
+            "conv" if kernel.len() != 2 => Err(unsupported(node, "non-2-D convolution")),
+            "conv" | "fc" => Ok(()),
+            other => Err(unsupported(node, &format!("pim.mvm kind `{other}`"))),
+        },
+        PimOp::Pool { kernel, .. } if kernel.len() != 2 => {
+            Err(unsupported(node, "non-2-D pooling"))
+        }
+        PimOp::Pool { .. } => Ok(()),
+        PimOp::Softmax { axis, .. } => {
+            let rank = func.shape(node.result).len() as i64;
+            if (rank == 2 || rank == 4) && (*axis == 1 || *axis == 1 - rank) {
+                Ok(())
+            } else {
+                Err(unsupported(
+                    node,
+                    "softmax other than over the features of a vector or the channels of an image",
+                ))
+            }
+        }
+        PimOp::PRelu {} | PimOp::Lrn { .. } => Ok(()),
+        PimOp::Concat { axis } => {
+            let rank = func.shape(node.result).len() as i64;
+            if *axis == 1 || *axis == 1 - rank {
+                Ok(())
+            } else {
+                Err(unsupported(node, "pim.concat other than on channels"))
+            }
+        }
+        PimOp::Transpose { .. } => Err(unsupported(node, "pim.transpose")),
+        PimOp::Pad { .. } => Err(unsupported(node, "pim.pad")),
+    }
+}
+
+struct Gen<'f> {
+    func: &'f Func<PimOp>,
+    target: &'f Target,
+    batch: usize,
+    program: Program,
+    stored: Vec<Option<Stored>>,
+    /// Outputs that are (reshapes of) inputs: input value, output DRAM address, elements per
+    /// image.
+    copies: Vec<(ValueId, u64, u64)>,
+    /// The on-chip form of every 2-D activation (how a layer sees it once loaded).
+    forms: Vec<Option<Layout>>,
+    producers: Vec<Option<usize>>,
+    next_dram: u64,
+    global_capacity: u64,
+    global_used: u64,
+    xbar_rows: usize,
+    xbar_cols: usize,
+}
+
+fn dram(addr: u64) -> R<MemRef> {
+    u32::try_from(addr)
+        .map(MemRef::dram)
+        .map_err(|_| format!("DRAM address {addr:#x} exceeds 32 bits"))
+}
+
+fn global(addr: u64) -> MemRef {
+    MemRef::global(addr as u32)
+}
+
+fn u24(v: usize, what: &str) -> R<u32> {
+    if v < 1 << 24 {
+        Ok(v as u32)
+    } else {
+        Err(format!(
+            "{what} {v} exceeds the 24-bit field (banding not implemented yet)"
+        ))
+    }
+}
+
+impl<'f> Gen<'f> {
+    fn new(func: &'f Func<PimOp>, target: &'f Target, batch: u64) -> R<Self> {
+        let bits = u64::from(target.precision.activation_bits.max(1));
+        let global_capacity = target.buffers.global_bytes * 8 / bits;
+        if global_capacity == 0 {
+            return Err(format!(
+                "the back end needs a global buffer; target `{}` has none",
+                target.chip.name
+            ));
+        }
+        let mut program = Program::new(target.clone());
+        program.producer = format!("pimc {}", env!("CARGO_PKG_VERSION"));
+        // Constant 0: never referenced by an op with parameters (ops without take param 0).
+        Ok(Self {
+            func,
+            target,
+            batch: batch as usize,
+            program,
+            stored: vec![None; func.shapes.len()],
+            forms: vec![None; func.shapes.len()],
+            copies: Vec::new(),
+            producers: func.producers(),
+            next_dram: ACTIVATIONS_BASE,
+            global_capacity,
+            global_used: 0,
+            xbar_rows: target.crossbar.rows as usize,
+            xbar_cols: (target.crossbar.cols / target.columns_per_weight().max(1)) as usize,
+        })
+    }
+
+    fn per_image(&self, value: ValueId, what: &str) -> R<u64> {
+        let shape = self.func.shape(value);
+        if shape.first() != Some(&self.batch) {
+            return Err(format!(
+                "the back end does not support {what} of shape {shape:?}, whose dimension 0 is \
+                 not the batch ({}), yet",
+                self.batch
+            ));
+        }
+        Ok(shape[1..].iter().product::<usize>() as u64)
+    }
+
+    fn alloc_dram(&mut self, elements: u64) -> R<u64> {
+        let addr = self.next_dram;
+        self.next_dram = addr + elements.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
+        if self.next_dram > 1 << 32 {
+            return Err("the activations exceed the 2^32-element DRAM".into());
+        }
+        Ok(addr)
+    }
+
+    fn constant(&self, value: ValueId) -> Option<&'f Tensor> {
+        let node = &self.func.nodes[self.producers[value]?];
+        match &node.op {
+            PimOp::Constant { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The reshape chain's root of `value`.
+    fn root(&self, mut value: ValueId) -> ValueId {
+        while let Some(n) = self.producers[value] {
+            match &self.func.nodes[n].op {
+                PimOp::Reshape { .. } => value = self.func.nodes[n].operands[0],
+                _ => break,
+            }
+        }
+        value
+    }
+
+    /// The on-chip form of a value (what a layer sees once it is loaded): images HWC, vectors as
+    /// stored.
+    fn form(&self, value: ValueId) -> R<Layout> {
+        let shape = self.func.shape(value);
+        if shape.len() == 4 {
+            return Ok(Layout::Hwc {
+                c: shape[1],
+                h: shape[2],
+                w: shape[3],
+            });
+        }
+        self.forms[value].ok_or_else(|| format!("value {value} is not stored"))
+    }
+
+    /// Bindings and DRAM storage of every activation.
+    fn plan(&mut self) -> R<()> {
+        let func = self.func;
+        for port in &func.inputs {
+            let per_image = self.per_image(port.value, &format!("input `{}`", port.name))?;
+            let addr = self.alloc_dram(per_image * self.batch as u64)?;
+            self.program.bindings.push(Binding {
+                name: port.name.clone(),
+                direction: Direction::Input,
+                shape: func.shape(port.value).iter().map(|&d| d as u64).collect(),
+                dtype: DType::F32,
+                dram_addr: addr,
+            });
+            self.stored[port.value] = Some(Stored {
+                addr,
+                per_image,
+                layout: Layout::RowMajor,
+            });
+            self.forms[port.value] = Some(Layout::RowMajor);
+        }
+        let mut output_root: Vec<Option<u64>> = vec![None; func.shapes.len()];
+        for port in &func.outputs {
+            let root = self.root(port.value);
+            let is_node = self.producers[root]
+                .is_some_and(|n| !matches!(func.nodes[n].op, PimOp::Constant { .. }));
+            let is_input = func.inputs.iter().any(|p| p.value == root);
+            if !is_node && !is_input {
+                return Err(format!(
+                    "the back end does not support output `{}` being a constant yet",
+                    port.name
+                ));
+            }
+            if output_root[root].is_some() {
+                return Err(format!(
+                    "the back end does not support output `{}` sharing its data with another output yet",
+                    port.name
+                ));
+            }
+            let per_image = self.per_image(port.value, &format!("output `{}`", port.name))?;
+            let addr = self.alloc_dram(per_image * self.batch as u64)?;
+            self.program.bindings.push(Binding {
+                name: port.name.clone(),
+                direction: Direction::Output,
+                shape: func.shape(port.value).iter().map(|&d| d as u64).collect(),
+                dtype: DType::F32,
+                dram_addr: addr,
+            });
+            if is_input {
+                // Copied from the input binding at the end (both row-major).
+                self.copies.push((root, addr, per_image));
+            } else {
+                output_root[root] = Some(addr);
+            }
+        }
+        for node in &func.nodes {
+            let result = node.result;
+            match &node.op {
+                PimOp::Constant { .. } => continue,
+                PimOp::Reshape { .. } => {
+                    let src = node.operands[0];
+                    let Some(s) = self.stored[src] else {
+                        return Err(unsupported(node, "a reshape of a constant"));
+                    };
+                    let shape = func.shape(result);
+                    let layout = match s.layout {
+                        Layout::RowMajor => Layout::RowMajor,
+                        l if !l.mixes() => Layout::RowMajor,
+                        Layout::Hwc { c, h, w } => {
+                            let per = &shape[1..];
+                            if per == [c, h, w] || per == [c * h * w] {
+                                Layout::Hwc { c, h, w }
+                            } else {
+                                return Err(unsupported(
+                                    node,
+                                    "a reshape that reorders an HWC image other than a flatten",
+                                ));
+                            }
+                        }
+                    };
+                    self.stored[result] = Some(Stored { layout, ..s });
+                    self.forms[result] = Some(layout);
+                    continue;
+                }
+                _ => {}
+            }
+            let per_image = self.per_image(result, &format!("the result of `{}`", node.name))?;
+            let shape = func.shape(result).to_vec();
+            if shape.len() != 2 && shape.len() != 4 {
+                return Err(unsupported(
+                    node,
+                    &format!("a result of rank {}", shape.len()),
+                ));
+            }
+            let form = match &node.op {
+                _ if shape.len() == 4 => Layout::Hwc {
+                    c: shape[1],
+                    h: shape[2],
+                    w: shape[3],
+                },
+                PimOp::Mvm { .. } => Layout::RowMajor,
+                _ => {
+                    let act = node
+                        .operands
+                        .iter()
+                        .copied()
+                        .find(|&v| self.constant(v).is_none())
+                        .ok_or_else(|| unsupported(node, "an op on constants only"))?;
+                    self.form(act)?
+                }
+            };
+            let stored = match output_root[result] {
+                Some(addr) => Stored {
+                    addr,
+                    per_image,
+                    layout: Layout::RowMajor,
+                },
+                None => Stored {
+                    addr: self.alloc_dram(per_image * self.batch as u64)?,
+                    per_image,
+                    layout: form,
+                },
+            };
+            self.stored[result] = Some(stored);
+            self.forms[result] = Some(form);
+        }
+        Ok(())
+    }
+
+    /// Copies the inputs that are also outputs into their output bindings, a buffer-full at a
+    /// time.
+    fn copy_outputs(&mut self) -> R<()> {
+        for (value, dst, per_image) in self.copies.clone() {
+            let src = self.stored[value]
+                .ok_or("an output's input is not stored")?
+                .addr;
+            let start = self.program.code.len();
+            let total = per_image * self.batch as u64;
+            let chunk = self.global_capacity.min(1 << 23);
+            for first in (0..total).step_by(chunk as usize) {
+                let n = u24(chunk.min(total - first) as usize, "copy length")?;
+                self.program.code.push(Instruction::Load {
+                    src: dram(src + first)?,
+                    dst: global(0),
+                    len: n,
+                    count: 1,
+                    sstride: n,
+                    dstride: n,
+                });
+                self.program.code.push(Instruction::Store {
+                    src: global(0),
+                    dst: dram(dst + first)?,
+                    len: n,
+                    count: 1,
+                    sstride: n,
+                    dstride: n,
+                });
+            }
+            let name = self
+                .func
+                .inputs
+                .iter()
+                .find(|p| p.value == value)
+                .map_or("input", |p| p.name.as_str())
+                .to_owned();
+            self.symbol(&format!("copy {name}"), SymbolKind::Other, start);
+        }
+        Ok(())
+    }
+
+    fn symbol(&mut self, name: &str, kind: SymbolKind, start: usize) {
+        self.program.symbols.push(Symbol {
+            name: name.to_owned(),
+            kind,
+            start,
+            end: self.program.code.len(),
+        });
+    }
+
+    fn add_constant(&mut self, name: String, value: ConstValue) -> R<u32> {
+        let index = u32::try_from(self.program.constants.len())
+            .ok()
+            .filter(|&i| i < 1 << 16)
+            .ok_or("more than 65536 constants")?;
+        self.program.constants.push(Constant { name, value });
+        Ok(index)
+    }
+
+    /// Reserves `elements` of the global buffer for the current layer.
+    fn alloc_global(&mut self, elements: u64, layer: &str) -> R<u64> {
+        let addr = self.global_used;
+        self.global_used += elements;
+        if self.global_used > self.global_capacity {
+            return Err(format!(
+                "layer `{layer}` needs {} elements of the global buffer, the target has {} \
+                 (banding a layer into buffer-sized pieces is not implemented yet)",
+                self.global_used, self.global_capacity
+            ));
+        }
+        Ok(addr)
+    }
+
+    /// Pixels and channels of a value's on-chip form (a vector is one pixel).
+    fn geometry(&self, value: ValueId) -> R<(usize, usize)> {
+        let per_image = self.stored[value]
+            .ok_or_else(|| format!("value {value} is not stored"))?
+            .per_image as usize;
+        Ok(match self.form(value)? {
+            Layout::Hwc { c, h, w } => (h * w, c),
+            Layout::RowMajor => (1, per_image),
+        })
+    }
+
+    /// Loads pixels `p0..p1` of image `image` of `value` into the global buffer at `dst` in its
+    /// on-chip form (NCHW images become HWC with one strided load per channel).
+    fn load(&mut self, value: ValueId, image: usize, dst: u64, p0: usize, p1: usize) -> R<()> {
+        let channels = self.geometry(value)?.1;
+        self.load_channels(value, image, dst, p0..p1, 0..channels)
+    }
+
+    /// Loads channels `chans` of pixels `pix` of image `image` of `value` into the global buffer
+    /// at `dst`, HWC with `chans.len()` channels per pixel.
+    fn load_channels(
+        &mut self,
+        value: ValueId,
+        image: usize,
+        dst: u64,
+        pix: std::ops::Range<usize>,
+        chans: std::ops::Range<usize>,
+    ) -> R<()> {
+        let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
+        let src = s.addr + image as u64 * s.per_image;
+        let form = self.form(value)?;
+        let (pixels, channels) = self.geometry(value)?;
+        let (p0, n) = (pix.start, pix.len());
+        let (c0, cn) = (chans.start, chans.len());
+        if s.layout.same_order(form) {
+            let first = src + (p0 * channels + c0) as u64;
+            if cn == channels {
+                let len = u24(n * channels, "load length")?;
+                self.program.code.push(Instruction::Load {
+                    src: dram(first)?,
+                    dst: global(dst),
+                    len,
+                    count: 1,
+                    sstride: len,
+                    dstride: len,
+                });
+            } else {
+                self.program.code.push(Instruction::Load {
+                    src: dram(first)?,
+                    dst: global(dst),
+                    len: u24(cn, "channels")?,
+                    count: u24(n, "pixels")?,
+                    sstride: u24(channels, "channels")?,
+                    dstride: u24(cn, "channels")?,
+                });
+            }
+            return Ok(());
+        }
+        for k in 0..cn {
+            self.program.code.push(Instruction::Load {
+                src: dram(src + ((c0 + k) * pixels + p0) as u64)?,
+                dst: global(dst + k as u64),
+                len: 1,
+                count: u24(n, "pixels")?,
+                sstride: 1,
+                dstride: u24(cn, "channels")?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Stores channels `ch0..ch0 + width` of pixels `p0..p0 + count` of image `image` of
+    /// `value` (HWC on chip at `src`, `width` channels per pixel) to its DRAM home.
+    #[allow(clippy::too_many_arguments)]
+    fn store(
+        &mut self,
+        value: ValueId,
+        image: usize,
+        src: u64,
+        ch0: usize,
+        width: usize,
+        p0: usize,
+        count: usize,
+    ) -> R<()> {
+        let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
+        let base = s.addr + image as u64 * s.per_image;
+        let form = self.form(value)?;
+        let (pixels, channels) = self.geometry(value)?;
+        if s.layout.same_order(form) || pixels == 1 {
+            let first = base + (p0 * channels + ch0) as u64;
+            if width == channels {
+                let n = u24(width * count, "store length")?;
+                self.program.code.push(Instruction::Store {
+                    src: global(src),
+                    dst: dram(first)?,
+                    len: n,
+                    count: 1,
+                    sstride: n,
+                    dstride: n,
+                });
+            } else {
+                self.program.code.push(Instruction::Store {
+                    src: global(src),
+                    dst: dram(first)?,
+                    len: u24(width, "channels")?,
+                    count: u24(count, "pixels")?,
+                    sstride: u24(width, "channels")?,
+                    dstride: u24(channels, "channels")?,
+                });
+            }
+            return Ok(());
+        }
+        if s.layout != Layout::RowMajor {
+            return Err(
+                "internal error: storing HWC data into an HWC layout of another shape".into(),
+            );
+        }
+        for k in 0..width {
+            self.program.code.push(Instruction::Store {
+                src: global(src + k as u64),
+                dst: dram(base + ((ch0 + k) * pixels + p0) as u64)?,
+                len: 1,
+                count: u24(count, "pixels")?,
+                sstride: u24(width, "channels")?,
+                dstride: 1,
+            });
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn vop(
+        &mut self,
+        op: VOp,
+        dst: u64,
+        a: u64,
+        b: Option<u64>,
+        len: usize,
+        count: usize,
+        param: u32,
+    ) -> R<()> {
+        self.program.code.push(Instruction::VecOp {
+            op,
+            dst: global(dst),
+            a: global(a),
+            b: b.map_or(MemRef::dram(0), global),
+            len: u24(len, "vector length")?,
+            count: u24(count, "vector groups")?,
+            param,
+        });
+        Ok(())
+    }
+
+    /// A constants-table entry equal to `value`, added if there is none.
+    fn window_constant(&mut self, name: String, win: Window) -> R<u32> {
+        let found = self
+            .program
+            .constants
+            .iter()
+            .position(|c| c.value == ConstValue::Window(win));
+        match found {
+            Some(i) => Ok(i as u32),
+            None => self.add_constant(name, ConstValue::Window(win)),
+        }
+    }
+
+    fn capacity_error(&self, layer: &str, needed: u64) -> String {
+        format!(
+            "layer `{layer}` needs {needed} elements of the global buffer even one output row \
+             at a time; the target has {}",
+            self.global_capacity
+        )
+    }
+}
+
+/// The vertical geometry of a window (conv or pooling) over an image of `input` rows.
+struct Geometry {
+    kernel: i64,
+    stride: i64,
+    dilation: i64,
+    pad_top: i64,
+    pad_bottom: i64,
+    input: usize,
+}
+
+/// Input rows `r0..r1` that output rows of a band read, and the band window's padding.
+struct Band {
+    r0: usize,
+    r1: usize,
+    pad_top: u32,
+    pad_bottom: u32,
+}
+
+impl Geometry {
+    /// Input rows a band of `n` output rows reads at most.
+    fn max_rows(&self, n: usize) -> usize {
+        let span = (n as i64 - 1) * self.stride + (self.kernel - 1) * self.dilation + 1;
+        (span.max(1) as usize).min(self.input)
+    }
+
+    /// The input rows and padding of output rows `oy0..oy1`.
+    fn band(&self, oy0: usize, oy1: usize) -> R<Band> {
+        let first = oy0 as i64 * self.stride - self.pad_top;
+        let last =
+            (oy1 as i64 - 1) * self.stride - self.pad_top + (self.kernel - 1) * self.dilation;
+        let input = self.input as i64;
+        let (r0, r1) = (first.max(0), (last + 1).min(input));
+        if r1 <= r0 || last + 1 - input > self.pad_bottom {
+            return Err(format!(
+                "output rows {oy0}..{oy1} read no input row (a window entirely in the padding)"
+            ));
+        }
+        Ok(Band {
+            r0: r0 as usize,
+            r1: r1 as usize,
+            pad_top: (-first).max(0) as u32,
+            pad_bottom: (last + 1 - input).max(0) as u32,
+        })
+    }
+}

@@ -1,0 +1,398 @@
+//! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
+
+use super::{global, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
+use pim_dialects::{Node, PimOp};
+use pim_runtime::container::{ConstValue, WeightBlob, Window};
+use pim_runtime::isa::{Instruction, MvmMode, VOp};
+
+/// One crossbar's block of weights in DRAM.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Block {
+    /// DRAM address of the pre-tiled block (row-major, `cols` per row).
+    pub(super) dram: u64,
+    /// Its super-group, the input channels `c0..c0 + cn` it reads, its first output channel.
+    pub(super) sg: usize,
+    pub(super) c0: usize,
+    pub(super) cn: usize,
+    pub(super) out0: usize,
+    /// First matrix row.
+    pub(super) row0: usize,
+    pub(super) rows: usize,
+    /// First column inside the stage's column part.
+    pub(super) col0: usize,
+    pub(super) cols: usize,
+}
+
+/// Groups of a (grouped) layer sharing crossbars, as one dense matrix.
+struct SuperGroup {
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    /// Input channels `c0..c0 + cn`.
+    c0: usize,
+    cn: usize,
+    /// First output channel.
+    out0: usize,
+}
+
+impl Gen<'_> {
+    /// The super-groups of a crossbar layer: groups packed side by side on shared crossbars
+    /// (one for fc and ungrouped convs), each a dense matrix whose rows are in the order the
+    /// input vectors have on chip (conv: (ky, kx, c) over the super-group's channels, zero
+    /// between different groups; fc: the input's physical order).
+    fn super_groups(&self, node: &Node<PimOp>) -> R<Vec<SuperGroup>> {
+        let PimOp::Mvm {
+            kind,
+            kernel,
+            group,
+            rows,
+            cols,
+            ..
+        } = &node.op
+        else {
+            return Err("not a pim.mvm".into());
+        };
+        let (groups, rows, cols) = (*group as usize, *rows as usize, *cols as usize);
+        let weight = node
+            .operands
+            .get(1)
+            .and_then(|&v| self.constant(v))
+            .ok_or_else(|| unsupported(node, "a crossbar layer with run-time weights"))?;
+        if weight.len() != groups * rows * cols {
+            return Err(format!(
+                "weight of {} elements is not {groups} x {rows} x {cols}",
+                weight.len()
+            ));
+        }
+        let w = weight.data();
+        if kind != "conv" {
+            let order: Vec<usize> = match self.form(node.operands[0])? {
+                Layout::Hwc { c, h, w: wd } if c * h * wd == rows => (0..rows)
+                    .map(|p| {
+                        let (pix, ch) = (p / c, p % c);
+                        ch * h * wd + pix
+                    })
+                    .collect(),
+                _ => (0..rows).collect(),
+            };
+            let mut data = vec![0f32; rows * cols];
+            for (new, &old) in order.iter().enumerate() {
+                data[new * cols..(new + 1) * cols]
+                    .copy_from_slice(&w[old * cols..(old + 1) * cols]);
+            }
+            return Ok(vec![SuperGroup {
+                data,
+                rows,
+                cols,
+                c0: 0,
+                cn: rows,
+                out0: 0,
+            }]);
+        }
+        let taps = (kernel[0] * kernel[1]) as usize;
+        let cin = rows / taps.max(1);
+        // Groups per crossbar: as many as fit its rows and weight columns (at least one).
+        let per = (self.xbar_rows / rows.max(1))
+            .min(self.xbar_cols / cols.max(1))
+            .max(1)
+            .min(groups);
+        let mut out = Vec::new();
+        for g0 in (0..groups).step_by(per) {
+            let n = per.min(groups - g0);
+            let (srows, scols) = (taps * n * cin, n * cols);
+            let mut data = vec![0f32; srows * scols];
+            for k in 0..n {
+                let matrix = &w[(g0 + k) * rows * cols..(g0 + k + 1) * rows * cols];
+                for tap in 0..taps {
+                    for c in 0..cin {
+                        let old = c * taps + tap;
+                        let new = tap * n * cin + k * cin + c;
+                        data[new * scols + k * cols..new * scols + (k + 1) * cols]
+                            .copy_from_slice(&matrix[old * cols..(old + 1) * cols]);
+                    }
+                }
+            }
+            out.push(SuperGroup {
+                data,
+                rows: srows,
+                cols: scols,
+                c0: g0 * cin,
+                cn: n * cin,
+                out0: g0 * cols,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Lays out the crossbar blocks of columns `off..off + width` of a layer's matrix in the
+    /// weights section: row tiles of the crossbar's rows, column tiles of its weight columns
+    /// (grouped layers: of every super-group, `off` = 0 and `width` = the group's columns).
+    pub(super) fn weight_blocks(
+        &mut self,
+        node: &Node<PimOp>,
+        off: usize,
+        width: usize,
+    ) -> R<Vec<Block>> {
+        let grouped = matches!(node.op, PimOp::Mvm { group, .. } if group > 1);
+        let supers = self.super_groups(node)?;
+        let mut blocks = Vec::new();
+        for (sg, m) in supers.iter().enumerate() {
+            let (off, width) = if grouped { (0, m.cols) } else { (off, width) };
+            let (rows, cols) = (m.rows, m.cols);
+            for row0 in (0..rows).step_by(self.xbar_rows) {
+                let nr = self.xbar_rows.min(rows - row0);
+                for col0 in (0..width).step_by(self.xbar_cols) {
+                    let nc = self.xbar_cols.min(width - col0);
+                    let offset = self.program.weights.len() as u64;
+                    for r in row0..row0 + nr {
+                        let start = r * cols + off + col0;
+                        self.program
+                            .weights
+                            .extend_from_slice(&m.data[start..start + nc]);
+                    }
+                    self.program.weight_blobs.push(WeightBlob {
+                        name: format!("{}.w{sg}.r{row0}.c{}", node.name, off + col0),
+                        offset,
+                        len: (nr * nc) as u64,
+                        shape: vec![nr as u64, nc as u64],
+                    });
+                    blocks.push(Block {
+                        dram: self.program.weights_dram_base + offset,
+                        sg,
+                        c0: m.c0,
+                        cn: m.cn,
+                        out0: m.out0,
+                        row0,
+                        rows: nr,
+                        col0,
+                        cols: nc,
+                    });
+                }
+            }
+        }
+        if self.program.weights.len() as u64 >= ACTIVATIONS_BASE {
+            return Err("the weights exceed 2^31 elements".into());
+        }
+        Ok(blocks)
+    }
+
+    /// Columns `off..off + width` of a crossbar layer for one image, in bands of output rows
+    /// that fit the global buffer.
+    pub(super) fn mvm_layer(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        xbars: &[(u32, Block)],
+        off: usize,
+        width: usize,
+    ) -> R<()> {
+        let PimOp::Mvm {
+            kind,
+            kernel,
+            strides,
+            pads,
+            dilations,
+            group,
+            ..
+        } = &node.op
+        else {
+            return Err("not a pim.mvm".into());
+        };
+        let input = node.operands[0];
+        // A grouped layer is never cut into column parts: it computes all its channels.
+        let (off, width) = if *group > 1 {
+            (0, self.func.shape(node.result)[1])
+        } else {
+            (off, width)
+        };
+        let copies = if xbars.iter().any(|(_, b)| b.row0 > 0) {
+            2
+        } else {
+            1
+        };
+        let bias = match node.operands.get(2).and_then(|&v| self.constant(v)) {
+            Some(bias) => {
+                let data = bias.data();
+                if data.len() < off + width {
+                    return Err(format!("bias of {} elements is too short", data.len()));
+                }
+                Some(self.add_constant(
+                    format!("{}.bias[{off}..{}]", node.name, off + width),
+                    ConstValue::Floats(data[off..off + width].to_vec()),
+                )?)
+            }
+            None => None,
+        };
+        let mut row0s: Vec<usize> = xbars.iter().map(|(_, b)| b.row0).collect();
+        row0s.dedup();
+        if kind != "conv" {
+            if self.func.shape(input).len() != 2 {
+                return Err(unsupported(
+                    node,
+                    "a fully connected layer on a non-2-D input",
+                ));
+            }
+            let (in_pixels, in_channels) = self.geometry(input)?;
+            let in_elems = in_pixels * in_channels;
+            let needed = (in_elems + copies * width) as u64;
+            if needed > self.global_capacity {
+                return Err(self.capacity_error(&node.name, needed));
+            }
+            self.global_used = 0;
+            let src = self.alloc_global(in_elems as u64, &node.name)?;
+            let out = self.alloc_global(width as u64, &node.name)?;
+            let tmp = self.alloc_global(((copies - 1) * width) as u64, &node.name)?;
+            self.load(input, image, src, 0, in_pixels)?;
+            for (t, &row0) in row0s.iter().enumerate() {
+                let dst_base = if t == 0 { out } else { tmp };
+                for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
+                    self.program.code.push(Instruction::Mvm {
+                        xbar,
+                        src: global(src + row0 as u64),
+                        dst: global(dst_base + b.col0 as u64),
+                        count: 1,
+                        sstride: u24(in_elems, "input length")?,
+                        dstride: u24(width, "columns")?,
+                        pix: 0,
+                        bits: self.target.precision.activation_bits,
+                        mode: MvmMode::Dense,
+                        win: 0,
+                    });
+                }
+                if t > 0 {
+                    self.acc(tmp, out, width)?;
+                }
+            }
+            if let Some(param) = bias {
+                self.vop(VOp::Bias, out, out, None, width, 1, param)?;
+            }
+            return self.store(node.result, image, out, off, width, 0, 1);
+        }
+        let in_shape = self.func.shape(input).to_vec();
+        let out_shape = self.func.shape(node.result).to_vec();
+        let (cin, ih, iw) = (in_shape[1], in_shape[2], in_shape[3]);
+        let (oh, ow) = (out_shape[2], out_shape[3]);
+        let geo = Geometry {
+            kernel: kernel[0],
+            stride: strides[0],
+            dilation: dilations[0],
+            pad_top: pads[0],
+            pad_bottom: pads[2],
+            input: ih,
+        };
+        let fits = |n: usize| (geo.max_rows(n) * iw * cin + copies * n * ow * width) as u64;
+        let band_rows = (1..=oh)
+            .rev()
+            .find(|&n| fits(n) <= self.global_capacity)
+            .ok_or_else(|| self.capacity_error(&node.name, fits(1)))?;
+        for oy0 in (0..oh).step_by(band_rows) {
+            let oy1 = (oy0 + band_rows).min(oh);
+            let band = geo.band(oy0, oy1)?;
+            let pixels = (oy1 - oy0) * ow;
+            self.global_used = 0;
+            let src = self.alloc_global(((band.r1 - band.r0) * iw * cin) as u64, &node.name)?;
+            let out = self.alloc_global((pixels * width) as u64, &node.name)?;
+            let tmp = self.alloc_global(((copies - 1) * pixels * width) as u64, &node.name)?;
+            self.load(input, image, src, band.r0 * iw, band.r1 * iw)?;
+            let mut tiles: Vec<(usize, usize)> =
+                xbars.iter().map(|(_, b)| (b.row0, b.sg)).collect();
+            tiles.sort_unstable();
+            tiles.dedup();
+            for &(row0, sg) in &tiles {
+                let blocks: Vec<(u32, Block)> = xbars
+                    .iter()
+                    .filter(|(_, b)| b.row0 == row0 && b.sg == sg)
+                    .copied()
+                    .collect();
+                let Some(&(_, first)) = blocks.first() else {
+                    continue;
+                };
+                let win = Window {
+                    in_h: (band.r1 - band.r0) as u32,
+                    in_w: iw as u32,
+                    channels: cin as u32,
+                    c0: first.c0 as u32,
+                    cn: first.cn as u32,
+                    kernel_h: kernel[0] as u32,
+                    kernel_w: kernel[1] as u32,
+                    stride_h: strides[0] as u32,
+                    stride_w: strides[1] as u32,
+                    dilation_h: dilations[0] as u32,
+                    dilation_w: dilations[1] as u32,
+                    pad_top: band.pad_top,
+                    pad_left: pads[1] as u32,
+                    pad_bottom: band.pad_bottom,
+                    pad_right: pads[3] as u32,
+                    row0: row0 as u32,
+                    include_pad: false,
+                };
+                if (win.out_h(), win.out_w()) != ((oy1 - oy0) as u64, ow as u64) {
+                    return Err(format!(
+                        "internal error: the window of output rows {oy0}..{oy1} gives {}x{} pixels",
+                        win.out_h(),
+                        win.out_w()
+                    ));
+                }
+                let win = self.window_constant(
+                    format!("{}.win.y{oy0}.c{}.r{row0}", node.name, first.c0),
+                    win,
+                )?;
+                let dst_base = if row0 == 0 { out } else { tmp };
+                for &(xbar, b) in &blocks {
+                    self.program.code.push(Instruction::Mvm {
+                        xbar,
+                        src: global(src),
+                        dst: global(dst_base + (b.out0 + b.col0) as u64),
+                        count: u24(pixels, "pixels")?,
+                        sstride: 0,
+                        dstride: u24(width, "columns")?,
+                        pix: 0,
+                        bits: self.target.precision.activation_bits,
+                        mode: MvmMode::Window,
+                        win,
+                    });
+                }
+                if row0 > 0 {
+                    // Add this super-group's partial sums (its columns of every pixel).
+                    let cols = blocks
+                        .iter()
+                        .map(|(_, b)| b.col0 + b.cols)
+                        .max()
+                        .unwrap_or(0);
+                    if cols == width {
+                        self.acc(tmp, out, pixels * width)?;
+                    } else {
+                        self.program.code.push(Instruction::Acc {
+                            src: global(tmp + first.out0 as u64),
+                            dst: global(out + first.out0 as u64),
+                            len: u24(cols, "columns")?,
+                            count: u24(pixels, "pixels")?,
+                            sstride: u24(width, "columns")?,
+                            dstride: u24(width, "columns")?,
+                            shift: 0,
+                        });
+                    }
+                }
+            }
+            if let Some(param) = bias {
+                self.vop(VOp::Bias, out, out, None, width, pixels, param)?;
+            }
+            self.store(node.result, image, out, off, width, oy0 * ow, pixels)?;
+        }
+        Ok(())
+    }
+
+    fn acc(&mut self, src: u64, dst: u64, len: usize) -> R<()> {
+        let n = u24(len, "partial sums")?;
+        self.program.code.push(Instruction::Acc {
+            src: global(src),
+            dst: global(dst),
+            len: n,
+            count: 1,
+            sstride: n,
+            dstride: n,
+            shift: 0,
+        });
+        Ok(())
+    }
+}

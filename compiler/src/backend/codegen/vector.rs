@@ -1,0 +1,522 @@
+//! Vector-unit layers and data moves: activations, pooling, binary ops, softmax, LRN, concat.
+
+use super::{unsupported, Gen, Geometry, R};
+use pim_dialects::{DialectOp, Node, PimOp, ValueId};
+use pim_runtime::container::{ConstValue, Lrn, Window};
+use pim_runtime::isa::VOp;
+use pim_runtime::Tensor;
+
+impl Gen<'_> {
+    /// The pixels per chunk of an elementwise layer with `buffers` operand/result copies.
+    fn chunk_pixels(
+        &self,
+        node: &Node<PimOp>,
+        channels: usize,
+        pixels: usize,
+        buffers: usize,
+    ) -> R<usize> {
+        let per_pixel = (channels * buffers) as u64;
+        let n = (self.global_capacity / per_pixel.max(1)) as usize;
+        if n == 0 {
+            return Err(self.capacity_error(&node.name, per_pixel));
+        }
+        Ok(n.min(pixels))
+    }
+
+    /// A vector-unit layer for one image.
+    pub(super) fn vector_layer(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
+        let result = node.result;
+        let (pixels, channels) = self.geometry(result)?;
+        match &node.op {
+            PimOp::Act { kind, alpha, beta } => {
+                let (op, param) = match kind.as_str() {
+                    "relu" => (VOp::Relu, 0),
+                    "sigmoid" => (VOp::Sigmoid, 0),
+                    "tanh" => (VOp::Tanh, 0),
+                    "leaky_relu" | "elu" => {
+                        let p = self.add_constant(
+                            format!("{}.alpha", node.name),
+                            ConstValue::Floats(vec![*alpha]),
+                        )?;
+                        let op = if kind == "elu" {
+                            VOp::Elu
+                        } else {
+                            VOp::LeakyRelu
+                        };
+                        (op, p)
+                    }
+                    "clip" => {
+                        let p = self.add_constant(
+                            format!("{}.bounds", node.name),
+                            ConstValue::Floats(vec![*alpha, *beta]),
+                        )?;
+                        (VOp::Clip, p)
+                    }
+                    other => return Err(unsupported(node, &format!("pim.act kind `{other}`"))),
+                };
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    gen.vop(op, a, a, None, n * channels, 1, param)
+                })
+            }
+            PimOp::Softmax { log, .. } if self.func.shape(result).len() == 4 => {
+                // Over the channels of every pixel: groups of `channels` in HWC.
+                let op = if *log != 0 {
+                    VOp::LogSoftmax
+                } else {
+                    VOp::Softmax
+                };
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    gen.vop(op, a, a, None, channels, n, 0)
+                })
+            }
+            PimOp::Softmax { log, .. } => {
+                // One group per image (softmax over every feature does not depend on their
+                // order, so an HWC-ordered flattening is fine), never split into chunks.
+                if self.chunk_pixels(node, channels, pixels, 1)? < pixels {
+                    return Err(self.capacity_error(&node.name, (pixels * channels) as u64));
+                }
+                let op = if *log != 0 {
+                    VOp::LogSoftmax
+                } else {
+                    VOp::Softmax
+                };
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    gen.vop(op, a, a, None, n * channels, 1, 0)
+                })
+            }
+            PimOp::Pool {
+                kind,
+                kernel,
+                strides,
+                pads,
+                dilations,
+                count_include_pad,
+                ..
+            } => self.pool(
+                node,
+                image,
+                kind == "avg",
+                [kernel, strides, pads, dilations],
+                *count_include_pad != 0,
+            ),
+            PimOp::Binary { kind } => self.binary(node, image, kind, pixels, channels),
+            PimOp::Lrn {
+                size,
+                alpha,
+                beta,
+                bias,
+            } => {
+                if self.func.shape(result).len() != 4 {
+                    return Err(unsupported(node, "pim.lrn on a non-image"));
+                }
+                let param = self.add_constant(
+                    format!("{}.lrn", node.name),
+                    ConstValue::Lrn(Lrn {
+                        size: u32::try_from(*size).map_err(|_| "bad LRN size")?,
+                        alpha: *alpha,
+                        beta: *beta,
+                        bias: *bias,
+                    }),
+                )?;
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    gen.vop(VOp::Lrn, a, a, None, channels, n, param)
+                })
+            }
+            PimOp::PRelu {} => {
+                let slope = node
+                    .operands
+                    .get(1)
+                    .and_then(|&v| self.constant(v))
+                    .ok_or_else(|| unsupported(node, "pim.prelu with run-time slopes"))?;
+                let per_channel = slope.len() == channels
+                    && slope.shape().iter().filter(|&&d| d != 1).count() <= 1
+                    && !(self.func.shape(result).len() == 2 && self.form(result)?.mixes());
+                if slope.len() != 1 && !per_channel {
+                    return Err(unsupported(
+                        node,
+                        "pim.prelu with slopes that are not a scalar or per channel",
+                    ));
+                }
+                let scalar = slope.len() == 1;
+                let param = self.add_constant(
+                    format!("{}.slope", node.name),
+                    ConstValue::Floats(slope.data().to_vec()),
+                )?;
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    if scalar {
+                        gen.vop(VOp::Prelu, a, a, None, n * channels, 1, param)
+                    } else {
+                        gen.vop(VOp::Prelu, a, a, None, channels, n, param)
+                    }
+                })
+            }
+            PimOp::Concat { .. } => self.concat(node, image, pixels, channels),
+            _ => Err(unsupported(node, &node.op.op_name())),
+        }
+    }
+
+    /// Runs `body(gen, a, b, pixels)` over chunks of pixels of an elementwise layer: its
+    /// activation operands are loaded at `a` (and `b`), the result is stored from `a`.
+    fn elementwise(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        pixels: usize,
+        channels: usize,
+        body: impl Fn(&mut Self, u64, u64, usize) -> R<()>,
+    ) -> R<()> {
+        let operands: Vec<ValueId> = node
+            .operands
+            .iter()
+            .copied()
+            .filter(|&v| self.constant(v).is_none())
+            .collect();
+        let chunk = self.chunk_pixels(node, channels, pixels, operands.len().max(1))?;
+        for p0 in (0..pixels).step_by(chunk) {
+            let n = chunk.min(pixels - p0);
+            self.global_used = 0;
+            let a = self.alloc_global((n * channels) as u64, &node.name)?;
+            let b = if operands.len() > 1 {
+                self.alloc_global((n * channels) as u64, &node.name)?
+            } else {
+                a
+            };
+            for (&v, dst) in operands.iter().zip([a, b]) {
+                self.load(v, image, dst, p0, p0 + n)?;
+            }
+            body(self, a, b, n)?;
+            self.store(node.result, image, a, 0, channels, p0, n)?;
+        }
+        Ok(())
+    }
+
+    /// Concatenation on channels: each operand's channels are stored into their slice of the
+    /// result (strided stores), a chunk of pixels at a time.
+    fn concat(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        pixels: usize,
+        channels: usize,
+    ) -> R<()> {
+        let mut ch0 = 0;
+        for &v in &node.operands {
+            if self.constant(v).is_some() {
+                return Err(unsupported(node, "pim.concat with a constant operand"));
+            }
+            let (p, c) = self.geometry(v)?;
+            if p != pixels || (self.func.shape(v).len() == 2 && self.form(v)?.mixes()) {
+                return Err(unsupported(node, "pim.concat of HWC-ordered flattenings"));
+            }
+            let chunk = self.chunk_pixels(node, c, pixels, 1)?;
+            for p0 in (0..pixels).step_by(chunk) {
+                let n = chunk.min(pixels - p0);
+                self.global_used = 0;
+                let a = self.alloc_global((n * c) as u64, &node.name)?;
+                self.load(v, image, a, p0, p0 + n)?;
+                self.store(node.result, image, a, ch0, c, p0, n)?;
+            }
+            ch0 += c;
+        }
+        if ch0 != channels {
+            return Err(format!(
+                "the operands have {ch0} channels, the result {channels}"
+            ));
+        }
+        Ok(())
+    }
+
+    fn pool(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        avg: bool,
+        [kernel, strides, pads, dilations]: [&Vec<i64>; 4],
+        include_pad: bool,
+    ) -> R<()> {
+        let input = node.operands[0];
+        let in_shape = self.func.shape(input).to_vec();
+        let out_shape = self.func.shape(node.result).to_vec();
+        let (c, ih, iw) = (in_shape[1], in_shape[2], in_shape[3]);
+        let (oh, ow) = (out_shape[2], out_shape[3]);
+        let u = |v: i64| v.max(0) as u32;
+        // ceil_mode as extra bottom/right padding: just enough for the IR's output size.
+        let extra = |out: usize, input: usize, k: i64, s: i64, d: i64, pa: i64, pb: i64| {
+            let need = (out as i64 - 1) * s + d * (k - 1) + 1;
+            (need - (input as i64 + pa + pb)).max(0)
+        };
+        let eb = extra(
+            oh,
+            ih,
+            kernel[0],
+            strides[0],
+            dilations[0],
+            pads[0],
+            pads[2],
+        );
+        let er = extra(
+            ow,
+            iw,
+            kernel[1],
+            strides[1],
+            dilations[1],
+            pads[1],
+            pads[3],
+        );
+        if (eb > 0 || er > 0) && avg && include_pad {
+            return Err(unsupported(
+                node,
+                "average pooling with both ceil_mode and count_include_pad",
+            ));
+        }
+        let whole = Window {
+            in_h: ih as u32,
+            in_w: iw as u32,
+            channels: c as u32,
+            c0: 0,
+            cn: c as u32,
+            kernel_h: u(kernel[0]),
+            kernel_w: u(kernel[1]),
+            stride_h: u(strides[0]),
+            stride_w: u(strides[1]),
+            dilation_h: u(dilations[0]),
+            dilation_w: u(dilations[1]),
+            pad_top: u(pads[0]),
+            pad_left: u(pads[1]),
+            pad_bottom: u(pads[2] + eb),
+            pad_right: u(pads[3] + er),
+            row0: 0,
+            include_pad,
+        };
+        if whole.pad_bottom.max(whole.pad_top) >= whole.kernel_h
+            || whole.pad_right.max(whole.pad_left) >= whole.kernel_w
+        {
+            return Err(unsupported(
+                node,
+                "pooling whose padding is not smaller than its kernel",
+            ));
+        }
+        if (whole.out_h(), whole.out_w()) != (oh as u64, ow as u64) {
+            return Err(format!(
+                "the pooling window gives {}x{} pixels, the IR {oh}x{ow}",
+                whole.out_h(),
+                whole.out_w()
+            ));
+        }
+        let geo = Geometry {
+            kernel: kernel[0],
+            stride: strides[0],
+            dilation: dilations[0],
+            pad_top: pads[0],
+            pad_bottom: pads[2] + eb,
+            input: ih,
+        };
+        // Bands of output rows, and groups of channels when one row of all does not fit.
+        let fits = |n: usize, cg: usize| ((geo.max_rows(n) * iw + n * ow) * cg) as u64;
+        let group = if fits(1, c) <= self.global_capacity {
+            c
+        } else {
+            (self.global_capacity / fits(1, 1).max(1)) as usize
+        };
+        if group == 0 {
+            return Err(self.capacity_error(&node.name, fits(1, 1)));
+        }
+        let band_rows = (1..=oh)
+            .rev()
+            .find(|&n| fits(n, group) <= self.global_capacity)
+            .ok_or_else(|| self.capacity_error(&node.name, fits(1, group)))?;
+        let op = if avg { VOp::AvgPool } else { VOp::MaxPool };
+        for c0 in (0..c).step_by(group) {
+            let cg = group.min(c - c0);
+            self.pool_channels(node, image, op, &whole, &geo, band_rows, c0..c0 + cg)?;
+        }
+        Ok(())
+    }
+
+    /// Channels `chans` of a pooling, in bands of `band_rows` output rows.
+    #[allow(clippy::too_many_arguments)]
+    fn pool_channels(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        op: VOp,
+        whole: &Window,
+        geo: &Geometry,
+        band_rows: usize,
+        chans: std::ops::Range<usize>,
+    ) -> R<()> {
+        let (iw, ow) = (whole.in_w as usize, whole.out_w() as usize);
+        let oh = whole.out_h() as usize;
+        let c = chans.len();
+        for oy0 in (0..oh).step_by(band_rows) {
+            let oy1 = (oy0 + band_rows).min(oh);
+            let band = geo.band(oy0, oy1)?;
+            let win = Window {
+                in_h: (band.r1 - band.r0) as u32,
+                channels: c as u32,
+                cn: c as u32,
+                pad_top: band.pad_top,
+                pad_bottom: band.pad_bottom,
+                ..*whole
+            };
+            if win.out_h() != (oy1 - oy0) as u64 {
+                return Err(format!(
+                    "internal error: the pooling window of rows {oy0}..{oy1} gives {} rows",
+                    win.out_h()
+                ));
+            }
+            let param =
+                self.window_constant(format!("{}.win.y{oy0}.c{}", node.name, chans.start), win)?;
+            let in_len = (band.r1 - band.r0) * iw * c;
+            self.global_used = 0;
+            let a = self.alloc_global(in_len as u64, &node.name)?;
+            let dst = self.alloc_global(((oy1 - oy0) * ow * c) as u64, &node.name)?;
+            self.load_channels(
+                node.operands[0],
+                image,
+                a,
+                band.r0 * iw..band.r1 * iw,
+                chans.clone(),
+            )?;
+            self.vop(op, dst, a, None, in_len, 1, param)?;
+            self.store(
+                node.result,
+                image,
+                dst,
+                chans.start,
+                c,
+                oy0 * ow,
+                (oy1 - oy0) * ow,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn binary(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        kind: &str,
+        pixels: usize,
+        channels: usize,
+    ) -> R<()> {
+        let (x, y) = (node.operands[0], node.operands[1]);
+        let out_shape = self.func.shape(node.result).to_vec();
+        match (self.constant(x), self.constant(y)) {
+            (None, None) => {
+                if self.func.shape(x) != out_shape.as_slice()
+                    || self.func.shape(y) != out_shape.as_slice()
+                {
+                    return Err(unsupported(
+                        node,
+                        "a broadcasting binary op between activations",
+                    ));
+                }
+                if !self.form(x)?.same_order(self.form(y)?) {
+                    return Err(unsupported(
+                        node,
+                        "a binary op between differently ordered operands",
+                    ));
+                }
+                let op = match kind {
+                    "add" => VOp::Add,
+                    "sub" => VOp::Sub,
+                    "mul" => VOp::Mul,
+                    "div" => VOp::Div,
+                    other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
+                };
+                self.elementwise(node, image, pixels, channels, |gen, a, b, n| {
+                    gen.vop(op, a, a, Some(b), n * channels, 1, 0)
+                })
+            }
+            (None, Some(k)) => {
+                if self.func.shape(x) != out_shape.as_slice() {
+                    return Err(unsupported(node, "a binary op broadcasting its activation"));
+                }
+                let values = self.per_channel_constant(node, k, x, channels)?;
+                let (op, values) = match kind {
+                    "add" => (VOp::Bias, values),
+                    "sub" => (VOp::Bias, values.iter().map(|v| -v).collect()),
+                    "mul" => (VOp::Scale, values),
+                    "div" => (VOp::Scale, values.iter().map(|v| 1.0 / v).collect()),
+                    other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
+                };
+                let scalar = values.len() == 1;
+                let param =
+                    self.add_constant(format!("{}.{kind}", node.name), ConstValue::Floats(values))?;
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    if scalar {
+                        gen.vop(op, a, a, None, n * channels, 1, param)
+                    } else {
+                        gen.vop(op, a, a, None, channels, n, param)
+                    }
+                })
+            }
+            (Some(k), None) if matches!(kind, "add" | "mul" | "sub") => {
+                // k + x = x + k, k * x = x * k, k - x = (-x) + k.
+                if self.func.shape(y) != out_shape.as_slice() {
+                    return Err(unsupported(node, "a binary op broadcasting its activation"));
+                }
+                let values = self.per_channel_constant(node, k, y, channels)?;
+                let (op, name) = if kind == "mul" {
+                    (VOp::Scale, "mul")
+                } else {
+                    (VOp::Bias, "add")
+                };
+                let scalar = values.len() == 1;
+                let param =
+                    self.add_constant(format!("{}.{name}", node.name), ConstValue::Floats(values))?;
+                let negate = if kind == "sub" {
+                    Some(self.add_constant(
+                        format!("{}.negate", node.name),
+                        ConstValue::Floats(vec![-1.0]),
+                    )?)
+                } else {
+                    None
+                };
+                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
+                    if let Some(minus) = negate {
+                        gen.vop(VOp::Scale, a, a, None, n * channels, 1, minus)?;
+                    }
+                    if scalar {
+                        gen.vop(op, a, a, None, n * channels, 1, param)
+                    } else {
+                        gen.vop(op, a, a, None, channels, n, param)
+                    }
+                })
+            }
+            _ => Err(unsupported(
+                node,
+                "a binary op with a constant first operand (other than add, mul, sub)",
+            )),
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// The values of a constant operand of a binary op on `x`: a scalar or one value per
+    /// channel (image) / feature (vector).
+    fn per_channel_constant(
+        &self,
+        node: &Node<PimOp>,
+        k: &Tensor,
+        x: ValueId,
+        channels: usize,
+    ) -> R<Vec<f32>> {
+        let rank = self.func.shape(x).len();
+        let per_channel = k.len() == channels
+            && k.shape().iter().filter(|&&d| d != 1).count() <= 1
+            && if rank == 2 {
+                !self.form(x)?.mixes()
+            } else {
+                k.shape().len() >= 3 && k.shape()[k.shape().len() - 3] == channels
+            };
+        if k.len() != 1 && !per_channel {
+            return Err(unsupported(
+                node,
+                "a binary op with a constant that is not a scalar or per channel",
+            ));
+        }
+        Ok(k.data().to_vec())
+    }
+}

@@ -1,0 +1,496 @@
+//! Compiled networks run on the functional simulator against the graph-level reference.
+
+use super::compile;
+use crate::cost::{Pipeline, ScheduleOptions};
+use crate::graph::Graph;
+use pim_dialects::{Func, PimOp};
+use pim_runtime::container::Program;
+use pim_runtime::sim::{compare_outputs, inject_faults, Simulator, Tolerance};
+use pim_runtime::target::Target;
+use pim_runtime::Tensor;
+
+fn model(name: &str) -> String {
+    format!(
+        "{}/../test-models/nets/{name}.onnx",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The graph-level (rewritten) and layer-level functions of a test network at `batch`.
+fn lower(name: &str, batch: usize) -> (Graph, Func<PimOp>) {
+    let options = crate::frontend::ImportOptions { batch };
+    let graph =
+        crate::frontend::import_file(std::path::Path::new(&model(name)), options).expect("import");
+    let (graph, _) = crate::rewrite::rewrite(
+        &graph,
+        &crate::rewrite::RuleSelection::All,
+        &crate::rewrite::Limits::default(),
+    )
+    .expect("rewrite");
+    let func = crate::passes::lower_to_layers::lower_to_layers(&graph).expect("lower");
+    (graph, func)
+}
+
+/// Deterministic pseudo-random inputs in [-1, 1).
+fn seeded(shape: &[usize], seed: u64) -> Tensor {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let data = (0..shape.iter().product::<usize>())
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect();
+    Tensor::new(shape.to_vec(), data).expect("shape")
+}
+
+type Named = Vec<(String, Tensor)>;
+
+fn case(
+    name: &str,
+    batch: usize,
+    target: &str,
+    pipeline: Option<Pipeline>,
+) -> (Program, Named, Named) {
+    let (graph, func) = lower(name, batch);
+    let target = Target::preset(target).expect("preset");
+    let options = ScheduleOptions {
+        pipeline,
+        ..ScheduleOptions::default()
+    };
+    let program = compile(&func, &target, &options).expect("compile");
+    let inputs: Named = graph
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), seeded(graph.shape(p.value), 7 + i as u64)))
+        .collect();
+    let tensors: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
+    let expected: Named = graph
+        .outputs
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(crate::graph::eval::evaluate(&graph, &tensors).expect("evaluate"))
+        .collect();
+    (program, inputs, expected)
+}
+
+const TOL: Tolerance = Tolerance {
+    abs: 1e-4,
+    rel: 1e-4,
+};
+
+fn check(name: &str, batch: usize, target: &str, pipeline: Option<Pipeline>) {
+    let (program, inputs, expected) = case(name, batch, target, pipeline);
+    let bytes = program.write().expect("write");
+    let program = Program::read(&bytes).expect("read back");
+    let outputs = Simulator::run(&program, &inputs).expect("simulate");
+    compare_outputs(&outputs, &expected, TOL)
+        .unwrap_or_else(|e| panic!("{name} batch {batch} on {target} ({pipeline:?}): {e}"));
+}
+
+#[test]
+fn lenet_and_mlp_match_the_reference() {
+    for name in ["lenet", "mlp"] {
+        for batch in [1, 2] {
+            for target in ["compact-4x4", "unlimited-6x6"] {
+                check(name, batch, target, None);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pipeline_mode_matches() {
+    for pipeline in [Pipeline::Layer, Pipeline::Baseline, Pipeline::Full] {
+        check("lenet", 2, "compact-4x4", Some(pipeline));
+    }
+}
+
+#[test]
+fn more_networks_match_the_reference() {
+    for name in ["conv_bn_relu_pool", "mini_resnet"] {
+        for batch in [1, 2] {
+            check(name, batch, "compact-4x4", None);
+        }
+    }
+}
+
+#[test]
+fn compiling_is_deterministic() {
+    let (a, _, _) = case("lenet", 2, "compact-4x4", None);
+    let (b, _, _) = case("lenet", 2, "compact-4x4", None);
+    assert_eq!(a.write().expect("write"), b.write().expect("write"));
+}
+
+#[test]
+fn every_fault_in_compiled_lenet_is_caught() {
+    let (program, inputs, expected) = case("lenet", 1, "compact-4x4", None);
+    let report = inject_faults(&program, &inputs, &expected, TOL).expect("original run");
+    assert!(report.results.len() > 10, "{report}");
+    assert!(report.survivors().is_empty(), "{report}");
+}
+
+#[test]
+fn unsupported_ops_are_refused_with_their_node() {
+    let mut func = Func::<PimOp>::new("main");
+    let x = func.add_input("x", vec![1, 4, 3, 3]);
+    func.push(
+        "swap",
+        PimOp::Transpose {
+            perm: vec![0, 1, 3, 2],
+        },
+        vec![x],
+        vec![1, 4, 3, 3],
+    );
+    func.outputs.push(pim_dialects::Port {
+        name: "y".into(),
+        value: 1,
+    });
+    let target = Target::preset("compact-4x4").expect("preset");
+    let err = compile(&func, &target, &ScheduleOptions::default())
+        .expect_err("transpose is not supported")
+        .to_string();
+    assert_eq!(
+        err,
+        "the back end does not support pim.transpose (node swap) yet"
+    );
+}
+
+/// compact-4x4 shrunk to 4 crossbars: LeNet needs several segments and its large layers are cut
+/// into column parts.
+fn tiny_target() -> Target {
+    let mut target = Target::preset("compact-4x4").expect("preset");
+    target.chip.name = "tiny".into();
+    target.chip.tiles_x = 1;
+    target.chip.tiles_y = 1;
+    target.chip.pes_per_tile_x = 1;
+    target.chip.pes_per_tile_y = 1;
+    target.chip.crossbars_per_pe_x = 2;
+    target.chip.crossbars_per_pe_y = 2;
+    target.validate().expect("tiny target");
+    assert_eq!(target.total_crossbars(), 4);
+    target
+}
+
+#[test]
+fn segments_and_column_parts_on_a_tiny_chip() {
+    let target = tiny_target();
+    for batch in [1, 2] {
+        let (graph, func) = lower("lenet", batch);
+        for pipeline in [None, Some(Pipeline::Layer)] {
+            let options = ScheduleOptions {
+                pipeline,
+                ..ScheduleOptions::default()
+            };
+            let program = compile(&func, &target, &options).expect("compile");
+            let segments = program
+                .symbols
+                .iter()
+                .filter(|s| s.kind == pim_runtime::container::SymbolKind::Segment)
+                .count();
+            assert!(segments > 1, "{segments} segments");
+            let x = seeded(graph.shape(graph.inputs[0].value), 3);
+            let want =
+                crate::graph::eval::evaluate(&graph, std::slice::from_ref(&x)).expect("evaluate");
+            let got = Simulator::run(&program, &[("input", x)]).expect("simulate");
+            compare_outputs(&got, &[("output", want[0].clone())], TOL).expect("matches");
+            if batch == 1 && pipeline.is_none() {
+                let x = seeded(graph.shape(graph.inputs[0].value), 3);
+                let report = inject_faults(
+                    &program,
+                    &[("input", x)],
+                    &[("output", want[0].clone())],
+                    TOL,
+                )
+                .expect("original run");
+                assert!(report.survivors().is_empty(), "{report}");
+            }
+        }
+    }
+}
+
+#[test]
+fn layers_larger_than_the_global_buffer_run_in_bands() {
+    let mut target = Target::preset("compact-4x4").expect("preset");
+    target.chip.name = "small-buffer".into();
+    target.buffers.global_bytes = 2048;
+    target.validate().expect("small-buffer target");
+    for name in ["lenet", "conv_bn_relu_pool", "mini_resnet"] {
+        let (graph, func) = lower(name, 2);
+        let program = compile(&func, &target, &ScheduleOptions::default()).expect("compile");
+        let x = seeded(graph.shape(graph.inputs[0].value), 5);
+        let want =
+            crate::graph::eval::evaluate(&graph, std::slice::from_ref(&x)).expect("evaluate");
+        let got = Simulator::run(&program, &[("input", x)]).expect("simulate");
+        compare_outputs(&got, &[("output", want[0].clone())], TOL)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // One element of buffer cannot hold a layer even one row at a time: a clear error.
+    target.buffers.global_bytes = 16;
+    let (_, func) = lower("lenet", 1);
+    let err = compile(&func, &target, &ScheduleOptions::default())
+        .expect_err("too small")
+        .to_string();
+    assert!(err.contains("global buffer"), "{err}");
+}
+
+/// The vector-unit ops and data moves one by one, against the graph-level reference: every
+/// activation kind, PReLU, LRN, pooling with padding and ceil_mode, concat, per-channel and
+/// scalar constants, a residual add, softmax after a flatten.
+#[test]
+fn vector_ops_match_the_reference() {
+    for intermediate_outputs in [false, true] {
+        vector_ops(intermediate_outputs);
+    }
+}
+
+fn vector_ops(intermediate_outputs: bool) {
+    use pim_dialects::GraphOp;
+    let mut g = Graph::new("main");
+    let x = g.add_input("input", vec![2, 3, 7, 7]);
+    let c = |g: &mut Graph, name: &str, t: Tensor| {
+        let shape = t.shape().to_vec();
+        g.push(name, GraphOp::Constant { value: t }, vec![], shape)
+    };
+    let s4 = vec![2, 3, 7, 7];
+    let a = g.push(
+        "lrelu",
+        GraphOp::LeakyRelu { alpha: 0.1 },
+        vec![x],
+        s4.clone(),
+    );
+    let b = g.push("elu", GraphOp::Elu { alpha: 0.7 }, vec![x], s4.clone());
+    let cat = g.push(
+        "cat",
+        GraphOp::Concat { axis: 1 },
+        vec![a, b],
+        vec![2, 6, 7, 7],
+    );
+    let slope = c(&mut g, "slope", seeded(&[6, 1, 1], 11));
+    let pr = g.push(
+        "prelu",
+        GraphOp::PRelu {},
+        vec![cat, slope],
+        vec![2, 6, 7, 7],
+    );
+    let lrn = g.push(
+        "lrn",
+        GraphOp::Lrn {
+            size: 3,
+            alpha: 0.5,
+            beta: 0.75,
+            bias: 2.0,
+        },
+        vec![pr],
+        vec![2, 6, 7, 7],
+    );
+    let mp = g.push(
+        "maxpool",
+        GraphOp::MaxPool {
+            kernel: vec![2, 2],
+            strides: vec![2, 2],
+            pads: vec![0, 0, 0, 0],
+            dilations: vec![1, 1],
+            ceil_mode: 1,
+        },
+        vec![lrn],
+        vec![2, 6, 4, 4],
+    );
+    let ap = g.push(
+        "avgpool",
+        GraphOp::AveragePool {
+            kernel: vec![3, 3],
+            strides: vec![1, 1],
+            pads: vec![1, 1, 1, 1],
+            ceil_mode: 0,
+            count_include_pad: 0,
+        },
+        vec![mp],
+        vec![2, 6, 4, 4],
+    );
+    let ap2 = g.push(
+        "avgpool_pad",
+        GraphOp::AveragePool {
+            kernel: vec![3, 3],
+            strides: vec![1, 1],
+            pads: vec![1, 1, 1, 1],
+            ceil_mode: 0,
+            count_include_pad: 1,
+        },
+        vec![mp],
+        vec![2, 6, 4, 4],
+    );
+    let res = g.push("residual", GraphOp::Add {}, vec![ap, ap2], vec![2, 6, 4, 4]);
+    let scale = c(&mut g, "scale", seeded(&[1, 6, 1, 1], 12));
+    let mul = g.push("mul", GraphOp::Mul {}, vec![res, scale], vec![2, 6, 4, 4]);
+    let half = c(&mut g, "half", Tensor::scalar(0.5));
+    let sub = g.push("sub", GraphOp::Sub {}, vec![mul, half], vec![2, 6, 4, 4]);
+    let shift = c(&mut g, "shift", seeded(&[6, 1, 1], 14));
+    let rsub = g.push("rsub", GraphOp::Sub {}, vec![shift, sub], vec![2, 6, 4, 4]);
+    let twice = c(&mut g, "twice", Tensor::scalar(2.0));
+    let rmul = g.push("rmul", GraphOp::Mul {}, vec![twice, rsub], vec![2, 6, 4, 4]);
+    let clip = g.push(
+        "clip",
+        GraphOp::Clip {
+            min: -0.3,
+            max: 0.4,
+        },
+        vec![rmul],
+        vec![2, 6, 4, 4],
+    );
+    let sig = g.push("sigmoid", GraphOp::Sigmoid {}, vec![clip], vec![2, 6, 4, 4]);
+    let tanh = g.push("tanh", GraphOp::Tanh {}, vec![sig], vec![2, 6, 4, 4]);
+    let flat = g.push(
+        "flatten",
+        GraphOp::Flatten { axis: 1 },
+        vec![tanh],
+        vec![2, 96],
+    );
+    let sm = g.push(
+        "softmax",
+        GraphOp::Softmax { axis: 1 },
+        vec![flat],
+        vec![2, 96],
+    );
+    g.outputs.push(pim_dialects::Port {
+        name: "output".into(),
+        value: sm,
+    });
+    g.outputs.push(pim_dialects::Port {
+        name: "pooled".into(),
+        value: mp,
+    });
+    let csm = g.push(
+        "channel_softmax",
+        GraphOp::LogSoftmax { axis: 1 },
+        vec![mp],
+        vec![2, 6, 4, 4],
+    );
+    g.outputs.push(pim_dialects::Port {
+        name: "channel_softmax".into(),
+        value: csm,
+    });
+    g.outputs.push(pim_dialects::Port {
+        name: "copy".into(),
+        value: x,
+    });
+    // Intermediate values as outputs too: stored NCHW, then read back by their consumers.
+    let intermediate: Vec<(&str, usize)> = vec![
+        ("cat", cat),
+        ("pr", pr),
+        ("lrn", lrn),
+        ("ap", ap),
+        ("ap2", ap2),
+        ("res", res),
+        ("mul", mul),
+        ("sub", sub),
+        ("clip", clip),
+        ("sig", sig),
+    ];
+    for (n, v) in intermediate.iter().filter(|_| intermediate_outputs) {
+        g.outputs.push(pim_dialects::Port {
+            name: n.to_string(),
+            value: *v,
+        });
+    }
+    let func = crate::passes::lower_to_layers::lower_to_layers(&g).expect("lower");
+    let input = seeded(&[2, 3, 7, 7], 13);
+    let want = crate::graph::eval::evaluate(&g, std::slice::from_ref(&input)).expect("evaluate");
+    for global_bytes in [131072, 200] {
+        let mut target = Target::preset("compact-4x4").expect("preset");
+        target.buffers.global_bytes = global_bytes;
+        let program = compile(&func, &target, &ScheduleOptions::default()).expect("compile");
+        let got = Simulator::run(&program, &[("input", input.clone())]).expect("simulate");
+        let expected: Vec<(String, Tensor)> = g
+            .outputs
+            .iter()
+            .map(|p| p.name.clone())
+            .zip(want.iter().cloned())
+            .collect();
+        compare_outputs(&got, &expected, TOL)
+            .unwrap_or_else(|e| panic!("global buffer of {global_bytes} bytes: {e}"));
+    }
+}
+
+/// Grouped convolutions: two groups, depthwise with a channel multiplier (groups packed side by
+/// side on shared crossbars), and groups taller than a crossbar (row tiles per group).
+#[test]
+fn grouped_convolutions_match_the_reference() {
+    use pim_dialects::GraphOp;
+    let mut g = Graph::new("main");
+    let x = g.add_input("input", vec![2, 4, 9, 9]);
+    let mut seed = 20;
+    let mut conv = |g: &mut Graph,
+                    name: &str,
+                    x: usize,
+                    cin: usize,
+                    cout: usize,
+                    group: usize,
+                    k: usize,
+                    out: usize| {
+        seed += 2;
+        let w = g.push(
+            format!("{name}.w"),
+            GraphOp::Constant {
+                value: seeded(&[cout, cin / group, k, k], seed),
+            },
+            vec![],
+            vec![cout, cin / group, k, k],
+        );
+        let b = g.push(
+            format!("{name}.b"),
+            GraphOp::Constant {
+                value: seeded(&[cout], seed + 1),
+            },
+            vec![],
+            vec![cout],
+        );
+        let p = (k / 2) as i64;
+        g.push(
+            name,
+            GraphOp::Conv {
+                strides: vec![1, 1],
+                pads: vec![p, p, p, p],
+                dilations: vec![1, 1],
+                group: group as i64,
+            },
+            vec![x, w, b],
+            vec![2, cout, out, out],
+        )
+    };
+    let a = conv(&mut g, "grouped", x, 4, 6, 2, 3, 9);
+    let b = conv(&mut g, "depthwise", a, 6, 12, 6, 3, 9);
+    let c = conv(&mut g, "wide", b, 12, 36, 12, 1, 9);
+    let d = conv(&mut g, "tall", c, 36, 8, 2, 3, 9);
+    g.outputs.push(pim_dialects::Port {
+        name: "output".into(),
+        value: d,
+    });
+    let func = crate::passes::lower_to_layers::lower_to_layers(&g).expect("lower");
+    let input = seeded(&[2, 4, 9, 9], 19);
+    let want = crate::graph::eval::evaluate(&g, std::slice::from_ref(&input)).expect("evaluate");
+    for global_bytes in [131072, 2048] {
+        let mut target = Target::preset("compact-4x4").expect("preset");
+        target.buffers.global_bytes = global_bytes;
+        let program = compile(&func, &target, &ScheduleOptions::default()).expect("compile");
+        let got = Simulator::run(&program, &[("input", input.clone())]).expect("simulate");
+        compare_outputs(&got, &[("output", want[0].clone())], TOL)
+            .unwrap_or_else(|e| panic!("global buffer of {global_bytes} bytes: {e}"));
+        // (Not on the banded program: there the last band's second row tile reads only
+        // padding, so mutating it changes nothing.)
+        if global_bytes == 131072 {
+            let report = inject_faults(
+                &program,
+                &[("input", input.clone())],
+                &[("output", want[0].clone())],
+                TOL,
+            )
+            .expect("original run");
+            assert!(report.survivors().is_empty(), "{report}");
+        }
+    }
+}
