@@ -144,7 +144,12 @@ impl<'c> Compiler<'c> {
         Ok(ir)
     }
 
+    /// Writes the phase's dump if asked. The IR was verified by the pass that produced it (the
+    /// import, which is no pass, is verified here).
     fn verify_and_dump(&self, ir: &Ir, phase: Phase) -> Result<()> {
+        if self.dump_dir.is_none() && phase != Phase::Onnx {
+            return Ok(());
+        }
         let text = self.print(ir)?;
         if let Some(dir) = &self.dump_dir {
             let index = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0);

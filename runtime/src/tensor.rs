@@ -77,6 +77,10 @@ impl Tensor {
 
     /// The elements as little-endian bytes (the layout of MLIR dense attributes and `.pimbin` weights).
     pub fn to_le_bytes(&self) -> Vec<u8> {
-        self.data.iter().flat_map(|v| v.to_le_bytes()).collect()
+        let mut bytes = Vec::with_capacity(4 * self.data.len());
+        for value in self.data.iter() {
+            bytes.extend_from_slice(&value.to_le_bytes());
+        }
+        bytes
     }
 }

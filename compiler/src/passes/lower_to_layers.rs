@@ -471,11 +471,10 @@ fn group_matrices(
     cols: usize,
 ) -> Result<Tensor, String> {
     let per_group = rows * cols;
-    let data: Vec<f32> = weight
-        .data()
-        .chunks(per_group.max(1))
-        .flat_map(|block| kernels::transpose_2d(block, cols, rows))
-        .collect();
+    let mut data = Vec::with_capacity(weight.len());
+    for block in weight.data().chunks(per_group.max(1)) {
+        data.extend_from_slice(&kernels::transpose_2d(block, cols, rows));
+    }
     Tensor::new(vec![groups, rows, cols], data)
         .ok_or_else(|| "conv weight does not split into groups".to_owned())
 }
