@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Measures pimc's compile time per phase on the test models (release build).
 
-For each model and phase (onnx = import only, graph = + rewrites, pim = + lowering) runs
-`target/release/pimc MODEL --compile-to=PHASE -o /dev/null` REPEAT times and prints the median and
-minimum wall time. Usage: scripts/bench-compile.py [--repeat N] [MODEL...] (default: the zoo models).
+For each model and phase (onnx = import only, graph = + rewrites, pim = + lowering, pimbin = + back
+end and writing the program) runs `target/release/pimc MODEL --compile-to=PHASE -o /dev/null` (for
+pimbin: `-o FILE.pimbin`) REPEAT times and prints the median and minimum wall time. Usage: scripts/bench-compile.py [--repeat N] [MODEL...] (default: the zoo models).
 """
 import argparse
 import glob
@@ -11,16 +11,21 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def measure(pimc: str, model: str, phase: str, repeat: int) -> list[float]:
+def measure(pimc: str, model: str, phase: str, repeat: int, scratch: str) -> list[float]:
+    if phase == "pimbin":
+        command = [pimc, model, "-o", os.path.join(scratch, "bench.pimbin")]
+    else:
+        command = [pimc, model, f"--compile-to={phase}", "-o", os.devnull]
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run([pimc, model, f"--compile-to={phase}", "-o", os.devnull], check=True)
+        subprocess.run(command, check=True)
         times.append(time.perf_counter() - start)
     return times
 
@@ -35,11 +40,12 @@ def main() -> int:
         sys.exit("build first: cargo build --release")
     models = args.models or sorted(glob.glob(os.path.join(ROOT, "test-models", "zoo", "*.onnx")))
     print(f"{'model':<28} {'phase':<6} {'median s':>9} {'min s':>8}   ({args.repeat} runs)")
-    for model in models:
-        for phase in ("onnx", "graph", "pim"):
-            times = measure(pimc, model, phase, args.repeat)
-            name = os.path.basename(model)
-            print(f"{name:<28} {phase:<6} {statistics.median(times):>9.3f} {min(times):>8.3f}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for model in models:
+            for phase in ("onnx", "graph", "pim", "pimbin"):
+                times = measure(pimc, model, phase, args.repeat, scratch)
+                name = os.path.basename(model)
+                print(f"{name:<28} {phase:<6} {statistics.median(times):>9.3f} {min(times):>8.3f}")
     return 0
 
 
