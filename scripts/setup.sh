@@ -33,4 +33,4 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, onnxruntime,
 fi
 echo "setup: dependencies ready; building pimc (release)"
 cargo build --release --bins
-echo "setup: done; try: target/release/pimc test-models/nets/lenet.onnx"
+echo "setup: done; try: target/release/pimc test-models/nets/lenet.onnx --emit=report"
