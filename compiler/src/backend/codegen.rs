@@ -293,8 +293,7 @@ fn u24(v: usize, what: &str) -> R<u32> {
 
 impl<'f> Gen<'f> {
     fn new(func: &'f Func<PimOp>, target: &'f Target, batch: u64) -> R<Self> {
-        let bits = u64::from(target.precision.activation_bits.max(1));
-        let global_capacity = target.buffers.global_bytes * 8 / bits;
+        let global_capacity = target.buffer_elements(target.buffers.global_bytes);
         if global_capacity == 0 {
             return Err(format!(
                 "the back end needs a global buffer; target `{}` has none",

@@ -107,7 +107,7 @@ fn bindings(out: &mut String, p: &Program) {
         };
         let _ = writeln!(
             out,
-            "  {dir:<7}{:<16}{}[{}]  dram {:#x}..{:#x}",
+            "  {dir:<7}{:<16} {}[{}]  dram {:#x}..{:#x}",
             b.name,
             b.dtype.as_str(),
             dims(&b.shape),
@@ -125,7 +125,7 @@ fn symbols(out: &mut String, p: &Program) {
     for s in &p.symbols {
         let _ = writeln!(
             out,
-            "  {:<8}{:<24}{}..{}",
+            "  {:<8}{:<24} {}..{}",
             s.kind.as_str(),
             s.name,
             s.start,
@@ -142,7 +142,7 @@ fn weights(out: &mut String, p: &Program) {
     for b in &p.weight_blobs {
         let _ = writeln!(
             out,
-            "  {:<24}dram {:#x}  {} f32  [{}]",
+            "  {:<24} dram {:#x}  {} f32  [{}]",
             b.name,
             p.weights_dram_base.saturating_add(b.offset),
             b.len,
@@ -157,7 +157,7 @@ fn constants(out: &mut String, p: &Program) {
         out.push_str("  (none)\n");
     }
     for (i, c) in p.constants.iter().enumerate() {
-        let _ = writeln!(out, "  {i:<4}{:<24}{}", c.name, describe(&c.value));
+        let _ = writeln!(out, "  {i:<4}{:<24} {}", c.name, describe(&c.value));
     }
 }
 

@@ -99,7 +99,7 @@ struct Limits {
 
 impl Limits {
     fn new(t: &Target) -> Limits {
-        let elements = |bytes: u64| bytes * 8 / u64::from(t.precision.activation_bits.max(1));
+        let elements = |bytes: u64| t.buffer_elements(bytes);
         Limits {
             tiles: t.total_tiles(),
             pes: t.total_tiles().saturating_mul(t.pes_per_tile()),

@@ -139,7 +139,7 @@ pub(crate) struct Memories {
 impl Memories {
     /// Empty memories for `target`, with the weights section occupying `weights` in DRAM.
     pub fn new(target: &Target, weights: Range<u64>) -> Memories {
-        let elements = |bytes: u64| bytes * 8 / u64::from(target.precision.activation_bits.max(1));
+        let elements = |bytes: u64| target.buffer_elements(bytes);
         let tiles = target.total_tiles();
         Memories {
             dram: Pages::default(),

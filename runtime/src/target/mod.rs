@@ -263,6 +263,12 @@ impl Target {
         u64::from(self.chip.pes_per_tile_x) * self.pe_weight_cols()
     }
 
+    /// Activations (elements at `activation_bits` each) that a buffer of `bytes` holds: the unit in
+    /// which the ISA addresses buffers.
+    pub fn buffer_elements(&self, bytes: u64) -> u64 {
+        bytes * 8 / u64::from(self.precision.activation_bits.max(1))
+    }
+
     /// Bytes of one crossbar's input vector: rows x activation_bits / 8, rounded up.
     pub fn input_vector_bytes(&self) -> u64 {
         (u64::from(self.crossbar.rows) * u64::from(self.precision.activation_bits)).div_ceil(8)
