@@ -231,7 +231,8 @@ impl Exporter<'_> {
     }
 }
 
-fn value_info(name: &str, shape: &[usize]) -> ValueInfoProto {
+/// A float32 graph input/output of a static shape.
+pub(crate) fn value_info(name: &str, shape: &[usize]) -> ValueInfoProto {
     let mut dims = TensorShapeProto::new();
     dims.dim = shape
         .iter()

@@ -8,33 +8,31 @@ use crate::graph::eval::evaluate;
 use onnx_protobuf::{
     attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto,
     AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
-    TensorShapeProto, TypeProto, ValueInfoProto,
+    ValueInfoProto,
 };
 use pim_dialects::GraphOp;
 use pim_runtime::Tensor;
 
+/// A float input; a negative dimension is the symbolic `N`.
 fn input(name: &str, dims: &[i64]) -> ValueInfoProto {
-    let mut shape = TensorShapeProto::new();
-    shape.dim = dims
-        .iter()
-        .map(|&d| {
-            let mut dim = tensor_shape_proto::Dimension::new();
-            dim.value = Some(if d < 0 {
-                tensor_shape_proto::dimension::Value::DimParam("N".into())
-            } else {
-                tensor_shape_proto::dimension::Value::DimValue(d)
-            });
-            dim
-        })
-        .collect();
-    let mut tensor = type_proto::Tensor::new();
-    tensor.elem_type = DataType::FLOAT as i32;
-    tensor.shape = Some(shape).into();
-    let mut r#type = TypeProto::new();
-    r#type.value = Some(type_proto::Value::TensorType(tensor));
-    let mut info = ValueInfoProto::new();
-    info.name = name.into();
-    info.type_ = Some(r#type).into();
+    let concrete: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    let mut info = super::export::value_info(name, &concrete);
+    if let Some(type_proto::Value::TensorType(tensor)) =
+        info.type_.as_mut().and_then(|t| t.value.as_mut())
+    {
+        for (dim, &d) in tensor
+            .shape
+            .as_mut()
+            .map(|s| s.dim.iter_mut())
+            .into_iter()
+            .flatten()
+            .zip(dims)
+        {
+            if d < 0 {
+                dim.value = Some(tensor_shape_proto::dimension::Value::DimParam("N".into()));
+            }
+        }
+    }
     info
 }
 

@@ -298,42 +298,60 @@ impl ConstValue {
 /// geometry of a convolution's im2col vectors or of a pooling. Only channels `c0..c0 + cn` are
 /// used (groups, channel slices). The im2col vector of an output pixel lists, for each tap
 /// `(ky, kx)` in row-major order, the `cn` channels; element `row0` of it goes to crossbar row 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// It is also its own wire form in the constants section (prost message; derives Debug/Default).
+#[derive(Clone, Copy, PartialEq, Eq, prost::Message)]
 pub struct Window {
     /// Image height.
+    #[prost(uint32, tag = "1")]
     pub in_h: u32,
     /// Image width.
+    #[prost(uint32, tag = "2")]
     pub in_w: u32,
     /// Channels per pixel in the image (the pixel stride).
+    #[prost(uint32, tag = "3")]
     pub channels: u32,
     /// First channel used.
+    #[prost(uint32, tag = "4")]
     pub c0: u32,
     /// Channels used.
+    #[prost(uint32, tag = "5")]
     pub cn: u32,
     /// Kernel height.
+    #[prost(uint32, tag = "6")]
     pub kernel_h: u32,
     /// Kernel width.
+    #[prost(uint32, tag = "7")]
     pub kernel_w: u32,
     /// Vertical stride.
+    #[prost(uint32, tag = "8")]
     pub stride_h: u32,
     /// Horizontal stride.
+    #[prost(uint32, tag = "9")]
     pub stride_w: u32,
     /// Vertical dilation (1 = dense).
+    #[prost(uint32, tag = "10")]
     pub dilation_h: u32,
     /// Horizontal dilation.
+    #[prost(uint32, tag = "11")]
     pub dilation_w: u32,
     /// Zero rows above (for max pooling: -inf).
+    #[prost(uint32, tag = "12")]
     pub pad_top: u32,
     /// Zero columns left.
+    #[prost(uint32, tag = "13")]
     pub pad_left: u32,
     /// Zero rows below (ONNX `ceil_mode` becomes extra bottom/right padding).
+    #[prost(uint32, tag = "14")]
     pub pad_bottom: u32,
     /// Zero columns right.
+    #[prost(uint32, tag = "15")]
     pub pad_right: u32,
     /// First element of the im2col vector that crossbar row 0 receives (row blocks of a
     /// weight matrix taller than a crossbar); 0 for pooling.
+    #[prost(uint32, tag = "16")]
     pub row0: u32,
     /// Average pooling divides by the full window (true) or by the taps inside the image.
+    #[prost(bool, tag = "17")]
     pub include_pad: bool,
 }
 
@@ -420,15 +438,20 @@ fn out_dim(input: u32, pad_a: u32, pad_b: u32, kernel: u32, dilation: u32, strid
 }
 
 /// LRN parameters (ONNX `LRN`): `y = x / (bias + alpha / size * sum of x^2 over size channels)^beta`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// It is also its own wire form in the constants section (prost message).
+#[derive(Clone, Copy, PartialEq, prost::Message)]
 pub struct Lrn {
     /// Channels summed over (odd).
+    #[prost(uint32, tag = "1")]
     pub size: u32,
     /// Scale.
+    #[prost(float, tag = "2")]
     pub alpha: f32,
     /// Exponent.
+    #[prost(float, tag = "3")]
     pub beta: f32,
     /// Offset.
+    #[prost(float, tag = "4")]
     pub bias: f32,
 }
 
@@ -500,31 +523,8 @@ impl Program {
 fn constant_msg(c: &Constant) -> wire::ConstantMsg {
     let value = match &c.value {
         ConstValue::Floats(v) => wire::ConstValueMsg::Floats(wire::FloatsMsg { values: v.clone() }),
-        ConstValue::Window(w) => wire::ConstValueMsg::Window(wire::WindowMsg {
-            in_h: w.in_h,
-            in_w: w.in_w,
-            channels: w.channels,
-            c0: w.c0,
-            cn: w.cn,
-            kernel_h: w.kernel_h,
-            kernel_w: w.kernel_w,
-            stride_h: w.stride_h,
-            stride_w: w.stride_w,
-            dilation_h: w.dilation_h,
-            dilation_w: w.dilation_w,
-            pad_top: w.pad_top,
-            pad_left: w.pad_left,
-            pad_bottom: w.pad_bottom,
-            pad_right: w.pad_right,
-            row0: w.row0,
-            include_pad: w.include_pad,
-        }),
-        ConstValue::Lrn(l) => wire::ConstValueMsg::Lrn(wire::LrnMsg {
-            size: l.size,
-            alpha: l.alpha,
-            beta: l.beta,
-            bias: l.bias,
-        }),
+        ConstValue::Window(w) => wire::ConstValueMsg::Window(*w),
+        ConstValue::Lrn(l) => wire::ConstValueMsg::Lrn(*l),
     };
     wire::ConstantMsg {
         name: c.name.clone(),
@@ -604,13 +604,8 @@ pub(crate) fn constants_from(msg: wire::Constants) -> Result<Vec<Constant>, Cont
         .map(|(i, c)| {
             let value = match c.value {
                 Some(wire::ConstValueMsg::Floats(f)) => ConstValue::Floats(f.values),
-                Some(wire::ConstValueMsg::Window(w)) => ConstValue::Window(window_from(&w)),
-                Some(wire::ConstValueMsg::Lrn(l)) => ConstValue::Lrn(Lrn {
-                    size: l.size,
-                    alpha: l.alpha,
-                    beta: l.beta,
-                    bias: l.bias,
-                }),
+                Some(wire::ConstValueMsg::Window(w)) => ConstValue::Window(w),
+                Some(wire::ConstValueMsg::Lrn(l)) => ConstValue::Lrn(l),
                 None => {
                     return Err(ContainerError::Invalid {
                         what: format!("constant {i} `{}`", c.name),
@@ -624,26 +619,4 @@ pub(crate) fn constants_from(msg: wire::Constants) -> Result<Vec<Constant>, Cont
             })
         })
         .collect()
-}
-
-fn window_from(w: &wire::WindowMsg) -> Window {
-    Window {
-        in_h: w.in_h,
-        in_w: w.in_w,
-        channels: w.channels,
-        c0: w.c0,
-        cn: w.cn,
-        kernel_h: w.kernel_h,
-        kernel_w: w.kernel_w,
-        stride_h: w.stride_h,
-        stride_w: w.stride_w,
-        dilation_h: w.dilation_h,
-        dilation_w: w.dilation_w,
-        pad_top: w.pad_top,
-        pad_left: w.pad_left,
-        pad_bottom: w.pad_bottom,
-        pad_right: w.pad_right,
-        row0: w.row0,
-        include_pad: w.include_pad,
-    }
 }

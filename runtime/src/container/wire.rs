@@ -145,10 +145,10 @@ pub(crate) enum ConstValueMsg {
     Floats(FloatsMsg),
     /// A window descriptor.
     #[prost(message, tag = "3")]
-    Window(WindowMsg),
+    Window(super::program::Window),
     /// LRN parameters.
     #[prost(message, tag = "4")]
-    Lrn(LrnMsg),
+    Lrn(super::program::Lrn),
 }
 
 /// Floats.
@@ -157,77 +157,4 @@ pub(crate) struct FloatsMsg {
     /// The values.
     #[prost(float, repeated, tag = "1")]
     pub values: Vec<f32>,
-}
-
-/// A window descriptor (see `Window`).
-#[derive(Clone, PartialEq, prost::Message)]
-pub(crate) struct WindowMsg {
-    /// Image height.
-    #[prost(uint32, tag = "1")]
-    pub in_h: u32,
-    /// Image width.
-    #[prost(uint32, tag = "2")]
-    pub in_w: u32,
-    /// Channels per pixel in the image.
-    #[prost(uint32, tag = "3")]
-    pub channels: u32,
-    /// First channel used.
-    #[prost(uint32, tag = "4")]
-    pub c0: u32,
-    /// Channels used.
-    #[prost(uint32, tag = "5")]
-    pub cn: u32,
-    /// Kernel height.
-    #[prost(uint32, tag = "6")]
-    pub kernel_h: u32,
-    /// Kernel width.
-    #[prost(uint32, tag = "7")]
-    pub kernel_w: u32,
-    /// Vertical stride.
-    #[prost(uint32, tag = "8")]
-    pub stride_h: u32,
-    /// Horizontal stride.
-    #[prost(uint32, tag = "9")]
-    pub stride_w: u32,
-    /// Vertical dilation.
-    #[prost(uint32, tag = "10")]
-    pub dilation_h: u32,
-    /// Horizontal dilation.
-    #[prost(uint32, tag = "11")]
-    pub dilation_w: u32,
-    /// Padding above.
-    #[prost(uint32, tag = "12")]
-    pub pad_top: u32,
-    /// Padding left.
-    #[prost(uint32, tag = "13")]
-    pub pad_left: u32,
-    /// Padding below.
-    #[prost(uint32, tag = "14")]
-    pub pad_bottom: u32,
-    /// Padding right.
-    #[prost(uint32, tag = "15")]
-    pub pad_right: u32,
-    /// First im2col element fed to crossbar row 0.
-    #[prost(uint32, tag = "16")]
-    pub row0: u32,
-    /// Average pooling counts padding.
-    #[prost(bool, tag = "17")]
-    pub include_pad: bool,
-}
-
-/// LRN parameters.
-#[derive(Clone, PartialEq, prost::Message)]
-pub(crate) struct LrnMsg {
-    /// Channels summed over.
-    #[prost(uint32, tag = "1")]
-    pub size: u32,
-    /// Scale.
-    #[prost(float, tag = "2")]
-    pub alpha: f32,
-    /// Exponent.
-    #[prost(float, tag = "3")]
-    pub beta: f32,
-    /// Offset.
-    #[prost(float, tag = "4")]
-    pub bias: f32,
 }
