@@ -413,4 +413,32 @@ irdl.dialect @pim {
     irdl.results(result: %result)
     irdl.attributes {"pads" = %pads_attr, "value" = %value_attr}
   }
+  // Phase tiled: the weight matrix cut into crossbar blocks (a view of the weight; pim-tile-weights).
+  irdl.operation @tile {
+    %weight = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %columns_per_weight_attr = irdl.base "#builtin.integer"
+    %row_tiles_attr = irdl.base "#builtin.integer"
+    %col_tiles_attr = irdl.base "#builtin.integer"
+    %groups_per_crossbar_attr = irdl.base "#builtin.integer"
+    %crossbars_attr = irdl.base "#builtin.integer"
+    %parts_attr = irdl.base "#builtin.integer"
+    irdl.operands(weight: %weight)
+    irdl.results(result: %result)
+    irdl.attributes {"columns_per_weight" = %columns_per_weight_attr, "row_tiles" = %row_tiles_attr, "col_tiles" = %col_tiles_attr, "groups_per_crossbar" = %groups_per_crossbar_attr, "crossbars" = %crossbars_attr, "parts" = %parts_attr}
+  }
+  // Phase scheduled: the tiled weight written into crossbars, per column part: in which segment, how many copies, from which crossbar (-1: not placed yet).
+  irdl.operation @load_weights {
+    %weight = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %segments_attr = irdl.base "#builtin.dense_array"
+    %copies_attr = irdl.base "#builtin.dense_array"
+    %first_crossbars_attr = irdl.base "#builtin.dense_array"
+    %pipeline_attr = irdl.base "#builtin.string"
+    %runs_attr = irdl.base "#builtin.integer"
+    %images_attr = irdl.base "#builtin.integer"
+    irdl.operands(weight: %weight)
+    irdl.results(result: %result)
+    irdl.attributes {"segments" = %segments_attr, "copies" = %copies_attr, "first_crossbars" = %first_crossbars_attr, "pipeline" = %pipeline_attr, "runs" = %runs_attr, "images" = %images_attr}
+  }
 }

@@ -16,7 +16,15 @@ config.test_exec_root = os.path.join(root, "target", "lit")
 
 llvm_bin = "/usr/lib/llvm-22/bin"
 bin_dir = os.environ.get("PIMC_BIN_DIR", os.path.join(root, "target", "release"))
-irdl = os.path.join(root, "dialects", "pim.irdl.mlir")
+# mlir-opt takes one --irdl-file (a second flag replaces the first): %mlir-opt and %irdl get the
+# graph/pim and isa definitions concatenated into one file.
+irdl = os.path.join(config.test_exec_root, "pimc-dialects.irdl.mlir")
+os.makedirs(config.test_exec_root, exist_ok=True)
+with open(irdl + f".{os.getpid()}", "w") as combined:
+    for name in ("pim.irdl.mlir", "isa.irdl.mlir"):
+        with open(os.path.join(root, "dialects", name)) as part:
+            combined.write(part.read())
+os.replace(irdl + f".{os.getpid()}", irdl)
 python = os.path.join(root, ".venv", "bin", "python")
 
 for tool in ("pimc", "pimc-opt", "pim-run", "pim-objdump"):

@@ -10,8 +10,11 @@ use melior::{
 };
 use std::{cell::RefCell, rc::Rc};
 
-/// The IRDL definition of every pimc dialect (the file `dialects/pim.irdl.mlir`).
+/// The IRDL definition of the graph and pim dialects (the file `dialects/pim.irdl.mlir`).
 pub const IRDL_SOURCE: &str = include_str!("../pim.irdl.mlir");
+/// The IRDL definition of the isa dialect (the file `dialects/isa.irdl.mlir`, generated from the
+/// ISA table: [`crate::isa::irdl_text`]).
+pub const ISA_IRDL_SOURCE: &str = include_str!("../isa.irdl.mlir");
 
 /// Creates a single-threaded MLIR context with the builtin, func and irdl dialects loaded.
 /// Call [`Dialects::load`] next to make the pimc dialects known.
@@ -28,25 +31,33 @@ pub fn new_context() -> Context {
 /// The loaded pimc dialects. MLIR needs the IRDL module alive as long as the context uses the dialects,
 /// so keep this value next to the context.
 pub struct Dialects<'c> {
-    _definition: Module<'c>,
+    _definitions: [Module<'c>; 2],
 }
 
 impl<'c> Dialects<'c> {
-    /// Parses the IRDL definition and registers its dialects in `context`.
+    /// Parses the IRDL definitions (graph and pim, isa) and registers their dialects in `context`.
     pub fn load(context: &'c Context) -> Result<Self, DialectError> {
-        let diagnostics = Diagnostics::attach(context);
-        let definition = Module::parse(context, IRDL_SOURCE)
-            .ok_or_else(|| DialectError::Irdl(diagnostics.take()))?;
-        if !definition.as_operation().verify() {
-            return Err(DialectError::Irdl(diagnostics.take()));
-        }
-        if !melior::utility::load_irdl_dialects(&definition) {
-            return Err(DialectError::Irdl(diagnostics.take()));
-        }
         Ok(Self {
-            _definition: definition,
+            _definitions: [
+                load_irdl(context, IRDL_SOURCE)?,
+                load_irdl(context, ISA_IRDL_SOURCE)?,
+            ],
         })
     }
+}
+
+/// Parses one IRDL file, verifies it and registers its dialects.
+fn load_irdl<'c>(context: &'c Context, source: &str) -> Result<Module<'c>, DialectError> {
+    let diagnostics = Diagnostics::attach(context);
+    let definition =
+        Module::parse(context, source).ok_or_else(|| DialectError::Irdl(diagnostics.take()))?;
+    if !definition.as_operation().verify() {
+        return Err(DialectError::Irdl(diagnostics.take()));
+    }
+    if !melior::utility::load_irdl_dialects(&definition) {
+        return Err(DialectError::Irdl(diagnostics.take()));
+    }
+    Ok(definition)
 }
 
 /// Collects MLIR diagnostics (errors, warnings, notes with their locations) while it is alive, instead of

@@ -5,13 +5,16 @@
 //! - [`ops`] holds one typed Rust enum per dialect ([`GraphOp`], [`PimOp`]), generated from a table by
 //!   the [`dialect!`] macro: mnemonic, operand arity and attributes of every op;
 //! - [`func`] is the typed form of a function body ([`Func`]), and converts it to and from MLIR
-//!   modules (built with melior, checked by MLIR's verifier, printed and parsed by MLIR).
+//!   modules (built with melior, checked by MLIR's verifier, printed and parsed by MLIR);
+//! - [`isa`] is the `isa` dialect (`dialects/isa.irdl.mlir`, generated from the ISA table) and the
+//!   lossless conversion between a compiled program and its module.
 //!
 //! A test checks the Rust tables against the IRDL file as MLIR parsed it, so the two cannot drift.
 
 pub mod attr;
 pub mod context;
 pub mod func;
+pub mod isa;
 pub mod ops;
 
 pub use attr::{AttrValue, BuildOptions};

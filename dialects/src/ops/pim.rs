@@ -53,5 +53,35 @@ crate::dialect! {
         Transpose = "transpose" (1) { perm: Vec<i64> },
         /// Constant padding (a data move).
         Pad = "pad" (1) { pads: Vec<i64>, value: f32 },
+        /// Phase tiled: the weight matrix cut into crossbar blocks (a view of the weight; pim-tile-weights).
+        Tile = "tile" (1) {
+            /// Crossbar columns per weight (bit slices: weight bits / bits per cell).
+            columns_per_weight: i64,
+            /// Crossbars along the rows of one group (partial sums to add).
+            row_tiles: i64,
+            /// Crossbars along the columns of one group.
+            col_tiles: i64,
+            /// Groups packed side by side on one crossbar.
+            groups_per_crossbar: i64,
+            /// Crossbars of one copy of the whole matrix.
+            crossbars: i64,
+            /// Column parts the matrix is cut into so that each fits the chip (1 when it fits).
+            parts: i64,
+        },
+        /// Phase scheduled: the tiled weight written into crossbars, per column part: in which segment, how many copies, from which crossbar (-1: not placed yet).
+        LoadWeights = "load_weights" (1) {
+            /// Segment of each column part.
+            segments: Vec<i64>,
+            /// Copies of each column part (duplication).
+            copies: Vec<i64>,
+            /// First crossbar of each column part's copies (-1: not placed yet).
+            first_crossbars: Vec<i64>,
+            /// The pipeline mode of the schedule.
+            pipeline: String,
+            /// Times the segments run for the batch.
+            runs: i64,
+            /// Images per run.
+            images: i64,
+        },
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 
+mod isa;
+
 use melior::ir::{block::BlockLike, operation::OperationLike, RegionLike};
 use pim_dialects::{
     func::{parse_module, print_module},

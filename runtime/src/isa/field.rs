@@ -67,6 +67,8 @@ pub struct FieldInfo {
     pub ty: &'static str,
     /// One-line description.
     pub doc: &'static str,
+    /// The kind of value the field holds (its dynamic form, [`Field`](super::Field)).
+    pub class: super::FieldClass,
 }
 
 /// Why a value cannot be encoded in its field.
@@ -279,6 +281,9 @@ macro_rules! field_enum {
             /// Every value, in encoding order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// The assembly names of [`Self::ALL`], in encoding order.
+            pub const NAMES: &'static [&'static str] = &[$($asm),+];
+
             /// The assembly (and documentation) name.
             pub fn as_str(self) -> &'static str {
                 match self { $( $name::$variant => $asm, )+ }
@@ -295,7 +300,7 @@ macro_rules! field_enum {
             }
 
             fn names() -> String {
-                [$($asm),+].join(", ")
+                Self::NAMES.join(", ")
             }
         }
 

@@ -1,7 +1,8 @@
 //! `isa_table!`: turns the instruction table of `table.rs` into the [`Opcode`] and
 //! [`Instruction`] enums, the encoder, the decoder, the disassembler (`Display`), the
-//! assembler (`FromStr`), the cost lookup and the field metadata that `docs/isa.md` is checked
-//! against. Nothing about an individual instruction is written anywhere else.
+//! assembler (`FromStr`), the cost lookup, the field metadata that `docs/isa.md` is checked
+//! against and the dynamic field access (`field_values`, `from_field_values`) that the `isa` MLIR
+//! dialect is built from. Nothing about an individual instruction is written anywhere else.
 //!
 //! [`Opcode`]: super::Opcode
 //! [`Instruction`]: super::Instruction
@@ -78,6 +79,7 @@ macro_rules! isa_table {
                         kind: FieldKind::$kind,
                         ty: stringify!($ty),
                         doc: concat!($($fdoc),+),
+                        class: <$ty as $crate::isa::value::AsField>::CLASS,
                     } ),* ], )+
                 }
             }
@@ -149,6 +151,33 @@ macro_rules! isa_table {
                         $( $field: args.take(stringify!($field), $width)?, )*
                     }), )+
                 }
+            }
+
+            /// The fields' values in table order, each with its name: the dynamic form of the
+            /// instruction ([`Instruction::from_field_values`] inverts it).
+            pub fn field_values(&self) -> Vec<(&'static str, $crate::isa::Field)> {
+                match self {
+                    $( Instruction::$variant { $($field),* } => vec![
+                        $( (stringify!($field), $crate::isa::value::AsField::to_field($field)), )*
+                    ], )+
+                }
+            }
+
+            /// Builds an instruction of `opcode` from its fields' values: `get` is asked, in table
+            /// order, for each field by name and [`FieldClass`](super::FieldClass). The result
+            /// encodes: a value that does not fit its field is an error, as in
+            /// [`Instruction::encode`].
+            pub fn from_field_values(
+                opcode: Opcode,
+                get: &mut dyn FnMut(&'static str, $crate::isa::FieldClass) -> Result<$crate::isa::Field, String>,
+            ) -> Result<Instruction, String> {
+                let inst = match opcode {
+                    $( Opcode::$variant => Instruction::$variant {
+                        $( $field: $crate::isa::value::take_field(get, stringify!($field))?, )*
+                    }, )+
+                };
+                inst.encode().map_err(|e| e.to_string())?;
+                Ok(inst)
             }
 
             /// A legal instruction of `opcode` built from seeds (property tests).

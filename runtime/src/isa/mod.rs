@@ -31,6 +31,7 @@ mod field;
 mod table;
 #[cfg(test)]
 mod tests;
+mod value;
 mod verify;
 mod word;
 
@@ -39,6 +40,7 @@ pub use doc::reference_markdown;
 pub use error::IsaError;
 pub use field::{FieldInfo, FieldKind, MemRef, MvmMode, Space, VOp};
 pub use table::{Instruction, Opcode};
+pub use value::{Field, FieldClass};
 pub use verify::{verify, MAX_LOOP_DEPTH};
 pub use word::{Word, OPCODE_BITS, WORD_BITS, WORD_BYTES};
 
