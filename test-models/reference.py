@@ -15,6 +15,11 @@ Subcommands (run with the project venv, /work/main/.venv/bin/python):
   reference.py check-npy EXPECTED.npy ACTUAL.npy [--rtol R] [--atol A]
       Compares two arrays with the same criterion. Exit 0 / 1 / 2 as above.
 
+Fixed-batch models. When every input has a fixed dimension 0 of 1 and --batch N > 1, `run`
+draws image b's inputs as sample b of a batched run (seed [seed, input_index, b]), runs
+onnxruntime once per image and writes inputs and outputs concatenated along axis 0 ([1, ...]
+becomes [N, ...]): what pimc --batch N compiles such a model to.
+
 Inputs. Every graph input that is not an initializer gets data in graph order. Float inputs are
 uniform in [-1, 1] unless the model carries metadata_props "pimc.input_range.<input>" = "lo,hi".
 Integer inputs are uniform integers in [0, 10); bool inputs are fair coin flips. Symbolic
@@ -258,13 +263,34 @@ def _parse_dims(items) -> dict[str, int]:
     return out
 
 
+def fixed_single_image(model) -> bool:
+    """Whether every input has a fixed dimension 0 of 1 (a model exported for one image)."""
+    sigs = input_signature(model)
+    return bool(sigs) and all(s.dims and s.dims[0] == 1 for s in sigs)
+
+
+def run_per_image(model, path: str, batch: int, seed: int, opt: str):
+    """Feeds and outputs of a fixed-batch-1 model run once per image: image b's inputs are
+    drawn as sample b of a batched run, and inputs and outputs are concatenated along axis 0."""
+    sigs = input_signature(model)
+    feeds = {s.name: np.concatenate([
+        _draw(np.random.default_rng([seed, idx, b]), s, s.dims)
+        for b in range(batch)]) for idx, s in enumerate(sigs)}
+    runs = [run_ort(path, {n: a[b:b + 1] for n, a in feeds.items()}, opt) for b in range(batch)]
+    outs = [(name, np.concatenate([r[k][1] for r in runs])) for k, (name, _) in enumerate(runs[0])]
+    return feeds, outs
+
+
 def cmd_run(args) -> int:
     import onnxruntime as ort
 
     model = load_model(args.model)
     dims = _parse_dims(args.dim)
-    feeds = make_inputs(model, args.batch, args.seed, dims)
-    outs = run_ort(args.model, feeds, args.opt)
+    if args.batch > 1 and fixed_single_image(model):
+        feeds, outs = run_per_image(model, args.model, args.batch, args.seed, args.opt)
+    else:
+        feeds = make_inputs(model, args.batch, args.seed, dims)
+        outs = run_ort(args.model, feeds, args.opt)
     os.makedirs(args.out_dir, exist_ok=True)
     manifest = {
         "model": os.path.basename(args.model),

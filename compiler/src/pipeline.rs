@@ -5,7 +5,7 @@
 use crate::frontend::{self, ImportOptions};
 use crate::passes::{self, Ir};
 use crate::{Error, Result};
-use pim_dialects::{func::print_module, BuildOptions, Dialects};
+use pim_dialects::{func::print_module, BuildOptions, Dialects, Func, PimOp};
 use std::path::{Path, PathBuf};
 
 /// A named point in the pipeline; `--compile-to` stops after it.
@@ -17,11 +17,25 @@ pub enum Phase {
     Graph,
     /// Layer level: crossbar MVM layers and vector-unit ops.
     Pim,
+    /// Weight matrices cut into crossbar blocks (`pim.tile`).
+    Tiled,
+    /// Segments, pipeline mode, batch, duplication and crossbar placement (`pim.load_weights`).
+    Scheduled,
+    /// Instructions on physical units, with weights, bindings and symbols (the `isa` dialect):
+    /// the `.pimbin` program.
+    Isa,
 }
 
 impl Phase {
     /// Every phase in order.
-    pub const ALL: [Phase; 3] = [Phase::Onnx, Phase::Graph, Phase::Pim];
+    pub const ALL: [Phase; 6] = [
+        Phase::Onnx,
+        Phase::Graph,
+        Phase::Pim,
+        Phase::Tiled,
+        Phase::Scheduled,
+        Phase::Isa,
+    ];
 
     /// The phase's name as on the command line.
     pub fn name(self) -> &'static str {
@@ -29,6 +43,9 @@ impl Phase {
             Phase::Onnx => "onnx",
             Phase::Graph => "graph",
             Phase::Pim => "pim",
+            Phase::Tiled => "tiled",
+            Phase::Scheduled => "scheduled",
+            Phase::Isa => "isa",
         }
     }
 
@@ -38,6 +55,9 @@ impl Phase {
             Phase::Onnx => &[],
             Phase::Graph => graph_phase(),
             Phase::Pim => pim_phase(),
+            Phase::Tiled => tiled_phase(),
+            Phase::Scheduled => scheduled_phase(),
+            Phase::Isa => isa_phase(),
         }
     }
 }
@@ -59,6 +79,53 @@ fn pim_phase() -> &'static [(&'static str, &'static str)] {
         // Conv/gemm/matmul become crossbar layers with weight matrices; the rest vector-unit ops.
         (passes::lower_to_layers::FLAG, ""),
     ]
+}
+
+/// Phase `tiled`: decide how each weight matrix occupies crossbars.
+fn tiled_phase() -> &'static [(&'static str, &'static str)] {
+    &[
+        // Bit slices, row tiles (partial sums), column tiles, group packing and the column
+        // parts of layers larger than the chip: what every later decision counts in.
+        (passes::tile_weights::FLAG, ""),
+    ]
+}
+
+/// Phase `scheduled`: decide when each weight is on chip and where.
+fn scheduled_phase() -> &'static [(&'static str, &'static str)] {
+    &[
+        // Weight groups that fit the chip, the pipeline mode and the batch (the cost model's
+        // schedule, so the program runs what the report costs).
+        (passes::segment_layers::FLAG, ""),
+        // Spare crossbars of a segment go to its bottleneck layers.
+        (passes::duplicate_layers::FLAG, ""),
+        // Physical crossbar ids, now that every copy is known.
+        (passes::place_crossbars::FLAG, ""),
+    ]
+}
+
+/// Phase `isa`: say everything the machine does.
+fn isa_phase() -> &'static [(&'static str, &'static str)] {
+    &[
+        // Weight loads, moves, MVMs on the placed crossbars, partial sums and vector-unit ops
+        // with buffer addresses: the program pim-run executes.
+        (passes::lower_to_isa::FLAG, ""),
+    ]
+}
+
+/// Runs the passes of phases `tiled` and `scheduled` on layer-level IR without printing or MLIR
+/// verification: what the back end needs, for callers that hold a `Func` rather than a
+/// [`Compiler`] (tests, benchmarks).
+pub fn schedule_layers(func: Func<PimOp>, cx: &passes::PassContext) -> Result<Func<PimOp>> {
+    let mut ir = Ir::Pim(func);
+    for phase in [Phase::Tiled, Phase::Scheduled] {
+        for (flag, options) in phase.passes() {
+            ir = (passes::find(flag)?.run)(ir, options, cx)?;
+        }
+    }
+    match ir {
+        Ir::Pim(func) => Ok(func),
+        other => Err(passes::wrong_level("schedule_layers", &other, "pim")),
+    }
 }
 
 /// Where to print IR around passes (MLIR's `--mlir-print-ir-*` flags).
@@ -95,12 +162,21 @@ impl<'c> Compiler<'c> {
     ) -> Result<Self> {
         Ok(Self {
             context,
-            passes: passes::PassContext { target },
+            passes: passes::PassContext {
+                target,
+                schedule: crate::cost::ScheduleOptions::default(),
+            },
             _dialects: Dialects::load(context)?,
             print,
             dump_dir: None,
             model_stem: "model".into(),
         })
+    }
+
+    /// Sets the schedule the tiling and scheduling passes use by default (batch, pipeline mode,
+    /// segmentation, granularity).
+    pub fn set_schedule(&mut self, options: crate::cost::ScheduleOptions) {
+        self.passes.schedule = options;
     }
 
     /// Writes `<stem>.<N>.<phase>.mlir` into `dir` after each phase.
@@ -172,16 +248,24 @@ impl<'c> Compiler<'c> {
             );
         }
         let result = (pass.run)(ir, options, &self.passes)?;
-        let text = self.print(&result).map_err(|e| match e {
-            Error::Dialect(pim_dialects::DialectError::Verify { diagnostics, .. }) => {
-                Error::Dialect(pim_dialects::DialectError::Verify {
-                    context: format!(" after {flag}"),
-                    diagnostics,
-                })
-            }
-            other => other,
-        })?;
+        let module = result
+            .to_module(
+                self.context,
+                BuildOptions {
+                    elide_above: self.print.elide_above,
+                },
+            )
+            .map_err(|e| match e {
+                pim_dialects::DialectError::Verify { diagnostics, .. } => {
+                    Error::Dialect(pim_dialects::DialectError::Verify {
+                        context: format!(" after {flag}"),
+                        diagnostics,
+                    })
+                }
+                other => Error::Dialect(other),
+            })?;
         if self.print.after_all || self.print.after.iter().any(|p| p == flag) {
+            let text = print_module(&module, None, self.print.debug_info);
             eprintln!("// -----// IR Dump After {flag} //----- //\n{text}");
         }
         Ok(result)

@@ -104,24 +104,35 @@ pub fn shape_of(r#type: Type<'_>) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// The attribute of an f32 tensor of `shape` holding `data` (row-major): a splat when every
+/// element is the same, elided (`dense_resource<__elided__>`) when `options` elide tensors that
+/// large, else the dense elements. Copies the data only when it is printed in full.
+pub fn f32_tensor_attribute<'c>(
+    context: &'c Context,
+    shape: &[usize],
+    data: &[f32],
+    options: BuildOptions,
+) -> Attribute<'c> {
+    let r#type = tensor_type(context, shape);
+    if let Some(&first) = data
+        .first()
+        .filter(|&&f| data.iter().all(|&v| v.to_bits() == f.to_bits()))
+    {
+        return DenseElementsAttribute::f32_splat(r#type, first).into();
+    }
+    if options.elide_above.is_some_and(|limit| data.len() > limit) {
+        if let Some(elided) =
+            Attribute::parse(context, &format!("dense_resource<__elided__> : {type}"))
+        {
+            return elided;
+        }
+    }
+    DenseElementsAttribute::raw_buffer(r#type, &pim_runtime::tensor::f32_le_bytes(data)).into()
+}
+
 impl AttrValue for Tensor {
     fn to_attribute<'c>(&self, context: &'c Context, options: BuildOptions) -> Attribute<'c> {
-        let r#type = tensor_type(context, self.shape());
-        if let Some(&first) = self
-            .data()
-            .first()
-            .filter(|&&f| self.data().iter().all(|&v| v.to_bits() == f.to_bits()))
-        {
-            return DenseElementsAttribute::f32_splat(r#type, first).into();
-        }
-        if options.elide_above.is_some_and(|limit| self.len() > limit) {
-            if let Some(elided) =
-                Attribute::parse(context, &format!("dense_resource<__elided__> : {type}"))
-            {
-                return elided;
-            }
-        }
-        DenseElementsAttribute::raw_buffer(r#type, &self.to_le_bytes()).into()
+        f32_tensor_attribute(context, self.shape(), self.data(), options)
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
         // SAFETY: plain queries on a valid attribute handle.

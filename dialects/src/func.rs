@@ -293,7 +293,10 @@ impl<O: DialectOp> Func<O> {
                     .collect();
                 break;
             }
-            let node_name = location_name(operation.location()).unwrap_or_else(|| op_name.clone());
+            // Without a name location, the op name and its position keep node names unique
+            // (the back end names weight blobs and symbols after them).
+            let node_name = location_name(operation.location())
+                .unwrap_or_else(|| format!("{op_name}#{}", result.nodes.len()));
             let mnemonic = op_name
                 .strip_prefix(O::DIALECT)
                 .and_then(|m| m.strip_prefix('.'))

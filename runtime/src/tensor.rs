@@ -77,10 +77,15 @@ impl Tensor {
 
     /// The elements as little-endian bytes (the layout of MLIR dense attributes and `.pimbin` weights).
     pub fn to_le_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(4 * self.data.len());
-        for value in self.data.iter() {
-            bytes.extend_from_slice(&value.to_le_bytes());
-        }
-        bytes
+        f32_le_bytes(&self.data)
     }
+}
+
+/// The little-endian bytes of `data`.
+pub fn f32_le_bytes(data: &[f32]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(4 * data.len());
+    for value in data {
+        bytes.extend_from_slice(&value.to_le_bytes());
+    }
+    bytes
 }

@@ -1,7 +1,7 @@
 //! Code generation: storage planning, weights, segments and per-layer code.
 
-use crate::cost::layers::{layers_of_batch, Layer};
-use crate::cost::schedule::{schedule, Program as Stages, ScheduleOptions};
+use crate::cost::schedule::{Program as Stages, ScheduleOptions};
+use crate::passes::scheduled::{read, Scheduled};
 use pim_dialects::{Func, Node, PimOp, ValueId};
 use pim_runtime::container::{
     Binding, ConstValue, Constant, DType, Direction, Program, Symbol, SymbolKind, Window,
@@ -10,10 +10,19 @@ use pim_runtime::isa::{Instruction, MemRef, VOp};
 use pim_runtime::target::Target;
 use pim_runtime::Tensor;
 
+mod bands;
 mod crossbar;
+mod images;
+mod move_ops;
+mod moves;
+mod staging;
+#[cfg(test)]
+mod tests;
 mod vector;
 
 use crossbar::Block;
+use images::Images;
+use staging::Staging;
 
 type R<T> = std::result::Result<T, String>;
 
@@ -52,97 +61,35 @@ struct Stored {
     layout: Layout,
 }
 
-/// Generates the program.
+/// Generates the program of scheduled, placed IR: per run, per segment, the segment's weight
+/// loads into the crossbars `pim-place-crossbars` chose, then its stages for every image of the
+/// run.
 pub(super) fn generate(
     func: &Func<PimOp>,
     target: &Target,
     options: &ScheduleOptions,
 ) -> R<Program> {
-    let batch = crate::cost::layers::ir_batch(func);
     for node in &func.nodes {
         check_supported(func, node)?;
     }
-    let layers = layers_of_batch(func, batch).map_err(|e| e.to_string())?;
-    let stages = Stages::new(layers, target, options.granularity).map_err(|e| e.to_string())?;
-    let options = ScheduleOptions { batch, ..*options };
-    let sched = schedule(&stages, target, &options).map_err(|e| e.to_string())?;
-    let layer_nodes = layer_nodes(func, &stages.layers)?;
-    let mut gen = Gen::new(func, target, batch)?;
+    let images = Images::of(func, options.batch)?;
+    let sched = read(func, target, options.granularity, images.count as u64)?;
+    let (runs, per_run) = images.partition(sched.runs, sched.images)?;
+    let mut gen = Gen::new(func, target, images)?;
     gen.plan()?;
-    let mut blobs_of_stage: Vec<Option<Vec<Block>>> = vec![None; stages.stages.len()];
-    for run in 0..sched.runs {
-        for (seg_id, segment) in sched.segments.iter().enumerate() {
+    let mut blocks_of_stage: Vec<Option<Vec<Block>>> = vec![None; sched.program.stages.len()];
+    for run in 0..runs {
+        for (seg_id, range) in sched.segments.iter().enumerate() {
             let seg_start = gen.program.code.len();
             let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
             gen.program.code.push(Instruction::SegBegin { id });
-            // Crossbars of the segment, allocated from 0.
-            let mut next_xbar = 0u64;
-            let mut placed: Vec<(usize, Vec<(u32, Block)>)> = Vec::new();
-            for s in segment.stages.clone() {
-                let Some(mvm) = &stages.stages[s].mvm else {
-                    continue;
-                };
-                if mvm.parts > 1 && mvm.shape.groups > 1 {
-                    return Err(unsupported(
-                        &func.nodes[layer_nodes[mvm.layer]],
-                        "a grouped convolution larger than the chip (cut into column parts)",
-                    ));
-                }
-                if blobs_of_stage[s].is_none() {
-                    let node = &func.nodes[layer_nodes[mvm.layer]];
-                    let off = column_offset(&stages, s);
-                    blobs_of_stage[s] =
-                        Some(gen.weight_blocks(node, off, mvm.shape.cols as usize)?);
-                }
-                let blocks = blobs_of_stage[s].clone().unwrap_or_default();
-                let mut ids = Vec::new();
-                for block in blocks {
-                    if next_xbar >= target.total_crossbars() {
-                        return Err(format!(
-                            "segment {seg_id} needs more than the target's {} crossbars",
-                            target.total_crossbars()
-                        ));
-                    }
-                    let xbar = next_xbar as u32;
-                    next_xbar += 1;
-                    gen.program.code.push(Instruction::WLoad {
-                        xbar,
-                        src: dram(block.dram)?,
-                        stride: block.cols as u32,
-                        row: 0,
-                        col: 0,
-                        rows: block.rows as u32,
-                        cols: block.cols as u32,
-                        clear: true,
-                    });
-                    ids.push((xbar, block));
-                }
-                placed.push((s, ids));
+            let mut placed = Vec::new();
+            for s in range.clone() {
+                placed.push(gen.load_stage(func, &sched, s, &mut blocks_of_stage[s])?);
             }
-            let images = sched.images_per_run;
-            for image in (run * images..(run + 1) * images).map(|i| i as usize) {
-                for s in segment.stages.clone() {
-                    let stage = &stages.stages[s];
-                    if let Some(mvm) = &stage.mvm {
-                        let node = &func.nodes[layer_nodes[mvm.layer]];
-                        let xbars = placed
-                            .iter()
-                            .find(|(p, _)| *p == s)
-                            .map(|(_, ids)| ids.clone())
-                            .unwrap_or_default();
-                        let off = column_offset(&stages, s);
-                        let start = gen.program.code.len();
-                        gen.mvm_layer(node, image, &xbars, off, mvm.shape.cols as usize)
-                            .map_err(|e| in_layer(&node.name, e))?;
-                        gen.symbol(&stage.name, SymbolKind::Layer, start);
-                    }
-                    for &l in &stage.vector {
-                        let node = &func.nodes[layer_nodes[l]];
-                        let start = gen.program.code.len();
-                        gen.vector_layer(node, image)
-                            .map_err(|e| in_layer(&node.name, e))?;
-                        gen.symbol(&node.name, SymbolKind::Layer, start);
-                    }
+            for image in (run * per_run..(run + 1) * per_run).map(|i| i as usize) {
+                for (s, copies) in range.clone().zip(&placed) {
+                    gen.stage(func, &sched, s, copies, image)?;
                 }
             }
             gen.program.code.push(Instruction::SegEnd { id });
@@ -152,6 +99,109 @@ pub(super) fn generate(
     gen.copy_outputs()?;
     gen.program.code.push(Instruction::Halt {});
     Ok(gen.program)
+}
+
+/// The crossbars of every copy of a stage: (crossbar id, block) per block.
+type Copies = Vec<Vec<(u32, Block)>>;
+
+impl Gen<'_> {
+    /// Writes the weights of stage `s` (every copy) into its placed crossbars; returns them.
+    /// The weight blocks are laid out in the weights section the first time (`blocks`).
+    fn load_stage(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        s: usize,
+        blocks: &mut Option<Vec<Block>>,
+    ) -> R<Copies> {
+        let Some(mvm) = &sched.program.stages[s].mvm else {
+            return Ok(Vec::new());
+        };
+        let node = &func.nodes[sched.layer_nodes[mvm.layer]];
+        if mvm.parts > 1 && mvm.shape.groups > 1 {
+            return Err(unsupported(
+                node,
+                "a grouped convolution larger than the chip (cut into column parts)",
+            ));
+        }
+        if blocks.is_none() {
+            let off = column_offset(&sched.program, s);
+            *blocks = Some(self.weight_blocks(node, off, mvm.shape.cols as usize)?);
+        }
+        let blocks = blocks.as_deref().unwrap_or_default();
+        let per_copy = mvm.mapping.tiling.crossbars;
+        if blocks.len() as u64 > per_copy {
+            return Err(format!(
+                "internal error: layer `{}` has {} weight blocks, pim.tile reserves {per_copy} crossbars",
+                node.name,
+                blocks.len()
+            ));
+        }
+        let first = sched.first_crossbars[s].ok_or_else(|| {
+            format!(
+                "layer `{}` has no crossbars (run pim-place-crossbars)",
+                node.name
+            )
+        })?;
+        let mut copies = Vec::new();
+        for copy in 0..sched.copies[s] {
+            let base = first + copy * per_copy;
+            let mut ids = Vec::new();
+            for (i, block) in blocks.iter().enumerate() {
+                let xbar = base + i as u64;
+                if xbar >= self.target.total_crossbars() {
+                    return Err(format!(
+                        "layer `{}` is placed on crossbar {xbar}, the target has {}",
+                        node.name,
+                        self.target.total_crossbars()
+                    ));
+                }
+                let xbar = xbar as u32;
+                self.program.code.push(Instruction::WLoad {
+                    xbar,
+                    src: dram(block.dram)?,
+                    stride: block.cols as u32,
+                    row: 0,
+                    col: 0,
+                    rows: block.rows as u32,
+                    cols: block.cols as u32,
+                    clear: true,
+                });
+                ids.push((xbar, *block));
+            }
+            copies.push(ids);
+        }
+        Ok(copies)
+    }
+
+    /// The code of stage `s` for one image: its crossbar layer on its copies, then its vector
+    /// epilogue.
+    fn stage(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        s: usize,
+        copies: &Copies,
+        image: usize,
+    ) -> R<()> {
+        let stage = &sched.program.stages[s];
+        if let Some(mvm) = &stage.mvm {
+            let node = &func.nodes[sched.layer_nodes[mvm.layer]];
+            let off = column_offset(&sched.program, s);
+            let start = self.program.code.len();
+            self.mvm_layer(node, image, copies, off, mvm.shape.cols as usize)
+                .map_err(|e| in_layer(&node.name, e))?;
+            self.symbol(&stage.name, SymbolKind::Layer, start);
+        }
+        for &l in &stage.vector {
+            let node = &func.nodes[sched.layer_nodes[l]];
+            let start = self.program.code.len();
+            self.vector_layer(node, image)
+                .map_err(|e| in_layer(&node.name, e))?;
+            self.symbol(&node.name, SymbolKind::Layer, start);
+        }
+        Ok(())
+    }
 }
 
 /// The first output column of stage `s` (column parts of a layer cut into several stages).
@@ -165,27 +215,6 @@ fn column_offset(stages: &Stages, s: usize) -> usize {
         .filter(|m| m.layer == mvm.layer)
         .map(|m| m.shape.cols as usize)
         .sum()
-}
-
-/// The node index of every layer (layers are the nodes other than constants and reshapes, in
-/// order).
-fn layer_nodes(func: &Func<PimOp>, layers: &[Layer]) -> R<Vec<usize>> {
-    let nodes: Vec<usize> = func
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !matches!(n.op, PimOp::Constant { .. } | PimOp::Reshape { .. }))
-        .map(|(i, _)| i)
-        .collect();
-    if nodes.len() != layers.len()
-        || nodes
-            .iter()
-            .zip(layers)
-            .any(|(&n, l)| func.nodes[n].name != l.name)
-    {
-        return Err("internal error: the cost model's layers are not the IR's nodes".into());
-    }
-    Ok(nodes)
 }
 
 /// `message`, prefixed with the layer unless it names it already.
@@ -207,7 +236,11 @@ fn unsupported(node: &Node<PimOp>, what: &str) -> String {
 /// Refuses what this slice cannot compile, before anything else.
 fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
     match &node.op {
-        PimOp::Constant { .. } | PimOp::Reshape { .. } | PimOp::Binary { .. } => Ok(()),
+        PimOp::Constant { .. }
+        | PimOp::Reshape { .. }
+        | PimOp::Tile { .. }
+        | PimOp::LoadWeights { .. }
+        | PimOp::Binary { .. } => Ok(()),
         PimOp::Act { kind, .. } => match kind.as_str() {
             "relu" | "leaky_relu" | "elu" | "clip" | "sigmoid" | "tanh" => Ok(()),
             other => Err(unsupported(node, &format!("pim.act kind `{other}`"))),
@@ -239,23 +272,14 @@ fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
             }
         }
         PimOp::PRelu {} | PimOp::Lrn { .. } => Ok(()),
-        PimOp::Concat { axis } => {
-            let rank = func.shape(node.result).len() as i64;
-            if *axis == 1 || *axis == 1 - rank {
-                Ok(())
-            } else {
-                Err(unsupported(node, "pim.concat other than on channels"))
-            }
-        }
-        PimOp::Transpose { .. } => Err(unsupported(node, "pim.transpose")),
-        PimOp::Pad { .. } => Err(unsupported(node, "pim.pad")),
+        PimOp::Concat { .. } | PimOp::Transpose { .. } | PimOp::Pad { .. } => Ok(()),
     }
 }
 
 struct Gen<'f> {
     func: &'f Func<PimOp>,
     target: &'f Target,
-    batch: usize,
+    images: Images,
     program: Program,
     stored: Vec<Option<Stored>>,
     /// Outputs that are (reshapes of) inputs: input value, output DRAM address, elements per
@@ -265,8 +289,12 @@ struct Gen<'f> {
     forms: Vec<Option<Layout>>,
     producers: Vec<Option<usize>>,
     next_dram: u64,
-    global_capacity: u64,
-    global_used: u64,
+    /// The on-chip buffer every layer stages its working set in.
+    staging: Staging,
+    /// Reshape nodes whose result is a copy of their operand (they reorder an HWC image).
+    copied_reshapes: Vec<usize>,
+    /// The (reshape result, image) copies written so far.
+    materialized: Vec<(ValueId, usize)>,
     xbar_rows: usize,
     xbar_cols: usize,
 }
@@ -275,10 +303,6 @@ fn dram(addr: u64) -> R<MemRef> {
     u32::try_from(addr)
         .map(MemRef::dram)
         .map_err(|_| format!("DRAM address {addr:#x} exceeds 32 bits"))
-}
-
-fn global(addr: u64) -> MemRef {
-    MemRef::global(addr as u32)
 }
 
 fn u24(v: usize, what: &str) -> R<u32> {
@@ -292,44 +316,51 @@ fn u24(v: usize, what: &str) -> R<u32> {
 }
 
 impl<'f> Gen<'f> {
-    fn new(func: &'f Func<PimOp>, target: &'f Target, batch: u64) -> R<Self> {
-        let global_capacity = target.buffer_elements(target.buffers.global_bytes);
-        if global_capacity == 0 {
-            return Err(format!(
-                "the back end needs a global buffer; target `{}` has none",
-                target.chip.name
-            ));
-        }
+    fn new(func: &'f Func<PimOp>, target: &'f Target, images: Images) -> R<Self> {
+        let staging = Staging::of(target)?;
         let mut program = Program::new(target.clone());
         program.producer = format!("pimc {}", env!("CARGO_PKG_VERSION"));
         // Constant 0: never referenced by an op with parameters (ops without take param 0).
         Ok(Self {
             func,
             target,
-            batch: batch as usize,
+            images,
             program,
             stored: vec![None; func.shapes.len()],
             forms: vec![None; func.shapes.len()],
             copies: Vec::new(),
             producers: func.producers(),
             next_dram: ACTIVATIONS_BASE,
-            global_capacity,
-            global_used: 0,
+            staging,
+            copied_reshapes: Vec::new(),
+            materialized: Vec::new(),
             xbar_rows: target.crossbar.rows as usize,
             xbar_cols: (target.crossbar.cols / target.columns_per_weight().max(1)) as usize,
         })
     }
 
+    /// Elements of one image of `value` (`what` names it in errors).
     fn per_image(&self, value: ValueId, what: &str) -> R<u64> {
         let shape = self.func.shape(value);
-        if shape.first() != Some(&self.batch) {
+        let total = shape.iter().product::<usize>();
+        if !total.is_multiple_of(self.images.ir) {
             return Err(format!(
-                "the back end does not support {what} of shape {shape:?}, whose dimension 0 is \
-                 not the batch ({}), yet",
-                self.batch
+                "{what} of shape {shape:?} is not {} images",
+                self.images.ir
             ));
         }
-        Ok(shape[1..].iter().product::<usize>() as u64)
+        Ok((total / self.images.ir) as u64)
+    }
+
+    /// The logical shape of one image of `value`: without dimension 0 when it is the batch
+    /// (or 1), the whole shape when the IR is one image of a tensor whose dimension 0 is not 1.
+    fn unit_shape(&self, value: ValueId) -> &'f [usize] {
+        let shape = self.func.shape(value);
+        if self.images.ir > 1 || shape.first() == Some(&1) {
+            &shape[1..]
+        } else {
+            shape
+        }
     }
 
     fn alloc_dram(&mut self, elements: u64) -> R<u64> {
@@ -345,6 +376,7 @@ impl<'f> Gen<'f> {
         let node = &self.func.nodes[self.producers[value]?];
         match &node.op {
             PimOp::Constant { value } => Some(value),
+            PimOp::Tile { .. } | PimOp::LoadWeights { .. } => self.constant(node.operands[0]),
             _ => None,
         }
     }
@@ -363,15 +395,35 @@ impl<'f> Gen<'f> {
     /// The on-chip form of a value (what a layer sees once it is loaded): images HWC, vectors as
     /// stored.
     fn form(&self, value: ValueId) -> R<Layout> {
-        let shape = self.func.shape(value);
-        if shape.len() == 4 {
-            return Ok(Layout::Hwc {
-                c: shape[1],
-                h: shape[2],
-                w: shape[3],
-            });
+        if let &[c, h, w] = self.unit_shape(value) {
+            return Ok(Layout::Hwc { c, h, w });
         }
         self.forms[value].ok_or_else(|| format!("value {value} is not stored"))
+    }
+
+    /// The on-chip form of a layer's result: HWC for an image; row-major for crossbar layers
+    /// and moves; else its activation operand's when that has the same shape (a flattened HWC
+    /// image stays HWC-ordered), else row-major.
+    fn result_form(&self, node: &Node<PimOp>) -> R<Layout> {
+        if let &[c, h, w] = self.unit_shape(node.result) {
+            return Ok(Layout::Hwc { c, h, w });
+        }
+        if matches!(
+            node.op,
+            PimOp::Mvm { .. } | PimOp::Transpose { .. } | PimOp::Pad { .. } | PimOp::Concat { .. }
+        ) {
+            return Ok(Layout::RowMajor);
+        }
+        let shape = self.func.shape(node.result);
+        let same = node
+            .operands
+            .iter()
+            .copied()
+            .find(|&v| self.constant(v).is_none() && self.func.shape(v) == shape);
+        match same {
+            Some(act) => self.form(act),
+            None => Ok(Layout::RowMajor),
+        }
     }
 
     /// Bindings and DRAM storage of every activation.
@@ -379,11 +431,11 @@ impl<'f> Gen<'f> {
         let func = self.func;
         for port in &func.inputs {
             let per_image = self.per_image(port.value, &format!("input `{}`", port.name))?;
-            let addr = self.alloc_dram(per_image * self.batch as u64)?;
+            let addr = self.alloc_dram(per_image * self.images.count as u64)?;
             self.program.bindings.push(Binding {
                 name: port.name.clone(),
                 direction: Direction::Input,
-                shape: func.shape(port.value).iter().map(|&d| d as u64).collect(),
+                shape: self.images.binding_shape(func.shape(port.value))?,
                 dtype: DType::F32,
                 dram_addr: addr,
             });
@@ -413,11 +465,11 @@ impl<'f> Gen<'f> {
                 ));
             }
             let per_image = self.per_image(port.value, &format!("output `{}`", port.name))?;
-            let addr = self.alloc_dram(per_image * self.batch as u64)?;
+            let addr = self.alloc_dram(per_image * self.images.count as u64)?;
             self.program.bindings.push(Binding {
                 name: port.name.clone(),
                 direction: Direction::Output,
-                shape: func.shape(port.value).iter().map(|&d| d as u64).collect(),
+                shape: self.images.binding_shape(func.shape(port.value))?,
                 dtype: DType::F32,
                 dram_addr: addr,
             });
@@ -428,28 +480,30 @@ impl<'f> Gen<'f> {
                 output_root[root] = Some(addr);
             }
         }
-        for node in &func.nodes {
+        for (i, node) in func.nodes.iter().enumerate() {
             let result = node.result;
             match &node.op {
-                PimOp::Constant { .. } => continue,
+                PimOp::Constant { .. } | PimOp::Tile { .. } | PimOp::LoadWeights { .. } => continue,
                 PimOp::Reshape { .. } => {
                     let src = node.operands[0];
                     let Some(s) = self.stored[src] else {
-                        return Err(unsupported(node, "a reshape of a constant"));
+                        if self.constant(src).is_some() {
+                            return Err(unsupported(node, "a reshape of a constant"));
+                        }
+                        let per_image = self.per_image(result, &node.name)?;
+                        self.plan_reshape_copy(i, per_image)?;
+                        continue;
                     };
-                    let shape = func.shape(result);
                     let layout = match s.layout {
                         Layout::RowMajor => Layout::RowMajor,
                         l if !l.mixes() => Layout::RowMajor,
                         Layout::Hwc { c, h, w } => {
-                            let per = &shape[1..];
+                            let per = self.unit_shape(result);
                             if per == [c, h, w] || per == [c * h * w] {
                                 Layout::Hwc { c, h, w }
                             } else {
-                                return Err(unsupported(
-                                    node,
-                                    "a reshape that reorders an HWC image other than a flatten",
-                                ));
+                                self.plan_reshape_copy(i, s.per_image)?;
+                                continue;
                             }
                         }
                     };
@@ -460,30 +514,7 @@ impl<'f> Gen<'f> {
                 _ => {}
             }
             let per_image = self.per_image(result, &format!("the result of `{}`", node.name))?;
-            let shape = func.shape(result).to_vec();
-            if shape.len() != 2 && shape.len() != 4 {
-                return Err(unsupported(
-                    node,
-                    &format!("a result of rank {}", shape.len()),
-                ));
-            }
-            let form = match &node.op {
-                _ if shape.len() == 4 => Layout::Hwc {
-                    c: shape[1],
-                    h: shape[2],
-                    w: shape[3],
-                },
-                PimOp::Mvm { .. } => Layout::RowMajor,
-                _ => {
-                    let act = node
-                        .operands
-                        .iter()
-                        .copied()
-                        .find(|&v| self.constant(v).is_none())
-                        .ok_or_else(|| unsupported(node, "an op on constants only"))?;
-                    self.form(act)?
-                }
-            };
+            let form = self.result_form(node)?;
             let stored = match output_root[result] {
                 Some(addr) => Stored {
                     addr,
@@ -491,7 +522,7 @@ impl<'f> Gen<'f> {
                     layout: Layout::RowMajor,
                 },
                 None => Stored {
-                    addr: self.alloc_dram(per_image * self.batch as u64)?,
+                    addr: self.alloc_dram(per_image * self.images.count as u64)?,
                     per_image,
                     layout: form,
                 },
@@ -510,20 +541,20 @@ impl<'f> Gen<'f> {
                 .ok_or("an output's input is not stored")?
                 .addr;
             let start = self.program.code.len();
-            let total = per_image * self.batch as u64;
-            let chunk = self.global_capacity.min(1 << 23);
+            let total = per_image * self.images.count as u64;
+            let chunk = self.staging.capacity.min(1 << 23);
             for first in (0..total).step_by(chunk as usize) {
                 let n = u24(chunk.min(total - first) as usize, "copy length")?;
                 self.program.code.push(Instruction::Load {
                     src: dram(src + first)?,
-                    dst: global(0),
+                    dst: self.buf(0),
                     len: n,
                     count: 1,
                     sstride: n,
                     dstride: n,
                 });
                 self.program.code.push(Instruction::Store {
-                    src: global(0),
+                    src: self.buf(0),
                     dst: dram(dst + first)?,
                     len: n,
                     count: 1,
@@ -561,20 +592,6 @@ impl<'f> Gen<'f> {
         Ok(index)
     }
 
-    /// Reserves `elements` of the global buffer for the current layer.
-    fn alloc_global(&mut self, elements: u64, layer: &str) -> R<u64> {
-        let addr = self.global_used;
-        self.global_used += elements;
-        if self.global_used > self.global_capacity {
-            return Err(format!(
-                "layer `{layer}` needs {} elements of the global buffer, the target has {} \
-                 (banding a layer into buffer-sized pieces is not implemented yet)",
-                self.global_used, self.global_capacity
-            ));
-        }
-        Ok(addr)
-    }
-
     /// Pixels and channels of a value's on-chip form (a vector is one pixel).
     fn geometry(&self, value: ValueId) -> R<(usize, usize)> {
         let per_image = self.stored[value]
@@ -586,14 +603,14 @@ impl<'f> Gen<'f> {
         })
     }
 
-    /// Loads pixels `p0..p1` of image `image` of `value` into the global buffer at `dst` in its
+    /// Loads pixels `p0..p1` of image `image` of `value` into the staging buffer at `dst` in its
     /// on-chip form (NCHW images become HWC with one strided load per channel).
     fn load(&mut self, value: ValueId, image: usize, dst: u64, p0: usize, p1: usize) -> R<()> {
         let channels = self.geometry(value)?.1;
         self.load_channels(value, image, dst, p0..p1, 0..channels)
     }
 
-    /// Loads channels `chans` of pixels `pix` of image `image` of `value` into the global buffer
+    /// Loads channels `chans` of pixels `pix` of image `image` of `value` into the staging buffer
     /// at `dst`, HWC with `chans.len()` channels per pixel.
     fn load_channels(
         &mut self,
@@ -615,7 +632,7 @@ impl<'f> Gen<'f> {
                 let len = u24(n * channels, "load length")?;
                 self.program.code.push(Instruction::Load {
                     src: dram(first)?,
-                    dst: global(dst),
+                    dst: self.buf(dst),
                     len,
                     count: 1,
                     sstride: len,
@@ -624,7 +641,7 @@ impl<'f> Gen<'f> {
             } else {
                 self.program.code.push(Instruction::Load {
                     src: dram(first)?,
-                    dst: global(dst),
+                    dst: self.buf(dst),
                     len: u24(cn, "channels")?,
                     count: u24(n, "pixels")?,
                     sstride: u24(channels, "channels")?,
@@ -636,7 +653,7 @@ impl<'f> Gen<'f> {
         for k in 0..cn {
             self.program.code.push(Instruction::Load {
                 src: dram(src + ((c0 + k) * pixels + p0) as u64)?,
-                dst: global(dst + k as u64),
+                dst: self.buf(dst + k as u64),
                 len: 1,
                 count: u24(n, "pixels")?,
                 sstride: 1,
@@ -668,7 +685,7 @@ impl<'f> Gen<'f> {
             if width == channels {
                 let n = u24(width * count, "store length")?;
                 self.program.code.push(Instruction::Store {
-                    src: global(src),
+                    src: self.buf(src),
                     dst: dram(first)?,
                     len: n,
                     count: 1,
@@ -677,7 +694,7 @@ impl<'f> Gen<'f> {
                 });
             } else {
                 self.program.code.push(Instruction::Store {
-                    src: global(src),
+                    src: self.buf(src),
                     dst: dram(first)?,
                     len: u24(width, "channels")?,
                     count: u24(count, "pixels")?,
@@ -694,7 +711,7 @@ impl<'f> Gen<'f> {
         }
         for k in 0..width {
             self.program.code.push(Instruction::Store {
-                src: global(src + k as u64),
+                src: self.buf(src + k as u64),
                 dst: dram(base + ((ch0 + k) * pixels + p0) as u64)?,
                 len: 1,
                 count: u24(count, "pixels")?,
@@ -718,9 +735,9 @@ impl<'f> Gen<'f> {
     ) -> R<()> {
         self.program.code.push(Instruction::VecOp {
             op,
-            dst: global(dst),
-            a: global(a),
-            b: b.map_or(MemRef::dram(0), global),
+            dst: self.buf(dst),
+            a: self.buf(a),
+            b: b.map_or(MemRef::dram(0), |b| self.buf(b)),
             len: u24(len, "vector length")?,
             count: u24(count, "vector groups")?,
             param,
@@ -739,14 +756,6 @@ impl<'f> Gen<'f> {
             Some(i) => Ok(i as u32),
             None => self.add_constant(name, ConstValue::Window(win)),
         }
-    }
-
-    fn capacity_error(&self, layer: &str, needed: u64) -> String {
-        format!(
-            "layer `{layer}` needs {needed} elements of the global buffer even one output row \
-             at a time; the target has {}",
-            self.global_capacity
-        )
     }
 }
 

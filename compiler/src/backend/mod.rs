@@ -1,19 +1,25 @@
-//! The back end (first slice): from the layer-level IR (`Func<PimOp>`), a target and the cost
-//! model's schedule to a `.pimbin` program ([`pim_runtime::container::Program`]) that the
-//! functional simulator runs. `docs/backend.md` describes the layouts and what is supported.
+//! The back end: from scheduled IR (`Func<PimOp>` after phase `scheduled`: every weight viewed
+//! through `pim.tile` and `pim.load_weights`) and a target to a `.pimbin` program
+//! ([`pim_runtime::container::Program`]) that the functional simulator runs. `docs/backend.md`
+//! describes the layouts and what is supported.
 //!
 //! In short: every activation lives in DRAM between layers (network inputs and outputs in their
 //! bindings, row-major NCHW as ONNX; everything else in scratch, HWC per image); each layer of
-//! each image loads its operands into the global buffer, computes there (`mvm` per crossbar,
-//! `acc` for row tiles, `vop` for bias and vector ops) and stores its result back. Segments come
-//! from [`crate::cost::schedule`]: a segment's crossbars are all written (`wload`) at its start,
-//! then its layers run for every image of the run.
+//! each image loads its operands into the staging buffer (the global buffer, or
+//! a tile's on targets without one), computes there (`mvm` per crossbar,
+//! `acc` for row tiles, `vop` for bias and vector ops) and stores its result back. Segments,
+//! copies and crossbars come from the IR ([`crate::passes::scheduled::read`]): a segment's
+//! crossbars are all written (`wload`, every copy) at its start, then its layers run for every
+//! image of the run, each copy of a duplicated layer taking its share of the output rows.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let func: pim_dialects::Func<pim_dialects::PimOp> = pim_dialects::Func::new("main");
 //! let target = pim_runtime::target::Target::preset("compact-4x4")?;
-//! let bytes = pimc::backend::emit(&func, &target, &pimc::cost::ScheduleOptions::default())?;
+//! let options = pimc::cost::ScheduleOptions::default();
+//! let cx = pimc::passes::PassContext { target: target.clone(), schedule: options };
+//! let scheduled = pimc::pipeline::schedule_layers(func, &cx)?;
+//! let bytes = pimc::backend::emit(&scheduled, &target, &options)?;
 //! # let _ = bytes; Ok(()) }
 //! ```
 
@@ -24,17 +30,34 @@ mod tests;
 use crate::cost::ScheduleOptions;
 use crate::{Error, Result};
 use pim_dialects::{Func, PimOp};
-use pim_runtime::container::Program;
+use pim_runtime::container::{render_listing, ListingOptions, Program};
 use pim_runtime::target::Target;
 
-/// Compiles `func` for `target` and returns the `.pimbin` bytes (verified with
-/// [`Program::verify`] before writing). The batch is the IR's (dimension 0 of the inputs);
-/// `options` chooses the pipeline mode, segmentation and granularity of the schedule.
-pub fn emit(func: &Func<PimOp>, target: &Target, options: &ScheduleOptions) -> Result<Vec<u8>> {
-    let program = compile(func, target, options)?;
+/// The `.pimbin` bytes of a compiled program.
+pub fn write(program: &Program) -> Result<Vec<u8>> {
     program
         .write()
         .map_err(|e| backend_error(format!("writing the program: {e}")))
+}
+
+/// The listing of a compiled program as `pim-objdump --no-weights` prints it.
+pub fn listing(program: &Program) -> Result<String> {
+    let bytes = write(program)?;
+    let (program, info) = Program::read_with_info(&bytes)
+        .map_err(|e| backend_error(format!("reading the program back: {e}")))?;
+    let options = ListingOptions {
+        no_weights: true,
+        ..ListingOptions::default()
+    };
+    Ok(render_listing("-", &program, &info, options))
+}
+
+/// Compiles scheduled IR `func` (phase `scheduled`: tiled, segmented, duplicated and placed by
+/// the passes of [`crate::pipeline`]) for `target` and returns the `.pimbin` bytes (verified
+/// with [`Program::verify`] before writing). The segments, copies, crossbars and images come
+/// from the IR; `options` gives the granularity the IR was tiled with.
+pub fn emit(func: &Func<PimOp>, target: &Target, options: &ScheduleOptions) -> Result<Vec<u8>> {
+    write(&compile(func, target, options)?)
 }
 
 /// Compiles `func` for `target` into a verified [`Program`].

@@ -31,6 +31,9 @@ enum Emit {
     Report,
     /// The compiled program: a `.pimbin` for `pim-run` (docs/backend.md).
     Pimbin,
+    /// The compiled program's listing as `pim-objdump --no-weights` prints it (header,
+    /// bindings, symbols, constants, disassembly).
+    Asm,
 }
 
 /// pimc: an ONNX compiler for compact crossbar processing-in-memory chips.
@@ -46,9 +49,9 @@ struct Args {
     /// Value bound to a symbolic batch dimension (dimension 0 of the inputs).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     batch: u32,
-    /// The last phase to run.
-    #[arg(long = "compile-to", value_enum, default_value = "pim")]
-    compile_to: Phase,
+    /// The last phase to run (default: pim for MLIR and reports, isa for a .pimbin or asm).
+    #[arg(long = "compile-to", value_enum)]
+    compile_to: Option<Phase>,
     /// What to write (default: pimbin when the output file ends in .pimbin, else mlir).
     #[arg(long, value_enum)]
     emit: Option<Emit>,
@@ -88,14 +91,19 @@ fn run(args: Args) -> Result<()> {
     let target = Target::load(&args.target)?;
     let context = pim_dialects::new_context();
     let mut compiler = Compiler::new(&context, target.clone(), args.print.options())?;
+    compiler.set_schedule(schedule_options(&args));
     if let Some(dir) = &args.dump_dir {
         compiler.dump_phases_to(dir, &model)?;
     }
     let options = ImportOptions {
         batch: args.batch as usize,
     };
-    let ir = compiler.compile_file(&model, options, args.compile_to)?;
     let emit = emitted(&args);
+    let last = args.compile_to.unwrap_or(match emit {
+        Emit::Pimbin | Emit::Asm => Phase::Isa,
+        _ => Phase::Pim,
+    });
+    let ir = compiler.compile_file(&model, options, last)?;
     let report = match (&ir, emit == Emit::Report || args.report.is_some()) {
         (Ir::Pim(func), true) => Some(cost_report(func, &model, &target, &args)?),
         (other, true) => {
@@ -113,13 +121,12 @@ fn run(args: Args) -> Result<()> {
         (Emit::Mlir, ir) => compiler.print(ir)?.into_bytes(),
         (Emit::Report, _) => report.map(|r| r.to_text()).unwrap_or_default().into_bytes(),
         (Emit::Onnx, Ir::Graph(graph)) => pimc::frontend::export::to_onnx(graph)?,
-        (Emit::Pimbin, Ir::Pim(func)) => {
-            pimc::backend::emit(func, &target, &schedule_options(&args))?
-        }
-        (Emit::Pimbin, other) => {
+        (Emit::Pimbin, Ir::Isa(program)) => pimc::backend::write(program)?,
+        (Emit::Asm, Ir::Isa(program)) => pimc::backend::listing(program)?.into_bytes(),
+        (Emit::Pimbin | Emit::Asm, _) => {
             return Err(Error::Usage(format!(
-                "--emit=pimbin needs the pim phase (--compile-to=pim), got {}-level IR",
-                other.level()
+                "--emit=pimbin and --emit=asm need the isa phase (--compile-to=isa), got phase {}",
+                last.name()
             )))
         }
         (Emit::Onnx, other) => {

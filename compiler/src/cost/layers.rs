@@ -174,6 +174,25 @@ pub fn ir_batch(func: &Func<PimOp>) -> u64 {
         .map_or(1, |&d| (d as u64).max(1))
 }
 
+/// Whether a node of this op is a layer (has a cost and a place in the schedule): everything but
+/// constants, reshapes (views) and the weight views of the tiled and scheduled phases.
+pub fn is_layer(op: &PimOp) -> bool {
+    !matches!(
+        op,
+        PimOp::Constant { .. }
+            | PimOp::Reshape { .. }
+            | PimOp::Tile { .. }
+            | PimOp::LoadWeights { .. }
+    )
+}
+
+/// The index in `func.nodes` of every layer [`layers_of`] returns, in order.
+pub fn layer_nodes(func: &Func<PimOp>) -> Vec<usize> {
+    (0..func.nodes.len())
+        .filter(|&i| is_layer(&func.nodes[i].op))
+        .collect()
+}
+
 /// The layers of `func`, per image of the IR's batch ([`ir_batch`]). When some count is not a
 /// multiple of it, dimension 0 is not a batch (single-op models with unrelated inputs) and the
 /// whole function is one image.
@@ -304,7 +323,7 @@ impl<'f> Walk<'f> {
                 self.set(node.result, Origin::Constant);
                 return Ok(());
             }
-            PimOp::Reshape { .. } => {
+            PimOp::Reshape { .. } | PimOp::Tile { .. } | PimOp::LoadWeights { .. } => {
                 let origin = origins.first().copied().unwrap_or(Origin::Constant);
                 self.set(node.result, origin);
                 return Ok(());
@@ -427,9 +446,11 @@ impl<'f> Walk<'f> {
             PimOp::Concat { .. } => moved("concat"),
             PimOp::Transpose { .. } => moved("transpose"),
             PimOp::Pad { .. } => moved("pad"),
-            PimOp::Constant { .. } | PimOp::Reshape { .. } | PimOp::Mvm { .. } => {
-                return Err(invalid(&node.name, "not a vector-unit op"))
-            }
+            PimOp::Constant { .. }
+            | PimOp::Reshape { .. }
+            | PimOp::Tile { .. }
+            | PimOp::LoadWeights { .. }
+            | PimOp::Mvm { .. } => return Err(invalid(&node.name, "not a vector-unit op")),
         })
     }
 

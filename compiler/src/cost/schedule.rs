@@ -670,6 +670,24 @@ pub fn schedule(
     })
 }
 
+/// The allocation units of every stage of the segment over `range` under `pipeline`'s
+/// duplication rule, with `images` images per run (what [`schedule`] gives that segment).
+pub fn segment_units(
+    program: &Program,
+    target: &Target,
+    pipeline: Pipeline,
+    images: u64,
+    range: Range<usize>,
+) -> Vec<u64> {
+    let planner = Planner {
+        program,
+        target,
+        rules: pipeline.rules(),
+        images,
+    };
+    planner.segment(range).units
+}
+
 /// Builds the segments of one schedule.
 struct Planner<'p> {
     program: &'p Program,

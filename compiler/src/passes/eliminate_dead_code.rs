@@ -20,5 +20,6 @@ pub fn run(ir: Ir, options: &str, _: &PassContext) -> Result<Ir> {
     Ok(match ir {
         Ir::Graph(f) => Ir::Graph(eliminate_dead_code(&f)),
         Ir::Pim(f) => Ir::Pim(eliminate_dead_code(&f)),
+        Ir::Isa(_) => return Err(super::wrong_level(FLAG, &ir, "graph or pim")),
     })
 }

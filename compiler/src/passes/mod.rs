@@ -2,21 +2,32 @@
 //! each a pure transform function; this module is their registry ([`PASSES`]) and runs them by flag
 //! on an [`Ir`] (the typed IR of any level), verifying the result with MLIR after each pass.
 
+pub mod duplicate_layers;
 pub mod eliminate_dead_code;
+pub mod lower_to_isa;
 pub mod lower_to_layers;
+pub mod place_crossbars;
 pub mod rewrite_graph;
+pub mod scheduled;
+pub mod segment_layers;
+pub mod tile_weights;
 
+use crate::cost::ScheduleOptions;
 use crate::{Error, Result};
+use clap::ValueEnum;
 use melior::ir::{block::BlockLike, operation::OperationLike, Module, RegionLike};
 use pim_dialects::{BuildOptions, DialectError, DialectOp, Func, GraphOp, PimOp};
+use pim_runtime::container::Program;
 
 /// The IR at any level.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ir {
     /// `graph` dialect (phases onnx and graph).
     Graph(Func<GraphOp>),
-    /// `pim` dialect at layer level (phase pim).
+    /// `pim` dialect at layer level (phases pim, tiled and scheduled).
     Pim(Func<PimOp>),
+    /// The machine's instructions, weights and bindings (phase isa; the `isa` dialect).
+    Isa(Box<Program>),
 }
 
 impl Ir {
@@ -29,12 +40,15 @@ impl Ir {
         match self {
             Self::Graph(f) => f.to_module(context, options),
             Self::Pim(f) => f.to_module(context, options),
+            Self::Isa(p) => pim_dialects::isa::to_module(context, p, options),
         }
     }
 
     /// Reads a module, choosing the level from the dialect of its ops.
     pub fn from_module(module: &Module<'_>) -> Result<Self, DialectError> {
-        if module_uses_dialect(module, &format!("{}.", PimOp::DIALECT)) {
+        if module_has_top_level_op(module, "isa.") {
+            pim_dialects::isa::from_module(module).map(|p| Self::Isa(Box::new(p)))
+        } else if module_uses_dialect(module, &format!("{}.", PimOp::DIALECT)) {
             Func::from_module(module).map(Self::Pim)
         } else {
             Func::from_module(module).map(Self::Graph)
@@ -46,6 +60,7 @@ impl Ir {
         match self {
             Self::Graph(f) => crate::verify::verify_graph(f),
             Self::Pim(f) => crate::verify::verify_pim(f),
+            Self::Isa(p) => p.verify().map_err(|e| Error::Usage(e.to_string())),
         }
     }
 
@@ -54,8 +69,27 @@ impl Ir {
         match self {
             Self::Graph(_) => "graph",
             Self::Pim(_) => "pim",
+            Self::Isa(_) => "isa",
         }
     }
+}
+
+/// Whether an op directly in the module's body (the `isa` level keeps its weights, bindings and
+/// target there) has a name starting with `prefix`.
+fn module_has_top_level_op(module: &Module<'_>, prefix: &str) -> bool {
+    let mut next = module.body().first_operation();
+    while let Some(op) = next {
+        if op
+            .name()
+            .as_string_ref()
+            .as_str()
+            .is_ok_and(|n| n.starts_with(prefix))
+        {
+            return true;
+        }
+        next = op.next_in_block();
+    }
+    false
 }
 
 fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
@@ -81,11 +115,50 @@ fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
 }
 
 /// What every pass may consult besides the IR: the chip being compiled for (its cost model
-/// drives the graph rewrites' extraction).
+/// drives the graph rewrites' extraction) and the schedule the command line asks for (the
+/// defaults of the tiling and scheduling passes' options).
 #[derive(Debug, Clone)]
 pub struct PassContext {
     /// The target chip.
     pub target: pim_runtime::target::Target,
+    /// Batch, pipeline mode, segmentation and granularity.
+    pub schedule: ScheduleOptions,
+}
+
+/// The schedule options of a pass: the context's, overridden by the pass's `key=value` options
+/// (only the keys in `allowed`: `pipeline`, `segmentation`, `granularity`, `batch`).
+pub fn schedule_options(
+    flag: &str,
+    options: &str,
+    cx: &PassContext,
+    allowed: &[&str],
+) -> Result<ScheduleOptions> {
+    let mut result = cx.schedule;
+    for pair in options.split(',').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !allowed.contains(&key) {
+            return Err(pass_error(
+                flag,
+                format!("unknown option `{key}`; options: {}", allowed.join(", ")),
+            ));
+        }
+        let bad = |e: String| pass_error(flag, format!("option `{key}`: {e}"));
+        match key {
+            "pipeline" => result.pipeline = Some(ValueEnum::from_str(value, false).map_err(bad)?),
+            "segmentation" => {
+                result.segmentation = ValueEnum::from_str(value, false).map_err(bad)?
+            }
+            "granularity" => result.granularity = ValueEnum::from_str(value, false).map_err(bad)?,
+            _ => {
+                result.batch = value
+                    .parse()
+                    .ok()
+                    .filter(|&b| b > 0)
+                    .ok_or_else(|| bad(format!("`{value}` is not a positive integer")))?;
+            }
+        }
+    }
+    Ok(result)
 }
 
 /// A registered pass.
@@ -122,6 +195,31 @@ pub const PASSES: &[PassInfo] = &[
         flag: eliminate_dead_code::FLAG,
         summary: "remove ops whose results reach no output",
         run: eliminate_dead_code::run,
+    },
+    PassInfo {
+        flag: tile_weights::FLAG,
+        summary: "cut weight matrices into crossbar blocks: a pim.tile view per crossbar layer (option granularity=)",
+        run: tile_weights::run,
+    },
+    PassInfo {
+        flag: segment_layers::FLAG,
+        summary: "split the layers into segments that fit the chip; pim.load_weights per layer (options pipeline=, segmentation=, granularity=, batch=)",
+        run: segment_layers::run,
+    },
+    PassInfo {
+        flag: duplicate_layers::FLAG,
+        summary: "duplicate bottleneck layers into a segment's spare crossbars (option granularity=)",
+        run: duplicate_layers::run,
+    },
+    PassInfo {
+        flag: place_crossbars::FLAG,
+        summary: "give every layer copy its physical crossbars (option granularity=)",
+        run: place_crossbars::run,
+    },
+    PassInfo {
+        flag: lower_to_isa::FLAG,
+        summary: "lower scheduled layers to instructions on physical units (pim -> isa)",
+        run: lower_to_isa::run,
     },
 ];
 

@@ -3,7 +3,8 @@
 
 use super::attrs::{boolean, field, int, string, unsigned, unsupported};
 use super::schema::{self, *};
-use crate::{attr::AttrValue, context::Diagnostics, BuildOptions, DialectError};
+use crate::attr::{f32_tensor_attribute, AttrValue};
+use crate::{context::Diagnostics, BuildOptions, DialectError};
 use melior::{
     ir::{
         attribute::{StringAttribute, TypeAttribute},
@@ -18,7 +19,6 @@ use pim_runtime::{
     container::{Binding, ConstValue, Constant, Program, Symbol, WeightBlob},
     isa::Instruction,
     target::Target,
-    Tensor,
 };
 
 /// Attributes of one op, by name.
@@ -97,9 +97,15 @@ impl<'c> Builder<'c, '_> {
             .map(|&d| usize::try_from(d))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| unsupported(what, "a dimension does not fit this machine"))?;
-        let tensor = Tensor::new(shape, data.to_vec())
-            .ok_or_else(|| unsupported(what, "its shape does not match its data"))?;
-        Ok(tensor.to_attribute(self.context, self.options))
+        if shape.iter().product::<usize>() != data.len() {
+            return Err(unsupported(what, "its shape does not match its data"));
+        }
+        Ok(f32_tensor_attribute(
+            self.context,
+            &shape,
+            data,
+            self.options,
+        ))
     }
 
     /// Every op before the code: target, program, weights, bindings, constants.

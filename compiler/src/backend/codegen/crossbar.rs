@@ -1,6 +1,6 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
-use super::{global, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
+use super::{dram, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
 use pim_dialects::{Node, PimOp};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
 use pim_runtime::isa::{Instruction, MvmMode, VOp};
@@ -177,15 +177,24 @@ impl Gen<'_> {
     }
 
     /// Columns `off..off + width` of a crossbar layer for one image, in bands of output rows
-    /// that fit the global buffer.
+    /// that fit the staging buffer; with several copies of the weights (`copies`, duplication),
+    /// copy `d` of `D` computes pixels `d*P/D..(d+1)*P/D` of each band of `P` pixels
+    /// (`docs/isa.md` §5).
     pub(super) fn mvm_layer(
         &mut self,
         node: &Node<PimOp>,
         image: usize,
-        xbars: &[(u32, Block)],
+        copies: &[Vec<(u32, Block)>],
         off: usize,
         width: usize,
     ) -> R<()> {
+        let Some(xbars) = copies.first() else {
+            return Err("internal error: a crossbar layer without crossbars".into());
+        };
+        if let Some(&(xbar, _)) = xbars.first() {
+            self.stage_near(xbar)?;
+        }
+        self.materialize_operands(node, image)?;
         let PimOp::Mvm {
             kind,
             kernel,
@@ -205,7 +214,7 @@ impl Gen<'_> {
         } else {
             (off, width)
         };
-        let copies = if xbars.iter().any(|(_, b)| b.row0 > 0) {
+        let regions = if xbars.iter().any(|(_, b)| b.row0 > 0) {
             2
         } else {
             1
@@ -226,47 +235,7 @@ impl Gen<'_> {
         let mut row0s: Vec<usize> = xbars.iter().map(|(_, b)| b.row0).collect();
         row0s.dedup();
         if kind != "conv" {
-            if self.func.shape(input).len() != 2 {
-                return Err(unsupported(
-                    node,
-                    "a fully connected layer on a non-2-D input",
-                ));
-            }
-            let (in_pixels, in_channels) = self.geometry(input)?;
-            let in_elems = in_pixels * in_channels;
-            let needed = (in_elems + copies * width) as u64;
-            if needed > self.global_capacity {
-                return Err(self.capacity_error(&node.name, needed));
-            }
-            self.global_used = 0;
-            let src = self.alloc_global(in_elems as u64, &node.name)?;
-            let out = self.alloc_global(width as u64, &node.name)?;
-            let tmp = self.alloc_global(((copies - 1) * width) as u64, &node.name)?;
-            self.load(input, image, src, 0, in_pixels)?;
-            for (t, &row0) in row0s.iter().enumerate() {
-                let dst_base = if t == 0 { out } else { tmp };
-                for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
-                    self.program.code.push(Instruction::Mvm {
-                        xbar,
-                        src: global(src + row0 as u64),
-                        dst: global(dst_base + b.col0 as u64),
-                        count: 1,
-                        sstride: u24(in_elems, "input length")?,
-                        dstride: u24(width, "columns")?,
-                        pix: 0,
-                        bits: self.target.precision.activation_bits,
-                        mode: MvmMode::Dense,
-                        win: 0,
-                    });
-                }
-                if t > 0 {
-                    self.acc(tmp, out, width)?;
-                }
-            }
-            if let Some(param) = bias {
-                self.vop(VOp::Bias, out, out, None, width, 1, param)?;
-            }
-            return self.store(node.result, image, out, off, width, 0, 1);
+            return self.fc_layer(node, image, xbars, (off, width), &row0s, regions, bias);
         }
         let in_shape = self.func.shape(input).to_vec();
         let out_shape = self.func.shape(node.result).to_vec();
@@ -280,36 +249,41 @@ impl Gen<'_> {
             pad_bottom: pads[2],
             input: ih,
         };
-        let fits = |n: usize| (geo.max_rows(n) * iw * cin + copies * n * ow * width) as u64;
-        let band_rows = (1..=oh)
-            .rev()
-            .find(|&n| fits(n) <= self.global_capacity)
-            .ok_or_else(|| self.capacity_error(&node.name, fits(1)))?;
-        for oy0 in (0..oh).step_by(band_rows) {
-            let oy1 = (oy0 + band_rows).min(oh);
-            let band = geo.band(oy0, oy1)?;
-            let pixels = (oy1 - oy0) * ow;
-            self.global_used = 0;
-            let src = self.alloc_global(((band.r1 - band.r0) * iw * cin) as u64, &node.name)?;
-            let out = self.alloc_global((pixels * width) as u64, &node.name)?;
-            let tmp = self.alloc_global(((copies - 1) * pixels * width) as u64, &node.name)?;
-            self.load(input, image, src, band.r0 * iw, band.r1 * iw)?;
+        let across = Geometry {
+            kernel: kernel[1],
+            stride: strides[1],
+            dilation: dilations[1],
+            pad_top: pads[1],
+            pad_bottom: pads[3],
+            input: iw,
+        };
+        let cost =
+            |inputs: usize, outputs: usize| (inputs * cin + regions * outputs * width) as u64;
+        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
+        for rect in &rects {
+            let (oy0, oy1) = (rect.oy0, rect.oy1);
+            let band = &rect.rows;
+            let pixels = rect.pixels();
+            self.reset_staging();
+            let src = self.alloc_staging((rect.input_pixels() * cin) as u64, &node.name)?;
+            let out = self.alloc_staging((pixels * width) as u64, &node.name)?;
+            let tmp = self.alloc_staging(((regions - 1) * pixels * width) as u64, &node.name)?;
+            self.load_rect(input, image, src, rect, iw)?;
             let mut tiles: Vec<(usize, usize)> =
                 xbars.iter().map(|(_, b)| (b.row0, b.sg)).collect();
             tiles.sort_unstable();
             tiles.dedup();
             for &(row0, sg) in &tiles {
-                let blocks: Vec<(u32, Block)> = xbars
-                    .iter()
-                    .filter(|(_, b)| b.row0 == row0 && b.sg == sg)
-                    .copied()
+                let indices: Vec<usize> = (0..xbars.len())
+                    .filter(|&i| xbars[i].1.row0 == row0 && xbars[i].1.sg == sg)
                     .collect();
+                let blocks: Vec<(u32, Block)> = indices.iter().map(|&i| xbars[i]).collect();
                 let Some(&(_, first)) = blocks.first() else {
                     continue;
                 };
                 let win = Window {
                     in_h: (band.r1 - band.r0) as u32,
-                    in_w: iw as u32,
+                    in_w: (rect.cols.r1 - rect.cols.r0) as u32,
                     channels: cin as u32,
                     c0: first.c0 as u32,
                     cn: first.cn as u32,
@@ -320,13 +294,14 @@ impl Gen<'_> {
                     dilation_h: dilations[0] as u32,
                     dilation_w: dilations[1] as u32,
                     pad_top: band.pad_top,
-                    pad_left: pads[1] as u32,
+                    pad_left: rect.cols.pad_top,
                     pad_bottom: band.pad_bottom,
-                    pad_right: pads[3] as u32,
+                    pad_right: rect.cols.pad_bottom,
                     row0: row0 as u32,
                     include_pad: false,
                 };
-                if (win.out_h(), win.out_w()) != ((oy1 - oy0) as u64, ow as u64) {
+                if (win.out_h(), win.out_w()) != ((oy1 - oy0) as u64, (rect.ox1 - rect.ox0) as u64)
+                {
                     return Err(format!(
                         "internal error: the window of output rows {oy0}..{oy1} gives {}x{} pixels",
                         win.out_h(),
@@ -334,23 +309,33 @@ impl Gen<'_> {
                     ));
                 }
                 let win = self.window_constant(
-                    format!("{}.win.y{oy0}.c{}.r{row0}", node.name, first.c0),
+                    format!(
+                        "{}.win.y{oy0}.x{}.c{}.r{row0}",
+                        node.name, rect.ox0, first.c0
+                    ),
                     win,
                 )?;
                 let dst_base = if row0 == 0 { out } else { tmp };
-                for &(xbar, b) in &blocks {
-                    self.program.code.push(Instruction::Mvm {
-                        xbar,
-                        src: global(src),
-                        dst: global(dst_base + (b.out0 + b.col0) as u64),
-                        count: u24(pixels, "pixels")?,
-                        sstride: 0,
-                        dstride: u24(width, "columns")?,
-                        pix: 0,
-                        bits: self.target.precision.activation_bits,
-                        mode: MvmMode::Window,
-                        win,
-                    });
+                for (d, copy) in copies.iter().enumerate() {
+                    let (p0, p1) = share(pixels, d, copies.len());
+                    for &i in indices.iter().filter(|_| p1 > p0) {
+                        let (xbar, b) = copy
+                            .get(i)
+                            .copied()
+                            .ok_or("internal error: copies differ")?;
+                        self.program.code.push(Instruction::Mvm {
+                            xbar,
+                            src: self.buf(src),
+                            dst: self.buf(dst_base + (p0 * width + b.out0 + b.col0) as u64),
+                            count: u24(p1 - p0, "pixels")?,
+                            sstride: 0,
+                            dstride: u24(width, "columns")?,
+                            pix: u24(p0, "pixels")?,
+                            bits: self.target.precision.activation_bits,
+                            mode: MvmMode::Window,
+                            win,
+                        });
+                    }
                 }
                 if row0 > 0 {
                     // Add this super-group's partial sums (its columns of every pixel).
@@ -363,8 +348,8 @@ impl Gen<'_> {
                         self.acc(tmp, out, pixels * width)?;
                     } else {
                         self.program.code.push(Instruction::Acc {
-                            src: global(tmp + first.out0 as u64),
-                            dst: global(out + first.out0 as u64),
+                            src: self.buf(tmp + first.out0 as u64),
+                            dst: self.buf(out + first.out0 as u64),
                             len: u24(cols, "columns")?,
                             count: u24(pixels, "pixels")?,
                             sstride: u24(width, "columns")?,
@@ -377,16 +362,94 @@ impl Gen<'_> {
             if let Some(param) = bias {
                 self.vop(VOp::Bias, out, out, None, width, pixels, param)?;
             }
-            self.store(node.result, image, out, off, width, oy0 * ow, pixels)?;
+            self.store_rect(node.result, image, out, rect, (ow, off, width))?;
         }
+        Ok(())
+    }
+
+    /// Columns `off..off + width` of a fully connected layer for one image: its input's
+    /// vectors (rows of `[M, K]`, one per image for `[N, K]`) through dense `mvm`s.
+    #[allow(clippy::too_many_arguments)]
+    fn fc_layer(
+        &mut self,
+        node: &Node<PimOp>,
+        image: usize,
+        xbars: &[(u32, Block)],
+        (off, width): (usize, usize),
+        row0s: &[usize],
+        regions: usize,
+        bias: Option<u32>,
+    ) -> R<()> {
+        let input = node.operands[0];
+        if self.func.shape(input).len() != 2 {
+            return Err(unsupported(
+                node,
+                "a fully connected layer on a non-2-D input",
+            ));
+        }
+        let (in_pixels, in_channels) = self.geometry(input)?;
+        let in_elems = in_pixels * in_channels;
+        let k = *self.func.shape(input).last().unwrap_or(&1);
+        let vectors = in_elems / k.max(1);
+        let cols = self
+            .func
+            .shape(node.result)
+            .last()
+            .copied()
+            .unwrap_or(width);
+        let needed = (in_elems + regions * vectors * width) as u64;
+        if needed > self.staging.capacity {
+            return Err(self.capacity_error(&node.name, needed));
+        }
+        self.reset_staging();
+        let src = self.alloc_staging(in_elems as u64, &node.name)?;
+        let out = self.alloc_staging((vectors * width) as u64, &node.name)?;
+        let tmp = self.alloc_staging(((regions - 1) * vectors * width) as u64, &node.name)?;
+        self.load(input, image, src, 0, in_pixels)?;
+        for (t, &row0) in row0s.iter().enumerate() {
+            let dst_base = if t == 0 { out } else { tmp };
+            for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
+                self.program.code.push(Instruction::Mvm {
+                    xbar,
+                    src: self.buf(src + row0 as u64),
+                    dst: self.buf(dst_base + b.col0 as u64),
+                    count: u24(vectors, "vectors")?,
+                    sstride: u24(k, "input length")?,
+                    dstride: u24(width, "columns")?,
+                    pix: 0,
+                    bits: self.target.precision.activation_bits,
+                    mode: MvmMode::Dense,
+                    win: 0,
+                });
+            }
+            if t > 0 {
+                self.acc(tmp, out, vectors * width)?;
+            }
+        }
+        if let Some(param) = bias {
+            self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
+        }
+        if vectors == 1 {
+            return self.store(node.result, image, out, off, width, 0, 1);
+        }
+        let s = self.stored[node.result].ok_or("the result is not stored")?;
+        let n = u24(width, "columns")?;
+        self.program.code.push(Instruction::Store {
+            src: self.buf(out),
+            dst: dram(s.addr + image as u64 * s.per_image + off as u64)?,
+            len: n,
+            count: u24(vectors, "vectors")?,
+            sstride: n,
+            dstride: u24(cols, "columns")?,
+        });
         Ok(())
     }
 
     fn acc(&mut self, src: u64, dst: u64, len: usize) -> R<()> {
         let n = u24(len, "partial sums")?;
         self.program.code.push(Instruction::Acc {
-            src: global(src),
-            dst: global(dst),
+            src: self.buf(src),
+            dst: self.buf(dst),
             len: n,
             count: 1,
             sstride: n,
@@ -395,4 +458,9 @@ impl Gen<'_> {
         });
         Ok(())
     }
+}
+
+/// Pixels `d*P/D..(d+1)*P/D` of `P`: copy `d`'s share of `copies` copies.
+fn share(pixels: usize, d: usize, copies: usize) -> (usize, usize) {
+    (d * pixels / copies, (d + 1) * pixels / copies)
 }

@@ -16,7 +16,7 @@ impl Gen<'_> {
         buffers: usize,
     ) -> R<usize> {
         let per_pixel = (channels * buffers) as u64;
-        let n = (self.global_capacity / per_pixel.max(1)) as usize;
+        let n = (self.staging.capacity / per_pixel.max(1)) as usize;
         if n == 0 {
             return Err(self.capacity_error(&node.name, per_pixel));
         }
@@ -25,6 +25,7 @@ impl Gen<'_> {
 
     /// A vector-unit layer for one image.
     pub(super) fn vector_layer(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
+        self.materialize_operands(node, image)?;
         let result = node.result;
         let (pixels, channels) = self.geometry(result)?;
         match &node.op {
@@ -99,7 +100,10 @@ impl Gen<'_> {
                 [kernel, strides, pads, dilations],
                 *count_include_pad != 0,
             ),
-            PimOp::Binary { kind } => self.binary(node, image, kind, pixels, channels),
+            PimOp::Binary { kind } if self.binary_in_place(node, kind)? => {
+                self.binary(node, image, kind, pixels, channels)
+            }
+            PimOp::Binary { kind } => self.binary_moves(node, kind, image),
             PimOp::Lrn {
                 size,
                 alpha,
@@ -150,7 +154,12 @@ impl Gen<'_> {
                     }
                 })
             }
-            PimOp::Concat { .. } => self.concat(node, image, pixels, channels),
+            PimOp::Concat { axis } if self.concat_on_channels(node, *axis)? => {
+                self.concat(node, image, pixels, channels)
+            }
+            PimOp::Concat { axis } => self.concat_moves(node, *axis, image),
+            PimOp::Transpose { perm } => self.transpose(node, perm, image),
+            PimOp::Pad { pads, value } => self.pad(node, pads, *value, image),
             _ => Err(unsupported(node, &node.op.op_name())),
         }
     }
@@ -174,10 +183,10 @@ impl Gen<'_> {
         let chunk = self.chunk_pixels(node, channels, pixels, operands.len().max(1))?;
         for p0 in (0..pixels).step_by(chunk) {
             let n = chunk.min(pixels - p0);
-            self.global_used = 0;
-            let a = self.alloc_global((n * channels) as u64, &node.name)?;
+            self.reset_staging();
+            let a = self.alloc_staging((n * channels) as u64, &node.name)?;
             let b = if operands.len() > 1 {
-                self.alloc_global((n * channels) as u64, &node.name)?
+                self.alloc_staging((n * channels) as u64, &node.name)?
             } else {
                 a
             };
@@ -211,8 +220,8 @@ impl Gen<'_> {
             let chunk = self.chunk_pixels(node, c, pixels, 1)?;
             for p0 in (0..pixels).step_by(chunk) {
                 let n = chunk.min(pixels - p0);
-                self.global_used = 0;
-                let a = self.alloc_global((n * c) as u64, &node.name)?;
+                self.reset_staging();
+                let a = self.alloc_staging((n * c) as u64, &node.name)?;
                 self.load(v, image, a, p0, p0 + n)?;
                 self.store(node.result, image, a, ch0, c, p0, n)?;
             }
@@ -313,17 +322,17 @@ impl Gen<'_> {
         };
         // Bands of output rows, and groups of channels when one row of all does not fit.
         let fits = |n: usize, cg: usize| ((geo.max_rows(n) * iw + n * ow) * cg) as u64;
-        let group = if fits(1, c) <= self.global_capacity {
+        let group = if fits(1, c) <= self.staging.capacity {
             c
         } else {
-            (self.global_capacity / fits(1, 1).max(1)) as usize
+            (self.staging.capacity / fits(1, 1).max(1)) as usize
         };
         if group == 0 {
             return Err(self.capacity_error(&node.name, fits(1, 1)));
         }
         let band_rows = (1..=oh)
             .rev()
-            .find(|&n| fits(n, group) <= self.global_capacity)
+            .find(|&n| fits(n, group) <= self.staging.capacity)
             .ok_or_else(|| self.capacity_error(&node.name, fits(1, group)))?;
         let op = if avg { VOp::AvgPool } else { VOp::MaxPool };
         for c0 in (0..c).step_by(group) {
@@ -368,9 +377,9 @@ impl Gen<'_> {
             let param =
                 self.window_constant(format!("{}.win.y{oy0}.c{}", node.name, chans.start), win)?;
             let in_len = (band.r1 - band.r0) * iw * c;
-            self.global_used = 0;
-            let a = self.alloc_global(in_len as u64, &node.name)?;
-            let dst = self.alloc_global(((oy1 - oy0) * ow * c) as u64, &node.name)?;
+            self.reset_staging();
+            let a = self.alloc_staging(in_len as u64, &node.name)?;
+            let dst = self.alloc_staging(((oy1 - oy0) * ow * c) as u64, &node.name)?;
             self.load_channels(
                 node.operands[0],
                 image,
@@ -496,7 +505,7 @@ impl Gen<'_> {
 impl Gen<'_> {
     /// The values of a constant operand of a binary op on `x`: a scalar or one value per
     /// channel (image) / feature (vector).
-    fn per_channel_constant(
+    pub(super) fn per_channel_constant(
         &self,
         node: &Node<PimOp>,
         k: &Tensor,

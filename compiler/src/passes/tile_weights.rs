@@ -1,0 +1,83 @@
+//! `pim-tile-weights` (phase `tiled`): cuts every crossbar layer's weight matrix into crossbar
+//! blocks. Each `pim.mvm`'s weight gets a `pim.tile` view recording the tiling on the target:
+//! crossbar columns per weight (bit slices), row tiles (partial sums to add), column tiles,
+//! groups packed per crossbar, crossbars of one copy, and the column parts a layer larger than
+//! the chip is cut into (`docs/cost-model.md` §2 gives the arithmetic).
+//!
+//! ```text
+//! %w = "pim.constant"() {value = ...} : () -> tensor<1x1152x128xf32>
+//! %y = "pim.mvm"(%x, %w, %b) {...}
+//! // after, on compact-4x4 (128x128 crossbars, 8 columns per weight):
+//! %t = "pim.tile"(%w) {columns_per_weight = 8, row_tiles = 9, col_tiles = 8,
+//!                      groups_per_crossbar = 1, crossbars = 72, parts = 1}
+//! %y = "pim.mvm"(%x, %t, %b) {...}
+//! ```
+
+use super::scheduled::{insert_view, tile_of};
+use super::{pass_error, schedule_options, wrong_level, Ir, PassContext};
+use crate::cost::layers::{layer_nodes, layers_of};
+use crate::cost::mapping::Tiling;
+use crate::cost::schedule::Program;
+use crate::cost::Granularity;
+use crate::Result;
+use pim_dialects::{Func, PimOp};
+use pim_runtime::target::Target;
+
+/// The pass flag.
+pub const FLAG: &str = "pim-tile-weights";
+
+/// Runs the pass (option `granularity=crossbar|tile`, default the compiler's).
+pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
+    let options = schedule_options(FLAG, options, cx, &["granularity"])?;
+    match ir {
+        Ir::Pim(f) => tile_weights(&f, &cx.target, options.granularity)
+            .map(Ir::Pim)
+            .map_err(|m| pass_error(FLAG, m)),
+        other => Err(wrong_level(FLAG, &other, "pim")),
+    }
+}
+
+/// Gives every crossbar layer without one a `pim.tile` view of its weight.
+pub fn tile_weights(
+    func: &Func<PimOp>,
+    target: &Target,
+    granularity: Granularity,
+) -> std::result::Result<Func<PimOp>, String> {
+    let program = Program::new(
+        layers_of(func).map_err(|e| e.to_string())?,
+        target,
+        granularity,
+    )
+    .map_err(|e| e.to_string())?;
+    let nodes = layer_nodes(func);
+    let producers = func.producers();
+    let mut out = func.clone();
+    // Insert from the last layer backwards so earlier node indices stay valid.
+    for mvm in program.stages.iter().rev().filter_map(|s| s.mvm.as_ref()) {
+        let index = nodes[mvm.layer];
+        let node = &func.nodes[index];
+        if mvm.part + 1 != mvm.parts || tile_of(func, &producers, node).is_some() {
+            continue;
+        }
+        let whole = program.layers[mvm.layer]
+            .mvm()
+            .map(|m| m.shape)
+            .ok_or("internal error: a stage's layer is not a crossbar layer")?;
+        let tiling = Tiling::new(whole, target);
+        let attr = |v: u64| {
+            i64::try_from(v).map_err(|_| format!("layer `{}`: {v} is too large", node.name))
+        };
+        let op = PimOp::Tile {
+            columns_per_weight: attr(tiling.columns_per_weight)?,
+            row_tiles: attr(tiling.row_tiles)?,
+            col_tiles: attr(tiling.col_tiles)?,
+            groups_per_crossbar: attr(tiling.groups_per_crossbar)?,
+            crossbars: attr(tiling.crossbars)?,
+            parts: attr(mvm.parts)?,
+        };
+        let weight = node.operands[1];
+        let tiled = insert_view(&mut out, index, format!("{}.tile", node.name), op, weight);
+        out.nodes[index + 1].operands[1] = tiled;
+    }
+    Ok(out)
+}
