@@ -15,6 +15,7 @@ mod crossbar;
 mod images;
 mod move_ops;
 mod moves;
+mod regions;
 mod staging;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ mod vector;
 
 use crossbar::Block;
 use images::Images;
+use regions::{dram, register_of, relative, Registers, ARENA};
 use staging::Staging;
 
 type R<T> = std::result::Result<T, String>;
@@ -56,8 +58,12 @@ impl Layout {
 /// Where a value lives in DRAM.
 #[derive(Debug, Clone, Copy)]
 struct Stored {
+    /// Image 0's address (register-relative in looped programs, `regions`).
     addr: u64,
+    /// Elements of one image.
     per_image: u64,
+    /// Elements from one image to the next (0: the same for every image, e.g. constants).
+    stride: u64,
     layout: Layout,
 }
 
@@ -76,24 +82,17 @@ pub(super) fn generate(
     let sched = read(func, target, options.granularity, images.count as u64)?;
     let (runs, per_run) = images.partition(sched.runs, sched.images)?;
     let mut gen = Gen::new(func, target, images)?;
+    // Each image needs scratch of its own only when its values wait in DRAM while other images
+    // pass a segment; else the images (one after another) share one arena.
+    gen.arena_per_image = per_run > 1 && sched.segments.len() > 1;
     gen.plan()?;
     let mut blocks_of_stage: Vec<Option<Vec<Block>>> = vec![None; sched.program.stages.len()];
-    for run in 0..runs {
-        for (seg_id, range) in sched.segments.iter().enumerate() {
-            let seg_start = gen.program.code.len();
-            let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
-            gen.program.code.push(Instruction::SegBegin { id });
-            let mut placed = Vec::new();
-            for s in range.clone() {
-                placed.push(gen.load_stage(func, &sched, s, &mut blocks_of_stage[s])?);
-            }
-            for image in (run * per_run..(run + 1) * per_run).map(|i| i as usize) {
-                for (s, copies) in range.clone().zip(&placed) {
-                    gen.stage(func, &sched, s, copies, image)?;
-                }
-            }
-            gen.program.code.push(Instruction::SegEnd { id });
-            gen.symbol(&format!("segment{seg_id}"), SymbolKind::Segment, seg_start);
+    if gen.registers.is_some() {
+        gen.looped_runs(func, &sched, runs, per_run, &mut blocks_of_stage)?;
+    } else {
+        for run in 0..runs {
+            let images = (run * per_run..(run + 1) * per_run).map(|i| i as usize);
+            gen.run(func, &sched, images.collect(), &mut blocks_of_stage)?;
         }
     }
     gen.copy_outputs()?;
@@ -104,7 +103,140 @@ pub(super) fn generate(
 /// The crossbars of every copy of a stage: (crossbar id, block) per block.
 type Copies = Vec<Vec<(u32, Block)>>;
 
+/// The address registers of a program over `images`, if its images run in loops: more than one
+/// image, and a register for the scratch arena, every binding and every batched constant.
+fn loop_registers(func: &Func<PimOp>, images: Images) -> Option<Registers> {
+    let batched_constants = func
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, PimOp::Constant { .. }))
+        .filter(|n| images.ir > 1 && func.shape(n.result).first() == Some(&images.ir))
+        .count();
+    let needed = 1 + func.inputs.len() + func.outputs.len() + batched_constants;
+    let mut registers = Registers::default();
+    (images.count > 1 && needed <= 15 && registers.claim(0) == Some(ARENA)).then_some(registers)
+}
+
 impl Gen<'_> {
+    /// One run of the schedule, unrolled: every segment's weight loads, then its stages for
+    /// each of `images`.
+    fn run(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        images: Vec<usize>,
+        blocks_of_stage: &mut [Option<Vec<Block>>],
+    ) -> R<()> {
+        for (seg_id, range) in sched.segments.iter().enumerate() {
+            let placed = self.begin_segment(func, sched, seg_id, blocks_of_stage)?;
+            for &image in &images {
+                for (s, copies) in range.clone().zip(&placed) {
+                    self.stage(func, sched, s, copies, image)?;
+                }
+            }
+            self.end_segment(seg_id)?;
+        }
+        Ok(())
+    }
+
+    /// Every run of the schedule with the images in loops (`regions`): the code of image 0,
+    /// run `per_run` times in each segment with the address registers moving one image on per
+    /// iteration, inside a loop over the `runs`.
+    fn looped_runs(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        runs: u64,
+        per_run: u64,
+        blocks_of_stage: &mut [Option<Vec<Block>>],
+    ) -> R<()> {
+        let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
+        if runs > 1 {
+            self.program.code.push(Instruction::Loop {
+                count: count(runs)?,
+            });
+        }
+        let run_body = self.program.code.len();
+        for (seg_id, range) in sched.segments.iter().enumerate() {
+            let last = seg_id + 1 == sched.segments.len();
+            let placed = self.begin_segment(func, sched, seg_id, blocks_of_stage)?;
+            if per_run > 1 {
+                self.program.code.push(Instruction::Loop {
+                    count: count(per_run)?,
+                });
+            }
+            let body = self.program.code.len();
+            for (s, copies) in range.clone().zip(&placed) {
+                self.stage(func, sched, s, copies, 0)?;
+            }
+            if per_run > 1 {
+                // (`Images::partition`: several images per run means one run.)
+                self.advance_images(1, body)?;
+                self.program.code.push(Instruction::EndLoop {});
+                // Back to image 0 for the next segment.
+                self.reset_registers(body);
+            } else if last && runs > 1 {
+                // On to the next run's image.
+                self.advance_images(1, run_body)?;
+            }
+            self.end_segment(seg_id)?;
+        }
+        if runs > 1 {
+            self.program.code.push(Instruction::EndLoop {});
+            self.reset_registers(run_body);
+        }
+        Ok(())
+    }
+
+    /// Sets the address registers the code from `body` on uses back to 0 (image 0): the state
+    /// outside loops.
+    fn reset_registers(&mut self, body: usize) {
+        let code = match &self.registers {
+            Some(registers) => registers.reset(&self.program.code[body..]),
+            None => Vec::new(),
+        };
+        self.program.code.extend(code);
+    }
+
+    /// Moves the address registers the code from `body` on uses `images` images on.
+    fn advance_images(&mut self, images: i64, body: usize) -> R<()> {
+        let code = match &self.registers {
+            Some(registers) => registers.advance(images, &self.program.code[body..])?,
+            None => Vec::new(),
+        };
+        self.program.code.extend(code);
+        Ok(())
+    }
+
+    /// `seg.begin` and the segment's weight loads; the crossbars of every stage.
+    fn begin_segment(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        seg_id: usize,
+        blocks_of_stage: &mut [Option<Vec<Block>>],
+    ) -> R<Vec<Copies>> {
+        let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
+        self.segment_starts.push(self.program.code.len());
+        self.program.code.push(Instruction::SegBegin { id });
+        sched.segments[seg_id]
+            .clone()
+            .map(|s| self.load_stage(func, sched, s, &mut blocks_of_stage[s]))
+            .collect()
+    }
+
+    /// `seg.end` and the segment's symbol.
+    fn end_segment(&mut self, seg_id: usize) -> R<()> {
+        let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
+        self.program.code.push(Instruction::SegEnd { id });
+        let start = self
+            .segment_starts
+            .pop()
+            .ok_or("internal error: no open segment")?;
+        self.symbol(&format!("segment{seg_id}"), SymbolKind::Segment, start);
+        Ok(())
+    }
+
     /// Writes the weights of stage `s` (every copy) into its placed crossbars; returns them.
     /// The weight blocks are laid out in the weights section the first time (`blocks`).
     fn load_stage(
@@ -297,12 +429,16 @@ struct Gen<'f> {
     materialized: Vec<(ValueId, usize)>,
     xbar_rows: usize,
     xbar_cols: usize,
-}
-
-fn dram(addr: u64) -> R<MemRef> {
-    u32::try_from(addr)
-        .map(MemRef::dram)
-        .map_err(|_| format!("DRAM address {addr:#x} exceeds 32 bits"))
+    /// The address registers when the images run in a `loop` (`regions`); `None`: unrolled.
+    registers: Option<Registers>,
+    /// Elements of one image's scratch arena (looped programs).
+    arena: u64,
+    /// Whether every image has an arena of its own (else they share one).
+    arena_per_image: bool,
+    /// The register of each batched constant (one slice per image) of a looped program.
+    batched_constants: Vec<(ValueId, u32)>,
+    /// Where the open segments start in the code.
+    segment_starts: Vec<usize>,
 }
 
 fn u24(v: usize, what: &str) -> R<u32> {
@@ -336,6 +472,11 @@ impl<'f> Gen<'f> {
             materialized: Vec::new(),
             xbar_rows: target.crossbar.rows as usize,
             xbar_cols: (target.crossbar.cols / target.columns_per_weight().max(1)) as usize,
+            registers: loop_registers(func, images),
+            arena: 0,
+            arena_per_image: true,
+            batched_constants: Vec::new(),
+            segment_starts: Vec::new(),
         })
     }
 
@@ -360,6 +501,53 @@ impl<'f> Gen<'f> {
             &shape[1..]
         } else {
             shape
+        }
+    }
+
+    /// Room for every image of a scratch value of `per_image` elements: its image-0 address
+    /// and image stride (looped programs: in the arena, fixed up by [`Self::place_arena`]).
+    fn alloc_scratch(&mut self, per_image: u64) -> R<(u64, u64)> {
+        if self.registers.is_some() {
+            let offset = self.arena;
+            self.arena += per_image.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
+            return Ok((relative(ARENA, offset), 0));
+        }
+        Ok((
+            self.alloc_dram(per_image * self.images.count as u64)?,
+            per_image,
+        ))
+    }
+
+    /// Places the scratch arena of every image once planning is done (looped programs).
+    fn place_arena(&mut self) -> R<()> {
+        let Some(registers) = self.registers.as_mut() else {
+            return Ok(());
+        };
+        let (stride, arenas) = if self.arena_per_image {
+            (self.arena, self.images.count as u64)
+        } else {
+            (0, 1)
+        };
+        registers.set_stride(ARENA, stride)?;
+        let base = self.alloc_dram(self.arena * arenas)?;
+        for s in self.stored.iter_mut().flatten() {
+            if register_of(s.addr) == ARENA {
+                s.addr += base;
+                s.stride = stride;
+            }
+        }
+        Ok(())
+    }
+
+    /// The address code uses for a binding at `addr` with `per_image` elements per image:
+    /// relative to a register of its own in looped programs.
+    fn binding_address(&mut self, addr: u64, per_image: u64) -> R<u64> {
+        match self.registers.as_mut() {
+            Some(registers) => registers
+                .claim(per_image)
+                .map(|reg| relative(reg, addr))
+                .ok_or_else(|| "internal error: out of address registers".into()),
+            None => Ok(addr),
         }
     }
 
@@ -440,8 +628,9 @@ impl<'f> Gen<'f> {
                 dram_addr: addr,
             });
             self.stored[port.value] = Some(Stored {
-                addr,
+                addr: self.binding_address(addr, per_image)?,
                 per_image,
+                stride: per_image,
                 layout: Layout::RowMajor,
             });
             self.forms[port.value] = Some(Layout::RowMajor);
@@ -477,7 +666,7 @@ impl<'f> Gen<'f> {
                 // Copied from the input binding at the end (both row-major).
                 self.copies.push((root, addr, per_image));
             } else {
-                output_root[root] = Some(addr);
+                output_root[root] = Some(self.binding_address(addr, per_image)?);
             }
         }
         for (i, node) in func.nodes.iter().enumerate() {
@@ -519,18 +708,23 @@ impl<'f> Gen<'f> {
                 Some(addr) => Stored {
                     addr,
                     per_image,
+                    stride: per_image,
                     layout: Layout::RowMajor,
                 },
-                None => Stored {
-                    addr: self.alloc_dram(per_image * self.images.count as u64)?,
-                    per_image,
-                    layout: form,
-                },
+                None => {
+                    let (addr, stride) = self.alloc_scratch(per_image)?;
+                    Stored {
+                        addr,
+                        per_image,
+                        stride,
+                        layout: form,
+                    }
+                }
             };
             self.stored[result] = Some(stored);
             self.forms[result] = Some(form);
         }
-        Ok(())
+        self.place_arena()
     }
 
     /// Copies the inputs that are also outputs into their output bindings, a buffer-full at a
@@ -621,7 +815,7 @@ impl<'f> Gen<'f> {
         chans: std::ops::Range<usize>,
     ) -> R<()> {
         let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
-        let src = s.addr + image as u64 * s.per_image;
+        let src = s.addr + image as u64 * s.stride;
         let form = self.form(value)?;
         let (pixels, channels) = self.geometry(value)?;
         let (p0, n) = (pix.start, pix.len());
@@ -677,7 +871,7 @@ impl<'f> Gen<'f> {
         count: usize,
     ) -> R<()> {
         let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
-        let base = s.addr + image as u64 * s.per_image;
+        let base = s.addr + image as u64 * s.stride;
         let form = self.form(value)?;
         let (pixels, channels) = self.geometry(value)?;
         if s.layout.same_order(form) || pixels == 1 {

@@ -518,3 +518,56 @@ fn grouped_convolutions_match_the_reference() {
         }
     }
 }
+
+#[test]
+fn images_run_in_loops_with_the_code_of_one_image() {
+    let loops = |p: &Program| {
+        p.code
+            .iter()
+            .filter(|i| matches!(i, pim_runtime::isa::Instruction::Loop { .. }))
+            .count()
+    };
+    for pipeline in [Pipeline::Layer, Pipeline::Baseline, Pipeline::Full] {
+        let (one, _, _) = case("mini_resnet", 1, "compact-4x4", Some(pipeline));
+        let (program, inputs, expected) = case("mini_resnet", 4, "compact-4x4", Some(pipeline));
+        assert_eq!(loops(&one), 0, "{pipeline:?}: one image is not looped");
+        assert!(loops(&program) > 0, "{pipeline:?}: no loop");
+        // The per-image code is emitted once; only register moves are added.
+        assert!(
+            program.code.len() < one.code.len() + 30 * (one.code.len() / 100 + 1),
+            "{pipeline:?}: {} instructions for 4 images, {} for one",
+            program.code.len(),
+            one.code.len()
+        );
+        let got = Simulator::run(&program, &inputs).expect("simulate");
+        compare_outputs(&got, &expected, TOL).unwrap_or_else(|e| panic!("{pipeline:?}: {e}"));
+    }
+}
+
+/// A looped program of several segments (a value of each image crosses a segment boundary
+/// in the scratch arena): dropping any register move is caught. (`baseline`: in the modes
+/// that duplicate, retargeting an `mvm` to another copy of the same weights changes nothing.)
+#[test]
+fn every_fault_in_a_looped_program_is_caught() {
+    let (graph, func) = lower("lenet", 2);
+    let options = ScheduleOptions {
+        pipeline: Some(Pipeline::Baseline),
+        ..ScheduleOptions::default()
+    };
+    let program = compile(&func, &tiny_target(), &options).expect("compile");
+    assert!(program
+        .code
+        .iter()
+        .any(|i| matches!(i, pim_runtime::isa::Instruction::RAdd { .. })));
+    let x = seeded(graph.shape(graph.inputs[0].value), 5);
+    let want = crate::graph::eval::evaluate(&graph, std::slice::from_ref(&x)).expect("eval");
+    let report = inject_faults(
+        &program,
+        &[("input", x)],
+        &[("output", want[0].clone())],
+        TOL,
+    )
+    .expect("original run");
+    assert!(report.results.len() > 10, "{report}");
+    assert!(report.survivors().is_empty(), "{report}");
+}

@@ -8,7 +8,9 @@
 //! - **swap an `acc`'s source and destination** (and their strides): the partial sum lands in
 //!   the wrong region;
 //! - **change a `vop`'s op** to one with compatible parameters that computes something else
-//!   (`relu` -> `tanh`, `add` <-> `sub`, `max_pool` <-> `avg_pool`, `bias` <-> `scale`, ...).
+//!   (`relu` -> `tanh`, `add` <-> `sub`, `max_pool` <-> `avg_pool`, `bias` <-> `scale`, ...);
+//! - **drop an `radd`** (replaced by a `barrier`): a loop's images no longer move on, so they
+//!   read and write the wrong image's data.
 //!
 //! [`inject_faults`] runs the original (which must match the reference outputs) and every
 //! mutant, and reports for each whether it was detected: its run fails, or its outputs differ
@@ -56,6 +58,13 @@ pub enum Mutation {
         /// The op used instead.
         to: VOp,
     },
+    /// The `radd` at `index` (of register `reg`) removed.
+    DropRadd {
+        /// Instruction index.
+        index: usize,
+        /// Its register.
+        reg: u32,
+    },
 }
 
 impl fmt::Display for Mutation {
@@ -76,6 +85,9 @@ impl fmt::Display for Mutation {
             Mutation::ChangeVop { index, from, to } => {
                 write!(f, "instruction {index}: vop {to} instead of {from}")
             }
+            Mutation::DropRadd { index, reg } => {
+                write!(f, "instruction {index}: radd of r{reg} dropped")
+            }
         }
     }
 }
@@ -89,7 +101,7 @@ pub struct Mutant {
     pub program: Program,
 }
 
-/// Every single-fault variant of `program` (one per `wload`, `acc` and `vop`, one per `mvm`
+/// Every single-fault variant of `program` (one per `wload`, `acc`, `vop` and `radd`, one per `mvm`
 /// that has another crossbar to use), in instruction order.
 pub fn mutants(program: &Program) -> Vec<Mutant> {
     let signatures = crossbar_signatures(&program.code);
@@ -148,6 +160,10 @@ fn mutate(
     let mutation = match &mut faulty {
         Instruction::WLoad { xbar, .. } => {
             let mutation = Mutation::DropWload { index, xbar: *xbar };
+            return Some((mutation, Instruction::Barrier {}));
+        }
+        Instruction::RAdd { reg, .. } => {
+            let mutation = Mutation::DropRadd { index, reg: *reg };
             return Some((mutation, Instruction::Barrier {}));
         }
         Instruction::Mvm { xbar, .. } => {

@@ -436,7 +436,7 @@ impl Gen<'_> {
         let n = u24(width, "columns")?;
         self.program.code.push(Instruction::Store {
             src: self.buf(out),
-            dst: dram(s.addr + image as u64 * s.per_image + off as u64)?,
+            dst: dram(s.addr + image as u64 * s.stride + off as u64)?,
             len: n,
             count: u24(vectors, "vectors")?,
             sstride: n,

@@ -161,10 +161,11 @@ impl Gen<'_> {
         if only_transposes && !is_output && self.view(node.result, 0).is_ok() {
             return Ok(());
         }
-        let addr = self.alloc_dram(per_image * self.images.count as u64)?;
+        let (addr, stride) = self.alloc_scratch(per_image)?;
         self.stored[node.result] = Some(Stored {
             addr,
             per_image,
+            stride,
             layout: Layout::RowMajor,
         });
         self.forms[node.result] = Some(Layout::RowMajor);

@@ -276,7 +276,7 @@ impl Gen<'_> {
             return View::regroup(src.base, &src.flat(), &shape)
                 .ok_or_else(|| unsupported(node, "a reshape not expressible as a strided view"));
         };
-        let base = s.addr + image as u64 * s.per_image;
+        let base = s.addr + image as u64 * s.stride;
         let dims: Vec<(usize, u64)> = match s.layout {
             Layout::RowMajor => View::row_major(base, &shape).flat(),
             Layout::Hwc { c, h, w } => vec![(c, 1), (h, (w * c) as u64), (w, c as u64)],
@@ -299,9 +299,34 @@ impl Gen<'_> {
         let mut offset = 0;
         if ir > 1 && shape.len() == rank && shape.first() == Some(&ir) {
             shape[0] = 1;
-            offset = image as u64 * (k.len() / ir) as u64;
+            let slice = (k.len() / ir) as u64;
+            offset = image as u64 * slice;
+            if self.registers.is_some() {
+                return Ok(View::row_major(
+                    self.batched_constant(value, addr, slice)?,
+                    &shape,
+                ));
+            }
         }
         Ok(View::row_major(addr + offset, &shape))
+    }
+
+    /// The register-relative address of batched constant `value` at `addr` (one slice of
+    /// `slice` elements per image) in a looped program; a register of its own the first time.
+    fn batched_constant(&mut self, value: ValueId, addr: u64, slice: u64) -> R<u64> {
+        let known = self.batched_constants.iter().find(|(v, _)| *v == value);
+        let reg = match (known, self.registers.as_mut()) {
+            (Some(&(_, reg)), _) => reg,
+            (None, Some(registers)) => {
+                let reg = registers
+                    .claim(slice)
+                    .ok_or("internal error: out of address registers")?;
+                self.batched_constants.push((value, reg));
+                reg
+            }
+            (None, None) => return Ok(addr),
+        };
+        Ok(super::regions::relative(reg, addr))
     }
 
     /// The DRAM address of constant `value`, placed in the weights section the first time.
@@ -322,6 +347,7 @@ impl Gen<'_> {
         self.stored[value] = Some(Stored {
             addr,
             per_image: 0,
+            stride: 0,
             layout: Layout::RowMajor,
         });
         Ok(addr)
