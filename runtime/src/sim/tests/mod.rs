@@ -126,6 +126,16 @@ fn check(p: &Program, inputs: &[(&str, Tensor)], expected: &Tensor, tol: Toleran
     compare_outputs(&outputs, &[(name, expected.clone())], tol).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// The move of r2 from the end of one HWC image to the next (none after the last: a dead
+/// `radd` would survive fault injection).
+fn next_image(images: u32, channels: u32, pixels: u32) -> String {
+    if images > 1 {
+        format!("radd reg=r2, value={}", channels * pixels - channels)
+    } else {
+        String::new()
+    }
+}
+
 /// Assembly: NCHW planes in DRAM at `dram` to one HWC image at global `buf` (one strided load
 /// per channel: `len=1, count=pixels, sstride=1, dstride=channels`), for `images` images.
 /// Uses r1 (DRAM) and r2 (buffer).
@@ -139,9 +149,9 @@ fn to_hwc(dram: u32, buf: u32, images: u32, channels: u32, pixels: u32) -> Strin
              radd reg=r1, value={pixels}
              radd reg=r2, value=1
            endloop
-           radd reg=r2, value={rest}
+           {next_image}
          endloop\n",
-        rest = channels * pixels - channels,
+        next_image = next_image(images, channels, pixels),
     )
 }
 
@@ -157,9 +167,9 @@ fn to_nchw(buf: u32, dram: u32, images: u32, channels: u32, pixels: u32) -> Stri
              radd reg=r1, value={pixels}
              radd reg=r2, value=1
            endloop
-           radd reg=r2, value={rest}
+           {next_image}
          endloop\n",
-        rest = channels * pixels - channels,
+        next_image = next_image(images, channels, pixels),
     )
 }
 
