@@ -113,11 +113,23 @@ pub fn f32_tensor_attribute<'c>(
     data: &[f32],
     options: BuildOptions,
 ) -> Attribute<'c> {
-    let r#type = tensor_type(context, shape);
-    if let Some(&first) = data
+    let splat = data
         .first()
-        .filter(|&&f| data.iter().all(|&v| v.to_bits() == f.to_bits()))
-    {
+        .copied()
+        .filter(|f| data.iter().all(|v| v.to_bits() == f.to_bits()));
+    tensor_attribute(context, shape, data, splat, options)
+}
+
+/// [`f32_tensor_attribute`] with the splat value known.
+fn tensor_attribute<'c>(
+    context: &'c Context,
+    shape: &[usize],
+    data: &[f32],
+    splat: Option<f32>,
+    options: BuildOptions,
+) -> Attribute<'c> {
+    let r#type = tensor_type(context, shape);
+    if let Some(first) = splat {
         return DenseElementsAttribute::f32_splat(r#type, first).into();
     }
     if options.elide_above.is_some_and(|limit| data.len() > limit) {
@@ -132,7 +144,13 @@ pub fn f32_tensor_attribute<'c>(
 
 impl AttrValue for Tensor {
     fn to_attribute<'c>(&self, context: &'c Context, options: BuildOptions) -> Attribute<'c> {
-        f32_tensor_attribute(context, self.shape(), self.data(), options)
+        tensor_attribute(
+            context,
+            self.shape(),
+            self.data(),
+            self.splat_value(),
+            options,
+        )
     }
     fn from_attribute(attribute: Attribute<'_>) -> Result<Self, String> {
         // SAFETY: plain queries on a valid attribute handle.

@@ -17,8 +17,21 @@
 // CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 0 : i64}
 // CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 1 : i64}
 // CHECK: "isa.wload"() {{{.*}}rows = 32 : i64, {{.*}}xbar = 2 : i64}
-// CHECK-COUNT-2: "isa.mvm"() {{{.*}}mode = "dense"{{.*}}xbar = 0 : i64}
-// CHECK: "isa.seg_end"() {id = 0 : i64}
+// The code of one image runs in a loop over the batch: the input and output bindings are
+// addressed through r2 and r3, moved one image on per iteration; the scratch (r1) is shared,
+// since each image passes the whole segment before the next.
+// CHECK: "isa.loop"() {count = 2 : i64}
+// CHECK-NEXT: "isa.symbol"
+// CHECK-NEXT: "isa.load"() {{{.*}}src = "dram[r2+0x80000000]"
+// CHECK-NEXT: "isa.mvm"() {{{.*}}mode = "dense"{{.*}}xbar = 0 : i64}
+// CHECK: "isa.store"() {{{.*}}dst = "dram[r1+0x80000200]"
+// CHECK: "isa.store"() {{{.*}}dst = "dram[r3+0x80000100]"
+// CHECK: "isa.radd"() {reg = 2 : i64, value = 64 : i64}
+// CHECK-NEXT: "isa.radd"() {reg = 3 : i64, value = 10 : i64}
+// CHECK-NEXT: "isa.endloop"()
+// CHECK-NEXT: "isa.rset"() {reg = 2 : i64, value = 0 : i64}
+// CHECK-NEXT: "isa.rset"() {reg = 3 : i64, value = 0 : i64}
+// CHECK-NEXT: "isa.seg_end"() {id = 0 : i64}
 // CHECK: "isa.halt"()
 // CHECK-UNSCHEDULED: pass pim-lower-to-isa: {{.*}}its weight is not loaded by a pim.load_weights (run pim-segment-layers)
 func.func @main(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {

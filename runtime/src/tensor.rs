@@ -1,32 +1,55 @@
 //! Dense `f32` tensors in row-major (NCHW for images) layout: the one data type that flows between the
 //! compiler's constant folding, the reference kernels and the simulator.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A dense row-major `f32` tensor. The data is shared (`Arc`) so that cloning a graph that holds
-/// large weights is cheap.
-#[derive(Debug, Clone, PartialEq)]
+/// large weights is cheap; so is whether every element is the same (computed once, on demand:
+/// printing and building IR ask it of every constant after every pass).
+#[derive(Debug, Clone)]
 pub struct Tensor {
     shape: Vec<usize>,
     data: Arc<[f32]>,
+    splat: Arc<OnceLock<Option<f32>>>,
+}
+
+impl PartialEq for Tensor {
+    fn eq(&self, other: &Self) -> bool {
+        self.shape == other.shape && self.data == other.data
+    }
 }
 
 impl Tensor {
     /// Creates a tensor, or returns `None` when `data.len()` is not the product of `shape`.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Option<Self> {
-        (shape.iter().product::<usize>() == data.len()).then(|| Self {
+        (shape.iter().product::<usize>() == data.len())
+            .then(|| Self::from_parts(shape, data.into()))
+    }
+
+    fn from_parts(shape: Vec<usize>, data: Arc<[f32]>) -> Self {
+        Self {
             shape,
-            data: data.into(),
-        })
+            data,
+            splat: Arc::default(),
+        }
     }
 
     /// A tensor of the given shape with every element equal to `value`.
     pub fn filled(shape: Vec<usize>, value: f32) -> Self {
         let len = shape.iter().product();
-        Self {
-            shape,
-            data: vec![value; len].into(),
-        }
+        Self::from_parts(shape, vec![value; len].into())
+    }
+
+    /// The value of every element when they are all the same (bit for bit) and there is at
+    /// least one; computed once per data.
+    pub fn splat_value(&self) -> Option<f32> {
+        *self.splat.get_or_init(|| {
+            let first = *self.data.first()?;
+            self.data
+                .iter()
+                .all(|v| v.to_bits() == first.to_bits())
+                .then_some(first)
+        })
     }
 
     /// A zero-filled tensor.
@@ -64,15 +87,16 @@ impl Tensor {
         (shape.iter().product::<usize>() == self.data.len()).then(|| Self {
             shape,
             data: Arc::clone(&self.data),
+            splat: Arc::clone(&self.splat),
         })
     }
 
     /// A tensor of the same shape whose elements are `f` applied to this one's.
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
-        Self {
-            shape: self.shape.clone(),
-            data: self.data.iter().map(|&v| f(v)).collect(),
-        }
+        Self::from_parts(
+            self.shape.clone(),
+            self.data.iter().map(|&v| f(v)).collect(),
+        )
     }
 
     /// The elements as little-endian bytes (the layout of MLIR dense attributes and `.pimbin` weights).

@@ -80,6 +80,7 @@ impl Program {
             b.check(self.weights_dram_range())
                 .map_err(|m| invalid(format!("binding `{}`", b.name), m))?;
         }
+        disjoint_bindings(&self.bindings)?;
         for s in &self.symbols {
             s.check(self.code.len())
                 .map_err(|m| invalid(format!("symbol `{}`", s.name), m))?;
@@ -91,6 +92,30 @@ impl Program {
         }
         Ok(())
     }
+}
+
+/// Checks that no two bindings share DRAM (an input overwritten by an output, two outputs
+/// aliasing each other).
+fn disjoint_bindings(bindings: &[Binding]) -> Result<(), ContainerError> {
+    let mut ranges: Vec<(std::ops::Range<u64>, &str)> = bindings
+        .iter()
+        .filter_map(|b| Some((b.range()?, b.name.as_str())))
+        .filter(|(r, _)| !r.is_empty())
+        .collect();
+    ranges.sort_by_key(|(r, _)| (r.start, r.end));
+    for pair in ranges.windows(2) {
+        let ((a, a_name), (b, b_name)) = (&pair[0], &pair[1]);
+        if b.start < a.end {
+            return Err(ContainerError::Invalid {
+                what: format!("binding `{b_name}`"),
+                message: format!(
+                    "DRAM range {:#x}..{:#x} overlaps binding `{a_name}` at {:#x}..{:#x}",
+                    b.start, b.end, a.start, a.end
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn unique<'a>(names: impl Iterator<Item = &'a String>, what: &str) -> Result<(), ContainerError> {
@@ -182,9 +207,25 @@ pub struct Binding {
     pub dram_addr: u64,
 }
 
+/// The most elements a binding may have (2^30, 4 GiB of f32: the compiler's tensor limit), so
+/// that a crafted file cannot make `pim-run` allocate an absurd tensor.
+pub const MAX_BINDING_ELEMENTS: u64 = 1 << 30;
+
 impl Binding {
+    /// Its DRAM range (elements), if its shape does not overflow.
+    fn range(&self) -> Option<std::ops::Range<u64>> {
+        let n = elements(&self.shape)?;
+        Some(self.dram_addr..self.dram_addr.checked_add(n)?)
+    }
+
     fn check(&self, weights: std::ops::Range<u64>) -> Result<(), String> {
         let n = elements(&self.shape).ok_or_else(|| format!("shape {:?} overflows", self.shape))?;
+        if n > MAX_BINDING_ELEMENTS {
+            return Err(format!(
+                "shape {:?} has {n} elements, more than the {MAX_BINDING_ELEMENTS} a binding may have",
+                self.shape
+            ));
+        }
         let end = self
             .dram_addr
             .checked_add(n)

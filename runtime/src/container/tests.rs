@@ -604,6 +604,14 @@ fn write_rejects_inconsistent_programs() {
             "exceeds the 2^32-element DRAM space",
         ),
         (
+            Box::new(|p| p.bindings[1].dram_addr = p.bindings[0].dram_addr + 1),
+            "overlaps binding",
+        ),
+        (
+            Box::new(|p| p.bindings[1].shape = vec![1 << 16, 1 << 15]),
+            "more than the 1073741824 a binding may have",
+        ),
+        (
             Box::new(|p| p.symbols[0].end = 19),
             "not a range inside the 18 instructions",
         ),

@@ -171,13 +171,15 @@ fn pooling_in_place_is_rejected() {
     assert!(matches!(fault, Fault::PoolingInPlace { .. }), "{fault:?}");
 }
 
-/// A program with one input `x` [2, 3] and one output.
+/// A program with one input `x` [2, 3] and one output `y`, a copy of it.
 fn two_by_three() -> Program {
     program(
-        "halt",
+        "load src=dram[0x100], dst=global[0x0], len=6, count=1, sstride=6, dstride=6
+         store src=global[0x0], dst=dram[0x200], len=6, count=1, sstride=6, dstride=6
+         halt",
         vec![],
         vec![],
-        vec![input("x", &[2, 3], 0x100), output("y", &[2, 3], 0x100)],
+        vec![input("x", &[2, 3], 0x100), output("y", &[2, 3], 0x200)],
     )
 }
 
