@@ -81,6 +81,15 @@ fn content_hash(tensor: &Tensor) -> u64 {
         .fold(tail, |h, &lane| (h.rotate_left(5) ^ lane).wrapping_mul(K))
 }
 
+/// The identity of a tensor's data: its address, length and shape.
+fn data_key(tensor: &Tensor) -> (usize, usize, Vec<usize>) {
+    (
+        tensor.data().as_ptr() as usize,
+        tensor.len(),
+        tensor.shape().to_vec(),
+    )
+}
+
 fn same_bits(a: &Tensor, b: &Tensor) -> bool {
     a.shape() == b.shape()
         && a.data()
@@ -93,16 +102,14 @@ impl GraphAnalysis {
     /// Interns a constant tensor: equal tensors (bit for bit) get the same id.
     pub fn add_tensor(&mut self, tensor: Tensor) -> TensorId {
         // The same data again (a clone of an interned tensor shares it): no hashing.
-        let data = (
-            tensor.data().as_ptr() as usize,
-            tensor.len(),
-            tensor.shape().to_vec(),
-        );
-        if let Some(&id) = self.tensor_by_data.get(&data) {
+        if let Some(&id) = self.tensor_by_data.get(&data_key(&tensor)) {
             return id;
         }
         let id = self.intern(tensor);
-        self.tensor_by_data.insert(data, id);
+        // Keyed by the interned tensor's own data, which `tensors` keeps alive (the key of a
+        // tensor dropped as a duplicate could be reused by another allocation).
+        let key = data_key(&self.tensors[id.0]);
+        self.tensor_by_data.insert(key, id);
         id
     }
 
@@ -315,6 +322,21 @@ mod tests {
         let z = analysis.add_attrs(GraphOp::Flatten { axis: 0 });
         assert_eq!(x, y);
         assert_ne!(x, z);
+    }
+
+    /// Duplicates are dropped after interning; an allocation that reuses a dropped duplicate's
+    /// address must still be interned by value (regression: ids were looked up by address).
+    #[test]
+    fn dropped_duplicates_do_not_alias_new_tensors() {
+        let mut analysis = GraphAnalysis::default();
+        for i in 0..200 {
+            let data = vec![i as f32, 1.0, 2.0];
+            let first = analysis.add_tensor(Tensor::new(vec![3], data.clone()).unwrap());
+            let again = analysis.add_tensor(Tensor::new(vec![3], data.clone()).unwrap());
+            assert_eq!(first, again);
+            assert_eq!(analysis.tensor(first).unwrap().data(), &data[..]);
+        }
+        assert_eq!(analysis.tensors.len(), 200);
     }
 
     #[test]
