@@ -82,9 +82,12 @@ pub(super) fn generate(
     let sched = read(func, target, options.granularity, images.count as u64)?;
     let (runs, per_run) = images.partition(sched.runs, sched.images)?;
     let mut gen = Gen::new(func, target, images)?;
-    // Each image needs scratch of its own only when its values wait in DRAM while other images
-    // pass a segment; else the images (one after another) share one arena.
-    gen.arena_per_image = per_run > 1 && sched.segments.len() > 1;
+    // A value needs DRAM of its own per image only when it waits there while the other images
+    // pass its segment (it crosses a segment boundary and a run has several images); other
+    // scratch is shared by the images, which pass a segment one after another.
+    if per_run > 1 {
+        gen.own_slots = values_crossing_segments(func, &sched);
+    }
     gen.plan()?;
     let mut blocks_of_stage: Vec<Option<Vec<Block>>> = vec![None; sched.program.stages.len()];
     if gen.registers.is_some() {
@@ -98,6 +101,61 @@ pub(super) fn generate(
     gen.copy_outputs()?;
     gen.program.code.push(Instruction::Halt {});
     Ok(gen.program)
+}
+
+/// Whether each value is written in one segment and read in another, or written in several
+/// (a layer cut into column parts that land in different segments). Through views (reshapes),
+/// both the view and the value it aliases are marked.
+fn values_crossing_segments(func: &Func<PimOp>, sched: &Scheduled) -> Vec<bool> {
+    // The first and last segment each layer node runs in.
+    let mut span_of_node: Vec<Option<(usize, usize)>> = vec![None; func.nodes.len()];
+    for (segment, range) in sched.segments.iter().enumerate() {
+        for stage in &sched.program.stages[range.clone()] {
+            let layers = stage
+                .mvm
+                .iter()
+                .map(|m| m.layer)
+                .chain(stage.vector.iter().copied());
+            for layer in layers {
+                let span = &mut span_of_node[sched.layer_nodes[layer]];
+                *span = Some(span.map_or((segment, segment), |(first, _)| (first, segment)));
+            }
+        }
+    }
+    let producers = func.producers();
+    // The segments writing each value: its layer's, or (views) its operand's.
+    let mut written_in: Vec<Option<(usize, usize)>> = vec![None; func.shapes.len()];
+    for (n, node) in func.nodes.iter().enumerate() {
+        written_in[node.result] = span_of_node[n].or_else(|| {
+            let operand = *node.operands.first()?;
+            producers[operand].and(written_in[operand])
+        });
+    }
+    let mut crossing = vec![false; func.shapes.len()];
+    for (n, node) in func.nodes.iter().enumerate() {
+        let Some((first, last)) = span_of_node[n] else {
+            continue;
+        };
+        for &v in &node.operands {
+            let Some((w_first, w_last)) = written_in[v] else {
+                continue;
+            };
+            if (w_first, w_last) == (first, last) && first == last {
+                continue;
+            }
+            let mut value = v;
+            crossing[value] = true;
+            // Mark the values a chain of views aliases.
+            while let Some(p) = producers[value].filter(|&p| span_of_node[p].is_none()) {
+                let Some(&operand) = func.nodes[p].operands.first() else {
+                    break;
+                };
+                value = operand;
+                crossing[value] = true;
+            }
+        }
+    }
+    crossing
 }
 
 /// The crossbars of every copy of a stage: (crossbar id, block) per block.
@@ -433,8 +491,8 @@ struct Gen<'f> {
     registers: Option<Registers>,
     /// Elements of one image's scratch arena (looped programs).
     arena: u64,
-    /// Whether every image has an arena of its own (else they share one).
-    arena_per_image: bool,
+    /// Values whose images need DRAM of their own in a looped program (else images share it).
+    own_slots: Vec<bool>,
     /// The register of each batched constant (one slice per image) of a looped program.
     batched_constants: Vec<(ValueId, u32)>,
     /// Where the open segments start in the code.
@@ -474,7 +532,7 @@ impl<'f> Gen<'f> {
             xbar_cols: (target.crossbar.cols / target.columns_per_weight().max(1)) as usize,
             registers: loop_registers(func, images),
             arena: 0,
-            arena_per_image: true,
+            own_slots: Vec::new(),
             batched_constants: Vec::new(),
             segment_starts: Vec::new(),
         })
@@ -506,7 +564,10 @@ impl<'f> Gen<'f> {
 
     /// Room for every image of a scratch value of `per_image` elements: its image-0 address
     /// and image stride (looped programs: in the arena, fixed up by [`Self::place_arena`]).
-    fn alloc_scratch(&mut self, per_image: u64) -> R<(u64, u64)> {
+    fn alloc_scratch(&mut self, value: ValueId, per_image: u64) -> R<(u64, u64)> {
+        if self.registers.is_some() && !self.own_slots.get(value).copied().unwrap_or(false) {
+            return Ok((self.alloc_dram(per_image)?, 0));
+        }
         if self.registers.is_some() {
             let offset = self.arena;
             self.arena += per_image.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
@@ -523,13 +584,9 @@ impl<'f> Gen<'f> {
         let Some(registers) = self.registers.as_mut() else {
             return Ok(());
         };
-        let (stride, arenas) = if self.arena_per_image {
-            (self.arena, self.images.count as u64)
-        } else {
-            (0, 1)
-        };
+        let stride = self.arena;
         registers.set_stride(ARENA, stride)?;
-        let base = self.alloc_dram(self.arena * arenas)?;
+        let base = self.alloc_dram(stride * self.images.count as u64)?;
         for s in self.stored.iter_mut().flatten() {
             if register_of(s.addr) == ARENA {
                 s.addr += base;
@@ -712,7 +769,7 @@ impl<'f> Gen<'f> {
                     layout: Layout::RowMajor,
                 },
                 None => {
-                    let (addr, stride) = self.alloc_scratch(per_image)?;
+                    let (addr, stride) = self.alloc_scratch(result, per_image)?;
                     Stored {
                         addr,
                         per_image,

@@ -571,3 +571,42 @@ fn every_fault_in_a_looped_program_is_caught() {
     assert!(report.results.len() > 10, "{report}");
     assert!(report.survivors().is_empty(), "{report}");
 }
+
+/// Several segments, several images per run: values that cross a segment boundary (residuals,
+/// dense concatenations, column parts) keep one DRAM slot per image, the rest is shared.
+#[test]
+fn looped_segments_keep_crossing_values_per_image() {
+    let target = tiny_target();
+    for name in ["lenet", "mini_resnet", "mini_densenet", "mlp"] {
+        let (graph, func) = lower(name, 3);
+        for pipeline in [Pipeline::Baseline, Pipeline::Layer] {
+            let options = ScheduleOptions {
+                pipeline: Some(pipeline),
+                ..ScheduleOptions::default()
+            };
+            let program = compile(&func, &target, &options).expect("compile");
+            let inputs: Vec<Tensor> = graph
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| seeded(graph.shape(p.value), 11 + i as u64))
+                .collect();
+            let named: Vec<(String, Tensor)> = graph
+                .inputs
+                .iter()
+                .map(|p| p.name.clone())
+                .zip(inputs.iter().cloned())
+                .collect();
+            let want = crate::graph::eval::evaluate(&graph, &inputs).expect("evaluate");
+            let expected: Vec<(String, Tensor)> = graph
+                .outputs
+                .iter()
+                .map(|p| p.name.clone())
+                .zip(want)
+                .collect();
+            let got = Simulator::run(&program, &named).expect("simulate");
+            compare_outputs(&got, &expected, TOL)
+                .unwrap_or_else(|e| panic!("{name} {pipeline:?}: {e}"));
+        }
+    }
+}

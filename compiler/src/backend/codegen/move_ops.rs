@@ -161,7 +161,7 @@ impl Gen<'_> {
         if only_transposes && !is_output && self.view(node.result, 0).is_ok() {
             return Ok(());
         }
-        let (addr, stride) = self.alloc_scratch(per_image)?;
+        let (addr, stride) = self.alloc_scratch(node.result, per_image)?;
         self.stored[node.result] = Some(Stored {
             addr,
             per_image,

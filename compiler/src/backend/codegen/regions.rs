@@ -4,7 +4,8 @@
 //! Image `i` of a value lives at `addr + i * stride`. Without loops the code of image `i` is
 //! emitted with that address. With loops the code is emitted once, for image 0, and every
 //! image-strided region is addressed through an address register that holds `i * stride`:
-//! the scratch arena (every activation that is not a binding, image-major: one arena per image)
+//! the scratch arena (the activations that cross a segment boundary, image-major: one arena per
+//! image; other scratch is shared by the images and addressed absolutely)
 //! uses `r1`, each binding and each batched constant its own register; a loop moves on only the
 //! registers its body uses. Inside the generator a
 //! register-relative address is a `u64` with the register in the bits above
