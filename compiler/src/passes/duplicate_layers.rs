@@ -12,7 +12,7 @@
 //! ```
 
 use super::scheduled::read;
-use super::{pass_error, schedule_options, wrong_level, Ir, PassContext};
+use super::{run_on_layers, Ir, PassContext};
 use crate::cost::schedule::segment_units;
 use crate::cost::Granularity;
 use crate::Result;
@@ -24,13 +24,9 @@ pub const FLAG: &str = "pim-duplicate-layers";
 
 /// Runs the pass (option `granularity=`, default the compiler's).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
-    let options = schedule_options(FLAG, options, cx, &["granularity"])?;
-    match ir {
-        Ir::Pim(f) => duplicate_layers(&f, &cx.target, options.granularity)
-            .map(Ir::Pim)
-            .map_err(|m| pass_error(FLAG, m)),
-        other => Err(wrong_level(FLAG, &other, "pim")),
-    }
+    run_on_layers(FLAG, ir, options, cx, &["granularity"], |f, o| {
+        duplicate_layers(f, &cx.target, o.granularity)
+    })
 }
 
 /// Sets the copies of every column part of scheduled IR by the mode's duplication rule.

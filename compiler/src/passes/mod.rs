@@ -15,7 +15,7 @@ pub mod tile_weights;
 use crate::cost::ScheduleOptions;
 use crate::{Error, Result};
 use clap::ValueEnum;
-use melior::ir::{block::BlockLike, operation::OperationLike, Module, RegionLike};
+use melior::ir::{block::BlockLike, operation::OperationLike, Module, OperationRef, RegionLike};
 use pim_dialects::{BuildOptions, DialectError, DialectOp, Func, GraphOp, PimOp};
 use pim_runtime::container::Program;
 
@@ -77,21 +77,10 @@ impl Ir {
 /// Whether an op directly in the module's body (the `isa` level keeps its weights, bindings and
 /// target there) has a name starting with `prefix`.
 fn module_has_top_level_op(module: &Module<'_>, prefix: &str) -> bool {
-    let mut next = module.body().first_operation();
-    while let Some(op) = next {
-        if op
-            .name()
-            .as_string_ref()
-            .as_str()
-            .is_ok_and(|n| n.starts_with(prefix))
-        {
-            return true;
-        }
-        next = op.next_in_block();
-    }
-    false
+    any_op_named(module.body().first_operation(), prefix)
 }
 
+/// Whether an op of the function (the module's first op) has a name starting with `prefix`.
 fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
     let Some(func) = module.body().first_operation() else {
         return false;
@@ -99,7 +88,12 @@ fn module_uses_dialect(module: &Module<'_>, prefix: &str) -> bool {
     let Some(block) = func.region(0).ok().and_then(|r| r.first_block()) else {
         return false;
     };
-    let mut next = block.first_operation();
+    any_op_named(block.first_operation(), prefix)
+}
+
+/// Whether `first` or an op after it in its block has a name starting with `prefix`.
+fn any_op_named(first: Option<OperationRef<'_, '_>>, prefix: &str) -> bool {
+    let mut next = first;
     while let Some(op) = next {
         if op
             .name()
@@ -123,6 +117,25 @@ pub struct PassContext {
     pub target: pim_runtime::target::Target,
     /// Batch, pipeline mode, segmentation and granularity.
     pub schedule: ScheduleOptions,
+}
+
+/// Runs a layer-level transform as pass `flag`: its schedule options (the keys in `allowed`)
+/// parsed, pim-level IR required, a transform error reported as the pass's.
+pub fn run_on_layers(
+    flag: &str,
+    ir: Ir,
+    options: &str,
+    cx: &PassContext,
+    allowed: &[&str],
+    transform: impl FnOnce(&Func<PimOp>, &ScheduleOptions) -> std::result::Result<Func<PimOp>, String>,
+) -> Result<Ir> {
+    let options = schedule_options(flag, options, cx, allowed)?;
+    match ir {
+        Ir::Pim(f) => transform(&f, &options)
+            .map(Ir::Pim)
+            .map_err(|m| pass_error(flag, m)),
+        other => Err(wrong_level(flag, &other, "pim")),
+    }
 }
 
 /// The schedule options of a pass: the context's, overridden by the pass's `key=value` options

@@ -103,19 +103,24 @@ pub fn insert_view(
     result
 }
 
+/// The layers of `func` grouped into stages on `target`, and the node of every layer.
+pub fn stages(
+    func: &Func<PimOp>,
+    target: &Target,
+    granularity: Granularity,
+) -> Result<(Program, Vec<usize>), String> {
+    let layers = layers_of(func).map_err(|e| e.to_string())?;
+    let program = Program::new(layers, target, granularity).map_err(|e| e.to_string())?;
+    Ok((program, layer_nodes(func)))
+}
+
 /// The stages of `func` on `target`, checking every crossbar layer's `pim.tile` against them.
 pub fn tiled_program(
     func: &Func<PimOp>,
     target: &Target,
     granularity: Granularity,
 ) -> Result<(Program, Vec<usize>), String> {
-    let program = Program::new(
-        layers_of(func).map_err(|e| e.to_string())?,
-        target,
-        granularity,
-    )
-    .map_err(|e| e.to_string())?;
-    let nodes = layer_nodes(func);
+    let (program, nodes) = stages(func, target, granularity)?;
     let producers = func.producers();
     for mvm in program.stages.iter().filter_map(|s| s.mvm.as_ref()) {
         let node = &func.nodes[nodes[mvm.layer]];

@@ -15,7 +15,7 @@
 //! ```
 
 use super::scheduled::{insert_view, load_of, tile_of, tiled_program};
-use super::{pass_error, schedule_options, wrong_level, Ir, PassContext};
+use super::{run_on_layers, Ir, PassContext};
 use crate::cost::layers::ir_batch;
 use crate::cost::schedule::{schedule, ScheduleOptions};
 use crate::Result;
@@ -28,18 +28,14 @@ pub const FLAG: &str = "pim-segment-layers";
 /// Runs the pass (options `pipeline=`, `segmentation=`, `granularity=`, `batch=`; defaults: the
 /// compiler's).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
-    let options = schedule_options(
+    run_on_layers(
         FLAG,
+        ir,
         options,
         cx,
         &["pipeline", "segmentation", "granularity", "batch"],
-    )?;
-    match ir {
-        Ir::Pim(f) => segment_layers(&f, &cx.target, &options)
-            .map(Ir::Pim)
-            .map_err(|m| pass_error(FLAG, m)),
-        other => Err(wrong_level(FLAG, &other, "pim")),
-    }
+        |f, o| segment_layers(f, &cx.target, o),
+    )
 }
 
 /// Schedules tiled IR and records the segments in `pim.load_weights` views.

@@ -13,11 +13,9 @@
 //! %y = "pim.mvm"(%x, %t, %b) {...}
 //! ```
 
-use super::scheduled::{insert_view, tile_of};
-use super::{pass_error, schedule_options, wrong_level, Ir, PassContext};
-use crate::cost::layers::{layer_nodes, layers_of};
+use super::scheduled::{insert_view, stages, tile_of};
+use super::{run_on_layers, Ir, PassContext};
 use crate::cost::mapping::Tiling;
-use crate::cost::schedule::Program;
 use crate::cost::Granularity;
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -28,13 +26,9 @@ pub const FLAG: &str = "pim-tile-weights";
 
 /// Runs the pass (option `granularity=crossbar|tile`, default the compiler's).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
-    let options = schedule_options(FLAG, options, cx, &["granularity"])?;
-    match ir {
-        Ir::Pim(f) => tile_weights(&f, &cx.target, options.granularity)
-            .map(Ir::Pim)
-            .map_err(|m| pass_error(FLAG, m)),
-        other => Err(wrong_level(FLAG, &other, "pim")),
-    }
+    run_on_layers(FLAG, ir, options, cx, &["granularity"], |f, o| {
+        tile_weights(f, &cx.target, o.granularity)
+    })
 }
 
 /// Gives every crossbar layer without one a `pim.tile` view of its weight.
@@ -43,13 +37,7 @@ pub fn tile_weights(
     target: &Target,
     granularity: Granularity,
 ) -> std::result::Result<Func<PimOp>, String> {
-    let program = Program::new(
-        layers_of(func).map_err(|e| e.to_string())?,
-        target,
-        granularity,
-    )
-    .map_err(|e| e.to_string())?;
-    let nodes = layer_nodes(func);
+    let (program, nodes) = stages(func, target, granularity)?;
     let producers = func.producers();
     let mut out = func.clone();
     // Insert from the last layer backwards so earlier node indices stay valid.
