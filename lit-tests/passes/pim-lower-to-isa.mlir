@@ -18,13 +18,13 @@
 // CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 1 : i64}
 // CHECK: "isa.wload"() {{{.*}}rows = 32 : i64, {{.*}}xbar = 2 : i64}
 // The code of one image runs in a loop over the batch: the input and output bindings are
-// addressed through r2 and r3, moved one image on per iteration; the scratch (r1) is shared,
-// since each image passes the whole segment before the next.
+// addressed through r2 and r3, moved one image on per iteration; the scratch is shared and
+// absolute, since each image passes the whole segment before the next.
 // CHECK: "isa.loop"() {count = 2 : i64}
 // CHECK-NEXT: "isa.symbol"
 // CHECK-NEXT: "isa.load"() {{{.*}}src = "dram[r2+0x80000000]"
 // CHECK-NEXT: "isa.mvm"() {{{.*}}mode = "dense"{{.*}}xbar = 0 : i64}
-// CHECK: "isa.store"() {{{.*}}dst = "dram[r1+0x80000200]"
+// CHECK: "isa.store"() {{{.*}}dst = "dram[0x80000200]"
 // CHECK: "isa.store"() {{{.*}}dst = "dram[r3+0x80000100]"
 // CHECK: "isa.radd"() {reg = 2 : i64, value = 64 : i64}
 // CHECK-NEXT: "isa.radd"() {reg = 3 : i64, value = 10 : i64}
