@@ -1,6 +1,7 @@
 // RUN: %pimc-opt %s --pim-tile-weights --pim-segment-layers --pim-duplicate-layers --pim-place-crossbars --pim-lower-to-isa | FileCheck %s
 // RUN: %pimc-opt %s --pim-tile-weights --pim-segment-layers --pim-duplicate-layers --pim-place-crossbars --pim-lower-to-isa | %mlir-opt > /dev/null
 // RUN: not %pimc-opt %s --pim-tile-weights --pim-lower-to-isa 2>&1 | FileCheck %s --check-prefix=CHECK-UNSCHEDULED
+// RUN: not %pimc-opt %S/Inputs/bad-schedules.mlir --split-input-file --pim-lower-to-isa 2>&1 | FileCheck %s --check-prefix=CHECK-BAD
 
 // Two fully connected layers with a ReLU, batch 2, on compact-4x4 (mode full: both fit).
 // Crossbars are written once for the batch (the first layer's 32 outputs take two crossbars
@@ -33,6 +34,14 @@
 // CHECK-NEXT: "isa.rset"() {reg = 3 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.seg_end"() {id = 0 : i64}
 // CHECK: "isa.halt"()
+// Hand-edited schedules that do not describe what the back end would do are refused, naming
+// the layer (Inputs/bad-schedules.mlir, one case per chunk).
+// CHECK-BAD: layer `wrong_tiling`: Tile { columns_per_weight: 8, row_tiles: 2, {{.*}} } is not its tiling on this target with crossbar granularity, Tile { columns_per_weight: 8, row_tiles: 3,
+// CHECK-BAD: layer `two_segments_one_part`: pim.load_weights has 2 segments for 1 column parts
+// CHECK-BAD: layer `no_copies`: 0 copies; at least 1
+// CHECK-BAD: stage 0 is in segment 1, not 0: segments must be numbered 0, 1, ... in layer order
+// CHECK-BAD: unknown pipeline `fast` (layer, baseline or full)
+// CHECK-BAD: layer `unplaced` has no crossbars (run pim-place-crossbars)
 // CHECK-UNSCHEDULED: pass pim-lower-to-isa: {{.*}}its weight is not loaded by a pim.load_weights (run pim-segment-layers)
 func.func @main(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
   %w1 = "pim.constant"() {value = dense<1.000000e-02> : tensor<1x64x32xf32>} : () -> tensor<1x64x32xf32>

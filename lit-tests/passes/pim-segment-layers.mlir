@@ -6,6 +6,7 @@
 // RUN: not %pimc-opt %s --pim-tile-weights --pim-segment-layers --pim-segment-layers 2>&1 | FileCheck %s --check-prefix=CHECK-AGAIN
 // RUN: not %pimc-opt %s --pim-tile-weights --pim-segment-layers=pipeline=fast 2>&1 | FileCheck %s --check-prefix=CHECK-OPTION
 // RUN: not %pimc-opt %s --pim-tile-weights --pim-segment-layers=batch=0 2>&1 | FileCheck %s --check-prefix=CHECK-BATCH
+// RUN: not %pimc-opt %s --pim-tile-weights --pim-segment-layers=batch=3 2>&1 | FileCheck %s --check-prefix=CHECK-IR-BATCH
 
 // Two crossbar layers and a ReLU between them. `baseline` puts both in one segment when they
 // fit; the batch of 4 streams through it in one run. `layer` makes every crossbar layer its
@@ -33,3 +34,4 @@ func.func @main(%x: tensor<4x64xf32>) -> tensor<4x10xf32> {
 // CHECK-AGAIN: pass pim-segment-layers: layer `{{.*}}` is already scheduled
 // CHECK-OPTION: option `pipeline`: invalid variant: fast
 // CHECK-BATCH: option `batch`: `0` is not a positive integer
+// CHECK-IR-BATCH: batch 3 asked for, but the IR's batch (dimension 0 of its inputs) is 4

@@ -6,7 +6,8 @@
 //! agree with the target (so hand-edited IR cannot make the back end guess).
 
 use crate::cost::layers::{layer_nodes, layers_of};
-use crate::cost::schedule::{Pipeline, Program};
+use crate::cost::mapping::Tiling;
+use crate::cost::schedule::{Pipeline, Program, StageMvm};
 use crate::cost::Granularity;
 use pim_dialects::{Func, Node, PimOp, ValueId};
 use pim_runtime::target::Target;
@@ -114,7 +115,8 @@ pub fn stages(
     Ok((program, layer_nodes(func)))
 }
 
-/// The stages of `func` on `target`, checking every crossbar layer's `pim.tile` against them.
+/// The stages of `func` on `target`, checking that every crossbar layer's `pim.tile` is its
+/// tiling on the target (hand-edited IR cannot make the back end tile differently).
 pub fn tiled_program(
     func: &Func<PimOp>,
     target: &Target,
@@ -130,19 +132,41 @@ pub fn tiled_program(
                 node.name
             )
         })?;
-        let PimOp::Tile { parts, .. } = func.nodes[tile].op else {
-            continue;
-        };
-        if u64::try_from(parts).ok() != Some(mvm.parts) {
+        let expected = tile_op(&program, mvm, target, &node.name)?;
+        if func.nodes[tile].op != expected {
             return Err(format!(
-                "layer `{}`: pim.tile says {parts} column parts, but on this target with {} granularity it takes {}",
+                "layer `{}`: {:?} is not its tiling on this target with {} granularity, {expected:?}",
                 node.name,
-                granularity.name(),
-                mvm.parts
+                func.nodes[tile].op,
+                granularity.name()
             ));
         }
     }
     Ok((program, nodes))
+}
+
+/// The `pim.tile` of the crossbar layer of stage mvm `mvm` (named `name`) on `target`: the
+/// tiling of its whole matrix and its column parts.
+pub fn tile_op(
+    program: &Program,
+    mvm: &StageMvm,
+    target: &Target,
+    name: &str,
+) -> Result<PimOp, String> {
+    let whole = program.layers[mvm.layer]
+        .mvm()
+        .map(|m| m.shape)
+        .ok_or("internal error: a stage's layer is not a crossbar layer")?;
+    let tiling = Tiling::new(whole, target);
+    let attr = |v: u64| i64::try_from(v).map_err(|_| format!("layer `{name}`: {v} is too large"));
+    Ok(PimOp::Tile {
+        columns_per_weight: attr(tiling.columns_per_weight)?,
+        row_tiles: attr(tiling.row_tiles)?,
+        col_tiles: attr(tiling.col_tiles)?,
+        groups_per_crossbar: attr(tiling.groups_per_crossbar)?,
+        crossbars: attr(tiling.crossbars)?,
+        parts: attr(mvm.parts)?,
+    })
 }
 
 /// What one `pim.load_weights` records.
@@ -269,10 +293,13 @@ fn contiguous_segments(segment_of: &[usize]) -> Result<Vec<Range<usize>>, String
             Some(last) if segment + 1 == open => last.end = s + 1,
             _ if segment == open => segments.push(s..s + 1),
             _ => {
+                let due = match open {
+                    0 => "0".to_owned(),
+                    n => format!("{} or {n}", n - 1),
+                };
                 return Err(format!(
-                    "stage {s} is in segment {segment} after segment {}: segments must be numbered 0, 1, ... in layer order",
-                    segments.len().saturating_sub(1)
-                ))
+                    "stage {s} is in segment {segment}, not {due}: segments must be numbered 0, 1, ... in layer order"
+                ));
             }
         }
     }

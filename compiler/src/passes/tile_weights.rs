@@ -13,9 +13,8 @@
 //! %y = "pim.mvm"(%x, %t, %b) {...}
 //! ```
 
-use super::scheduled::{insert_view, stages, tile_of};
+use super::scheduled::{insert_view, stages, tile_of, tile_op};
 use super::{run_on_layers, Ir, PassContext};
-use crate::cost::mapping::Tiling;
 use crate::cost::Granularity;
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -47,22 +46,7 @@ pub fn tile_weights(
         if mvm.part + 1 != mvm.parts || tile_of(func, &producers, node).is_some() {
             continue;
         }
-        let whole = program.layers[mvm.layer]
-            .mvm()
-            .map(|m| m.shape)
-            .ok_or("internal error: a stage's layer is not a crossbar layer")?;
-        let tiling = Tiling::new(whole, target);
-        let attr = |v: u64| {
-            i64::try_from(v).map_err(|_| format!("layer `{}`: {v} is too large", node.name))
-        };
-        let op = PimOp::Tile {
-            columns_per_weight: attr(tiling.columns_per_weight)?,
-            row_tiles: attr(tiling.row_tiles)?,
-            col_tiles: attr(tiling.col_tiles)?,
-            groups_per_crossbar: attr(tiling.groups_per_crossbar)?,
-            crossbars: attr(tiling.crossbars)?,
-            parts: attr(mvm.parts)?,
-        };
+        let op = tile_op(&program, mvm, target, &node.name)?;
         let weight = node.operands[1];
         let tiled = insert_view(&mut out, index, format!("{}.tile", node.name), op, weight);
         out.nodes[index + 1].operands[1] = tiled;
