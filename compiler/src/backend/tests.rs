@@ -72,13 +72,23 @@ fn case(
     target: &str,
     pipeline: Option<Pipeline>,
 ) -> (Program, Named, Named) {
-    let (graph, func) = lower(name, batch);
     let target = Target::preset(target).expect("preset");
+    case_on(name, batch, &target, pipeline)
+}
+
+/// A test network compiled for `target`, its seeded inputs and the graph-level outputs.
+fn case_on(
+    name: &str,
+    batch: usize,
+    target: &Target,
+    pipeline: Option<Pipeline>,
+) -> (Program, Named, Named) {
+    let (graph, func) = lower(name, batch);
     let options = ScheduleOptions {
         pipeline,
         ..ScheduleOptions::default()
     };
-    let program = compile(&func, &target, &options).expect("compile");
+    let program = compile(&func, target, &options).expect("compile");
     let inputs: Named = graph
         .inputs
         .iter()
@@ -549,25 +559,12 @@ fn images_run_in_loops_with_the_code_of_one_image() {
 /// that duplicate, retargeting an `mvm` to another copy of the same weights changes nothing.)
 #[test]
 fn every_fault_in_a_looped_program_is_caught() {
-    let (graph, func) = lower("lenet", 2);
-    let options = ScheduleOptions {
-        pipeline: Some(Pipeline::Baseline),
-        ..ScheduleOptions::default()
-    };
-    let program = compile(&func, &tiny_target(), &options).expect("compile");
+    let (program, inputs, expected) = case_on("lenet", 2, &tiny_target(), Some(Pipeline::Baseline));
     assert!(program
         .code
         .iter()
         .any(|i| matches!(i, pim_runtime::isa::Instruction::RAdd { .. })));
-    let x = seeded(graph.shape(graph.inputs[0].value), 5);
-    let want = crate::graph::eval::evaluate(&graph, std::slice::from_ref(&x)).expect("eval");
-    let report = inject_faults(
-        &program,
-        &[("input", x)],
-        &[("output", want[0].clone())],
-        TOL,
-    )
-    .expect("original run");
+    let report = inject_faults(&program, &inputs, &expected, TOL).expect("original run");
     assert!(report.results.len() > 10, "{report}");
     assert!(report.survivors().is_empty(), "{report}");
 }
@@ -578,33 +575,9 @@ fn every_fault_in_a_looped_program_is_caught() {
 fn looped_segments_keep_crossing_values_per_image() {
     let target = tiny_target();
     for name in ["lenet", "mini_resnet", "mini_densenet", "mlp"] {
-        let (graph, func) = lower(name, 3);
         for pipeline in [Pipeline::Baseline, Pipeline::Layer] {
-            let options = ScheduleOptions {
-                pipeline: Some(pipeline),
-                ..ScheduleOptions::default()
-            };
-            let program = compile(&func, &target, &options).expect("compile");
-            let inputs: Vec<Tensor> = graph
-                .inputs
-                .iter()
-                .enumerate()
-                .map(|(i, p)| seeded(graph.shape(p.value), 11 + i as u64))
-                .collect();
-            let named: Vec<(String, Tensor)> = graph
-                .inputs
-                .iter()
-                .map(|p| p.name.clone())
-                .zip(inputs.iter().cloned())
-                .collect();
-            let want = crate::graph::eval::evaluate(&graph, &inputs).expect("evaluate");
-            let expected: Vec<(String, Tensor)> = graph
-                .outputs
-                .iter()
-                .map(|p| p.name.clone())
-                .zip(want)
-                .collect();
-            let got = Simulator::run(&program, &named).expect("simulate");
+            let (program, inputs, expected) = case_on(name, 3, &target, Some(pipeline));
+            let got = Simulator::run(&program, &inputs).expect("simulate");
             compare_outputs(&got, &expected, TOL)
                 .unwrap_or_else(|e| panic!("{name} {pipeline:?}: {e}"));
         }
