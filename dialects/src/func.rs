@@ -493,7 +493,12 @@ fn relocate(error: DialectError, node: &str) -> DialectError {
     }
 }
 
-fn build_error(op: &str, diagnostics: &Diagnostics<'_>, error: melior::Error) -> DialectError {
+/// The error of building op `op`: MLIR's diagnostics if it gave any, else melior's error.
+pub(crate) fn build_error(
+    op: &str,
+    diagnostics: &Diagnostics<'_>,
+    error: melior::Error,
+) -> DialectError {
     let collected = diagnostics.take();
     DialectError::Build {
         op: op.to_owned(),

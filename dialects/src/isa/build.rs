@@ -75,15 +75,7 @@ impl<'c> Builder<'c, '_> {
     }
 
     fn build_error(&self, op: &str, error: melior::Error) -> DialectError {
-        let collected = self.diagnostics.take();
-        DialectError::Build {
-            op: op.to_owned(),
-            message: if collected.is_empty() {
-                error.to_string()
-            } else {
-                collected
-            },
-        }
+        crate::func::build_error(op, self.diagnostics, error)
     }
 
     fn tensor(

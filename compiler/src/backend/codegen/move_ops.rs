@@ -5,7 +5,6 @@
 use super::moves::View;
 use super::{unsupported, Gen, Layout, Stored, R};
 use pim_dialects::{Node, PimOp, ValueId};
-use pim_runtime::isa::VOp;
 
 impl Gen<'_> {
     /// The axis `axis` (negative from the end) of a rank-`rank` tensor, refusing the batch axis
@@ -95,13 +94,7 @@ impl Gen<'_> {
     /// A binary op whose operands are broadcast to the result (activations or constants of any
     /// shape): both gathered in the result's order, one `vop`, the result scattered.
     pub(super) fn binary_moves(&mut self, node: &Node<PimOp>, kind: &str, image: usize) -> R<()> {
-        let op = match kind {
-            "add" => VOp::Add,
-            "sub" => VOp::Sub,
-            "mul" => VOp::Mul,
-            "div" => VOp::Div,
-            other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
-        };
+        let op = super::vector::binary_vop(node, kind)?;
         let dst = self.view(node.result, image)?;
         let shape = dst.shape();
         let mut srcs = Vec::new();

@@ -427,13 +427,7 @@ impl Gen<'_> {
                         "a binary op between differently ordered operands",
                     ));
                 }
-                let op = match kind {
-                    "add" => VOp::Add,
-                    "sub" => VOp::Sub,
-                    "mul" => VOp::Mul,
-                    "div" => VOp::Div,
-                    other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
-                };
+                let op = binary_vop(node, kind)?;
                 self.elementwise(node, image, pixels, channels, |gen, a, b, n| {
                     gen.vop(op, a, a, Some(b), n * channels, 1, 0)
                 })
@@ -527,5 +521,16 @@ impl Gen<'_> {
             ));
         }
         Ok(k.data().to_vec())
+    }
+}
+
+/// The vector-unit op of a `pim.binary` of `kind`.
+pub(super) fn binary_vop(node: &Node<PimOp>, kind: &str) -> R<VOp> {
+    match kind {
+        "add" => Ok(VOp::Add),
+        "sub" => Ok(VOp::Sub),
+        "mul" => Ok(VOp::Mul),
+        "div" => Ok(VOp::Div),
+        other => Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
     }
 }
