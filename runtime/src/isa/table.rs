@@ -52,6 +52,19 @@ isa_table! {
         value: i32 [32, Immediate],
     }
 
+    /// Run the next `len` instructions only if `lo <= r[reg] < hi` (unsigned); else skip them.
+    /// A software pipeline guards each stage's code with the range of steps it is active in.
+    0x0b => Guard "guard" Control {
+        /// Register r1..r15 holding the step (r0 is always 0).
+        reg: u32 [4, Register],
+        /// First value that runs the guarded instructions.
+        lo: u32 [32, Immediate],
+        /// First value above `lo` that skips them.
+        hi: u32 [32, Immediate],
+        /// Instructions guarded (those right after this one).
+        len: u32 [24, Length],
+    }
+
     // ----- synchronisation --------------------------------------------------------------
     /// Full fence: nothing after it starts before everything before it has completed.
     0x08 => Barrier "barrier" Sync {}

@@ -188,6 +188,12 @@ fn samples() -> Vec<Instruction> {
             count: 2,
             param: 0,
         },
+        I::Guard {
+            reg: 2,
+            lo: 3,
+            hi: 1027,
+            len: 41,
+        },
     ]
 }
 
@@ -639,6 +645,30 @@ fn verify_accepts_a_well_formed_program() {
     verify(&assemble(GOOD).unwrap(), &compact()).unwrap();
 }
 
+/// Guards that break the structure: (text of GOOD, replacement, error).
+const GUARD_CASES: &[(&str, &str, &str)] = &[
+    (
+        "loop count=4\n",
+        "guard reg=r1, lo=0, hi=1, len=2\nloop count=4\n",
+        "ends inside a loop it did not open",
+    ),
+    (
+        "endloop\n",
+        "guard reg=r1, lo=0, hi=1, len=1\nendloop\n",
+        "endloop closes a loop opened before its guard",
+    ),
+    (
+        "seg.end id=0\n",
+        "guard reg=r1, lo=0, hi=1, len=1\nseg.end id=0\n",
+        "segment markers cannot be guarded",
+    ),
+    (
+        "seg.end id=0\nhalt",
+        "seg.end id=0\nguard reg=r1, lo=0, hi=1, len=1\nhalt",
+        "halt cannot be guarded",
+    ),
+];
+
 #[test]
 fn verify_rejects_each_problem() {
     let cases: &[(&str, &str, &str)] = &[
@@ -692,7 +722,7 @@ fn verify_rejects_each_problem() {
             "the target has 16 tile units",
         ),
     ];
-    for (from, to, want) in cases {
+    for (from, to, want) in cases.iter().chain(GUARD_CASES) {
         let text = if from.contains("endloop id") {
             GOOD.replacen("loop count=4\n", "", 1)
         } else if to.is_empty() {

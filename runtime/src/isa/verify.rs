@@ -20,7 +20,7 @@ pub fn verify(code: &[Instruction], target: &Target) -> Result<(), IsaError> {
             mnemonic: inst.mnemonic(),
             message,
         };
-        nesting.step(inst).map_err(fail)?;
+        nesting.step(index, inst).map_err(fail)?;
         check(inst, &limits).map_err(fail)?;
     }
     nesting
@@ -32,15 +32,47 @@ pub fn verify(code: &[Instruction], target: &Target) -> Result<(), IsaError> {
         })
 }
 
-/// Open loops and segment, in program order.
+/// Open loops, segment and guarded ranges, in program order.
 #[derive(Default)]
 struct Nesting {
     loops: usize,
     segment: Option<u32>,
+    /// Open guards: the index right after the guarded range and the loop depth at the guard.
+    guards: Vec<(usize, usize)>,
 }
 
 impl Nesting {
-    fn step(&mut self, inst: &Instruction) -> Result<(), String> {
+    fn step(&mut self, index: usize, inst: &Instruction) -> Result<(), String> {
+        while let Some(&(end, depth)) = self.guards.last() {
+            if end != index {
+                break;
+            }
+            if self.loops != depth {
+                return Err("a guarded range ends inside a loop it did not open".to_string());
+            }
+            self.guards.pop();
+        }
+        let guarded = self.guards.last().copied();
+        match *inst {
+            Instruction::EndLoop {} if guarded.is_some_and(|(_, depth)| self.loops <= depth) => {
+                Err("endloop closes a loop opened before its guard".to_string())
+            }
+            Instruction::SegBegin { .. } | Instruction::SegEnd { .. } if guarded.is_some() => {
+                Err("segment markers cannot be guarded".to_string())
+            }
+            Instruction::Guard { len, .. } => {
+                let end = index + 1 + len as usize;
+                if guarded.is_some_and(|(outer, _)| end > outer) {
+                    return Err("a guarded range extends past the range of its guard".to_string());
+                }
+                self.guards.push((end, self.loops));
+                Ok(())
+            }
+            _ => self.step_unguarded(inst),
+        }
+    }
+
+    fn step_unguarded(&mut self, inst: &Instruction) -> Result<(), String> {
         match *inst {
             Instruction::Loop { .. } if self.loops == MAX_LOOP_DEPTH => {
                 Err(format!("loops nest deeper than {MAX_LOOP_DEPTH} levels"))
@@ -70,6 +102,9 @@ impl Nesting {
     }
 
     fn finish(&self, code: &[Instruction]) -> Result<(), String> {
+        if !self.guards.is_empty() {
+            return Err("a guarded range runs past the end of the code (halt cannot be guarded)".into());
+        }
         if self.loops > 0 {
             return Err(format!("{} loop(s) not closed by endloop", self.loops));
         }

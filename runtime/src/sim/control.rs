@@ -1,5 +1,6 @@
 //! Sequencing: which instruction runs next. `loop count` runs its body (up to the matching
-//! `endloop`) `count` times, skipping it when `count` is 0; loops nest; `halt` stops the run.
+//! `endloop`) `count` times, skipping it when `count` is 0; loops nest; `guard reg, lo, hi, len`
+//! skips the next `len` instructions unless `lo <= r[reg] < hi`; `halt` stops the run.
 //! Everything else falls through to the next instruction.
 
 use std::collections::HashMap;
@@ -61,10 +62,20 @@ impl Sequencer {
         })
     }
 
-    /// The instruction after `inst` at index `pc`.
-    pub fn next(&mut self, pc: usize, inst: &Instruction) -> Result<Next, Fault> {
+    /// The instruction after `inst` at index `pc`; `register` reads an address register.
+    pub fn next(
+        &mut self,
+        pc: usize,
+        inst: &Instruction,
+        register: impl Fn(u32) -> u32,
+    ) -> Result<Next, Fault> {
         match *inst {
             Instruction::Halt {} => Ok(Next::Halt),
+            Instruction::Guard { reg, lo, hi, len } => {
+                let value = register(reg);
+                let skip = if (lo..hi).contains(&value) { 0 } else { len as usize };
+                Ok(Next::At(pc + 1 + skip))
+            }
             Instruction::Loop { count: 0 } => self.end_of(pc).map(|end| Next::At(end + 1)),
             Instruction::Loop { count } => {
                 self.frames.push(Frame {

@@ -88,8 +88,8 @@ impl Machine {
         self.crossbars.get(xbar)
     }
 
-    /// Executes one instruction; sequencing instructions (`loop`, `endloop`, `halt`) and the
-    /// markers and fences do nothing here.
+    /// Executes one instruction; sequencing instructions (`loop`, `endloop`, `guard`, `halt`) and
+    /// the markers and fences do nothing here.
     pub(crate) fn step(&mut self, inst: &Instruction, constants: &[Constant]) -> Result<(), Fault> {
         match *inst {
             Instruction::Load {
@@ -142,6 +142,7 @@ impl Machine {
             Instruction::Halt {}
             | Instruction::Loop { .. }
             | Instruction::EndLoop {}
+            | Instruction::Guard { .. }
             | Instruction::SegBegin { .. }
             | Instruction::SegEnd { .. }
             | Instruction::Barrier {} => Ok(()),

@@ -121,7 +121,9 @@ impl<'p> Simulator<'p> {
         while let Some(inst) = code.get(pc) {
             self.stats.record(inst);
             self.machine.step(inst, constants).map_err(|f| at(pc, f))?;
-            match sequencer.next(pc, inst).map_err(|f| at(pc, f))? {
+            let machine = &self.machine;
+            let register = |reg: u32| machine.register(reg as usize).unwrap_or(0);
+            match sequencer.next(pc, inst, register).map_err(|f| at(pc, f))? {
                 Next::At(next) => pc = next,
                 Next::Halt => break,
             }
