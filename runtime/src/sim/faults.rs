@@ -104,13 +104,14 @@ pub struct Mutant {
 /// Every single-fault variant of `program` (one per `wload`, `acc`, `vop` and `radd`, one per `mvm`
 /// that has another crossbar to use), in instruction order.
 pub fn mutants(program: &Program) -> Vec<Mutant> {
-    let signatures = crossbar_signatures(&program.code);
+    let mut contents = Contents::new();
     program
         .code
         .iter()
         .enumerate()
         .filter_map(|(index, inst)| {
-            let (mutation, replacement) = mutate(program, &signatures, index, inst)?;
+            contents.record(inst);
+            let (mutation, replacement) = mutate(program, &contents, index, inst)?;
             let mut faulty = program.clone();
             if let Some(slot) = faulty.code.get_mut(index) {
                 *slot = replacement;
@@ -123,13 +124,21 @@ pub fn mutants(program: &Program) -> Vec<Mutant> {
         .collect()
 }
 
-/// What every `wload` of a crossbar writes: its operands, in program order.
-type Signature = Vec<(MemRef, u32, u32, u32, u32, u32, bool)>;
+/// The operands of one `wload`.
+type Write = (MemRef, u32, u32, u32, u32, u32, bool);
 
-/// The [`Signature`] of every crossbar the code loads.
-fn crossbar_signatures(code: &[Instruction]) -> BTreeMap<u32, Signature> {
-    let mut map: BTreeMap<u32, Signature> = BTreeMap::new();
-    for inst in code {
+/// What every crossbar holds at a point of the code: the `wload`s written into it since its last
+/// clearing one, in program order (the program order of a looped program, which reloads the same
+/// weights per iteration).
+struct Contents(BTreeMap<u32, Vec<Write>>);
+
+impl Contents {
+    fn new() -> Self {
+        Self(BTreeMap::new())
+    }
+
+    /// Takes `inst` into account.
+    fn record(&mut self, inst: &Instruction) {
         if let Instruction::WLoad {
             xbar,
             src,
@@ -141,18 +150,19 @@ fn crossbar_signatures(code: &[Instruction]) -> BTreeMap<u32, Signature> {
             clear,
         } = *inst
         {
-            map.entry(xbar)
-                .or_default()
-                .push((src, stride, row, col, rows, cols, clear));
+            let writes = self.0.entry(xbar).or_default();
+            if clear {
+                writes.clear();
+            }
+            writes.push((src, stride, row, col, rows, cols, clear));
         }
     }
-    map
 }
 
 /// The fault injected at instruction `index`, if it is of a mutated kind.
 fn mutate(
     program: &Program,
-    signatures: &BTreeMap<u32, Signature>,
+    contents: &Contents,
     index: usize,
     inst: &Instruction,
 ) -> Option<(Mutation, Instruction)> {
@@ -168,7 +178,7 @@ fn mutate(
         }
         Instruction::Mvm { xbar, .. } => {
             let from = *xbar;
-            *xbar = other_crossbar(program, signatures, from)?;
+            *xbar = other_crossbar(program, contents, from)?;
             Mutation::RetargetMvm {
                 index,
                 from,
@@ -200,20 +210,17 @@ fn mutate(
     Some((mutation, faulty))
 }
 
-/// A crossbar other than `xbar` whose weights differ from `xbar`'s: the lowest-numbered one the
-/// program loads differently, else the lowest-numbered one it never loads.
-fn other_crossbar(
-    program: &Program,
-    signatures: &BTreeMap<u32, Signature>,
-    xbar: u32,
-) -> Option<u32> {
-    let own = signatures.get(&xbar);
-    let loaded_differently = signatures
+/// A crossbar other than `xbar` whose weights differ from `xbar`'s at this point of the code:
+/// the lowest-numbered one loaded differently, else the lowest-numbered one never loaded.
+fn other_crossbar(program: &Program, contents: &Contents, xbar: u32) -> Option<u32> {
+    let own = contents.0.get(&xbar);
+    let loaded_differently = contents
+        .0
         .iter()
-        .find(|(&x, sig)| x != xbar && Some(*sig) != own)
+        .find(|(&x, writes)| x != xbar && Some(*writes) != own)
         .map(|(&x, _)| x);
     let total = u32::try_from(program.target.total_crossbars()).unwrap_or(u32::MAX);
-    loaded_differently.or_else(|| (0..total).find(|x| *x != xbar && !signatures.contains_key(x)))
+    loaded_differently.or_else(|| (0..total).find(|x| *x != xbar && !contents.0.contains_key(x)))
 }
 
 /// An op with the same kind of parameters that computes something else.
