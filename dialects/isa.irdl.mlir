@@ -38,6 +38,14 @@ irdl.dialect @isa {
     %value = irdl.base "#builtin.integer"
     irdl.attributes {"reg" = %reg, "value" = %value}
   }
+  // Run the next `len` instructions only if `lo <= r[reg] < hi` (unsigned); else skip them. A software pipeline guards each stage's code with the range of steps it is active in.
+  irdl.operation @guard {
+    %reg = irdl.base "#builtin.integer"
+    %lo = irdl.base "#builtin.integer"
+    %hi = irdl.base "#builtin.integer"
+    %len = irdl.base "#builtin.integer"
+    irdl.attributes {"reg" = %reg, "lo" = %lo, "hi" = %hi, "len" = %len}
+  }
   // Full fence: nothing after it starts before everything before it has completed.
   irdl.operation @barrier {
   }
@@ -81,7 +89,7 @@ irdl.dialect @isa {
     %dstride = irdl.base "#builtin.integer"
     irdl.attributes {"src" = %src, "dst" = %dst, "len" = %len, "count" = %count, "sstride" = %sstride, "dstride" = %dstride}
   }
-  // Write a `rows` x `cols` block of weights from DRAM into crossbar `xbar` at (`row`, `col`).
+  // Write a `rows` x `cols` block of weights from DRAM into crossbar `xbar` at (`row`, `col`), and into `copies - 1` more crossbars `xstride` apart (one DRAM read, broadcast).
   irdl.operation @wload {
     %xbar = irdl.base "#builtin.integer"
     %src = irdl.base "#builtin.string"
@@ -93,7 +101,9 @@ irdl.dialect @isa {
     %clear_true = irdl.is true
     %clear_false = irdl.is false
     %clear = irdl.any_of(%clear_true, %clear_false)
-    irdl.attributes {"xbar" = %xbar, "src" = %src, "stride" = %stride, "row" = %row, "col" = %col, "rows" = %rows, "cols" = %cols, "clear" = %clear}
+    %copies = irdl.base "#builtin.integer"
+    %xstride = irdl.base "#builtin.integer"
+    irdl.attributes {"xbar" = %xbar, "src" = %src, "stride" = %stride, "row" = %row, "col" = %col, "rows" = %rows, "cols" = %cols, "clear" = %clear, "copies" = %copies, "xstride" = %xstride}
   }
   // Multiply `count` input vectors by the active block of crossbar `xbar`.
   irdl.operation @mvm {

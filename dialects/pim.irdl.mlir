@@ -427,18 +427,37 @@ irdl.dialect @pim {
     irdl.results(result: %result)
     irdl.attributes {"columns_per_weight" = %columns_per_weight_attr, "row_tiles" = %row_tiles_attr, "col_tiles" = %col_tiles_attr, "groups_per_crossbar" = %groups_per_crossbar_attr, "crossbars" = %crossbars_attr, "parts" = %parts_attr}
   }
-  // Phase scheduled: the tiled weight written into crossbars, per column part: in which segment, how many copies, from which crossbar (-1: not placed yet).
-  irdl.operation @load_weights {
-    %weight = irdl.base "!builtin.tensor"
-    %result = irdl.base "!builtin.tensor"
-    %segments_attr = irdl.base "#builtin.dense_array"
-    %copies_attr = irdl.base "#builtin.dense_array"
-    %first_crossbars_attr = irdl.base "#builtin.dense_array"
+  // Phase scheduled: the function's schedule, after its ops (pimc's schedule.rs). The region holds the segments in execution order; every block of the schedule's regions ends in ub.unreachable (a declaration, never executed).
+  irdl.operation @schedule {
     %pipeline_attr = irdl.base "#builtin.string"
+    %scheduler_attr = irdl.base "#builtin.string"
+    %granularity_attr = irdl.base "#builtin.string"
+    %batch_attr = irdl.base "#builtin.integer"
     %runs_attr = irdl.base "#builtin.integer"
     %images_attr = irdl.base "#builtin.integer"
-    irdl.operands(weight: %weight)
-    irdl.results(result: %result)
-    irdl.attributes {"segments" = %segments_attr, "copies" = %copies_attr, "first_crossbars" = %first_crossbars_attr, "pipeline" = %pipeline_attr, "runs" = %runs_attr, "images" = %images_attr}
+    %segments = irdl.region with size 1
+    irdl.attributes {"pipeline" = %pipeline_attr, "scheduler" = %scheduler_attr, "granularity" = %granularity_attr, "batch" = %batch_attr, "runs" = %runs_attr, "images" = %images_attr}
+    irdl.regions(segments: %segments)
+  }
+  // Phase scheduled: a segment, stages whose weights are on chip together; the region holds its stages in order.
+  irdl.operation @segment {
+    %stages = irdl.region with size 1
+    irdl.regions(stages: %stages)
+  }
+  // Phase scheduled: a stage, a crossbar layer (or column part) and its vector epilogue; the region holds one pim.layer per layer in order. copies of the weights from first_crossbar (-1: not placed), loaded at the segment's start or prefetched during the previous segment.
+  irdl.operation @stage {
+    %copies_attr = irdl.base "#builtin.integer"
+    %first_crossbar_attr = irdl.base "#builtin.integer"
+    %load_attr = irdl.base "#builtin.string"
+    %part_attr = irdl.base "#builtin.integer"
+    %parts_attr = irdl.base "#builtin.integer"
+    %layers = irdl.region with size 1
+    irdl.attributes {"copies" = %copies_attr, "first_crossbar" = %first_crossbar_attr, "load" = %load_attr, "part" = %part_attr, "parts" = %parts_attr}
+    irdl.regions(layers: %layers)
+  }
+  // Phase scheduled: one layer of a stage, named by its result.
+  irdl.operation @layer {
+    %value = irdl.base "!builtin.tensor"
+    irdl.operands(value: %value)
   }
 }

@@ -53,9 +53,10 @@ pub enum Error {
     /// A command-line usage error.
     #[error("{0}")]
     Usage(String),
-    /// Mapping, scheduling or costing failed (e.g. `full` on a network that does not fit).
+    /// Mapping, scheduling or costing failed (e.g. `full` on a network that does not fit), or a
+    /// schedule is invalid.
     #[error(transparent)]
-    Cost(#[from] crate::cost::CostError),
+    Program(#[from] crate::program::ProgramError),
     /// The target description is unusable.
     #[error("--target: {0}")]
     Target(#[from] pim_runtime::target::TargetError),

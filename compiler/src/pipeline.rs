@@ -9,10 +9,13 @@
 //! referenced correctly), stands for it. Building the module would double the compile time of a
 //! large network (zoo ResNet-50: 0.5 s of about 1 s).
 
+use crate::cost::Report;
 use crate::frontend::{self, ImportOptions};
 use crate::passes::{self, Ir};
+use crate::schedule::{ir::Scheduled, Options};
 use crate::{Error, Result};
 use pim_dialects::{func::print_module, BuildOptions, Dialects, Func, PimOp};
+use pim_runtime::target::Target;
 use std::path::{Path, PathBuf};
 
 /// A named point in the pipeline; `--compile-to` stops after it.
@@ -26,7 +29,8 @@ pub enum Phase {
     Pim,
     /// Weight matrices cut into crossbar blocks (`pim.tile`).
     Tiled,
-    /// Segments, pipeline mode, batch, duplication and crossbar placement (`pim.load_weights`).
+    /// The schedule (`pim.schedule`): stage order, segments, pipeline mode, batch, duplication,
+    /// crossbar placement and weight prefetch.
     Scheduled,
     /// Instructions on physical units, with weights, bindings and symbols (the `isa` dialect):
     /// the `.pimbin` program.
@@ -43,6 +47,20 @@ impl Phase {
         Phase::Scheduled,
         Phase::Isa,
     ];
+
+    /// The phase IR `ir` is at: graph-level IR resumes before the graph rewrites, pim-level IR is
+    /// `scheduled` with a schedule, `tiled` with `pim.tile` views, else `pim`.
+    pub fn of(ir: &Ir) -> Phase {
+        match ir {
+            Ir::Graph(_) => Phase::Onnx,
+            Ir::Pim(f) if f.schedule.is_some() => Phase::Scheduled,
+            Ir::Pim(f) if f.nodes.iter().any(|n| matches!(n.op, PimOp::Tile { .. })) => {
+                Phase::Tiled
+            }
+            Ir::Pim(_) => Phase::Pim,
+            Ir::Isa(_) => Phase::Isa,
+        }
+    }
 
     /// The phase's name as on the command line.
     pub fn name(self) -> &'static str {
@@ -97,16 +115,20 @@ fn tiled_phase() -> &'static [(&'static str, &'static str)] {
     ]
 }
 
-/// Phase `scheduled`: decide when each weight is on chip and where.
+/// Phase `scheduled`: decide when each weight is on chip and where. Every pass writes its
+/// decisions into the function's `pim.schedule` and reads the earlier ones from it; the report and
+/// the back end read the result.
 fn scheduled_phase() -> &'static [(&'static str, &'static str)] {
     &[
-        // Weight groups that fit the chip, the pipeline mode and the batch (the cost model's
-        // schedule, so the program runs what the report costs).
+        // The stage order, weight groups that fit the chip, the pipeline mode (the cheapest that
+        // fits under `auto`) and the batch.
         (passes::segment_layers::FLAG, ""),
         // Spare crossbars of a segment go to its bottleneck layers.
         (passes::duplicate_layers::FLAG, ""),
         // Physical crossbar ids, now that every copy is known.
         (passes::place_crossbars::FLAG, ""),
+        // Weights whose crossbars are free during the previous segment's drain load then.
+        (passes::prefetch_weights::FLAG, ""),
     ]
 }
 
@@ -121,7 +143,7 @@ fn isa_phase() -> &'static [(&'static str, &'static str)] {
 
 /// Runs the passes of phases `tiled` and `scheduled` on layer-level IR without printing or MLIR
 /// verification: what the back end needs, for callers that hold a `Func` rather than a
-/// [`Compiler`] (tests, benchmarks).
+/// [`Compiler`] (tests, benchmarks, design-space exploration).
 pub fn schedule_layers(func: Func<PimOp>, cx: &passes::PassContext) -> Result<Func<PimOp>> {
     let mut ir = Ir::Pim(func);
     for phase in [Phase::Tiled, Phase::Scheduled] {
@@ -133,6 +155,32 @@ pub fn schedule_layers(func: Func<PimOp>, cx: &passes::PassContext) -> Result<Fu
         Ir::Pim(func) => Ok(func),
         other => Err(passes::wrong_level("schedule_layers", &other, "pim")),
     }
+}
+
+/// [`schedule_layers`] with `options` on `target`, and the schedule read back.
+pub fn plan(
+    func: Func<PimOp>,
+    target: &Target,
+    options: Options,
+) -> Result<(Func<PimOp>, Scheduled)> {
+    let cx = passes::PassContext {
+        target: target.clone(),
+        schedule: options,
+    };
+    let scheduled = schedule_layers(func, &cx)?;
+    let read = crate::schedule::ir::read(&scheduled, target)?;
+    Ok((scheduled, read))
+}
+
+/// The cost report of layer-level IR (phase `pim`) scheduled with `options` on `target`.
+pub fn report_layers(
+    func: Func<PimOp>,
+    model_name: &str,
+    target: &Target,
+    options: Options,
+) -> Result<Report> {
+    let (_, scheduled) = plan(func, target, options)?;
+    Ok(crate::cost::report(&scheduled, model_name, target))
 }
 
 /// Where to print IR around passes (MLIR's `--mlir-print-ir-*` flags).
@@ -171,7 +219,7 @@ impl<'c> Compiler<'c> {
             context,
             passes: passes::PassContext {
                 target,
-                schedule: crate::cost::ScheduleOptions::default(),
+                schedule: crate::schedule::Options::default(),
             },
             _dialects: Dialects::load(context)?,
             print,
@@ -181,8 +229,8 @@ impl<'c> Compiler<'c> {
     }
 
     /// Sets the schedule the tiling and scheduling passes use by default (batch, pipeline mode,
-    /// segmentation, granularity).
-    pub fn set_schedule(&mut self, options: crate::cost::ScheduleOptions) {
+    /// scheduler, segmentation, granularity).
+    pub fn set_schedule(&mut self, options: crate::schedule::Options) {
         self.passes.schedule = options;
     }
 
@@ -211,20 +259,50 @@ impl<'c> Compiler<'c> {
         Ok(print_module(&module, None, self.print.debug_info))
     }
 
-    /// Imports an ONNX model (phase `onnx`) and runs the phases up to `last`.
-    pub fn compile_file(&self, model: &Path, options: ImportOptions, last: Phase) -> Result<Ir> {
-        let mut ir = Ir::Graph(frontend::import_file(model, options)?);
+    /// Reads a model: an ONNX file (imported: phase `onnx`) or MLIR text of any phase (`.mlir`,
+    /// parsed and verified). Returns the IR and its phase.
+    pub fn load(&self, model: &Path, options: ImportOptions) -> Result<(Ir, Phase)> {
+        if model.extension().is_some_and(|e| e == "mlir") {
+            let text = std::fs::read_to_string(model).map_err(|source| Error::Io {
+                path: model.display().to_string(),
+                source,
+            })?;
+            let origin = model.display().to_string();
+            let module = pim_dialects::func::parse_module(self.context, &text, &origin)?;
+            let ir = Ir::from_module(&module)?;
+            ir.verify()?;
+            let phase = Phase::of(&ir);
+            return Ok((ir, phase));
+        }
+        let ir = Ir::Graph(frontend::import_file(model, options)?);
         self.verify_and_dump(&ir, Phase::Onnx)?;
-        for phase in Phase::ALL
-            .into_iter()
-            .filter(|&p| p > Phase::Onnx && p <= last)
-        {
+        Ok((ir, Phase::Onnx))
+    }
+
+    /// Runs the phases after `from` (the phase `ir` is at) up to `last`, calling `observe` with
+    /// the IR of `from` and of every phase reached.
+    pub fn compile(
+        &self,
+        mut ir: Ir,
+        from: Phase,
+        last: Phase,
+        mut observe: impl FnMut(Phase, &Ir) -> Result<()>,
+    ) -> Result<Ir> {
+        observe(from, &ir)?;
+        for phase in Phase::ALL.into_iter().filter(|&p| p > from && p <= last) {
             for (flag, options) in phase.passes() {
                 ir = self.run_pass(ir, flag, options)?;
             }
             self.verify_and_dump(&ir, phase)?;
+            observe(phase, &ir)?;
         }
         Ok(ir)
+    }
+
+    /// Imports an ONNX model (phase `onnx`) and runs the phases up to `last`.
+    pub fn compile_file(&self, model: &Path, options: ImportOptions, last: Phase) -> Result<Ir> {
+        let (ir, from) = self.load(model, options)?;
+        self.compile(ir, from, last, |_, _| Ok(()))
     }
 
     /// Writes the phase's dump if asked. The IR was verified by the pass that produced it (the

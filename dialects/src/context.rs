@@ -1,4 +1,4 @@
-//! The MLIR context pimc works in: builtin, func and irdl only (not `register_all_dialects`, so the
+//! The MLIR context pimc works in: builtin, func, irdl and ub only (not `register_all_dialects`, so the
 //! linker drops the rest of MLIR), with the pimc dialects loaded from their IRDL definition, and a
 //! diagnostic collector that turns MLIR's messages into error text.
 
@@ -16,7 +16,7 @@ pub const IRDL_SOURCE: &str = include_str!("../pim.irdl.mlir");
 /// ISA table: [`crate::isa::irdl_text`]).
 pub const ISA_IRDL_SOURCE: &str = include_str!("../isa.irdl.mlir");
 
-/// Creates a single-threaded MLIR context with the builtin, func and irdl dialects loaded.
+/// Creates a single-threaded MLIR context with the builtin, func, irdl and ub dialects loaded.
 /// Call [`Dialects::load`] next to make the pimc dialects known.
 pub fn new_context() -> Context {
     let context = Context::new();
@@ -24,6 +24,9 @@ pub fn new_context() -> Context {
     DialectHandle::func().load_dialect(&context);
     // SAFETY: the handle is a static descriptor exported by MLIR's C API.
     unsafe { DialectHandle::from_raw(mlir_sys::mlirGetDialectHandle__irdl__()) }
+        .load_dialect(&context);
+    // SAFETY: as above. The UB dialect gives the schedule's blocks their terminator.
+    unsafe { DialectHandle::from_raw(mlir_sys::mlirGetDialectHandle__ub__()) }
         .load_dialect(&context);
     context
 }

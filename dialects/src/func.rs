@@ -9,6 +9,7 @@ use crate::{
     attr::{shape_of, tensor_type, BuildOptions},
     context::Diagnostics,
     ops::DialectOp,
+    schedule::{names, ScheduleOp},
     DialectError,
 };
 use melior::{
@@ -48,7 +49,8 @@ pub struct Node<O> {
     pub name: String,
 }
 
-/// A function: inputs, ops in a valid (topological) order, outputs, and the shape of every value.
+/// A function: inputs, ops in a valid (topological) order, outputs, and the shape of every value;
+/// in the scheduled phase also its schedule (`pim.schedule`, after the ops).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Func<O> {
     /// Symbol name (`main`).
@@ -61,6 +63,8 @@ pub struct Func<O> {
     pub nodes: Vec<Node<O>>,
     /// Returned values.
     pub outputs: Vec<Port>,
+    /// The schedule (phase `scheduled` of the `pim` dialect only), built after the ops.
+    pub schedule: Option<ScheduleOp>,
 }
 
 impl<O> Func<O> {
@@ -72,6 +76,7 @@ impl<O> Func<O> {
             inputs: Vec::new(),
             nodes: Vec::new(),
             outputs: Vec::new(),
+            schedule: None,
         }
     }
 
@@ -225,6 +230,15 @@ impl<O: DialectOp> Func<O> {
             let operation = block.append_operation(operation);
             values[node.result] = operation.result(0).ok().map(Into::into);
         }
+        if let Some(schedule) = &self.schedule {
+            if O::DIALECT != "pim" {
+                return Err(unsupported(
+                    names::SCHEDULE,
+                    &format!("a schedule belongs to the pim dialect, not {}", O::DIALECT),
+                ));
+            }
+            schedule.build(context, block, &values)?;
+        }
         let returned = self
             .outputs
             .iter()
@@ -284,6 +298,10 @@ impl<O: DialectOp> Func<O> {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            if op_name == names::SCHEDULE && O::DIALECT == "pim" {
+                result.schedule = Some(ScheduleOp::read(&operation, &ids)?);
+                continue;
+            }
             if op_name == "func.return" {
                 let output_names = read_names(&func, "pim.output_names", operand_ids.len())?;
                 result.outputs = output_names

@@ -25,7 +25,7 @@
 //! "isa.weight"() {addr = 0 : i64, name = "fc.w0.r0.c0", value = dense<...> : tensor<4x2xf32>} : () -> ()
 //! func.func @main() {
 //!   "isa.symbol"() {id = 0 : i64, kind = "layer", name = "fc"} : () -> ()
-//!   "isa.wload"() {clear = true, col = 0 : i64, cols = 2 : i64, row = 0 : i64, rows = 4 : i64, src = "dram[0x0]", stride = 2 : i64, xbar = 0 : i64} : () -> ()
+//!   "isa.wload"() {clear = true, col = 0 : i64, cols = 2 : i64, copies = 1 : i64, row = 0 : i64, rows = 4 : i64, src = "dram[0x0]", stride = 2 : i64, xbar = 0 : i64, xstride = 0 : i64} : () -> ()
 //!   "isa.symbol_end"() {id = 0 : i64} : () -> ()
 //!   "isa.halt"() : () -> ()
 //!   return

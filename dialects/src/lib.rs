@@ -6,6 +6,8 @@
 //!   the [`dialect!`] macro: mnemonic, operand arity and attributes of every op;
 //! - [`func`] is the typed form of a function body ([`Func`]), and converts it to and from MLIR
 //!   modules (built with melior, checked by MLIR's verifier, printed and parsed by MLIR);
+//! - [`schedule`] is the scheduled phase's schedule (`pim.schedule`, `pim.segment`, `pim.stage`,
+//!   `pim.layer`), which a [`Func`] holds after its ops;
 //! - [`isa`] is the `isa` dialect (`dialects/isa.irdl.mlir`, generated from the ISA table) and the
 //!   lossless conversion between a compiled program and its module.
 //!
@@ -16,11 +18,13 @@ pub mod context;
 pub mod func;
 pub mod isa;
 pub mod ops;
+pub mod schedule;
 
 pub use attr::{AttrValue, BuildOptions};
 pub use context::{new_context, Diagnostics, Dialects};
 pub use func::{Func, Node, Port, ValueId};
 pub use ops::{graph::GraphOp, pim::PimOp, Arity, DialectOp, OpInfo};
+pub use schedule::{ScheduleOp, SegmentOp, StageOp};
 
 /// Errors of this crate: MLIR rejected something, or MLIR holds something the typed view cannot read.
 #[derive(Debug, thiserror::Error)]

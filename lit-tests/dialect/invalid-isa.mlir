@@ -29,7 +29,7 @@ func.func @unknown_vector_op() {
 
 func.func @flag_not_a_boolean() {
   // expected-error @+1 {{'2 : i64' does not satisfy the constraint}}
-  "isa.wload"() {xbar = 0 : i64, src = "dram[0x0]", stride = 2 : i64, row = 0 : i64, col = 0 : i64, rows = 2 : i64, cols = 2 : i64, clear = 2 : i64} : () -> ()
+  "isa.wload"() {xbar = 0 : i64, src = "dram[0x0]", stride = 2 : i64, row = 0 : i64, col = 0 : i64, rows = 2 : i64, cols = 2 : i64, clear = 2 : i64, copies = 1 : i64, xstride = 0 : i64} : () -> ()
   return
 }
 

@@ -27,8 +27,8 @@ func.func @main() {
   "isa.symbol"() {id = 0 : i64, name = "segment0", kind = "segment"} : () -> ()
   // CHECK: "isa.seg_begin"() {id = 0 : i64}
   "isa.seg_begin"() {id = 0 : i64} : () -> ()
-  // CHECK: "isa.wload"() {clear = true, col = 0 : i64, cols = 2 : i64, row = 0 : i64, rows = 2 : i64, src = "dram[0x0]", stride = 2 : i64, xbar = 0 : i64}
-  "isa.wload"() {xbar = 0 : i64, src = "dram[0x0]", stride = 2 : i64, row = 0 : i64, col = 0 : i64, rows = 2 : i64, cols = 2 : i64, clear = true} : () -> ()
+  // CHECK: "isa.wload"() {clear = true, col = 0 : i64, cols = 2 : i64, copies = 1 : i64, row = 0 : i64, rows = 2 : i64, src = "dram[0x0]", stride = 2 : i64, xbar = 0 : i64, xstride = 0 : i64}
+  "isa.wload"() {xbar = 0 : i64, src = "dram[0x0]", stride = 2 : i64, row = 0 : i64, col = 0 : i64, rows = 2 : i64, cols = 2 : i64, clear = true, copies = 1 : i64, xstride = 0 : i64} : () -> ()
   "isa.symbol"() {id = 1 : i64, name = "fc", kind = "layer"} : () -> ()
   // CHECK: "isa.load"() {count = 1 : i64, dst = "global[0x0]", dstride = 0 : i64, len = 2 : i64, src = "dram[0x80000000]", sstride = 0 : i64}
   "isa.load"() {src = "dram[0x80000000]", dst = "global[0x0]", len = 2 : i64, count = 1 : i64, sstride = 0 : i64, dstride = 0 : i64} : () -> ()

@@ -3,11 +3,15 @@
 // RUN: not %pimc-opt %s --pim-tile-weights --pim-lower-to-isa 2>&1 | FileCheck %s --check-prefix=CHECK-UNSCHEDULED
 // RUN: not %pimc-opt %S/Inputs/bad-schedules.mlir --split-input-file --pim-lower-to-isa 2>&1 | FileCheck %s --check-prefix=CHECK-BAD
 
-// Two fully connected layers with a ReLU, batch 2, on compact-4x4 (mode full: both fit).
-// Crossbars are written once for the batch (the first layer's 32 outputs take two crossbars
-// of 16 weights); each image loads its input vector into the global buffer, multiplies it on
-// the crossbars, adds the bias and applies the ReLU on the vector unit, and stores the result;
-// the output lands in its binding.
+// Two fully connected layers with a ReLU, batch 2, on compact-4x4 (`auto` picks `full`: both fit,
+// pipelined). Crossbars are written once for the batch (the first layer's 32 outputs take two
+// crossbars of 16 weights). The segment is a software pipeline: one loop over its 2 + 2 - 1 = 3
+// steps, each stage's code guarded by the steps it runs in (stage 0 in steps 0..2, stage 1 in
+// 1..3) on the step counter r2. Stage 0 loads its image through r3 (the input binding), computes
+// the first layer, its bias and ReLU, and stores the activation into the per-image scratch arena
+// (r1); stage 1, one image behind, reads it back 256 elements (one arena) earlier, computes the
+// second layer and stores into the output binding (r4). The loop moves every register one image
+// (one step) on.
 // CHECK: "isa.target"() {{{.*}}name = "compact-4x4"
 // CHECK: "isa.weight"() {addr = 0 : i64, name = "h.w0.r0.c0", value = dense<0.00999999977> : tensor<64x16xf32>}
 // CHECK: "isa.weight"() {addr = 1024 : i64, name = "h.w0.r0.c16", value = dense<0.00999999977> : tensor<64x16xf32>}
@@ -15,34 +19,48 @@
 // CHECK: "isa.binding"() {{{.*}}direction = "output", {{.*}}name = "output0", shape = array<i64: 2, 10>}
 // CHECK: func.func @main()
 // CHECK: "isa.seg_begin"() {id = 0 : i64}
-// CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 0 : i64}
-// CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 1 : i64}
-// CHECK: "isa.wload"() {{{.*}}rows = 32 : i64, {{.*}}xbar = 2 : i64}
-// The code of one image runs in a loop over the batch: the input and output bindings are
-// addressed through r2 and r3, moved one image on per iteration; the scratch is shared and
-// absolute, since each image passes the whole segment before the next.
-// CHECK: "isa.loop"() {count = 2 : i64}
-// CHECK-NEXT: "isa.symbol"
-// CHECK-NEXT: "isa.load"() {{{.*}}src = "dram[r2+0x80000000]"
+// CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 0 : i64, xstride = 0 : i64}
+// CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 1 : i64, xstride = 0 : i64}
+// CHECK: "isa.wload"() {{{.*}}rows = 32 : i64, {{.*}}xbar = 2 : i64, xstride = 0 : i64}
+// CHECK: "isa.loop"() {count = 3 : i64}
+// CHECK-NEXT: "isa.guard"() {hi = 2 : i64, len = {{[0-9]+}} : i64, lo = 0 : i64, reg = 2 : i64}
+// CHECK: "isa.load"() {{{.*}}src = "dram[r3+0x80000000]"
 // CHECK-NEXT: "isa.mvm"() {{{.*}}mode = "dense"{{.*}}xbar = 0 : i64}
-// CHECK: "isa.store"() {{{.*}}dst = "dram[0x80000200]"
-// CHECK: "isa.store"() {{{.*}}dst = "dram[r3+0x80000100]"
-// CHECK: "isa.radd"() {reg = 2 : i64, value = 64 : i64}
-// CHECK-NEXT: "isa.radd"() {reg = 3 : i64, value = 10 : i64}
+// CHECK: "isa.store"() {{{.*}}dst = "dram[r1+0x80000300]"
+// CHECK: "isa.guard"() {hi = 3 : i64, len = {{[0-9]+}} : i64, lo = 1 : i64, reg = 2 : i64}
+// CHECK: "isa.load"() {{{.*}}src = "dram[r1+0x80000200]"
+// CHECK-NEXT: "isa.mvm"() {{{.*}}xbar = 2 : i64}
+// CHECK: "isa.store"() {{{.*}}dst = "dram[r4+0x800000f6]"
+// CHECK: "isa.radd"() {reg = 1 : i64, value = 256 : i64}
+// CHECK-NEXT: "isa.radd"() {reg = 3 : i64, value = 64 : i64}
+// CHECK-NEXT: "isa.radd"() {reg = 4 : i64, value = 10 : i64}
+// CHECK-NEXT: "isa.radd"() {reg = 2 : i64, value = 1 : i64}
 // CHECK-NEXT: "isa.endloop"()
-// CHECK-NEXT: "isa.rset"() {reg = 2 : i64, value = 0 : i64}
+// CHECK-NEXT: "isa.rset"() {reg = 1 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.rset"() {reg = 3 : i64, value = 0 : i64}
+// CHECK-NEXT: "isa.rset"() {reg = 4 : i64, value = 0 : i64}
+// CHECK-NEXT: "isa.rset"() {reg = 2 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.seg_end"() {id = 0 : i64}
 // CHECK: "isa.halt"()
 // Hand-edited schedules that do not describe what the back end would do are refused, naming
 // the layer (Inputs/bad-schedules.mlir, one case per chunk).
-// CHECK-BAD: layer `wrong_tiling`: Tile { columns_per_weight: 8, row_tiles: 2, {{.*}} } is not its tiling on this target with crossbar granularity, Tile { columns_per_weight: 8, row_tiles: 3,
-// CHECK-BAD: layer `two_segments_one_part`: pim.load_weights has 2 segments for 1 column parts
-// CHECK-BAD: layer `no_copies`: 0 copies; at least 1
-// CHECK-BAD: stage 0 is in segment 1, not 0: segments must be numbered 0, 1, ... in layer order
-// CHECK-BAD: unknown pipeline `fast` (layer, baseline or full)
-// CHECK-BAD: layer `unplaced` has no crossbars (run pim-place-crossbars)
-// CHECK-UNSCHEDULED: pass pim-lower-to-isa: {{.*}}its weight is not loaded by a pim.load_weights (run pim-segment-layers)
+// CHECK-BAD: layer `h`: Tile { columns_per_weight: 8, row_tiles: 2, {{.*}} } is not its tiling on this target with crossbar granularity, Tile { columns_per_weight: 8, row_tiles: 1,
+// CHECK-BAD: stage 0: 0 copies; at least 1
+// CHECK-BAD: stage `h`: 3 copies, at most 1 (one per input vector of an image)
+// CHECK-BAD: pim.schedule: unknown pipeline `fast` (layer, baseline, reuse or full)
+// CHECK-BAD: pim.schedule: 1 runs of 4 images are not the batch of 2
+// CHECK-BAD: stage 1: layer `y` reads `r`, which no earlier stage computes (completely)
+// CHECK-BAD: layer `r` is in 2 stages, it must be in 1
+// CHECK-BAD: stage 0: layer `y` reads `r`, which no earlier stage computes (completely)
+// CHECK-BAD: stage 0: crossbar layer `y` must be the first layer of its stage
+// CHECK-BAD: stage 1 names value 0, which is not a layer
+// CHECK-BAD: layer `h` has no crossbars (run pim-place-crossbars)
+// CHECK-BAD: segment 0: stages `h` and `y` share crossbars
+// CHECK-BAD: stage `h` is prefetched but its segment is the first
+// CHECK-BAD: stage `y` is prefetched into crossbars that `h` of the previous segment uses
+// CHECK-BAD: pim.schedule: pipeline `full` has one segment, not 2
+// CHECK-BAD: stage `y` is placed on crossbars 4096..4097, the target has 4096
+// CHECK-UNSCHEDULED: pass pim-lower-to-isa: the function has no pim.schedule (run pim-segment-layers)
 func.func @main(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
   %w1 = "pim.constant"() {value = dense<1.000000e-02> : tensor<1x64x32xf32>} : () -> tensor<1x64x32xf32>
   %b1 = "pim.constant"() {value = dense<1.000000e-01> : tensor<32xf32>} : () -> tensor<32xf32>

@@ -1,7 +1,8 @@
 //! Code generation: storage planning, weights, segments and per-layer code.
 
-use crate::cost::schedule::{Program as Stages, ScheduleOptions};
-use crate::passes::scheduled::{read, Scheduled};
+use crate::program::Images;
+use crate::schedule::ir::{read, Scheduled};
+use crate::schedule::{Execution, Load};
 use pim_dialects::{Func, Node, PimOp, ValueId};
 use pim_runtime::container::{
     Binding, ConstValue, Constant, DType, Direction, Program, Symbol, SymbolKind, Window,
@@ -12,7 +13,6 @@ use pim_runtime::Tensor;
 
 mod bands;
 mod crossbar;
-mod images;
 mod move_ops;
 mod moves;
 mod regions;
@@ -21,8 +21,7 @@ mod staging;
 mod tests;
 mod vector;
 
-use crossbar::Block;
-use images::Images;
+use crossbar::{Block, Piece};
 use regions::{dram, register_of, relative, Registers, ARENA};
 use staging::Staging;
 
@@ -70,32 +69,37 @@ struct Stored {
 /// Generates the program of scheduled, placed IR: per run, per segment, the segment's weight
 /// loads into the crossbars `pim-place-crossbars` chose, then its stages for every image of the
 /// run.
-pub(super) fn generate(
-    func: &Func<PimOp>,
-    target: &Target,
-    options: &ScheduleOptions,
-) -> R<Program> {
+pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     for node in &func.nodes {
         check_supported(func, node)?;
     }
-    let images = Images::of(func, options.batch)?;
-    let sched = read(func, target, options.granularity, images.count as u64)?;
-    let (runs, per_run) = images.partition(sched.runs, sched.images)?;
-    let mut gen = Gen::new(func, target, images)?;
-    // A value needs DRAM of its own per image only when it waits there while the other images
-    // pass its segment (it crosses a segment boundary and a run has several images); other
-    // scratch is shared by the images, which pass a segment one after another.
+    let sched = read(func, target).map_err(|e| e.to_string())?;
+    let images = Images {
+        count: sched.schedule.batch,
+        ir: Images::ir_images(func),
+    };
+    let (runs, per_run) = (sched.schedule.runs, sched.schedule.images);
+    let pipelined = sched.schedule.execution() == Execution::Pipelined;
+    let mut gen = Gen::new(func, target, images, pipelined)?;
+    // A value needs DRAM of its own per image only when it waits there while other images are
+    // processed: it crosses a segment boundary, or a stage boundary of a pipelined segment
+    // (stages run different images at once), and a run has several images. Other scratch is
+    // shared by the images, which pass a stage one after another.
     if per_run > 1 {
-        gen.own_slots = values_crossing_segments(func, &sched);
+        gen.own_slots = values_crossing_places(func, &sched);
     }
     gen.plan()?;
-    let mut blocks_of_stage: Vec<Option<Vec<Block>>> = vec![None; sched.program.stages.len()];
+    let stages = sched.program.stages.len();
+    let mut loads = Loads {
+        blocks: vec![None; stages],
+        prefetched: vec![None; stages],
+    };
     if gen.registers.is_some() {
-        gen.looped_runs(func, &sched, runs, per_run, &mut blocks_of_stage)?;
+        gen.looped_runs(func, &sched, runs, per_run, &mut loads)?;
     } else {
         for run in 0..runs {
             let images = (run * per_run..(run + 1) * per_run).map(|i| i as usize);
-            gen.run(func, &sched, images.collect(), &mut blocks_of_stage)?;
+            gen.run(func, &sched, images.collect(), &mut loads)?;
         }
     }
     gen.copy_outputs()?;
@@ -103,22 +107,23 @@ pub(super) fn generate(
     Ok(gen.program)
 }
 
-/// Whether each value is written in one segment and read in another, or written in several
-/// (a layer cut into column parts that land in different segments). Through views (reshapes),
-/// both the view and the value it aliases are marked.
-fn values_crossing_segments(func: &Func<PimOp>, sched: &Scheduled) -> Vec<bool> {
-    // The first and last segment each layer node runs in.
+/// Whether each value is written in one place and read in another, or written in several (a
+/// layer cut into column parts that land in different places). A place is a segment run one
+/// stage at a time, or one stage of a pipelined segment. Through views (reshapes), both the
+/// view and the value it aliases are marked.
+fn values_crossing_places(func: &Func<PimOp>, sched: &Scheduled) -> Vec<bool> {
+    let stages = sched.program.stages.len();
+    let pipelined = sched.schedule.execution() == Execution::Pipelined;
+    // The first and last place each layer node runs in.
     let mut span_of_node: Vec<Option<(usize, usize)>> = vec![None; func.nodes.len()];
-    for (segment, range) in sched.segments.iter().enumerate() {
-        for stage in &sched.program.stages[range.clone()] {
-            let layers = stage
-                .mvm
-                .iter()
-                .map(|m| m.layer)
-                .chain(stage.vector.iter().copied());
-            for layer in layers {
-                let span = &mut span_of_node[sched.layer_nodes[layer]];
-                *span = Some(span.map_or((segment, segment), |(first, _)| (first, segment)));
+    for (segment, range) in sched.schedule.segments.iter().enumerate() {
+        for s in range.clone() {
+            let place = if pipelined { s } else { stages + segment };
+            for layer in sched.program.stages[s].layers() {
+                let span = &mut span_of_node[sched.network.nodes[layer]];
+                *span = Some(span.map_or((place, place), |(first, last)| {
+                    (first.min(place), last.max(place))
+                }));
             }
         }
     }
@@ -158,55 +163,169 @@ fn values_crossing_segments(func: &Func<PimOp>, sched: &Scheduled) -> Vec<bool> 
     crossing
 }
 
+/// The shape of a binding whose IR tensor has shape `shape`: dimension 0 scaled by the times the
+/// program runs the IR (`docs/backend.md` §1, Images).
+fn binding_shape(images: Images, shape: &[usize]) -> R<Vec<u64>> {
+    let mut out: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+    match out.first_mut() {
+        Some(d0) => *d0 *= images.repeats(),
+        None if images.repeats() > 1 => {
+            return Err("a scalar binding cannot be repeated for several images".into())
+        }
+        None => {}
+    }
+    Ok(out)
+}
+
 /// The crossbars of every copy of a stage: (crossbar id, block) per block.
 type Copies = Vec<Vec<(u32, Block)>>;
 
-/// The address registers of a program over `images`, if its images run in loops: more than one
-/// image, and a register for the scratch arena, every binding and every batched constant.
-fn loop_registers(func: &Func<PimOp>, images: Images) -> Option<Registers> {
+/// The address registers of a program over `images`, if its code runs in loops: more than one
+/// image or a pipelined schedule, and a register for the scratch arena, every binding, every
+/// batched constant and (pipelined) the step counter.
+fn loop_registers(func: &Func<PimOp>, images: Images, pipelined: bool) -> Option<Registers> {
     let batched_constants = func
         .nodes
         .iter()
         .filter(|n| matches!(n.op, PimOp::Constant { .. }))
-        .filter(|n| images.ir > 1 && func.shape(n.result).first() == Some(&images.ir))
+        .filter(|n| images.ir > 1 && func.shape(n.result).first() == Some(&(images.ir as usize)))
         .count();
-    let needed = 1 + func.inputs.len() + func.outputs.len() + batched_constants;
+    let needed =
+        1 + usize::from(pipelined) + func.inputs.len() + func.outputs.len() + batched_constants;
     let mut registers = Registers::default();
-    (images.count > 1 && needed <= 15 && registers.claim(0) == Some(ARENA)).then_some(registers)
+    let looped = images.count > 1 || pipelined;
+    let arena = registers.claim(0) == Some(ARENA);
+    let step = !pipelined || registers.claim_step().is_some();
+    (looped && needed <= 15 && arena && step).then_some(registers)
+}
+
+/// The weights of every stage: the crossbar blocks laid out in the weights section (once), and
+/// the crossbars of the stages loaded ahead of their segment (prefetched).
+struct Loads {
+    blocks: Vec<Option<Vec<Block>>>,
+    prefetched: Vec<Option<Copies>>,
 }
 
 impl Gen<'_> {
-    /// One run of the schedule, unrolled: every segment's weight loads, then its stages for
-    /// each of `images`.
+    /// One run of the schedule, unrolled: every segment's weight loads, then its stages for each
+    /// of `images`, in pipeline order when the segment is pipelined.
     fn run(
         &mut self,
         func: &Func<PimOp>,
         sched: &Scheduled,
         images: Vec<usize>,
-        blocks_of_stage: &mut [Option<Vec<Block>>],
+        loads: &mut Loads,
     ) -> R<()> {
-        for (seg_id, range) in sched.segments.iter().enumerate() {
-            let placed = self.begin_segment(func, sched, seg_id, blocks_of_stage)?;
-            for &image in &images {
-                for (s, copies) in range.clone().zip(&placed) {
-                    self.stage(func, sched, s, copies, image)?;
-                }
-            }
+        for seg_id in 0..sched.schedule.segments.len() {
+            let placed = self.begin_segment(func, sched, seg_id, loads)?;
+            self.with_fallback(sched, seg_id, loads, |gen, loads| {
+                gen.unrolled_segment(func, sched, seg_id, &placed, &images, loads)
+            })?;
             self.end_segment(seg_id)?;
         }
         Ok(())
     }
 
+    /// The code of segment `seg_id` for `images`, unrolled: image after image through the
+    /// stages, or step after step of the pipeline (stage `k` on the image `k` steps behind),
+    /// the next segment's prefetch after the first step of the drain.
+    fn unrolled_segment(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        seg_id: usize,
+        placed: &[Copies],
+        images: &[usize],
+        loads: &mut Loads,
+    ) -> R<()> {
+        let stages: Vec<usize> = sched.schedule.segments[seg_id].clone().collect();
+        let (width, steps) = self.pipeline_shape(sched, stages.len(), images.len() as u64);
+        let mut prefetched = false;
+        for step in 0..steps as usize {
+            for (k, (&s, copies)) in stages.iter().zip(placed).enumerate() {
+                let image = if width == 1 {
+                    Some(step)
+                } else {
+                    step.checked_sub(k).filter(|&i| i < images.len())
+                };
+                if let Some(i) = image {
+                    self.partition_staging(sched, &stages, k, width)?;
+                    self.stage(func, sched, s, copies, images[i])?;
+                }
+            }
+            if width > 1 && step == images.len() {
+                self.prefetch_next(func, sched, seg_id, loads)?;
+                prefetched = true;
+            }
+        }
+        self.whole_staging();
+        if !prefetched {
+            self.prefetch_next(func, sched, seg_id, loads)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `emit` (the code of segment `seg_id` after its weight loads); if its stages do not
+    /// fit the staging buffer side by side, emits it again with the stages one at a time (the
+    /// whole buffer each: correct, but the stages no longer overlap).
+    fn with_fallback(
+        &mut self,
+        sched: &Scheduled,
+        seg_id: usize,
+        loads: &mut Loads,
+        mut emit: impl FnMut(&mut Self, &mut Loads) -> R<()>,
+    ) -> R<()> {
+        let mark = (
+            self.program.code.len(),
+            self.program.constants.len(),
+            self.program.symbols.len(),
+            self.materialized.len(),
+        );
+        self.staging.exceeded.set(false);
+        match emit(self, loads) {
+            Err(_) if self.staging.exceeded.get() && !self.serialized => {
+                self.program.code.truncate(mark.0);
+                self.program.constants.truncate(mark.1);
+                self.program.symbols.truncate(mark.2);
+                self.materialized.truncate(mark.3);
+                self.image_shift = 0;
+                self.whole_staging();
+                if let Some(next) = sched.schedule.segments.get(seg_id + 1) {
+                    for s in next.clone() {
+                        loads.prefetched[s] = None;
+                    }
+                }
+                self.serialized = true;
+                let result = emit(self, loads);
+                self.serialized = false;
+                result
+            }
+            other => other,
+        }
+    }
+
+    /// How a segment of `stages` stages runs `images` images: pipelined, `stages` stages
+    /// at once over `images + stages - 1` steps; else one stage at a time, one image a step.
+    fn pipeline_shape(&self, sched: &Scheduled, stages: usize, images: u64) -> (usize, u64) {
+        if sched.schedule.execution() == Execution::Pipelined && !self.serialized {
+            (stages.max(1), images + stages.max(1) as u64 - 1)
+        } else {
+            (1, images)
+        }
+    }
+
     /// Every run of the schedule with the images in loops (`regions`): the code of image 0,
     /// run `per_run` times in each segment with the address registers moving one image on per
-    /// iteration, inside a loop over the `runs`.
+    /// iteration, inside a loop over the `runs`. A pipelined segment is one loop over its steps
+    /// whose body holds every stage's code, each guarded by the steps it is active in and
+    /// addressing the image its stage holds (stage `k` is `k` images behind stage 0).
     fn looped_runs(
         &mut self,
         func: &Func<PimOp>,
         sched: &Scheduled,
         runs: u64,
         per_run: u64,
-        blocks_of_stage: &mut [Option<Vec<Block>>],
+        loads: &mut Loads,
     ) -> R<()> {
         let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
         if runs > 1 {
@@ -215,25 +334,13 @@ impl Gen<'_> {
             });
         }
         let run_body = self.program.code.len();
-        for (seg_id, range) in sched.segments.iter().enumerate() {
-            let last = seg_id + 1 == sched.segments.len();
-            let placed = self.begin_segment(func, sched, seg_id, blocks_of_stage)?;
-            if per_run > 1 {
-                self.program.code.push(Instruction::Loop {
-                    count: count(per_run)?,
-                });
-            }
-            let body = self.program.code.len();
-            for (s, copies) in range.clone().zip(&placed) {
-                self.stage(func, sched, s, copies, 0)?;
-            }
-            if per_run > 1 {
-                // (`Images::partition`: several images per run means one run.)
-                self.advance_images(1, body)?;
-                self.program.code.push(Instruction::EndLoop {});
-                // Back to image 0 for the next segment.
-                self.reset_registers(body);
-            } else if last && runs > 1 {
+        for seg_id in 0..sched.schedule.segments.len() {
+            let last = seg_id + 1 == sched.schedule.segments.len();
+            let placed = self.begin_segment(func, sched, seg_id, loads)?;
+            self.with_fallback(sched, seg_id, loads, |gen, loads| {
+                gen.looped_segment(func, sched, seg_id, &placed, per_run, loads)
+            })?;
+            if per_run == 1 && last && runs > 1 {
                 // On to the next run's image.
                 self.advance_images(1, run_body)?;
             }
@@ -244,6 +351,119 @@ impl Gen<'_> {
             self.reset_registers(run_body);
         }
         Ok(())
+    }
+
+    /// The code of segment `seg_id` in a loop over its `images` images (one stage at a time) or
+    /// its steps (pipelined), the next segment's prefetch in the first step of the drain (after
+    /// the loop when there is no drain).
+    fn looped_segment(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        seg_id: usize,
+        placed: &[Copies],
+        images: u64,
+        loads: &mut Loads,
+    ) -> R<()> {
+        let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
+        let stages: Vec<usize> = sched.schedule.segments[seg_id].clone().collect();
+        let (width, steps) = self.pipeline_shape(sched, stages.len(), images);
+        if steps > 1 {
+            self.program.code.push(Instruction::Loop {
+                count: count(steps)?,
+            });
+        }
+        let body = self.program.code.len();
+        if width > 1 {
+            self.guarded_stages(func, sched, &stages, placed, images)?;
+            self.guarded(images, images + 1, |gen| {
+                gen.prefetch_next(func, sched, seg_id, loads)
+            })?;
+        } else {
+            for (&s, copies) in stages.iter().zip(placed) {
+                self.stage(func, sched, s, copies, 0)?;
+            }
+        }
+        if steps > 1 {
+            self.advance_images(1, body)?;
+            self.step_forward(width)?;
+            self.program.code.push(Instruction::EndLoop {});
+            // Back to image 0 for the next segment.
+            self.reset_registers(body);
+            self.reset_step(width);
+        }
+        if width == 1 {
+            self.prefetch_next(func, sched, seg_id, loads)?;
+        }
+        Ok(())
+    }
+
+    /// The body of a pipelined segment's step loop: stage `k` of `stages` runs in steps
+    /// `k..k + images` on the image `k` steps behind, in its own part of the staging buffer.
+    fn guarded_stages(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        stages: &[usize],
+        placed: &[Copies],
+        images: u64,
+    ) -> R<()> {
+        for (k, (&s, copies)) in stages.iter().zip(placed).enumerate() {
+            self.partition_staging(sched, stages, k, stages.len())?;
+            self.image_shift = -(k as i64);
+            let from = k as u64;
+            self.guarded(from, from + images, |gen| {
+                gen.stage(func, sched, s, copies, 0)
+            })?;
+        }
+        self.image_shift = 0;
+        self.whole_staging();
+        Ok(())
+    }
+
+    /// `guard step, lo, hi, len` around the code `emit` writes (nothing when it writes none).
+    fn guarded(&mut self, lo: u64, hi: u64, emit: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
+        let at = self.program.code.len();
+        let reg = self.step_register()?;
+        let bound = |v: u64| u32::try_from(v).map_err(|_| format!("step {v} exceeds 32 bits"));
+        self.program.code.push(Instruction::Guard {
+            reg,
+            lo: bound(lo)?,
+            hi: bound(hi)?,
+            len: 0,
+        });
+        emit(self)?;
+        let len = self.program.code.len() - at - 1;
+        if len == 0 {
+            self.program.code.pop();
+        } else if let Some(Instruction::Guard { len: l, .. }) = self.program.code.get_mut(at) {
+            *l = u24(len, "guarded instructions")?;
+        }
+        Ok(())
+    }
+
+    /// The register counting a pipelined segment's steps.
+    fn step_register(&self) -> R<u32> {
+        self.registers
+            .as_ref()
+            .and_then(Registers::step)
+            .ok_or_else(|| "internal error: no step register".into())
+    }
+
+    /// One step on, in a pipelined segment's loop.
+    fn step_forward(&mut self, width: usize) -> R<()> {
+        if width > 1 {
+            let reg = self.step_register()?;
+            self.program.code.push(Instruction::RAdd { reg, value: 1 });
+        }
+        Ok(())
+    }
+
+    /// The step register back to 0 after a pipelined segment.
+    fn reset_step(&mut self, width: usize) {
+        if let (true, Ok(reg)) = (width > 1, self.step_register()) {
+            self.program.code.push(Instruction::RSet { reg, value: 0 });
+        }
     }
 
     /// Sets the address registers the code from `body` on uses back to 0 (image 0): the state
@@ -266,21 +486,46 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// `seg.begin` and the segment's weight loads; the crossbars of every stage.
+    /// `seg.begin` and the weight loads of the segment's stages (those not prefetched during the
+    /// previous segment); the crossbars of every stage.
     fn begin_segment(
         &mut self,
         func: &Func<PimOp>,
         sched: &Scheduled,
         seg_id: usize,
-        blocks_of_stage: &mut [Option<Vec<Block>>],
+        loads: &mut Loads,
     ) -> R<Vec<Copies>> {
         let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
         self.segment_starts.push(self.program.code.len());
         self.program.code.push(Instruction::SegBegin { id });
-        sched.segments[seg_id]
+        sched.schedule.segments[seg_id]
             .clone()
-            .map(|s| self.load_stage(func, sched, s, &mut blocks_of_stage[s]))
+            .map(|s| match loads.prefetched[s].take() {
+                Some(copies) => Ok(copies),
+                None => self.load_stage(func, sched, s, &mut loads.blocks[s]),
+            })
             .collect()
+    }
+
+    /// The weight loads of the next segment's prefetched stages (written now, into crossbars
+    /// this segment does not use).
+    fn prefetch_next(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        seg_id: usize,
+        loads: &mut Loads,
+    ) -> R<()> {
+        let Some(next) = sched.schedule.segments.get(seg_id + 1) else {
+            return Ok(());
+        };
+        for s in next.clone() {
+            if sched.schedule.stages[s].load == Load::Prefetch {
+                let copies = self.load_stage(func, sched, s, &mut loads.blocks[s])?;
+                loads.prefetched[s] = Some(copies);
+            }
+        }
+        Ok(())
     }
 
     /// `seg.end` and the segment's symbol.
@@ -307,7 +552,7 @@ impl Gen<'_> {
         let Some(mvm) = &sched.program.stages[s].mvm else {
             return Ok(Vec::new());
         };
-        let node = &func.nodes[sched.layer_nodes[mvm.layer]];
+        let node = &func.nodes[sched.network.nodes[mvm.layer]];
         if mvm.parts > 1 && mvm.shape.groups > 1 {
             return Err(unsupported(
                 node,
@@ -315,52 +560,47 @@ impl Gen<'_> {
             ));
         }
         if blocks.is_none() {
-            let off = column_offset(&sched.program, s);
-            *blocks = Some(self.weight_blocks(node, off, mvm.shape.cols as usize)?);
+            let columns = mvm.columns.start as usize..mvm.columns.end as usize;
+            *blocks = Some(self.weight_blocks(node, columns, &mvm.mapping.tiling)?);
         }
         let blocks = blocks.as_deref().unwrap_or_default();
         let per_copy = mvm.mapping.tiling.crossbars;
-        if blocks.len() as u64 > per_copy {
-            return Err(format!(
-                "internal error: layer `{}` has {} weight blocks, pim.tile reserves {per_copy} crossbars",
-                node.name,
-                blocks.len()
-            ));
-        }
-        let first = sched.first_crossbars[s].ok_or_else(|| {
+        let plan = &sched.schedule.stages[s];
+        let first = plan.first_crossbar.ok_or_else(|| {
             format!(
                 "layer `{}` has no crossbars (run pim-place-crossbars)",
                 node.name
             )
         })?;
-        let mut copies = Vec::new();
-        for copy in 0..sched.copies[s] {
-            let base = first + copy * per_copy;
-            let mut ids = Vec::new();
-            for (i, block) in blocks.iter().enumerate() {
-                let xbar = base + i as u64;
-                if xbar >= self.target.total_crossbars() {
-                    return Err(format!(
-                        "layer `{}` is placed on crossbar {xbar}, the target has {}",
-                        node.name,
-                        self.target.total_crossbars()
-                    ));
-                }
-                let xbar = xbar as u32;
+        // Placement checked the crossbars (schedule::ir::read): copy `d` holds blocks at
+        // `first + d * per_copy`, so one broadcast wload per block writes every copy.
+        let to_u32 = |v: u64| u32::try_from(v).map_err(|_| format!("crossbar {v} exceeds 32 bits"));
+        for (i, block) in blocks.iter().enumerate() {
+            let (start, len) = block.pieces;
+            for (k, piece) in self.pieces[start..start + len].to_vec().iter().enumerate() {
                 self.program.code.push(Instruction::WLoad {
-                    xbar,
-                    src: dram(block.dram)?,
-                    stride: block.cols as u32,
-                    row: 0,
-                    col: 0,
-                    rows: block.rows as u32,
-                    cols: block.cols as u32,
-                    clear: true,
+                    xbar: to_u32(first + i as u64)?,
+                    src: dram(piece.dram)?,
+                    stride: piece.cols as u32,
+                    row: piece.row as u32,
+                    col: piece.col as u32,
+                    rows: piece.rows as u32,
+                    cols: piece.cols as u32,
+                    clear: k == 0,
+                    copies: to_u32(plan.copies)?,
+                    xstride: to_u32(if plan.copies > 1 { per_copy } else { 0 })?,
                 });
-                ids.push((xbar, *block));
             }
-            copies.push(ids);
         }
+        let copies = (0..plan.copies)
+            .map(|d| {
+                blocks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, block)| Ok((to_u32(first + d * per_copy + i as u64)?, *block)))
+                    .collect::<R<Vec<_>>>()
+            })
+            .collect::<R<Vec<_>>>()?;
         Ok(copies)
     }
 
@@ -376,15 +616,15 @@ impl Gen<'_> {
     ) -> R<()> {
         let stage = &sched.program.stages[s];
         if let Some(mvm) = &stage.mvm {
-            let node = &func.nodes[sched.layer_nodes[mvm.layer]];
-            let off = column_offset(&sched.program, s);
+            let node = &func.nodes[sched.network.nodes[mvm.layer]];
+            let off = mvm.columns.start as usize;
             let start = self.program.code.len();
             self.mvm_layer(node, image, copies, off, mvm.shape.cols as usize)
                 .map_err(|e| in_layer(&node.name, e))?;
             self.symbol(&stage.name, SymbolKind::Layer, start);
         }
         for &l in &stage.vector {
-            let node = &func.nodes[sched.layer_nodes[l]];
+            let node = &func.nodes[sched.network.nodes[l]];
             let start = self.program.code.len();
             self.vector_layer(node, image)
                 .map_err(|e| in_layer(&node.name, e))?;
@@ -392,19 +632,6 @@ impl Gen<'_> {
         }
         Ok(())
     }
-}
-
-/// The first output column of stage `s` (column parts of a layer cut into several stages).
-fn column_offset(stages: &Stages, s: usize) -> usize {
-    let Some(mvm) = &stages.stages[s].mvm else {
-        return 0;
-    };
-    stages.stages[..s]
-        .iter()
-        .filter_map(|st| st.mvm.as_ref())
-        .filter(|m| m.layer == mvm.layer)
-        .map(|m| m.shape.cols as usize)
-        .sum()
 }
 
 /// `message`, prefixed with the layer unless it names it already.
@@ -429,7 +656,6 @@ fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
         PimOp::Constant { .. }
         | PimOp::Reshape { .. }
         | PimOp::Tile { .. }
-        | PimOp::LoadWeights { .. }
         | PimOp::Binary { .. } => Ok(()),
         PimOp::Act { kind, .. } => match kind.as_str() {
             "relu" | "leaky_relu" | "elu" | "clip" | "sigmoid" | "tanh" => Ok(()),
@@ -485,8 +711,6 @@ struct Gen<'f> {
     copied_reshapes: Vec<usize>,
     /// The (reshape result, image) copies written so far.
     materialized: Vec<(ValueId, usize)>,
-    xbar_rows: usize,
-    xbar_cols: usize,
     /// The address registers when the images run in a `loop` (`regions`); `None`: unrolled.
     registers: Option<Registers>,
     /// Elements of one image's scratch arena (looped programs).
@@ -497,6 +721,14 @@ struct Gen<'f> {
     batched_constants: Vec<(ValueId, u32)>,
     /// Where the open segments start in the code.
     segment_starts: Vec<usize>,
+    /// The weight pieces of every crossbar block laid out so far ([`Block::pieces`]).
+    pieces: Vec<Piece>,
+    /// Images the code being emitted is behind the loop's image: stage `k` of a pipelined
+    /// segment works on the image `k` steps older (its addresses shifted by `-k` images).
+    image_shift: i64,
+    /// The current segment runs its stages one at a time although its schedule pipelines them
+    /// (they do not fit the staging buffer side by side).
+    serialized: bool,
 }
 
 fn u24(v: usize, what: &str) -> R<u32> {
@@ -510,7 +742,7 @@ fn u24(v: usize, what: &str) -> R<u32> {
 }
 
 impl<'f> Gen<'f> {
-    fn new(func: &'f Func<PimOp>, target: &'f Target, images: Images) -> R<Self> {
+    fn new(func: &'f Func<PimOp>, target: &'f Target, images: Images, pipelined: bool) -> R<Self> {
         let staging = Staging::of(target)?;
         let mut program = Program::new(target.clone());
         program.producer = format!("pimc {}", env!("CARGO_PKG_VERSION"));
@@ -528,27 +760,37 @@ impl<'f> Gen<'f> {
             staging,
             copied_reshapes: Vec::new(),
             materialized: Vec::new(),
-            xbar_rows: target.crossbar.rows as usize,
-            xbar_cols: (target.crossbar.cols / target.columns_per_weight().max(1)) as usize,
-            registers: loop_registers(func, images),
+            registers: loop_registers(func, images, pipelined),
             arena: 0,
             own_slots: Vec::new(),
             batched_constants: Vec::new(),
             segment_starts: Vec::new(),
+            pieces: Vec::new(),
+            image_shift: 0,
+            serialized: false,
         })
+    }
+
+    /// The address of image `image` of a region at `addr` whose images are `stride` elements
+    /// apart, in the code being emitted (shifted by [`Gen::image_shift`] images): a
+    /// register-relative address wraps at 2^32 as the machine's effective address does.
+    fn image_addr(&self, addr: u64, stride: u64, image: usize) -> R<u64> {
+        let images = image as i64 + self.image_shift;
+        regions::offset(addr, images.saturating_mul(stride as i64))
     }
 
     /// Elements of one image of `value` (`what` names it in errors).
     fn per_image(&self, value: ValueId, what: &str) -> R<u64> {
         let shape = self.func.shape(value);
         let total = shape.iter().product::<usize>();
-        if !total.is_multiple_of(self.images.ir) {
+        let ir = self.images.ir as usize;
+        if !total.is_multiple_of(ir) {
             return Err(format!(
                 "{what} of shape {shape:?} is not {} images",
                 self.images.ir
             ));
         }
-        Ok((total / self.images.ir) as u64)
+        Ok((total / ir) as u64)
     }
 
     /// The logical shape of one image of `value`: without dimension 0 when it is the batch
@@ -573,10 +815,7 @@ impl<'f> Gen<'f> {
             self.arena += per_image.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
             return Ok((relative(ARENA, offset), 0));
         }
-        Ok((
-            self.alloc_dram(per_image * self.images.count as u64)?,
-            per_image,
-        ))
+        Ok((self.alloc_dram(per_image * self.images.count)?, per_image))
     }
 
     /// Places the scratch arena of every image once planning is done (looped programs).
@@ -586,7 +825,7 @@ impl<'f> Gen<'f> {
         };
         let stride = self.arena;
         registers.set_stride(ARENA, stride)?;
-        let base = self.alloc_dram(stride * self.images.count as u64)?;
+        let base = self.alloc_dram(stride * self.images.count)?;
         for s in self.stored.iter_mut().flatten() {
             if register_of(s.addr) == ARENA {
                 s.addr += base;
@@ -621,7 +860,7 @@ impl<'f> Gen<'f> {
         let node = &self.func.nodes[self.producers[value]?];
         match &node.op {
             PimOp::Constant { value } => Some(value),
-            PimOp::Tile { .. } | PimOp::LoadWeights { .. } => self.constant(node.operands[0]),
+            PimOp::Tile { .. } => self.constant(node.operands[0]),
             _ => None,
         }
     }
@@ -676,11 +915,11 @@ impl<'f> Gen<'f> {
         let func = self.func;
         for port in &func.inputs {
             let per_image = self.per_image(port.value, &format!("input `{}`", port.name))?;
-            let addr = self.alloc_dram(per_image * self.images.count as u64)?;
+            let addr = self.alloc_dram(per_image * self.images.count)?;
             self.program.bindings.push(Binding {
                 name: port.name.clone(),
                 direction: Direction::Input,
-                shape: self.images.binding_shape(func.shape(port.value))?,
+                shape: binding_shape(self.images, func.shape(port.value))?,
                 dtype: DType::F32,
                 dram_addr: addr,
             });
@@ -711,11 +950,11 @@ impl<'f> Gen<'f> {
                 ));
             }
             let per_image = self.per_image(port.value, &format!("output `{}`", port.name))?;
-            let addr = self.alloc_dram(per_image * self.images.count as u64)?;
+            let addr = self.alloc_dram(per_image * self.images.count)?;
             self.program.bindings.push(Binding {
                 name: port.name.clone(),
                 direction: Direction::Output,
-                shape: self.images.binding_shape(func.shape(port.value))?,
+                shape: binding_shape(self.images, func.shape(port.value))?,
                 dtype: DType::F32,
                 dram_addr: addr,
             });
@@ -729,7 +968,7 @@ impl<'f> Gen<'f> {
         for (i, node) in func.nodes.iter().enumerate() {
             let result = node.result;
             match &node.op {
-                PimOp::Constant { .. } | PimOp::Tile { .. } | PimOp::LoadWeights { .. } => continue,
+                PimOp::Constant { .. } | PimOp::Tile { .. } => continue,
                 PimOp::Reshape { .. } => {
                     let src = node.operands[0];
                     let Some(s) = self.stored[src] else {
@@ -792,7 +1031,7 @@ impl<'f> Gen<'f> {
                 .ok_or("an output's input is not stored")?
                 .addr;
             let start = self.program.code.len();
-            let total = per_image * self.images.count as u64;
+            let total = per_image * self.images.count;
             let chunk = self.staging.capacity.min(1 << 23);
             for first in (0..total).step_by(chunk as usize) {
                 let n = u24(chunk.min(total - first) as usize, "copy length")?;
@@ -872,7 +1111,7 @@ impl<'f> Gen<'f> {
         chans: std::ops::Range<usize>,
     ) -> R<()> {
         let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
-        let src = s.addr + image as u64 * s.stride;
+        let src = self.image_addr(s.addr, s.stride, image)?;
         let form = self.form(value)?;
         let (pixels, channels) = self.geometry(value)?;
         let (p0, n) = (pix.start, pix.len());
@@ -928,7 +1167,7 @@ impl<'f> Gen<'f> {
         count: usize,
     ) -> R<()> {
         let s = self.stored[value].ok_or_else(|| format!("value {value} is not stored"))?;
-        let base = s.addr + image as u64 * s.stride;
+        let base = self.image_addr(s.addr, s.stride, image)?;
         let form = self.form(value)?;
         let (pixels, channels) = self.geometry(value)?;
         if s.layout.same_order(form) || pixels == 1 {

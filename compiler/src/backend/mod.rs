@@ -16,10 +16,10 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let func: pim_dialects::Func<pim_dialects::PimOp> = pim_dialects::Func::new("main");
 //! let target = pim_runtime::target::Target::preset("compact-4x4")?;
-//! let options = pimc::cost::ScheduleOptions::default();
+//! let options = pimc::schedule::Options::default();
 //! let cx = pimc::passes::PassContext { target: target.clone(), schedule: options };
 //! let scheduled = pimc::pipeline::schedule_layers(func, &cx)?;
-//! let bytes = pimc::backend::emit(&scheduled, &target, &options)?;
+//! let bytes = pimc::backend::emit(&scheduled, &target)?;
 //! # let _ = bytes; Ok(()) }
 //! ```
 
@@ -27,7 +27,6 @@ mod codegen;
 #[cfg(test)]
 mod tests;
 
-use crate::cost::ScheduleOptions;
 use crate::{Error, Result};
 use pim_dialects::{Func, PimOp};
 use pim_runtime::container::{render_listing, ListingOptions, Program};
@@ -52,17 +51,16 @@ pub fn listing(program: &Program) -> Result<String> {
     Ok(render_listing("-", &program, &info, options))
 }
 
-/// Compiles scheduled IR `func` (phase `scheduled`: tiled, segmented, duplicated and placed by
-/// the passes of [`crate::pipeline`]) for `target` and returns the `.pimbin` bytes (verified
-/// with [`Program::verify`] before writing). The segments, copies, crossbars and images come
-/// from the IR; `options` gives the granularity the IR was tiled with.
-pub fn emit(func: &Func<PimOp>, target: &Target, options: &ScheduleOptions) -> Result<Vec<u8>> {
-    write(&compile(func, target, options)?)
+/// Compiles scheduled IR `func` (phase `scheduled`: its `pim.schedule` written by the passes of
+/// [`crate::pipeline`], or by hand) for `target` and returns the `.pimbin` bytes (verified with
+/// [`Program::verify`] before writing). Everything the program does comes from the schedule.
+pub fn emit(func: &Func<PimOp>, target: &Target) -> Result<Vec<u8>> {
+    write(&compile(func, target)?)
 }
 
 /// Compiles `func` for `target` into a verified [`Program`].
-pub fn compile(func: &Func<PimOp>, target: &Target, options: &ScheduleOptions) -> Result<Program> {
-    let program = codegen::generate(func, target, options).map_err(backend_error)?;
+pub fn compile(func: &Func<PimOp>, target: &Target) -> Result<Program> {
+    let program = codegen::generate(func, target).map_err(backend_error)?;
     program
         .verify()
         .map_err(|e| backend_error(format!("the generated program does not verify: {e}")))?;

@@ -1,13 +1,14 @@
 //! Compiled networks run on the functional simulator against the graph-level reference.
 
-use crate::cost::{Pipeline, ScheduleOptions};
 use crate::graph::Graph;
 use crate::passes::PassContext;
+use crate::schedule::{Options as ScheduleOptions, Pipeline};
 use pim_dialects::{Func, PimOp};
 use pim_runtime::container::Program;
-use pim_runtime::sim::{compare_outputs, inject_faults, Simulator, Tolerance};
+use pim_runtime::sim::{compare_outputs, inject_faults, Simulator, Tolerance, Work};
 use pim_runtime::target::Target;
 use pim_runtime::Tensor;
+use proptest::prelude::*;
 
 /// Schedules layer-level IR (phases tiled and scheduled) and compiles it.
 fn compile(
@@ -18,19 +19,23 @@ fn compile(
     let cx = PassContext {
         target: target.clone(),
         schedule: ScheduleOptions {
-            batch: crate::cost::layers::ir_batch(func),
+            batch: crate::program::Images::ir_images(func),
             ..*options
         },
     };
     let scheduled = crate::pipeline::schedule_layers(func.clone(), &cx)?;
-    super::compile(&scheduled, target, &cx.schedule)
+    super::compile(&scheduled, target)
 }
 
+/// The path of test model `name`: a network of `test-models/nets`, or `dir/name` under
+/// `test-models`.
 fn model(name: &str) -> String {
-    format!(
-        "{}/../test-models/nets/{name}.onnx",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    let path = if name.contains('/') {
+        name.to_owned()
+    } else {
+        format!("nets/{name}")
+    };
+    format!("{}/../test-models/{path}.onnx", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The graph-level (rewritten) and layer-level functions of a test network at `batch`.
@@ -132,7 +137,7 @@ fn lenet_and_mlp_match_the_reference() {
 
 #[test]
 fn every_pipeline_mode_matches() {
-    for pipeline in [Pipeline::Layer, Pipeline::Baseline, Pipeline::Full] {
+    for pipeline in Pipeline::ALL {
         check("lenet", 2, "compact-4x4", Some(pipeline));
     }
 }
@@ -155,7 +160,8 @@ fn compiling_is_deterministic() {
 
 #[test]
 fn every_fault_in_compiled_lenet_is_caught() {
-    let (program, inputs, expected) = case("lenet", 1, "compact-4x4", None);
+    // (Two images: with one, the input's register never needs to move.)
+    let (program, inputs, expected) = case("lenet", 2, "compact-4x4", Some(Pipeline::Full));
     let report = inject_faults(&program, &inputs, &expected, TOL).expect("original run");
     assert!(report.results.len() > 10, "{report}");
     assert!(report.survivors().is_empty(), "{report}");
@@ -537,10 +543,12 @@ fn images_run_in_loops_with_the_code_of_one_image() {
             .filter(|i| matches!(i, pim_runtime::isa::Instruction::Loop { .. }))
             .count()
     };
-    for pipeline in [Pipeline::Layer, Pipeline::Baseline, Pipeline::Full] {
+    for pipeline in Pipeline::ALL {
         let (one, _, _) = case("mini_resnet", 1, "compact-4x4", Some(pipeline));
         let (program, inputs, expected) = case("mini_resnet", 4, "compact-4x4", Some(pipeline));
-        assert_eq!(loops(&one), 0, "{pipeline:?}: one image is not looped");
+        // One image is not looped, except through the steps of a pipeline.
+        let pipelined = pipeline.execution() == crate::schedule::Execution::Pipelined;
+        assert_eq!(loops(&one) > 0, pipelined, "{pipeline:?}");
         assert!(loops(&program) > 0, "{pipeline:?}: no loop");
         // The per-image code is emitted once; only register moves are added.
         assert!(
@@ -580,6 +588,170 @@ fn looped_segments_keep_crossing_values_per_image() {
             let got = Simulator::run(&program, &inputs).expect("simulate");
             compare_outputs(&got, &expected, TOL)
                 .unwrap_or_else(|e| panic!("{name} {pipeline:?}: {e}"));
+        }
+    }
+}
+
+/// Schedules layer-level IR, reports its cost and compiles it.
+fn compile_reported(
+    func: &Func<PimOp>,
+    target: &Target,
+    options: ScheduleOptions,
+) -> crate::Result<(Program, crate::cost::Report)> {
+    let (scheduled, read) = crate::pipeline::plan(func.clone(), target, options)?;
+    let report = crate::cost::report(&read, "test", target);
+    Ok((super::compile(&scheduled, target)?, report))
+}
+
+/// Compiles test model `name` at `batch` for `target` with `options`, runs it against the
+/// graph-level reference and returns the report and the program's work (`None` when `full` does
+/// not fit).
+fn run_reported(
+    name: &str,
+    batch: usize,
+    target: &Target,
+    options: ScheduleOptions,
+) -> Option<(crate::cost::Report, Work)> {
+    let (graph, func) = lower(name, batch);
+    let options = ScheduleOptions {
+        batch: batch as u64,
+        ..options
+    };
+    let (program, report) = match compile_reported(&func, target, options) {
+        Err(crate::Error::Pass { message, .. }) if message.contains("to hold all weights") => {
+            return None
+        }
+        other => other.unwrap_or_else(|e| panic!("{name} {options:?}: {e}")),
+    };
+    let inputs: Named = graph
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), seeded(graph.shape(p.value), 7 + i as u64)))
+        .collect();
+    let tensors: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
+    let expected: Named = graph
+        .outputs
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(crate::graph::eval::evaluate(&graph, &tensors).expect("evaluate"))
+        .collect();
+    let mut sim = Simulator::new(&program).expect("load");
+    sim.set_inputs(&inputs).expect("inputs");
+    sim.execute().expect("simulate");
+    let outputs = sim.outputs().expect("outputs");
+    compare_outputs(&outputs, &expected, TOL)
+        .unwrap_or_else(|e| panic!("{name} {options:?} on {}: {e}", target.chip.name));
+    Some((report, sim.stats().work()))
+}
+
+/// The program's crossbar writes, crossbar activations and weight traffic are the report's.
+fn assert_work_is_reported(what: &str, report: &crate::cost::Report, work: Work, target: &Target) {
+    assert_eq!(
+        work.crossbar_writes, report.crossbars.written,
+        "{what}: crossbar writes"
+    );
+    assert_eq!(
+        work.crossbar_activations, report.mvm_activations,
+        "{what}: crossbar activations"
+    );
+    // Weight bytes: the report rounds each stage's bytes up to whole bytes.
+    let bits = work.weights * u64::from(target.precision.weight_bits);
+    let reported = report.dram_bytes.weights * 8;
+    let slack = 8 * report.layers.len() as u64 * report.batch;
+    assert!(
+        reported >= bits && reported - bits < slack.max(8),
+        "{what}: weights {bits} bits in the program, {reported} reported"
+    );
+}
+
+#[test]
+fn programs_do_the_work_their_reports_count() {
+    let target = Target::preset("compact-4x4").expect("preset");
+    for name in [
+        "lenet",
+        "mlp",
+        "mini_resnet",
+        "mini_densenet",
+        "conv_bn_relu_pool",
+    ] {
+        for pipeline in Pipeline::ALL {
+            for scheduler in [
+                crate::schedule::Scheduler::Pimc,
+                crate::schedule::Scheduler::Paper,
+            ] {
+                let options = ScheduleOptions {
+                    pipeline: Some(pipeline),
+                    scheduler,
+                    ..ScheduleOptions::default()
+                };
+                let what = format!("{name} {pipeline:?} {scheduler:?}");
+                if let Some((report, work)) = run_reported(name, 3, &target, options) {
+                    assert_work_is_reported(&what, &report, work, &target);
+                }
+            }
+        }
+    }
+}
+
+/// compact-4x4 with another crossbar geometry and precision, if that makes a valid target.
+fn geometry(
+    rows: u32,
+    cols: u32,
+    bits_per_cell: u32,
+    weight_bits: u32,
+    parallel: u32,
+) -> Option<Target> {
+    let mut target = Target::preset("compact-4x4").ok()?;
+    target.chip.name = format!("xb{rows}x{cols}b{bits_per_cell}w{weight_bits}");
+    target.crossbar.rows = rows;
+    target.crossbar.cols = cols;
+    target.crossbar.bits_per_cell = bits_per_cell;
+    target.crossbar.rows_read_in_parallel = parallel;
+    target.crossbar.columns_per_adc = target.crossbar.columns_per_adc.min(cols);
+    target.precision.weight_bits = weight_bits;
+    target.crossbar.adc_bits = target.crossbar.adc_bits.min(target.column_sum_bits());
+    target.validate().ok().map(|()| target)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Over crossbar geometries and precisions (weights of 1 to 8 bits on 1, 2 or 4 bits per
+    /// cell, crossbars of 16 to 128 rows and 8 to 128 columns, all or half the rows read at
+    /// once), grouped and depthwise convolutions (group packing) included: the program writes
+    /// exactly the crossbars the cost model counts and activates them as often, and computes
+    /// what the graph-level reference computes.
+    #[test]
+    fn the_cost_model_and_the_back_end_tile_alike(
+        rows in prop::sample::select(vec![16u32, 32, 64, 128]),
+        cols in prop::sample::select(vec![8u32, 16, 24, 64, 128]),
+        bits_per_cell in prop::sample::select(vec![1u32, 2, 4]),
+        levels in 1u32..=8,
+        half in any::<bool>(),
+        name in prop::sample::select(vec![
+            "lenet", "mlp", "ops/op_conv_group", "ops/op_conv_depthwise",
+            "ops/op_conv_depthwise_mult", "ops/op_conv_pads",
+        ]),
+        paper in any::<bool>(),
+    ) {
+        let weight_bits = (levels * bits_per_cell).min(8 / bits_per_cell * bits_per_cell);
+        let parallel = if half { rows / 2 } else { rows };
+        let target = geometry(rows, cols, bits_per_cell, weight_bits, parallel);
+        prop_assume!(target.is_some());
+        let target = target.expect("assumed");
+        let scheduler = if paper {
+            crate::schedule::Scheduler::Paper
+        } else {
+            crate::schedule::Scheduler::Pimc
+        };
+        let options = ScheduleOptions {
+            pipeline: Some(Pipeline::Reuse),
+            scheduler,
+            ..ScheduleOptions::default()
+        };
+        let batch = if name.starts_with("ops/") { 1 } else { 2 };
+        if let Some((report, work)) = run_reported(name, batch, &target, options) {
+            assert_work_is_reported(&format!("{name} on {}", target.chip.name), &report, work, &target);
         }
     }
 }

@@ -7,15 +7,19 @@
 //! pimc model.onnx --compile-to=graph --emit=onnx -o rewritten.onnx
 //! pimc model.onnx --dump-compilation-phases-to=dumps/
 //! pimc model.onnx --emit=report --target=unlimited-6x6 --batch 64 --report=report.json
+//! pimc model.onnx -o model.pimbin --report model.json   # the program and its report, one run
+//! pimc scheduled.mlir --emit=report                     # cost a (hand-edited) schedule
 //! ```
 
 use clap::Parser;
 use pim_runtime::target::Target;
 use pimc::cli::{exit_with, write_output, PrintFlags};
-use pimc::cost::{report, Granularity, Pipeline, Report, ScheduleOptions, Segmentation};
+use pimc::cost::Report;
 use pimc::frontend::ImportOptions;
 use pimc::passes::Ir;
 use pimc::pipeline::{Compiler, Phase};
+use pimc::program::Granularity;
+use pimc::schedule::{Options, Pipeline, Scheduler, Segmentation};
 use pimc::{Error, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +44,8 @@ enum Emit {
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 struct Args {
-    /// The ONNX model.
+    /// The ONNX model, or MLIR text of any phase (`.mlir`, e.g. a dump or a hand-edited
+    /// schedule), which compilation resumes from.
     #[arg(required_unless_present = "list_targets")]
     model: Option<PathBuf>,
     /// Output file (`-` for stdout).
@@ -49,7 +54,8 @@ struct Args {
     /// Value bound to a symbolic batch dimension (dimension 0 of the inputs).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     batch: u32,
-    /// The last phase to run (default: pim for MLIR and reports, isa for a .pimbin or asm).
+    /// The last phase to run (default: pim for MLIR, scheduled for reports, isa for a .pimbin or
+    /// asm).
     #[arg(long = "compile-to", value_enum)]
     compile_to: Option<Phase>,
     /// What to write (default: pimbin when the output file ends in .pimbin, else mlir).
@@ -61,15 +67,21 @@ struct Args {
     /// List the target presets and exit.
     #[arg(long = "list-targets")]
     list_targets: bool,
-    /// Execution mode (default: full when the network fits on the chip, else baseline).
+    /// Execution mode: layer, baseline, reuse (the weight-reuse pipeline), full, or auto (the
+    /// cheapest that fits, by the cost model).
+    #[arg(long, default_value = "auto", value_parser = parse_pipeline)]
+    pipeline: PipelineChoice,
+    /// Who plans the schedule: pimc, or the paper's method as published.
+    #[arg(long, value_enum, default_value = "pimc")]
+    scheduler: Scheduler,
+    /// How stages are split into weight groups that fit the chip (default: the scheduler's,
+    /// greedy for paper, optimal for pimc).
     #[arg(long, value_enum)]
-    pipeline: Option<Pipeline>,
-    /// How layers are split into weight groups that fit the chip.
-    #[arg(long, value_enum, default_value = "optimal")]
-    segmentation: Segmentation,
-    /// Allocation unit: crossbars (pimc) or whole tiles (the paper's NeuroSim mapping).
-    #[arg(long, value_enum, default_value = "crossbar")]
-    granularity: Granularity,
+    segmentation: Option<Segmentation>,
+    /// Allocation unit: crossbars, or whole tiles as the paper's NeuroSim mapping (default: the
+    /// scheduler's, tile for paper, crossbar for pimc).
+    #[arg(long, value_enum)]
+    granularity: Option<Granularity>,
     /// Also write the cost report as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -101,19 +113,28 @@ fn run(args: Args) -> Result<()> {
     let emit = emitted(&args);
     let last = args.compile_to.unwrap_or(match emit {
         Emit::Pimbin | Emit::Asm => Phase::Isa,
+        Emit::Report => Phase::Scheduled,
         _ => Phase::Pim,
     });
-    let ir = compiler.compile_file(&model, options, last)?;
-    let report = match (&ir, emit == Emit::Report || args.report.is_some()) {
-        (Ir::Pim(func), true) => Some(cost_report(func, &model, &target, &args)?),
-        (other, true) => {
-            return Err(Error::Usage(format!(
-                "the cost report needs the pim phase (--compile-to=pim), got {}-level IR",
-                other.level()
-            )))
+    let wants_report = emit == Emit::Report || args.report.is_some();
+    let (input, from) = compiler.load(&model, options)?;
+    if wants_report && (from > Phase::Scheduled || last < Phase::Scheduled) {
+        return Err(Error::Usage(format!(
+            "the cost report is computed from the scheduled phase; the compilation goes from {} \
+             to {} (use --compile-to=scheduled or later, and an input before isa)",
+            from.name(),
+            last.name()
+        )));
+    }
+    let name = model_name(&model);
+    let mut report: Option<Report> = None;
+    let ir = compiler.compile(input, from, last, |phase, ir| {
+        if let (true, Phase::Scheduled, Ir::Pim(func)) = (wants_report, phase, ir) {
+            let scheduled = pimc::schedule::ir::read(func, &target)?;
+            report = Some(pimc::cost::report(&scheduled, &name, &target));
         }
-        (_, false) => None,
-    };
+        Ok(())
+    })?;
     if let (Some(path), Some(report)) = (&args.report, &report) {
         write_output(path, report.to_json().as_bytes())?;
     }
@@ -139,18 +160,24 @@ fn run(args: Args) -> Result<()> {
     write_output(&args.output, &bytes)
 }
 
-/// Schedules the pim-level IR on the target and costs it.
-fn cost_report(
-    func: &pim_dialects::Func<pim_dialects::PimOp>,
-    model: &std::path::Path,
-    target: &Target,
-    args: &Args,
-) -> Result<Report> {
-    let options = schedule_options(args);
-    let name = model
+/// The model's name in reports: the file name without its extension.
+fn model_name(model: &std::path::Path) -> String {
+    model
         .file_stem()
-        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-    Ok(report(func, &name, target, &options)?)
+        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// `--pipeline`: a mode or `auto`.
+#[derive(Debug, Clone, Copy)]
+struct PipelineChoice(Option<Pipeline>);
+
+fn parse_pipeline(value: &str) -> std::result::Result<PipelineChoice, String> {
+    if value == "auto" {
+        return Ok(PipelineChoice(None));
+    }
+    Pipeline::named(value)
+        .map(|p| PipelineChoice(Some(p)))
+        .ok_or_else(|| format!("`{value}` is not a mode: layer, baseline, reuse, full or auto"))
 }
 
 /// What to write: `--emit`, else a `.pimbin` output file means the program, else MLIR text.
@@ -165,10 +192,11 @@ fn emitted(args: &Args) -> Emit {
 }
 
 /// The schedule options of the command line.
-fn schedule_options(args: &Args) -> ScheduleOptions {
-    ScheduleOptions {
+fn schedule_options(args: &Args) -> Options {
+    Options {
         batch: u64::from(args.batch),
-        pipeline: args.pipeline,
+        pipeline: args.pipeline.0,
+        scheduler: args.scheduler,
         segmentation: args.segmentation,
         granularity: args.granularity,
     }

@@ -1,12 +1,10 @@
-//! pimc's cost model: mapping, scheduling and the analytic cost of a layer-level network on a
-//! target (`DESIGN.md` §1, §7; equations and constants in `docs/cost-model.md`).
+//! pimc's evaluator: the analytic cost of a schedule on a target (`DESIGN.md` §1, §7; equations
+//! and constants in `docs/cost-model.md`). It depends on the program description
+//! ([`crate::program`]) and the schedule ([`crate::schedule`]) and on nothing that plans.
 //!
-//! - [`layers`]: the network as an ordered list of crossbar and vector layers, per image, and its
-//!   dataflow DAG;
-//! - [`mapping`]: crossbar tiling (bit slicing, row and column tiles, group packing), the paper's
-//!   tile-granularity rule, copies and how they share tiles;
-//! - [`schedule`]: stages, pipeline modes, greedy and optimal segmentation, duplication;
-//! - [`model`]: time and energy of every unit of work, of segments and schedules, the lower bound;
+//! - [`units`]: time and energy of every unit of work (crossbar layer, vector layer, weight load,
+//!   DRAM transfer);
+//! - [`model`]: stage and segment costs, a whole schedule's cost, the lower bound;
 //! - [`mod@report`]: [`report()`] and the [`Report`] (JSON and text);
 //! - [`mod@op_cost`]: the op-level work of graph-level ops that graph rewriting extracts with, built
 //!   from the same target and tiling.
@@ -14,30 +12,23 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let func: pim_dialects::Func<pim_dialects::PimOp> = pim_dialects::Func::new("main");
-//! use pimc::cost::{report, ScheduleOptions};
+//! // `func` is scheduled IR (phase `scheduled`: it holds a pim.schedule).
 //! let target = pim_runtime::target::Target::preset("compact-4x4")?;
-//! let options = ScheduleOptions { batch: 64, ..ScheduleOptions::default() };
-//! let report = report(&func, "vgg8", &target, &options)?;
+//! let scheduled = pimc::schedule::ir::read(&func, &target)?;
+//! let report = pimc::cost::report(&scheduled, "vgg8", &target);
 //! println!("{}", report.to_text());
 //! # Ok(()) }
 //! ```
 
-mod error;
-pub mod layers;
-pub mod mapping;
 pub mod model;
 pub mod op_cost;
 pub mod report;
-pub mod schedule;
 #[cfg(test)]
 mod tests;
+pub mod units;
 
-pub use error::CostError;
-pub use layers::{layers_of, Layer};
-pub use mapping::{CrossbarGeometry, Granularity};
 pub use op_cost::{op_cost, OpCost, OpCostModel};
 pub use report::{report, Report};
-pub use schedule::{Pipeline, ScheduleOptions, Segmentation};
 
 use pim_dialects::{Func, GraphOp};
 use pim_runtime::target::Target;

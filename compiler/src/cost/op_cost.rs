@@ -8,7 +8,7 @@
 //! - **crossbar activations** — a `Conv`, `Gemm` or `MatMul` is a weight matrix applied to input
 //!   vectors (a conv with `Cin/group * kH * kW` rows and `Cout/group` columns per group, applied once
 //!   per output pixel, im2col; a Gemm once per row of `A`). The crossbars of one copy come from the
-//!   same tiling the scheduler uses ([`super::mapping`]: bit slicing, row and column tiles,
+//!   same tiling the scheduler uses ([`crate::program::tiling`]: bit slicing, row and column tiles,
 //!   block-diagonal packing of small groups), and each is activated once per input vector per input
 //!   bit-plane;
 //! - **vector-unit elements** — elementwise ops, activations, pooling, normalisation, and the
@@ -23,8 +23,11 @@
 //! The default is the `compact-4x4` preset. The element-op counts per op kind
 //! ([`activation_ops`], [`pool_ops`], [`lrn_ops`], [`SOFTMAX_OPS`]) are shared with the layer list.
 
-pub use super::mapping::CrossbarGeometry;
-use super::model;
+use super::units as model;
+pub use crate::program::tiling::CrossbarGeometry;
+pub use crate::program::work::{
+    activation_ops, lrn_ops, pool_ops, BATCH_NORM_OPS, SOFTMAX_OPS, TRANSCENDENTAL_OPS,
+};
 use pim_dialects::GraphOp;
 use pim_runtime::target::Target;
 use std::sync::OnceLock;
@@ -123,42 +126,6 @@ impl std::iter::Sum for OpCost {
     fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
         iter.fold(Self::default(), |a, b| a + b)
     }
-}
-
-/// Vector-unit operations per element of a transcendental activation (exp/tanh and arithmetic).
-pub const TRANSCENDENTAL_OPS: usize = 4;
-/// Vector-unit operations per element of inference-mode batch normalisation as ONNX defines it:
-/// subtract the mean, divide by `sqrt(var + eps)`, multiply by the scale, add the bias.
-pub const BATCH_NORM_OPS: usize = 4;
-/// Vector-unit operations per element of softmax / log-softmax (exp, sum, divide or log).
-pub const SOFTMAX_OPS: usize = 3;
-
-/// Vector-unit operations per element of an activation function by its `pim.act` kind: one for
-/// the piecewise-linear ones (relu, leaky_relu, clip, and prelu), [`TRANSCENDENTAL_OPS`] for elu,
-/// sigmoid and tanh.
-pub fn activation_ops(kind: &str) -> u64 {
-    match kind {
-        "elu" | "sigmoid" | "tanh" => TRANSCENDENTAL_OPS as u64,
-        _ => 1,
-    }
-}
-
-/// Vector-unit operations per output of a pooling window of `taps` elements: `taps - 1` compares
-/// for max (a 2x2 max-pool is 3 ops, `docs/targets.md` §2), `taps - 1` adds and one scale for
-/// average.
-pub fn pool_ops(max: bool, taps: u64) -> u64 {
-    let taps = taps.max(1);
-    if max {
-        taps - 1
-    } else {
-        taps
-    }
-}
-
-/// Vector-unit operations per element of local response normalisation over `size` channels:
-/// `size` multiply-adds for the sum of squares, then scale, power and divide.
-pub fn lrn_ops(size: i64) -> u64 {
-    u64::try_from(size).unwrap_or(1).max(1) + 3
 }
 
 /// The work of `op` with operands of shapes `operands` producing a result of shape `result`.

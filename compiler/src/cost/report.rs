@@ -1,25 +1,23 @@
-//! The cost report: [`report`] schedules a layer-level function on a target and evaluates the
-//! schedule; [`Report`] holds the figures with stable JSON keys (serde) and renders a text table
-//! ([`Report::to_text`]).
+//! The cost report: [`report`] evaluates the schedule of scheduled IR (read by
+//! [`crate::schedule::ir::read`], so a hand-edited schedule is costed as written); [`Report`]
+//! holds the figures with stable JSON keys (serde) and renders a text table ([`Report::to_text`]).
 //!
 //! JSON keys (all always present): `model`, `target`, `batch`, `pipeline`, `scheduler`,
 //! `mapping`, `area_mm2`, `latency_ns` (whole batch), `throughput_fps`, `tops`, `tops_per_w`,
 //! `tops_per_mm2`, `energy_pj` {`total`, `dram`, `crossbar_write`, `compute`, `buffer`,
 //! `interconnect`, `vector`, `leakage`}, `dram_bytes` {`weights`, `activations`}, `crossbars`
-//! {`used`, `available`}, `segments` (list, [`SegmentReport`]), `bubble_fraction`,
-//! `lower_bound_latency_ns`, `bound_fraction`, and two extras: `schedulers` (greedy and optimal
-//! segmentation side by side, [`SchedulerReport`]) and `layers` (per-layer details,
+//! {`used`, `available`, `written`}, `mvm_activations`, `segments` (list, [`SegmentReport`]),
+//! `bubble_fraction`, `lower_bound_latency_ns`, `bound_fraction`, and `layers` (per-layer details,
 //! [`LayerReport`]). Floats are rounded to 9 significant digits so that reports compare equal
-//! across runs and summation noise does not show; lists are in layer order.
+//! across runs and summation noise does not show; lists are in stage order.
 
-use super::layers::layers_of;
-use super::layers::VectorWork;
-use super::model::{self, evaluate, lower_bound, Energy, ScheduleCost};
-use super::schedule::{
-    schedule, Program, Schedule, ScheduleOptions, Segmentation, Stage, StageMvm,
-};
-use super::CostError;
-use pim_dialects::{Func, PimOp};
+use super::model::{evaluate, lower_bound, ScheduleCost};
+use super::units::{self, Energy};
+use crate::program::layers::VectorWork;
+use crate::program::stages::StageMvm;
+use crate::program::{Program, Stage};
+use crate::schedule::ir::Scheduled;
+use crate::schedule::Schedule;
 use pim_runtime::target::Target;
 use serde::Serialize;
 use std::fmt::Write;
@@ -89,6 +87,8 @@ pub struct Crossbars {
     pub used: u64,
     /// Crossbars on the chip.
     pub available: u64,
+    /// Crossbar writes of the batch (every copy of every segment, every run).
+    pub written: u64,
 }
 
 /// One segment; times are totals over the batch (all runs).
@@ -104,24 +104,18 @@ pub struct SegmentReport {
     pub stage_time_ns: f64,
     /// Per stage, its time per image, ns.
     pub stage_times_ns: Vec<f64>,
-    /// Weight loads, ns.
+    /// Weight loads at the segment's start, ns.
     pub load_ns: f64,
+    /// Weight loads prefetched during the previous segment, ns, and the part of them its drain
+    /// did not hide.
+    pub prefetch_ns: f64,
+    /// The exposed part of `prefetch_ns`, ns.
+    pub exposed_prefetch_ns: f64,
     /// Compute phases, ns.
     pub compute_ns: f64,
     /// DRAM activation transfers, ns (overlapped with compute when the buffer allows).
     pub activation_ns: f64,
-    /// Loads plus runs, ns.
-    pub latency_ns: f64,
-}
-
-/// One segmentation's result, for comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SchedulerReport {
-    /// "greedy" or "optimal".
-    pub scheduler: String,
-    /// Segments.
-    pub segments: u64,
-    /// Batch latency, ns.
+    /// Loads (with the exposed prefetch) plus runs, ns.
     pub latency_ns: f64,
 }
 
@@ -170,7 +164,7 @@ pub struct Report {
     pub batch: u64,
     /// The pipeline mode.
     pub pipeline: String,
-    /// The segmentation: "greedy" or "optimal".
+    /// Who planned the schedule: "paper" or "pimc".
     pub scheduler: String,
     /// The allocation granularity: "crossbar" or "tile".
     pub mapping: String,
@@ -192,6 +186,8 @@ pub struct Report {
     pub dram_bytes: DramBytes,
     /// Crossbar use.
     pub crossbars: Crossbars,
+    /// Crossbar activations of the batch (one per crossbar, input vector and bit-serial step).
+    pub mvm_activations: u64,
     /// The segments.
     pub segments: Vec<SegmentReport>,
     /// Idle fraction of the crossbar layers' compute phases.
@@ -200,52 +196,21 @@ pub struct Report {
     pub lower_bound_latency_ns: f64,
     /// Lower bound / latency (1 = optimal).
     pub bound_fraction: f64,
-    /// Greedy and optimal segmentation side by side.
-    pub schedulers: Vec<SchedulerReport>,
     /// Per-layer details.
     pub layers: Vec<LayerReport>,
 }
 
-/// Schedules `func` on `target` and reports its cost. `model_name` names the network in the
-/// report.
-pub fn report(
-    func: &Func<PimOp>,
-    model_name: &str,
-    target: &Target,
-    options: &ScheduleOptions,
-) -> Result<Report, CostError> {
-    let program = Program::new(layers_of(func)?, target, options.granularity)?;
-    report_program(&program, model_name, target, options)
-}
-
-/// [`report`] for a prepared [`Program`].
-pub fn report_program(
-    program: &Program,
-    model_name: &str,
-    target: &Target,
-    options: &ScheduleOptions,
-) -> Result<Report, CostError> {
-    let chosen = schedule(program, target, options)?;
-    let cost = evaluate(program, target, &chosen);
-    let schedulers = [Segmentation::Greedy, Segmentation::Optimal]
-        .into_iter()
-        .map(|segmentation| {
-            let alternative = ScheduleOptions {
-                segmentation,
-                pipeline: Some(chosen.pipeline),
-                ..*options
-            };
-            let s = schedule(program, target, &alternative)?;
-            Ok(SchedulerReport {
-                scheduler: segmentation.name().to_owned(),
-                segments: s.segments.len() as u64,
-                latency_ns: round(evaluate(program, target, &s).latency_ns),
-            })
-        })
-        .collect::<Result<Vec<_>, CostError>>()?;
-    Ok(summarise(
-        program, model_name, target, &chosen, &cost, schedulers,
-    ))
+/// The report of a scheduled function: its schedule evaluated on `target`. `model_name` names
+/// the network in the report.
+pub fn report(scheduled: &Scheduled, model_name: &str, target: &Target) -> Report {
+    let cost = evaluate(&scheduled.program, target, &scheduled.schedule);
+    summarise(
+        &scheduled.program,
+        model_name,
+        target,
+        &scheduled.schedule,
+        &cost,
+    )
 }
 
 fn summarise(
@@ -254,7 +219,6 @@ fn summarise(
     target: &Target,
     schedule: &Schedule,
     cost: &ScheduleCost,
-    schedulers: Vec<SchedulerReport>,
 ) -> Report {
     let batch = schedule.batch as f64;
     let latency = cost.latency_ns;
@@ -269,7 +233,7 @@ fn summarise(
         target: target.chip.name.clone(),
         batch: schedule.batch,
         pipeline: schedule.pipeline.name().to_owned(),
-        scheduler: schedule.segmentation.name().to_owned(),
+        scheduler: schedule.scheduler.name().to_owned(),
         mapping: schedule.granularity.name().to_owned(),
         area_mm2: round(area),
         latency_ns: round(latency),
@@ -285,14 +249,32 @@ fn summarise(
         crossbars: Crossbars {
             used: cost.segments.iter().map(|s| s.crossbars).max().unwrap_or(0),
             available: target.total_crossbars(),
+            written: cost.crossbar_writes,
         },
+        mvm_activations: mvm_activations(program, target, schedule.batch),
         segments: segment_reports(program, schedule, cost),
         bubble_fraction: round(cost.bubble_fraction),
         lower_bound_latency_ns: round(bound),
         bound_fraction: round(per_ns(bound)),
-        schedulers,
         layers: layer_reports(program, target, schedule),
     }
+}
+
+/// Crossbar activations of `batch` images: every block of one copy per input vector, bit-serial
+/// step and group of rows read at once (copies share the vectors, so duplication adds none).
+fn mvm_activations(program: &Program, target: &Target, batch: u64) -> u64 {
+    let per_image: u64 = program
+        .stages
+        .iter()
+        .filter_map(|s| s.mvm.as_ref())
+        .map(|m| {
+            m.mapping
+                .tiling
+                .activations_per_vector(target)
+                .saturating_mul(m.vectors)
+        })
+        .sum();
+    per_image.saturating_mul(batch)
 }
 
 fn segment_reports(
@@ -305,8 +287,9 @@ fn segment_reports(
         .segments
         .iter()
         .zip(&cost.segments)
-        .map(|(segment, c)| SegmentReport {
-            layers: program.stages[segment.stages.clone()]
+        .zip(&cost.exposed_prefetch_ns)
+        .map(|((range, c), &exposed)| SegmentReport {
+            layers: program.stages[range.clone()]
                 .iter()
                 .map(|s| s.name.clone())
                 .collect(),
@@ -315,9 +298,11 @@ fn segment_reports(
             stage_time_ns: round(c.stage_time_ns),
             stage_times_ns: c.stage_times_ns.iter().map(|&t| round(t)).collect(),
             load_ns: round(runs * c.load_ns),
+            prefetch_ns: round(runs * c.prefetch_ns),
+            exposed_prefetch_ns: round(runs * exposed),
             compute_ns: round(runs * c.compute_ns),
             activation_ns: round(runs * c.activation_ns),
-            latency_ns: round(runs * c.latency_ns),
+            latency_ns: round(runs * (c.latency_ns + exposed)),
         })
         .collect()
 }
@@ -325,10 +310,11 @@ fn segment_reports(
 fn layer_reports(program: &Program, target: &Target, schedule: &Schedule) -> Vec<LayerReport> {
     let mut reports = Vec::new();
     for (index, segment) in schedule.segments.iter().enumerate() {
-        for (offset, &units) in segment.units.iter().enumerate() {
-            let stage = &program.stages[segment.stages.start + offset];
+        for s in segment.clone() {
+            let stage = &program.stages[s];
             if let Some(m) = &stage.mvm {
-                reports.push(mvm_report(target, stage, m, units, index));
+                let copies = schedule.stages[s].copies;
+                reports.push(mvm_report(target, stage, m, copies, index));
             }
             let vectors = stage.vector.iter().map(|&id| &program.layers[id]);
             for (layer, work) in vectors.filter_map(|l| Some((l, l.vector()?))) {
@@ -343,11 +329,11 @@ fn mvm_report(
     target: &Target,
     stage: &Stage,
     m: &StageMvm,
-    units: u64,
+    copies: u64,
     segment: usize,
 ) -> LayerReport {
-    let time = model::mvm_time(target, &m.mapping, m.vectors, units);
-    let energy = model::mvm_energy(target, m.shape, m.mapping.tiling.crossbars, m.vectors);
+    let time = units::mvm_time(target, &m.mapping, m.vectors, copies);
+    let energy = units::mvm_energy(target, &m.mapping.tiling, m.vectors);
     LayerReport {
         name: stage.name.clone(),
         kind: m.kind.name().to_owned(),
@@ -357,7 +343,7 @@ fn mvm_report(
         cols: m.shape.cols,
         vectors: m.vectors,
         crossbars_per_copy: m.mapping.tiling.crossbars,
-        copies: m.mapping.copies(units),
+        copies,
         time_ns: round(time.total()),
         compute_ns: round(time.compute_ns),
         interconnect_ns: round(time.interconnect_ns),
@@ -377,10 +363,10 @@ fn vector_report(target: &Target, name: &str, work: &VectorWork, segment: usize)
         vectors: 0,
         crossbars_per_copy: 0,
         copies: 0,
-        time_ns: round(model::vector_time(target, work)),
+        time_ns: round(units::vector_time(target, work)),
         compute_ns: 0.0,
         interconnect_ns: 0.0,
-        energy_pj: round(model::vector_energy(target, work).total()),
+        energy_pj: round(units::vector_energy(target, work).total()),
         vector_ops: work.ops,
     }
 }
@@ -440,8 +426,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "  crossbars    {} used of {}",
-            self.crossbars.used, self.crossbars.available
+            "  crossbars    {} used of {}, {} written, {} activations",
+            self.crossbars.used,
+            self.crossbars.available,
+            self.crossbars.written,
+            self.mvm_activations
         );
         let _ = writeln!(out, "  bubbles      {:.1} %", 100.0 * self.bubble_fraction);
         let _ = writeln!(
@@ -450,37 +439,25 @@ impl Report {
             mb(self.dram_bytes.weights),
             mb(self.dram_bytes.activations)
         );
-        let schedulers: Vec<String> = self
-            .schedulers
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} {} segments {:.3} us",
-                    s.scheduler,
-                    s.segments,
-                    us(s.latency_ns)
-                )
-            })
-            .collect();
-        let _ = writeln!(out, "  schedulers   {}", schedulers.join("; "));
     }
 
     fn write_segments(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "\nsegments (times over the batch)\n  {:>3} {:>6} {:>9} {:>11} {:>13} {:>13} {:>13} {:>13} {:>13}",
-            "#", "layers", "crossbars", "weights B", "load us", "compute us", "dram us",
+            "\nsegments (times over the batch)\n  {:>3} {:>6} {:>9} {:>11} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13}",
+            "#", "stages", "crossbars", "weights B", "load us", "prefetch us", "compute us", "dram us",
             "latency us", "stage us"
         );
         for (i, s) in self.segments.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "  {:>3} {:>6} {:>9} {:>11} {:>13.3} {:>13.3} {:>13.3} {:>13.3} {:>13.3}",
+                "  {:>3} {:>6} {:>9} {:>11} {:>13.3} {:>13.3} {:>13.3} {:>13.3} {:>13.3} {:>13.3}",
                 i,
                 s.layers.len(),
                 s.crossbars,
                 s.weight_bytes,
                 s.load_ns / 1e3,
+                s.prefetch_ns / 1e3,
                 s.compute_ns / 1e3,
                 s.activation_ns / 1e3,
                 s.latency_ns / 1e3,

@@ -7,8 +7,8 @@
 //! weights, bindings, symbols, constants and target.
 //!
 //! ```text
-//! %l = "pim.load_weights"(%t) {copies = array<i64: 2>, first_crossbars = array<i64: 0>, ...}
-//! %y = "pim.mvm"(%x, %l, %b) {kind = "conv", vectors = 784, ...}
+//! %y = "pim.mvm"(%x, %t, %b) {kind = "conv", vectors = 784, ...}
+//! "pim.schedule"() ({ ... "pim.stage"() ({ "pim.layer"(%y) ... }) {copies = 2, first_crossbar = 0, ...} ... })
 //! // after:
 //! "isa.wload"() {xbar = 0 : i64, src = "dram[0x0]", rows = 25 : i64, cols = 6 : i64, ...}
 //! "isa.wload"() {xbar = 1 : i64, src = "dram[0x0]", ...}
@@ -17,18 +17,17 @@
 //! "isa.mvm"() {xbar = 1 : i64, count = 392 : i64, pix = 392 : i64, mode = "window", ...}
 //! ```
 
-use super::{pass_error, schedule_options, wrong_level, Ir, PassContext};
+use super::{no_options, pass_error, wrong_level, Ir, PassContext};
 use crate::Result;
 
 /// The pass flag.
 pub const FLAG: &str = "pim-lower-to-isa";
 
-/// Runs the pass (option `granularity=`, the granularity the IR was tiled with; default the
-/// compiler's).
+/// Runs the pass (no options: everything comes from the schedule).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
-    let options = schedule_options(FLAG, options, cx, &["granularity"])?;
+    no_options(FLAG, options)?;
     match ir {
-        Ir::Pim(f) => crate::backend::compile(&f, &cx.target, &options)
+        Ir::Pim(f) => crate::backend::compile(&f, &cx.target)
             .map(|program| Ir::Isa(Box::new(program)))
             .map_err(|e| pass_error(FLAG, e.to_string())),
         other => Err(wrong_level(FLAG, &other, "scheduled pim")),

@@ -7,12 +7,12 @@ pub mod eliminate_dead_code;
 pub mod lower_to_isa;
 pub mod lower_to_layers;
 pub mod place_crossbars;
+pub mod prefetch_weights;
 pub mod rewrite_graph;
-pub mod scheduled;
 pub mod segment_layers;
 pub mod tile_weights;
 
-use crate::cost::ScheduleOptions;
+use crate::schedule::Options;
 use crate::{Error, Result};
 use clap::ValueEnum;
 use melior::ir::{block::BlockLike, operation::OperationLike, Module, OperationRef, RegionLike};
@@ -115,8 +115,8 @@ fn any_op_named(first: Option<OperationRef<'_, '_>>, prefix: &str) -> bool {
 pub struct PassContext {
     /// The target chip.
     pub target: pim_runtime::target::Target,
-    /// Batch, pipeline mode, segmentation and granularity.
-    pub schedule: ScheduleOptions,
+    /// Batch, pipeline mode, scheduler, segmentation and granularity.
+    pub schedule: Options,
 }
 
 /// Runs a layer-level transform as pass `flag`: its schedule options (the keys in `allowed`)
@@ -127,7 +127,7 @@ pub fn run_on_layers(
     options: &str,
     cx: &PassContext,
     allowed: &[&str],
-    transform: impl FnOnce(&Func<PimOp>, &ScheduleOptions) -> std::result::Result<Func<PimOp>, String>,
+    transform: impl FnOnce(&Func<PimOp>, &Options) -> std::result::Result<Func<PimOp>, String>,
 ) -> Result<Ir> {
     let options = schedule_options(flag, options, cx, allowed)?;
     match ir {
@@ -139,29 +139,36 @@ pub fn run_on_layers(
 }
 
 /// The schedule options of a pass: the context's, overridden by the pass's `key=value` options
-/// (only the keys in `allowed`: `pipeline`, `segmentation`, `granularity`, `batch`).
+/// (only the keys in `allowed`: `pipeline` (a mode or `auto`), `scheduler`, `segmentation`,
+/// `granularity`, `batch`).
 pub fn schedule_options(
     flag: &str,
     options: &str,
     cx: &PassContext,
     allowed: &[&str],
-) -> Result<ScheduleOptions> {
+) -> Result<Options> {
     let mut result = cx.schedule;
     for pair in options.split(',').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if !allowed.contains(&key) {
-            return Err(pass_error(
-                flag,
-                format!("unknown option `{key}`; options: {}", allowed.join(", ")),
-            ));
+            let known = if allowed.is_empty() {
+                "it takes none".to_owned()
+            } else {
+                format!("options: {}", allowed.join(", "))
+            };
+            return Err(pass_error(flag, format!("unknown option `{key}`; {known}")));
         }
         let bad = |e: String| pass_error(flag, format!("option `{key}`: {e}"));
         match key {
+            "pipeline" if value == "auto" => result.pipeline = None,
             "pipeline" => result.pipeline = Some(ValueEnum::from_str(value, false).map_err(bad)?),
+            "scheduler" => result.scheduler = ValueEnum::from_str(value, false).map_err(bad)?,
             "segmentation" => {
-                result.segmentation = ValueEnum::from_str(value, false).map_err(bad)?
+                result.segmentation = Some(ValueEnum::from_str(value, false).map_err(bad)?)
             }
-            "granularity" => result.granularity = ValueEnum::from_str(value, false).map_err(bad)?,
+            "granularity" => {
+                result.granularity = Some(ValueEnum::from_str(value, false).map_err(bad)?)
+            }
             _ => {
                 result.batch = value
                     .parse()
@@ -211,23 +218,28 @@ pub const PASSES: &[PassInfo] = &[
     },
     PassInfo {
         flag: tile_weights::FLAG,
-        summary: "cut weight matrices into crossbar blocks: a pim.tile view per crossbar layer (option granularity=)",
+        summary: "cut weight matrices into crossbar blocks: a pim.tile view per crossbar layer (options scheduler=, granularity=)",
         run: tile_weights::run,
     },
     PassInfo {
         flag: segment_layers::FLAG,
-        summary: "split the layers into segments that fit the chip; pim.load_weights per layer (options pipeline=, segmentation=, granularity=, batch=)",
+        summary: "order the layers into stages and split them into segments that fit the chip; writes pim.schedule (options pipeline=layer|baseline|reuse|full|auto, scheduler=paper|pimc, segmentation=greedy|optimal, granularity=, batch=)",
         run: segment_layers::run,
     },
     PassInfo {
         flag: duplicate_layers::FLAG,
-        summary: "duplicate bottleneck layers into a segment's spare crossbars (option granularity=)",
+        summary: "duplicate bottleneck layers into a segment's spare crossbars (the schedule's mode and scheduler decide how)",
         run: duplicate_layers::run,
     },
     PassInfo {
         flag: place_crossbars::FLAG,
-        summary: "give every layer copy its physical crossbars (option granularity=)",
+        summary: "give every stage's copies their physical crossbars",
         run: place_crossbars::run,
+    },
+    PassInfo {
+        flag: prefetch_weights::FLAG,
+        summary: "load a stage's weights during the previous segment's drain when its crossbars are free then (pimc scheduler, pipelined modes)",
+        run: prefetch_weights::run,
     },
     PassInfo {
         flag: lower_to_isa::FLAG,

@@ -1,21 +1,25 @@
-//! `pim-place-crossbars` (phase `scheduled`): gives every column part's copies their physical
-//! crossbars. Within a segment the stages take consecutive crossbar ranges from crossbar 0 in
-//! layer order (copy after copy, each `crossbars` of its `pim.tile` long: the chip's crossbars
-//! are numbered tile by tile, PE by PE, so consecutive ids share tiles and PEs); the next
-//! segment rewrites the same crossbars. A segment that needs more crossbars than the target has
-//! is an error naming it.
+//! `pim-place-crossbars` (phase `scheduled`): gives every stage's copies their physical
+//! crossbars. Within a segment the stages take consecutive crossbar ranges in stage order (copy
+//! after copy, each `crossbars` of its `pim.tile` long: the chip's crossbars are numbered tile by
+//! tile, PE by PE, so consecutive ids share tiles and PEs); the next segment rewrites crossbars.
+//!
+//! Where the segments start depends on the scheduler: the `paper` scheduler places every segment
+//! from crossbar 0; `pimc` alternates, odd segments ending at the chip's last crossbar, so that a
+//! segment's stages avoid the crossbars the previous segment uses wherever the two do not fill
+//! the chip together, and `pim-prefetch-weights` can load them during the previous segment.
 //!
 //! ```text
-//! %l1 = "pim.load_weights"(%t1) {segments = array<i64: 0>, copies = array<i64: 2>, first_crossbars = array<i64: -1>, ...}
-//! %l2 = "pim.load_weights"(%t2) {segments = array<i64: 0>, copies = array<i64: 1>, first_crossbars = array<i64: -1>, ...}
-//! // after (pim.tile of %t1 says crossbars = 3):
-//! %l1 = ... first_crossbars = array<i64: 0> ...     // crossbars 0..6
-//! %l2 = ... first_crossbars = array<i64: 6> ...
+//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, first_crossbar = -1, ...}   // 3 crossbars a copy
+//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, first_crossbar = -1, ...}
+//! // after:
+//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, first_crossbar = 0, ...}    // crossbars 0..6
+//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, first_crossbar = 6, ...}
 //! ```
 
-use super::scheduled::read;
 use super::{run_on_layers, Ir, PassContext};
-use crate::cost::Granularity;
+use crate::program::{Program, ProgramError};
+use crate::schedule::ir::{read, write};
+use crate::schedule::{Schedule, Scheduler};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
 use pim_runtime::target::Target;
@@ -23,44 +27,54 @@ use pim_runtime::target::Target;
 /// The pass flag.
 pub const FLAG: &str = "pim-place-crossbars";
 
-/// Runs the pass (option `granularity=`, default the compiler's).
+/// Runs the pass (no options).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
-    run_on_layers(FLAG, ir, options, cx, &["granularity"], |f, o| {
-        place_crossbars(f, &cx.target, o.granularity)
+    run_on_layers(FLAG, ir, options, cx, &[], |f, _| {
+        place_crossbars(f, &cx.target).map_err(|e| e.to_string())
     })
 }
 
-/// Sets the first crossbar of every column part of scheduled IR.
+/// Sets the first crossbar of every stage of scheduled IR.
 pub fn place_crossbars(
     func: &Func<PimOp>,
     target: &Target,
-    granularity: Granularity,
-) -> std::result::Result<Func<PimOp>, String> {
-    let sched = read(func, target, granularity, 1)?;
-    let mut out = func.clone();
-    for (id, range) in sched.segments.iter().enumerate() {
-        let mut next = 0u64;
-        for s in range.clone() {
-            let (Some(mvm), Some((index, part))) = (&sched.program.stages[s].mvm, sched.loads[s])
-            else {
-                continue;
-            };
-            let first = next;
-            next =
-                next.saturating_add(sched.copies[s].saturating_mul(mvm.mapping.tiling.crossbars));
-            if let PimOp::LoadWeights {
-                first_crossbars, ..
-            } = &mut out.nodes[index].op
-            {
-                first_crossbars[part] = i64::try_from(first).map_err(|_| "too many crossbars")?;
-            }
+) -> std::result::Result<Func<PimOp>, ProgramError> {
+    let scheduled = read(func, target)?;
+    let schedule = place(&scheduled.program, target, scheduled.schedule)?;
+    Ok(write(func, &scheduled.network, &schedule))
+}
+
+/// `schedule` with every crossbar stage placed.
+pub fn place(
+    program: &Program,
+    target: &Target,
+    mut schedule: Schedule,
+) -> Result<Schedule, ProgramError> {
+    let total = target.total_crossbars();
+    for (id, range) in schedule.segments.clone().into_iter().enumerate() {
+        let sizes: Vec<u64> = range
+            .clone()
+            .map(|s| {
+                let crossbars = program.stages[s]
+                    .mvm
+                    .as_ref()
+                    .map_or(0, |m| m.mapping.tiling.crossbars);
+                schedule.stages[s].copies.saturating_mul(crossbars)
+            })
+            .collect();
+        let used: u64 = sizes.iter().sum();
+        if used > total {
+            return Err(ProgramError::InvalidSchedule(format!(
+                "segment {id} needs {used} crossbars, the target has {total}"
+            )));
         }
-        if next > target.total_crossbars() {
-            return Err(format!(
-                "segment {id} needs {next} crossbars, the target has {}",
-                target.total_crossbars()
-            ));
+        let from_top = schedule.scheduler == Scheduler::Pimc && id % 2 == 1;
+        let mut next = if from_top { total - used } else { 0 };
+        for (s, size) in range.zip(sizes) {
+            let plan = &mut schedule.stages[s];
+            plan.first_crossbar = (size > 0).then_some(next);
+            next += size;
         }
     }
-    Ok(out)
+    Ok(schedule)
 }

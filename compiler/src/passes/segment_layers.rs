@@ -1,105 +1,469 @@
-//! `pim-segment-layers` (phase `scheduled`): splits the layers, in order, into segments (weight
-//! groups) that fit the chip and fixes the pipeline mode and the batch (DESIGN.md §1): every
-//! tiled weight gets a `pim.load_weights` view saying, per column part, in which segment its
-//! crossbars are written, with one copy each and no crossbar placed yet (`pim-duplicate-layers`
-//! and `pim-place-crossbars` fill those in). The segmentation is the cost model's
-//! ([`crate::cost::schedule::schedule`]), so the program runs the schedule the report costs.
+//! `pim-segment-layers` (phase `scheduled`): orders the layers into stages, splits the stages into
+//! segments (weight groups) that fit the chip, and fixes the pipeline mode and the batch
+//! (`DESIGN.md` §1). It writes the function's `pim.schedule` with one copy per stage and nothing
+//! placed (`pim-duplicate-layers`, `pim-place-crossbars` and `pim-prefetch-weights` decide those).
+//!
+//! - **Stages** ([`StageSpec::group`]): in a topological order of the layers, each crossbar layer
+//!   (each column part of one larger than the chip) opens a stage, and vector layers join the
+//!   stage before them.
+//! - **Segmentation**: the paper's greedy first fit (add stages in order while their footprint
+//!   fits the chip), or the optimal contiguous segmentation by dynamic programming,
+//!   `best[b] = min over a of best[a] + latency(a..b)` over segments that fit, `latency` being the
+//!   evaluator's segment latency at the duplication `pim-duplicate-layers` would give it. With
+//!   the optimal segmentation the **order of the layers in the DAG is searched too**: the
+//!   segmentation is run on several topological orders (the function's, depth-first and
+//!   breadth-first list orders) and the cheapest kept, since the order decides which activations
+//!   cross a segment boundary (residual, inception and dense connections).
+//! - **Mode**: the one asked for, else (`auto`) every mode that fits is planned completely
+//!   (segments, duplication, placement, prefetch) and evaluated, and the cheapest kept.
 //!
 //! ```text
-//! %t = "pim.tile"(%w) {...}
 //! %y = "pim.mvm"(%x, %t, %b) {...}
-//! // after, --pipeline=baseline at batch 64 (segment 1 of the network):
-//! %l = "pim.load_weights"(%t) {segments = array<i64: 1>, copies = array<i64: 1>,
-//!        first_crossbars = array<i64: -1>, pipeline = "baseline", runs = 1, images = 64}
-//! %y = "pim.mvm"(%x, %l, %b) {...}
+//! // after, --pipeline=reuse at batch 16 (the layer in segment 1):
+//! "pim.schedule"() ({
+//!   ...
+//!   "pim.segment"() ({
+//!     "pim.stage"() ({ "pim.layer"(%y) ... ub.unreachable })
+//!         {copies = 1, first_crossbar = -1, load = "segment", part = 0, parts = 1}
+//!     ...
+//! }) {batch = 16, granularity = "crossbar", images = 16, pipeline = "reuse", runs = 1, scheduler = "pimc"}
 //! ```
 
-use super::scheduled::{insert_view, load_of, tile_of, tiled_program};
+use super::duplicate_layers::duplicate;
+use super::place_crossbars::place;
+use super::prefetch_weights::prefetch;
 use super::{run_on_layers, Ir, PassContext};
-use crate::cost::layers::ir_batch;
-use crate::cost::schedule::{schedule, ScheduleOptions};
+use crate::cost::model::{
+    evaluate, segment_cost, stage_costs, PipelinedSegment, SegmentPlan, StageCost,
+};
+use crate::program::layers::{Layer, LayerId, Source};
+use crate::program::{Images, Network, Program, ProgramError, StageSpec};
+use crate::schedule::ir::{tiled, write};
+use crate::schedule::{Execution, Options, Pipeline, Schedule, Scheduler, Segmentation, StagePlan};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
 use pim_runtime::target::Target;
+use std::ops::Range;
 
 /// The pass flag.
 pub const FLAG: &str = "pim-segment-layers";
 
-/// Runs the pass (options `pipeline=`, `segmentation=`, `granularity=`, `batch=`; defaults: the
-/// compiler's).
+/// Runs the pass (options `pipeline=`, `scheduler=`, `segmentation=`, `granularity=`, `batch=`;
+/// defaults: the compiler's).
 pub fn run(ir: Ir, options: &str, cx: &PassContext) -> Result<Ir> {
     run_on_layers(
         FLAG,
         ir,
         options,
         cx,
-        &["pipeline", "segmentation", "granularity", "batch"],
-        |f, o| segment_layers(f, &cx.target, o),
+        &[
+            "pipeline",
+            "scheduler",
+            "segmentation",
+            "granularity",
+            "batch",
+        ],
+        |f, o| segment_layers(f, &cx.target, o).map_err(|e| e.to_string()),
     )
 }
 
-/// Schedules tiled IR and records the segments in `pim.load_weights` views.
+/// Schedules tiled IR: the stages, segments, mode and batch, recorded in a `pim.schedule`.
 pub fn segment_layers(
     func: &Func<PimOp>,
     target: &Target,
-    options: &ScheduleOptions,
-) -> std::result::Result<Func<PimOp>, String> {
-    let (program, nodes) = tiled_program(func, target, options.granularity)?;
-    let options = ScheduleOptions {
-        batch: images(func, options.batch)?,
-        ..*options
+    options: &Options,
+) -> std::result::Result<Func<PimOp>, ProgramError> {
+    if func.schedule.is_some() {
+        return Err(ProgramError::InvalidSchedule(
+            "the function is already scheduled (it has a pim.schedule)".into(),
+        ));
+    }
+    let network = tiled(func, target, options.granularity())?;
+    let batch = Images::of(func, options.batch)?.count;
+    let schedule = match options.pipeline {
+        Some(pipeline) => plan_segments(&network, target, options, pipeline, batch)?,
+        None => cheapest_mode(&network, target, options, batch)?,
     };
-    let sched = schedule(&program, target, &options).map_err(|e| e.to_string())?;
-    let producers = func.producers();
-    let mut segments_of_layer: Vec<Vec<i64>> = vec![Vec::new(); program.layers.len()];
-    for (id, segment) in sched.segments.iter().enumerate() {
-        for stage in &program.stages[segment.stages.clone()] {
-            if let Some(mvm) = &stage.mvm {
-                segments_of_layer[mvm.layer].push(id as i64);
-            }
-        }
-    }
-    let mut out = func.clone();
-    for (layer, segments) in segments_of_layer.iter().enumerate().rev() {
-        let index = nodes[layer];
-        let node = &func.nodes[index];
-        if segments.is_empty() {
-            continue;
-        }
-        if load_of(func, &producers, node).is_some() {
-            return Err(format!(
-                "layer `{}` is already scheduled (its weight comes from a pim.load_weights)",
-                node.name
-            ));
-        }
-        if tile_of(func, &producers, node).is_none() {
-            return Err(format!("layer `{}`: its weight is not tiled", node.name));
-        }
-        let op = PimOp::LoadWeights {
-            segments: segments.clone(),
-            copies: vec![1; segments.len()],
-            first_crossbars: vec![-1; segments.len()],
-            pipeline: sched.pipeline.name().to_owned(),
-            runs: i64::try_from(sched.runs).map_err(|_| "too many runs")?,
-            images: i64::try_from(sched.images_per_run).map_err(|_| "too many images")?,
-        };
-        let weight = node.operands[1];
-        let loaded = insert_view(&mut out, index, format!("{}.load", node.name), op, weight);
-        out.nodes[index + 1].operands[1] = loaded;
-    }
-    Ok(out)
+    Ok(write(func, &network, &schedule))
 }
 
-/// The images of the batch: the IR's batch (dimension 0 of the inputs) when it is above 1 (a
-/// symbolic batch bound at import), else `batch` (a fixed-batch-1 network run on `batch`
-/// images, one after another).
-fn images(func: &Func<PimOp>, batch: u64) -> std::result::Result<u64, String> {
-    let ir = ir_batch(func);
-    match (ir, batch) {
-        (1, b) => Ok(b),
-        (n, b) if b == 1 || b == n => Ok(n),
-        (n, b) => Err(format!(
-            "batch {b} asked for, but the IR's batch (dimension 0 of its inputs) is {n}"
+/// The segments of `pipeline`'s schedule: the best over the candidate stage orders.
+pub fn plan_segments(
+    network: &Network,
+    target: &Target,
+    options: &Options,
+    pipeline: Pipeline,
+    batch: u64,
+) -> std::result::Result<Schedule, ProgramError> {
+    let granularity = options.granularity();
+    let (runs, images) = if pipeline.per_image() {
+        (batch, 1)
+    } else {
+        (1, batch)
+    };
+    let search = options.segmentation() == Segmentation::Optimal && pipeline != Pipeline::Layer;
+    let orders = if search {
+        candidate_orders(&network.layers)
+    } else {
+        vec![(0..network.layers.len()).collect()]
+    };
+    let mut best: Option<(f64, Schedule)> = None;
+    for order in orders {
+        let specs = StageSpec::group(&network.layers, &order, target, granularity)?;
+        let program = Program::new(network.layers.clone(), &specs, target, granularity)?;
+        let planner = Planner::new(&program, target, options.scheduler, pipeline, images);
+        let (cost, segments) = planner.segments(options.segmentation())?;
+        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+            let schedule = Schedule {
+                pipeline,
+                scheduler: options.scheduler,
+                granularity,
+                batch,
+                runs,
+                images,
+                stages: specs.into_iter().map(StagePlan::new).collect(),
+                segments,
+            };
+            best = Some((cost, schedule));
+        }
+    }
+    best.map(|(_, s)| s).ok_or_else(|| {
+        ProgramError::InvalidSchedule("internal error: no stage order to schedule".into())
+    })
+}
+
+/// `auto`: every mode planned completely and evaluated; the cheapest (by latency, then energy)
+/// of those that fit.
+fn cheapest_mode(
+    network: &Network,
+    target: &Target,
+    options: &Options,
+    batch: u64,
+) -> std::result::Result<Schedule, ProgramError> {
+    let mut best: Option<((f64, f64), Schedule)> = None;
+    let mut last_error = None;
+    for pipeline in Pipeline::ALL {
+        let schedule = match plan_segments(network, target, options, pipeline, batch)
+            .and_then(|s| complete(network, target, s))
+        {
+            Ok(schedule) => schedule,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        let program = Program::new(
+            network.layers.clone(),
+            &schedule.specs(),
+            target,
+            schedule.granularity,
+        )?;
+        let cost = evaluate(&program, target, &schedule);
+        let key = (cost.latency_ns, cost.energy.total());
+        if best.as_ref().is_none_or(|(b, _)| key < *b) {
+            // Record the segments only; the later passes decide the rest again, identically.
+            let segments_only = Schedule {
+                stages: schedule.specs().into_iter().map(StagePlan::new).collect(),
+                ..schedule
+            };
+            best = Some((key, segments_only));
+        }
+    }
+    match (best, last_error) {
+        (Some((_, schedule)), _) => Ok(schedule),
+        (None, Some(error)) => Err(error),
+        (None, None) => Err(ProgramError::InvalidSchedule(
+            "no pipeline mode applies".into(),
         )),
     }
+}
+
+/// `schedule` with copies, placement and prefetch decided as the later passes of the phase decide
+/// them.
+fn complete(
+    network: &Network,
+    target: &Target,
+    schedule: Schedule,
+) -> std::result::Result<Schedule, ProgramError> {
+    let program = Program::new(
+        network.layers.clone(),
+        &schedule.specs(),
+        target,
+        schedule.granularity,
+    )?;
+    let schedule = duplicate(&program, target, schedule);
+    let schedule = place(&program, target, schedule)?;
+    Ok(prefetch(&program, target, schedule))
+}
+
+/// Segment planning over one program (one stage order).
+pub struct Planner<'p> {
+    program: &'p Program,
+    costs: Vec<StageCost>,
+    target: &'p Target,
+    scheduler: Scheduler,
+    pipeline: Pipeline,
+    images: u64,
+    /// Each stage's duplication frontier, computed when first asked for.
+    frontiers: Vec<std::cell::OnceCell<Vec<(u64, f64)>>>,
+}
+
+impl<'p> Planner<'p> {
+    /// A planner of `pipeline` segments of `program` with `images` images per run.
+    pub fn new(
+        program: &'p Program,
+        target: &'p Target,
+        scheduler: Scheduler,
+        pipeline: Pipeline,
+        images: u64,
+    ) -> Self {
+        Self {
+            costs: stage_costs(program, target),
+            frontiers: vec![std::cell::OnceCell::new(); program.stages.len()],
+            program,
+            target,
+            scheduler,
+            pipeline,
+            images,
+        }
+    }
+
+    /// Stage `s`'s duplication frontier ([`super::duplicate_layers::frontier`]).
+    pub fn frontier(&self, s: usize) -> &[(u64, f64)] {
+        self.frontiers[s].get_or_init(|| {
+            super::duplicate_layers::frontier(&self.program.stages[s], self.target, self.capacity())
+        })
+    }
+
+    /// The modelled latency of the segment over `range` with each stage at point `at` of its
+    /// frontier `fronts` and `written` crossbars written: the pipelined formula directly, else
+    /// the full segment cost.
+    pub fn latency_at(
+        &self,
+        range: Range<usize>,
+        fronts: &[&[(u64, f64)]],
+        at: &[usize],
+        written: u64,
+    ) -> f64 {
+        if self.pipeline.execution() == Execution::Pipelined {
+            let traffic = self
+                .program
+                .traffic(range.clone(), self.images, self.target);
+            let segment = PipelinedSegment::new(
+                self.program,
+                &self.costs,
+                self.target,
+                range,
+                self.images,
+                traffic,
+            );
+            let slowest = fronts
+                .iter()
+                .zip(at)
+                .map(|(f, &i)| f[i].1)
+                .fold(0.0, f64::max);
+            return segment.latency(self.target, slowest, written);
+        }
+        let copies: Vec<u64> = self.program.stages[range.clone()]
+            .iter()
+            .zip(fronts.iter().zip(at))
+            .map(|(s, (f, &i))| s.mvm.as_ref().map_or(1, |m| m.mapping.copies(f[i].0)))
+            .collect();
+        self.latency_with(range, &copies)
+    }
+
+    fn capacity(&self) -> u64 {
+        self.program.granularity.capacity(self.target)
+    }
+
+    /// The segments and their summed modelled latency (one run).
+    fn segments(
+        &self,
+        segmentation: Segmentation,
+    ) -> std::result::Result<(f64, Vec<Range<usize>>), ProgramError> {
+        let count = self.program.stages.len();
+        let ranges = match self.pipeline {
+            Pipeline::Layer => (0..count).map(|s| s..s + 1).collect(),
+            Pipeline::Full => {
+                self.program.check_fits(self.target)?;
+                std::iter::once(0..count)
+                    .filter(|r| !r.is_empty())
+                    .collect()
+            }
+            Pipeline::Baseline | Pipeline::Reuse => match segmentation {
+                Segmentation::Greedy => self.greedy(),
+                Segmentation::Optimal => self.optimal(),
+            },
+        };
+        let cost = ranges.iter().map(|r| self.latency(r.clone())).sum();
+        Ok((cost, ranges))
+    }
+
+    /// The modelled latency of a segment over `range` at the duplication the mode gives it.
+    pub fn latency(&self, range: Range<usize>) -> f64 {
+        let copies = self.copies(range.clone());
+        self.latency_with(range, &copies)
+    }
+
+    /// The copies the mode's duplication rule gives the segment over `range` (one allocation
+    /// unit each when the mode does not duplicate: under tile granularity a unit holds
+    /// NeuroSim's in-tile copies).
+    pub fn copies(&self, range: Range<usize>) -> Vec<u64> {
+        if self.pipeline.duplicates() {
+            super::duplicate_layers::segment_copies(self, range)
+        } else {
+            self.program.stages[range]
+                .iter()
+                .map(|s| s.mvm.as_ref().map_or(1, |m| m.mapping.copies(1)))
+                .collect()
+        }
+    }
+
+    /// The modelled latency of a segment over `range` with `copies`.
+    pub fn latency_with(&self, range: Range<usize>, copies: &[u64]) -> f64 {
+        let traffic = self
+            .program
+            .traffic(range.clone(), self.images, self.target);
+        let plan = SegmentPlan {
+            stages: range,
+            copies,
+            prefetched: None,
+            execution: self.pipeline.execution(),
+            images: self.images,
+        };
+        segment_cost(self.program, &self.costs, self.target, &plan, traffic).latency_ns
+    }
+
+    /// The program planned over.
+    pub fn program(&self) -> &Program {
+        self.program
+    }
+
+    /// The target planned for.
+    pub fn target(&self) -> &Target {
+        self.target
+    }
+
+    /// The scheduler whose rules apply.
+    pub fn scheduler(&self) -> Scheduler {
+        self.scheduler
+    }
+
+    /// The paper's greedy first fit: add stages in order while their footprint fits the chip.
+    fn greedy(&self) -> Vec<Range<usize>> {
+        let mut ranges = Vec::new();
+        let mut start = 0;
+        for end in 1..=self.program.stages.len() {
+            if end - 1 > start && self.program.footprint(start..end) > self.capacity() {
+                ranges.push(start..end - 1);
+                start = end - 1;
+            }
+        }
+        if start < self.program.stages.len() {
+            ranges.push(start..self.program.stages.len());
+        }
+        ranges
+    }
+
+    /// The contiguous segmentation of least total modelled latency (dynamic programming; ties
+    /// keep the longer last segment).
+    fn optimal(&self) -> Vec<Range<usize>> {
+        let count = self.program.stages.len();
+        let mut best: Vec<Option<(f64, usize)>> = vec![None; count + 1];
+        best[0] = Some((0.0, 0));
+        let mut lo = 0;
+        for end in 1..=count {
+            while lo + 1 < end && self.program.footprint(lo..end) > self.capacity() {
+                lo += 1;
+            }
+            for start in lo..end {
+                let Some((before, _)) = best[start] else {
+                    continue;
+                };
+                let total = before + self.latency(start..end);
+                if best[end].is_none_or(|(b, _)| total < b) {
+                    best[end] = Some((total, start));
+                }
+            }
+        }
+        let mut ranges = Vec::new();
+        let mut end = count;
+        while end > 0 {
+            let start = best[end].map_or(end - 1, |(_, s)| s);
+            ranges.push(start..end);
+            end = start;
+        }
+        ranges.reverse();
+        ranges
+    }
+}
+
+/// Topological orders of the layer DAG worth segmenting: the function's, a depth-first list order
+/// (finish a branch before starting the next: few activations live at once) and a breadth-first
+/// one (branches interleaved), without duplicates.
+pub fn candidate_orders(layers: &[Layer]) -> Vec<Vec<LayerId>> {
+    let mut orders: Vec<Vec<LayerId>> = vec![(0..layers.len()).collect()];
+    for depth_first in [true, false] {
+        let order = list_order(layers, depth_first);
+        if !orders.contains(&order) {
+            orders.push(order);
+        }
+    }
+    orders
+}
+
+/// A topological order by list scheduling: among the layers whose operands are computed, take the
+/// most recently readied (depth-first) or the earliest readied (breadth-first); ties in function
+/// order.
+fn list_order(layers: &[Layer], depth_first: bool) -> Vec<LayerId> {
+    let producers: Vec<Vec<LayerId>> = layers.iter().map(producers).collect();
+    let mut waiting: Vec<usize> = producers.iter().map(Vec::len).collect();
+    let mut consumers: Vec<Vec<LayerId>> = vec![Vec::new(); layers.len()];
+    for (id, from) in producers.iter().enumerate() {
+        for &p in from {
+            consumers[p].push(id);
+        }
+    }
+    let mut initial: Vec<LayerId> = (0..layers.len()).filter(|&i| waiting[i] == 0).collect();
+    // Depth-first pops from the back: keep function order among equals by pushing the later
+    // layers first.
+    if depth_first {
+        initial.reverse();
+    }
+    let mut ready: std::collections::VecDeque<LayerId> = initial.into();
+    let mut order = Vec::with_capacity(layers.len());
+    while let Some(id) = if depth_first {
+        ready.pop_back()
+    } else {
+        ready.pop_front()
+    } {
+        order.push(id);
+        let mut readied: Vec<LayerId> = Vec::new();
+        for &c in &consumers[id] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                readied.push(c);
+            }
+        }
+        if depth_first {
+            readied.reverse();
+        }
+        ready.extend(readied);
+    }
+    order
+}
+
+/// The layers whose results `layer` reads, ascending, without duplicates.
+fn producers(layer: &Layer) -> Vec<LayerId> {
+    let mut ids: Vec<LayerId> = layer
+        .inputs
+        .iter()
+        .filter_map(|s| match s {
+            Source::Layer(p) => Some(*p),
+            Source::Input { .. } => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

@@ -68,20 +68,5 @@ crate::dialect! {
             /// Column parts the matrix is cut into so that each fits the chip (1 when it fits).
             parts: i64,
         },
-        /// Phase scheduled: the tiled weight written into crossbars, per column part: in which segment, how many copies, from which crossbar (-1: not placed yet).
-        LoadWeights = "load_weights" (1) {
-            /// Segment of each column part.
-            segments: Vec<i64>,
-            /// Copies of each column part (duplication).
-            copies: Vec<i64>,
-            /// First crossbar of each column part's copies (-1: not placed yet).
-            first_crossbars: Vec<i64>,
-            /// The pipeline mode of the schedule.
-            pipeline: String,
-            /// Times the segments run for the batch.
-            runs: i64,
-            /// Images per run.
-            images: i64,
-        },
     }
 }

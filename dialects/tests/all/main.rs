@@ -78,9 +78,15 @@ fn irdl_ops(dialect: &str) -> BTreeMap<String, (Option<usize>, Vec<String>)> {
 
 fn check_catalog<O: DialectOp>() {
     let irdl = irdl_ops(O::DIALECT);
-    let rust: BTreeMap<String, (Option<usize>, Vec<String>)> = O::CATALOG
+    let structural = pim_dialects::schedule::CATALOG
         .iter()
-        .map(|info| {
+        .filter(|_| O::DIALECT == "pim");
+    let rust: BTreeMap<String, (Option<usize>, Vec<String>)> = structural
+        .map(|(mnemonic, operands, attributes)| {
+            let attributes = attributes.iter().map(|s| (*s).to_owned()).collect();
+            ((*mnemonic).to_owned(), (Some(*operands), attributes))
+        })
+        .chain(O::CATALOG.iter().map(|info| {
             let arity = Some(info.arity.0);
             (
                 info.mnemonic.to_owned(),
@@ -89,7 +95,7 @@ fn check_catalog<O: DialectOp>() {
                     info.attributes.iter().map(|s| (*s).to_owned()).collect(),
                 ),
             )
-        })
+        }))
         .collect();
     assert_eq!(
         rust,
@@ -244,4 +250,68 @@ fn readme_lists_every_op() {
             "dialects/README.md does not list {name}"
         );
     }
+}
+
+/// A scheduled function: x -> relu -> relu, one segment of two stages.
+fn scheduled() -> Func<PimOp> {
+    let mut f = Func::new("main");
+    let x = f.add_input("x", vec![1, 4]);
+    let relu = || PimOp::Act {
+        kind: "relu".into(),
+        alpha: 0.0,
+        beta: 0.0,
+    };
+    let a = f.push("a", relu(), vec![x], vec![1, 4]);
+    let b = f.push("b", relu(), vec![a], vec![1, 4]);
+    f.outputs.push(pim_dialects::Port {
+        name: "y".into(),
+        value: b,
+    });
+    let stage = |layers| pim_dialects::StageOp {
+        layers,
+        part: 0,
+        parts: 1,
+        copies: 1,
+        first_crossbar: -1,
+        load: "segment".into(),
+    };
+    f.schedule = Some(pim_dialects::ScheduleOp {
+        pipeline: "reuse".into(),
+        scheduler: "pimc".into(),
+        granularity: "crossbar".into(),
+        batch: 1,
+        runs: 1,
+        images: 1,
+        segments: vec![pim_dialects::SegmentOp {
+            stages: vec![stage(vec![a]), stage(vec![b])],
+        }],
+    });
+    f
+}
+
+#[test]
+fn schedule_round_trips_through_mlir_text() {
+    let context = new_context();
+    let _dialects = Dialects::load(&context).unwrap();
+    let func = scheduled();
+    let module = func.to_module(&context, Default::default()).unwrap();
+    let text = print_module(&module, None, true);
+    assert!(text.contains("\"pim.schedule\"()"), "{text}");
+    assert!(text.contains("\"pim.layer\"(%0)"), "{text}");
+    assert!(text.contains("ub.unreachable"), "{text}");
+    let reparsed = parse_module(&context, &text, "test").unwrap();
+    assert_eq!(Func::<PimOp>::from_module(&reparsed).unwrap(), func);
+    // A stage must name values of the function, and only pim.layer ops belong in a stage.
+    let bad = text.replace(
+        "\"pim.layer\"(%0)",
+        "\"pim.segment\"() ({\n ub.unreachable\n }) : () -> ()\n \"pim.layer\"(%0)",
+    );
+    let reparsed = parse_module(&context, &bad, "test").unwrap();
+    let error = Func::<PimOp>::from_module(&reparsed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("only `pim.layer` ops belong there"),
+        "{error}"
+    );
 }

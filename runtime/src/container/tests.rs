@@ -16,9 +16,9 @@ use crate::target::Target;
 /// 256 -> 10 fully connected layer split over two crossbars (row blocks) and accumulated.
 const CODE: &str = "\
 seg.begin id=0
-wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=27, cols=16, clear=true
-wload xbar=1, src=dram[0x1c0], stride=10, row=0, col=0, rows=128, cols=10, clear=true
-wload xbar=2, src=dram[0x6c0], stride=10, row=0, col=0, rows=128, cols=10, clear=true
+wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=27, cols=16, clear=true, copies=1, xstride=0
+wload xbar=1, src=dram[0x1c0], stride=10, row=0, col=0, rows=128, cols=10, clear=true, copies=1, xstride=0
+wload xbar=2, src=dram[0x6c0], stride=10, row=0, col=0, rows=128, cols=10, clear=true, copies=1, xstride=0
 load src=dram[0x10000], dst=global[0x0], len=1, count=64, sstride=1, dstride=3   ; NCHW -> HWC
 load src=dram[0x10040], dst=global[0x1], len=1, count=64, sstride=1, dstride=3
 load src=dram[0x10080], dst=global[0x2], len=1, count=64, sstride=1, dstride=3
@@ -575,6 +575,8 @@ fn write_rejects_inconsistent_programs() {
         rows: 27,
         cols: 16,
         clear: true,
+        copies: 1,
+        xstride: 0,
     };
     assert!(matches!(
         p.write(),

@@ -97,6 +97,12 @@ impl Instruction {
     }
 }
 
+/// The crossbars a `wload` writes: `copies` of them from `xbar`, `xstride` apart (ids past
+/// 2^32 are left out: the verifier refuses them against the target first).
+pub fn wload_crossbars(xbar: u32, copies: u32, xstride: u32) -> impl Iterator<Item = u32> + Clone {
+    (0..copies).filter_map(move |k| xbar.checked_add(k.checked_mul(xstride)?))
+}
+
 /// Encodes a program into its little-endian word stream. An error names the instruction.
 pub fn encode_program(code: &[Instruction]) -> Result<Vec<u8>, IsaError> {
     let mut out = Vec::with_capacity(code.len() * WORD_BYTES);

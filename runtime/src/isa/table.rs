@@ -127,7 +127,8 @@ isa_table! {
     }
 
     // ----- crossbars --------------------------------------------------------------------
-    /// Write a `rows` x `cols` block of weights from DRAM into crossbar `xbar` at (`row`, `col`).
+    /// Write a `rows` x `cols` block of weights from DRAM into crossbar `xbar` at (`row`, `col`),
+    /// and into `copies - 1` more crossbars `xstride` apart (one DRAM read, broadcast).
     0x20 => WLoad "wload" CrossbarWrite {
         /// Crossbar id.
         xbar: u32 [20, Crossbar],
@@ -145,6 +146,10 @@ isa_table! {
         cols: u32 [11, Length],
         /// Zero the whole crossbar first (and reset its active block).
         clear: bool [1, Enum],
+        /// Crossbars written with the block (duplicated layers): at least 1.
+        copies: u32 [20, Count],
+        /// Crossbar ids from one copy to the next.
+        xstride: u32 [20, Count],
     }
     /// Multiply `count` input vectors by the active block of crossbar `xbar`.
     0x21 => Mvm "mvm" Mvm {

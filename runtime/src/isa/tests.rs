@@ -136,6 +136,8 @@ fn samples() -> Vec<Instruction> {
             rows: 128,
             cols: 16,
             clear: true,
+            copies: 3,
+            xstride: 72,
         },
         I::Mvm {
             xbar: 17,
@@ -340,6 +342,8 @@ fn out_of_range_fields_are_errors_not_truncated() {
         rows: 1,
         cols: 1,
         clear: false,
+        copies: 1,
+        xstride: 0,
     };
     assert!(matches!(
         wload.encode(),
@@ -627,7 +631,7 @@ fn compact() -> Target {
 
 const GOOD: &str = "\
 seg.begin id=0
-wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=27, cols=16, clear=true
+wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=27, cols=16, clear=true, copies=1, xstride=0
 rset reg=r1, value=0x100000
 loop count=4
 load src=dram[r1+0x0], dst=global[0x0], len=3072, count=1, sstride=0, dstride=0
@@ -645,8 +649,24 @@ fn verify_accepts_a_well_formed_program() {
     verify(&assemble(GOOD).unwrap(), &compact()).unwrap();
 }
 
-/// Guards that break the structure: (text of GOOD, replacement, error).
+/// Guards that break the structure, and broadcast wloads that do not fit: (text of GOOD,
+/// replacement, error).
 const GUARD_CASES: &[(&str, &str, &str)] = &[
+    (
+        "copies=1, xstride=0",
+        "copies=0, xstride=0",
+        "at least one copy",
+    ),
+    (
+        "copies=1, xstride=0",
+        "copies=2, xstride=0",
+        "non-zero xstride",
+    ),
+    (
+        "copies=1, xstride=0",
+        "copies=3, xstride=2048",
+        "crossbar 4096 does not exist",
+    ),
     (
         "loop count=4\n",
         "guard reg=r1, lo=0, hi=1, len=2\nloop count=4\n",

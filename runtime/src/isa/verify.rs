@@ -103,7 +103,9 @@ impl Nesting {
 
     fn finish(&self, code: &[Instruction]) -> Result<(), String> {
         if !self.guards.is_empty() {
-            return Err("a guarded range runs past the end of the code (halt cannot be guarded)".into());
+            return Err(
+                "a guarded range runs past the end of the code (halt cannot be guarded)".into(),
+            );
         }
         if self.loops > 0 {
             return Err(format!("{} loop(s) not closed by endloop", self.loops));
@@ -215,9 +217,19 @@ fn check(inst: &Instruction, l: &Limits) -> Result<(), String> {
             col,
             rows,
             cols,
+            copies,
+            xstride,
             ..
         } => {
+            if copies == 0 {
+                return Err("a wload writes at least one copy (copies >= 1)".to_string());
+            }
+            let last = u64::from(xbar) + u64::from(copies - 1) * u64::from(xstride);
+            if copies > 1 && xstride == 0 {
+                return Err("copies of a wload need a non-zero xstride".to_string());
+            }
             crossbar(xbar, l)?;
+            crossbar(u32::try_from(last).unwrap_or(u32::MAX), l)?;
             dram(&src, "src")?;
             weight_block(row, col, rows, cols, l)
         }

@@ -73,7 +73,11 @@ impl Sequencer {
             Instruction::Halt {} => Ok(Next::Halt),
             Instruction::Guard { reg, lo, hi, len } => {
                 let value = register(reg);
-                let skip = if (lo..hi).contains(&value) { 0 } else { len as usize };
+                let skip = if (lo..hi).contains(&value) {
+                    0
+                } else {
+                    len as usize
+                };
                 Ok(Next::At(pc + 1 + skip))
             }
             Instruction::Loop { count: 0 } => self.end_of(pc).map(|end| Next::At(end + 1)),

@@ -148,13 +148,17 @@ impl Contents {
             rows,
             cols,
             clear,
+            copies,
+            xstride,
         } = *inst
         {
-            let writes = self.0.entry(xbar).or_default();
-            if clear {
-                writes.clear();
+            for x in crate::isa::wload_crossbars(xbar, copies, xstride) {
+                let writes = self.0.entry(x).or_default();
+                if clear {
+                    writes.clear();
+                }
+                writes.push((src, stride, row, col, rows, cols, clear));
             }
-            writes.push((src, stride, row, col, rows, cols, clear));
         }
     }
 }

@@ -203,6 +203,8 @@ impl Machine {
             rows,
             cols,
             clear,
+            copies,
+            xstride,
         } = *inst
         else {
             return Ok(());
@@ -213,7 +215,10 @@ impl Machine {
             rows: rows as usize,
             cols: cols as usize,
         };
-        self.crossbars.check(xbar, block)?;
+        let targets = crate::isa::wload_crossbars(xbar, copies, xstride);
+        for x in targets.clone() {
+            self.crossbars.check(x, block)?;
+        }
         let src = self.operand("src", src);
         let pattern = blocks(cols, rows, stride);
         self.memory.check(&src, pattern, false)?;
@@ -221,7 +226,9 @@ impl Machine {
         for start in pattern.starts() {
             data.extend(self.memory.read_vec(&src, start, block.cols));
         }
-        self.crossbars.write(xbar, block, clear, &data);
+        for x in targets {
+            self.crossbars.write(x, block, clear, &data);
+        }
         Ok(())
     }
 

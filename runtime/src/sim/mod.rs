@@ -58,7 +58,7 @@ pub use faults::{inject_faults, mutants, FaultReport, Mutant, Mutation, Outcome}
 pub use machine::Machine;
 pub use memory::DRAM_ELEMENTS;
 pub use npy::{npy_bytes, output_file_names, parse_npy, read_npy, write_npy};
-pub use stats::{Stats, COST_CLASSES};
+pub use stats::{Stats, Work, COST_CLASSES};
 
 use crate::container::Program;
 use crate::Tensor;
@@ -119,7 +119,13 @@ impl<'p> Simulator<'p> {
         self.stats = Stats::default();
         let mut pc = 0;
         while let Some(inst) = code.get(pc) {
-            self.stats.record(inst);
+            let active_rows = match inst {
+                crate::isa::Instruction::Mvm { xbar, .. } => {
+                    self.machine.crossbar(*xbar).map_or(0, |c| c.active().0)
+                }
+                _ => 0,
+            };
+            self.stats.record(inst, active_rows, &self.program.target);
             self.machine.step(inst, constants).map_err(|f| at(pc, f))?;
             let machine = &self.machine;
             let register = |reg: u32| machine.register(reg as usize).unwrap_or(0);

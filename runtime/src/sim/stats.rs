@@ -1,6 +1,8 @@
 //! Instruction counts of a run, by cost class: how many instructions of each class executed
-//! (a loop body counts once per iteration). The timing model charges each class with its own
-//! formula (`docs/isa.md` §10); these counts are what it multiplies.
+//! (a loop body counts once per iteration), and the work they did ([`Work`]): DRAM traffic,
+//! crossbar writes and crossbar activations. The timing model charges each class with its own
+//! formula (`docs/isa.md` §10); these counts are what it multiplies, and what a compiler's cost
+//! report must agree with.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,16 +22,69 @@ pub const COST_CLASSES: [CostClass; 9] = [
     CostClass::Control,
 ];
 
-/// Executed instructions per cost class.
+/// The work of a run, in elements (activations and weights of the target's precisions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Activation elements `load` read from DRAM.
+    pub dram_reads: u64,
+    /// Activation elements `store` wrote to DRAM.
+    pub dram_writes: u64,
+    /// Weights `wload` read from DRAM (once per `wload`, whatever its copies).
+    pub weights: u64,
+    /// Crossbars written whole (by clearing `wload`s, every copy counted).
+    pub crossbar_writes: u64,
+    /// Crossbar activations of `mvm`s: one per input vector, bit-serial input step and group of
+    /// rows read in parallel.
+    pub crossbar_activations: u64,
+}
+
+/// Executed instructions per cost class, and their work.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     by_class: BTreeMap<CostClass, u64>,
+    work: Work,
 }
 
 impl Stats {
-    /// Counts one executed instruction.
-    pub(crate) fn record(&mut self, inst: &Instruction) {
+    /// Counts one executed instruction; `active_rows` gives the rows an `mvm`'s crossbar reads,
+    /// `steps` the bit-serial input steps of `bits` input bits, `rows_per_read` the rows read at
+    /// once.
+    pub(crate) fn record(
+        &mut self,
+        inst: &Instruction,
+        active_rows: usize,
+        target: &crate::target::Target,
+    ) {
         *self.by_class.entry(inst.cost_class()).or_default() += 1;
+        let w = &mut self.work;
+        let area = |len: u32, count: u32| u64::from(len) * u64::from(count);
+        match *inst {
+            Instruction::Load { len, count, .. } => w.dram_reads += area(len, count),
+            Instruction::Store { len, count, .. } => w.dram_writes += area(len, count),
+            Instruction::WLoad {
+                rows,
+                cols,
+                clear,
+                copies,
+                ..
+            } => {
+                w.weights += area(rows, cols);
+                w.crossbar_writes += u64::from(clear) * u64::from(copies);
+            }
+            Instruction::Mvm { count, bits, .. } => {
+                let p = &target.precision;
+                let steps = u64::from(bits.div_ceil(p.input_bits_per_cycle.max(1)));
+                let reads = (active_rows as u64)
+                    .div_ceil(u64::from(target.crossbar.rows_read_in_parallel.max(1)));
+                w.crossbar_activations += u64::from(count) * steps * reads;
+            }
+            _ => {}
+        }
+    }
+
+    /// The work done.
+    pub fn work(&self) -> Work {
+        self.work
     }
 
     /// Instructions of `class` executed.

@@ -1,15 +1,29 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::{dram, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
+use crate::program::Tiling;
 use pim_dialects::{Node, PimOp};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
 use pim_runtime::isa::{Instruction, MvmMode, VOp};
+use std::ops::Range;
 
-/// One crossbar's block of weights in DRAM.
+/// One rectangle of a crossbar's weights written by one `wload`: pre-tiled in DRAM at `dram`
+/// (row-major, `cols` per row), at (`row`, `col`) of the crossbar.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Piece {
+    pub(super) dram: u64,
+    pub(super) row: usize,
+    pub(super) col: usize,
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+}
+
+/// One crossbar's block of weights: the pieces its `wload`s write (one for a dense block; one per
+/// group and kernel tap of a block-diagonal block of packed groups, whose zeros are not stored).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Block {
-    /// DRAM address of the pre-tiled block (row-major, `cols` per row).
-    pub(super) dram: u64,
+    /// Its pieces: `Gen::pieces[start..start + len]`.
+    pub(super) pieces: (usize, usize),
     /// Its super-group, the input channels `c0..c0 + cn` it reads, its first output channel.
     pub(super) sg: usize,
     pub(super) c0: usize,
@@ -17,30 +31,24 @@ pub(super) struct Block {
     pub(super) out0: usize,
     /// First matrix row.
     pub(super) row0: usize,
-    pub(super) rows: usize,
     /// First column inside the stage's column part.
     pub(super) col0: usize,
     pub(super) cols: usize,
 }
 
-/// Groups of a (grouped) layer sharing crossbars, as one dense matrix.
+/// Groups of a (grouped) layer sharing crossbars ([`Tiling::blocks`]' super-group), as one
+/// dense matrix.
 struct SuperGroup {
     data: Vec<f32>,
-    rows: usize,
     cols: usize,
-    /// Input channels `c0..c0 + cn`.
-    c0: usize,
-    cn: usize,
-    /// First output channel.
-    out0: usize,
 }
 
 impl Gen<'_> {
-    /// The super-groups of a crossbar layer: groups packed side by side on shared crossbars
-    /// (one for fc and ungrouped convs), each a dense matrix whose rows are in the order the
-    /// input vectors have on chip (conv: (ky, kx, c) over the super-group's channels, zero
-    /// between different groups; fc: the input's physical order).
-    fn super_groups(&self, node: &Node<PimOp>) -> R<Vec<SuperGroup>> {
+    /// The matrix of super-group `groups` (consecutive groups packed block-diagonally) of a
+    /// crossbar layer, rows in the order the input vectors have on chip (conv: (ky, kx, c) over
+    /// the super-group's channels, zero between different groups; fc: the input's physical
+    /// order).
+    fn super_group(&self, node: &Node<PimOp>, groups: Range<usize>) -> R<SuperGroup> {
         let PimOp::Mvm {
             kind,
             kernel,
@@ -52,15 +60,15 @@ impl Gen<'_> {
         else {
             return Err("not a pim.mvm".into());
         };
-        let (groups, rows, cols) = (*group as usize, *rows as usize, *cols as usize);
+        let (total, rows, cols) = (*group as usize, *rows as usize, *cols as usize);
         let weight = node
             .operands
             .get(1)
             .and_then(|&v| self.constant(v))
             .ok_or_else(|| unsupported(node, "a crossbar layer with run-time weights"))?;
-        if weight.len() != groups * rows * cols {
+        if weight.len() != total * rows * cols || groups.end > total {
             return Err(format!(
-                "weight of {} elements is not {groups} x {rows} x {cols}",
+                "weight of {} elements is not {total} x {rows} x {cols}",
                 weight.len()
             ));
         }
@@ -80,95 +88,121 @@ impl Gen<'_> {
                 data[new * cols..(new + 1) * cols]
                     .copy_from_slice(&w[old * cols..(old + 1) * cols]);
             }
-            return Ok(vec![SuperGroup {
-                data,
-                rows,
-                cols,
-                c0: 0,
-                cn: rows,
-                out0: 0,
-            }]);
+            return Ok(SuperGroup { data, cols });
         }
         let taps = (kernel[0] * kernel[1]) as usize;
         let cin = rows / taps.max(1);
-        // Groups per crossbar: as many as fit its rows and weight columns (at least one).
-        let per = (self.xbar_rows / rows.max(1))
-            .min(self.xbar_cols / cols.max(1))
-            .max(1)
-            .min(groups);
-        let mut out = Vec::new();
-        for g0 in (0..groups).step_by(per) {
-            let n = per.min(groups - g0);
-            let (srows, scols) = (taps * n * cin, n * cols);
-            let mut data = vec![0f32; srows * scols];
-            for k in 0..n {
-                let matrix = &w[(g0 + k) * rows * cols..(g0 + k + 1) * rows * cols];
-                for tap in 0..taps {
-                    for c in 0..cin {
-                        let old = c * taps + tap;
-                        let new = tap * n * cin + k * cin + c;
-                        data[new * scols + k * cols..new * scols + (k + 1) * cols]
-                            .copy_from_slice(&matrix[old * cols..(old + 1) * cols]);
-                    }
+        let n = groups.len();
+        let (srows, scols) = (taps * n * cin, n * cols);
+        let mut data = vec![0f32; srows * scols];
+        for (k, g) in groups.enumerate() {
+            let matrix = &w[g * rows * cols..(g + 1) * rows * cols];
+            for tap in 0..taps {
+                for c in 0..cin {
+                    let old = c * taps + tap;
+                    let new = tap * n * cin + k * cin + c;
+                    data[new * scols + k * cols..new * scols + (k + 1) * cols]
+                        .copy_from_slice(&matrix[old * cols..(old + 1) * cols]);
                 }
             }
-            out.push(SuperGroup {
-                data,
-                rows: srows,
-                cols: scols,
-                c0: g0 * cin,
-                cn: n * cin,
-                out0: g0 * cols,
-            });
         }
-        Ok(out)
+        Ok(SuperGroup { data, cols: scols })
     }
 
-    /// Lays out the crossbar blocks of columns `off..off + width` of a layer's matrix in the
-    /// weights section: row tiles of the crossbar's rows, column tiles of its weight columns
-    /// (grouped layers: of every super-group, `off` = 0 and `width` = the group's columns).
+    /// Lays out the crossbar blocks of one copy of a stage's crossbar layer in the weights
+    /// section: exactly the blocks of its `tiling` ([`Tiling::blocks`], the tiling the cost model
+    /// counts), over the layer's output columns `columns` (a column part; all of them for grouped
+    /// layers). Only real weights are stored: a block of packed groups is written group by group
+    /// and kernel tap by kernel tap, its zeros left to the clearing `wload`.
     pub(super) fn weight_blocks(
         &mut self,
         node: &Node<PimOp>,
-        off: usize,
-        width: usize,
+        columns: Range<usize>,
+        tiling: &Tiling,
     ) -> R<Vec<Block>> {
-        let grouped = matches!(node.op, PimOp::Mvm { group, .. } if group > 1);
-        let supers = self.super_groups(node)?;
-        let mut blocks = Vec::new();
-        for (sg, m) in supers.iter().enumerate() {
-            let (off, width) = if grouped { (0, m.cols) } else { (off, width) };
-            let (rows, cols) = (m.rows, m.cols);
-            for row0 in (0..rows).step_by(self.xbar_rows) {
-                let nr = self.xbar_rows.min(rows - row0);
-                for col0 in (0..width).step_by(self.xbar_cols) {
-                    let nc = self.xbar_cols.min(width - col0);
-                    let offset = self.program.weights.len() as u64;
-                    for r in row0..row0 + nr {
-                        let start = r * cols + off + col0;
-                        self.program
-                            .weights
-                            .extend_from_slice(&m.data[start..start + nc]);
-                    }
-                    self.program.weight_blobs.push(WeightBlob {
-                        name: format!("{}.w{sg}.r{row0}.c{}", node.name, off + col0),
-                        offset,
-                        len: (nr * nc) as u64,
-                        shape: vec![nr as u64, nc as u64],
-                    });
-                    blocks.push(Block {
-                        dram: self.program.weights_dram_base + offset,
-                        sg,
-                        c0: m.c0,
-                        cn: m.cn,
-                        out0: m.out0,
-                        row0,
-                        rows: nr,
-                        col0,
-                        cols: nc,
-                    });
-                }
+        let (cin, taps) = match &node.op {
+            PimOp::Mvm {
+                kind, kernel, rows, ..
+            } if kind == "conv" => {
+                let taps = (kernel[0] * kernel[1]).max(1) as usize;
+                (*rows as usize / taps, taps)
             }
+            PimOp::Mvm { rows, .. } => (*rows as usize, 1),
+            _ => return Err("not a pim.mvm".into()),
+        };
+        let group_cols = tiling.shape.cols as usize;
+        let mut blocks = Vec::new();
+        let mut current: Option<(u64, SuperGroup)> = None;
+        for b in tiling.blocks() {
+            let groups = b.first_group as usize..(b.first_group + b.groups) as usize;
+            if current.as_ref().is_none_or(|(sg, _)| *sg != b.super_group) {
+                current = Some((b.super_group, self.super_group(node, groups.clone())?));
+            }
+            let Some((_, m)) = &current else { continue };
+            // Column parts cut a single group's columns; a super-group's columns start at 0.
+            let off = if tiling.shape.groups > 1 {
+                0
+            } else {
+                columns.start
+            };
+            let (row0, col0) = (b.row0 as usize, b.col0 as usize);
+            let rect = |r: Range<usize>, c: Range<usize>| (r, c);
+            let rects: Vec<(Range<usize>, Range<usize>)> = if groups.len() > 1 {
+                // Group k, tap t: rows t*n*cin + k*cin .. + cin, columns k*cols .. + cols.
+                let n = groups.len();
+                (0..taps)
+                    .flat_map(|t| {
+                        (0..n).map(move |k| {
+                            let r0 = t * n * cin + k * cin;
+                            rect(r0..r0 + cin, k * group_cols..(k + 1) * group_cols)
+                        })
+                    })
+                    .collect()
+            } else {
+                vec![rect(
+                    row0..row0 + b.rows as usize,
+                    col0..col0 + b.cols as usize,
+                )]
+            };
+            let start = self.pieces.len();
+            for (rows, cols) in rects {
+                let offset = self.program.weights.len() as u64;
+                for r in rows.clone() {
+                    let first = r * m.cols + off + cols.start;
+                    self.program
+                        .weights
+                        .extend_from_slice(&m.data[first..first + cols.len()]);
+                }
+                self.program.weight_blobs.push(WeightBlob {
+                    name: format!(
+                        "{}.w{}.r{}.c{}",
+                        node.name,
+                        b.super_group,
+                        rows.start,
+                        off + cols.start
+                    ),
+                    offset,
+                    len: (rows.len() * cols.len()) as u64,
+                    shape: vec![rows.len() as u64, cols.len() as u64],
+                });
+                self.pieces.push(Piece {
+                    dram: self.program.weights_dram_base + offset,
+                    row: rows.start - row0,
+                    col: cols.start - col0,
+                    rows: rows.len(),
+                    cols: cols.len(),
+                });
+            }
+            blocks.push(Block {
+                pieces: (start, self.pieces.len() - start),
+                sg: b.super_group as usize,
+                c0: groups.start * cin,
+                cn: groups.len() * cin,
+                out0: groups.start * group_cols,
+                row0,
+                col0,
+                cols: b.cols as usize,
+            });
         }
         if self.program.weights.len() as u64 >= ACTIVATIONS_BASE {
             return Err("the weights exceed 2^31 elements".into());
@@ -436,7 +470,7 @@ impl Gen<'_> {
         let n = u24(width, "columns")?;
         self.program.code.push(Instruction::Store {
             src: self.buf(out),
-            dst: dram(s.addr + image as u64 * s.stride + off as u64)?,
+            dst: dram(self.image_addr(s.addr, s.stride, image)? + off as u64)?,
             len: n,
             count: u24(vectors, "vectors")?,
             sstride: n,

@@ -276,7 +276,7 @@ impl Gen<'_> {
             return View::regroup(src.base, &src.flat(), &shape)
                 .ok_or_else(|| unsupported(node, "a reshape not expressible as a strided view"));
         };
-        let base = s.addr + image as u64 * s.stride;
+        let base = self.image_addr(s.addr, s.stride, image)?;
         let dims: Vec<(usize, u64)> = match s.layout {
             Layout::RowMajor => View::row_major(base, &shape).flat(),
             Layout::Hwc { c, h, w } => vec![(c, 1), (h, (w * c) as u64), (w, c as u64)],
@@ -295,20 +295,20 @@ impl Gen<'_> {
         };
         let addr = self.place_constant(value)?;
         let mut shape = k.shape().to_vec();
-        let ir = self.images.ir;
-        let mut offset = 0;
+        let ir = self.images.ir as usize;
         if ir > 1 && shape.len() == rank && shape.first() == Some(&ir) {
             shape[0] = 1;
             let slice = (k.len() / ir) as u64;
-            offset = image as u64 * slice;
-            if self.registers.is_some() {
-                return Ok(View::row_major(
-                    self.batched_constant(value, addr, slice)?,
-                    &shape,
-                ));
-            }
+            let base = match self.registers {
+                Some(_) => self.batched_constant(value, addr, slice)?,
+                None => addr,
+            };
+            return Ok(View::row_major(
+                self.image_addr(base, slice, image)?,
+                &shape,
+            ));
         }
-        Ok(View::row_major(addr + offset, &shape))
+        Ok(View::row_major(addr, &shape))
     }
 
     /// The register-relative address of batched constant `value` at `addr` (one slice of

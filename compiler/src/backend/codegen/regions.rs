@@ -32,6 +32,21 @@ pub(super) fn register_of(addr: u64) -> u32 {
     (addr >> REGISTER_SHIFT) as u32
 }
 
+/// `addr` moved by `delta` elements. A register-relative address wraps at 2^32, as the machine's
+/// effective address `addr + r[reg]` does (a stage behind the loop's image addresses it with a
+/// negative offset); an absolute one must stay in DRAM.
+pub(super) fn offset(addr: u64, delta: i64) -> R<u64> {
+    let low = addr & ((1 << REGISTER_SHIFT) - 1);
+    if register_of(addr) == 0 {
+        return low
+            .checked_add_signed(delta)
+            .filter(|&a| a < 1 << 32)
+            .ok_or_else(|| format!("DRAM address {low:#x} {delta:+} is outside DRAM"));
+    }
+    let moved = (low as i64).wrapping_add(delta).rem_euclid(1 << 32) as u64;
+    Ok((addr - low) | moved)
+}
+
 /// The DRAM operand of a (possibly register-relative) element address.
 pub(super) fn dram(addr: u64) -> R<MemRef> {
     let absolute = addr & ((1 << REGISTER_SHIFT) - 1);
@@ -44,10 +59,12 @@ pub(super) fn dram(addr: u64) -> R<MemRef> {
     })
 }
 
-/// The address registers of a looped program: the image stride of each.
+/// The address registers of a looped program: the image stride of each, and the step counter
+/// of pipelined segments.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Registers {
     strides: Vec<u64>,
+    step: Option<u32>,
 }
 
 impl Registers {
@@ -58,6 +75,18 @@ impl Registers {
             self.strides.push(stride);
             reg
         })
+    }
+
+    /// A register for the step counter of pipelined segments (never moved by image strides).
+    pub(super) fn claim_step(&mut self) -> Option<u32> {
+        let reg = self.claim(0)?;
+        self.step = Some(reg);
+        Some(reg)
+    }
+
+    /// The step counter's register, if claimed.
+    pub(super) fn step(&self) -> Option<u32> {
+        self.step
     }
 
     /// Sets the stride of a register claimed before its stride was known.

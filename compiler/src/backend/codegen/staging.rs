@@ -9,18 +9,27 @@
 //! by the capacity of the buffer actually used.
 
 use super::{Gen, R};
+use crate::schedule::ir::Scheduled;
 use pim_runtime::isa::{MemRef, Space};
 use pim_runtime::target::Target;
 
-/// Where the staging area is (space and unit) and how many elements it holds.
-#[derive(Debug, Clone, Copy)]
+/// Where the staging area is (space, unit, first element) and how many elements it holds. A
+/// pipelined segment gives each stage a part of the buffer of its own, so that the stages' code
+/// can overlap.
+#[derive(Debug, Clone)]
 pub(super) struct Staging {
     space: Space,
     unit: u16,
-    /// Elements the buffer holds.
+    /// Elements of the whole buffer.
+    whole: u64,
+    /// The area's first element.
+    base: u64,
+    /// Elements the area holds.
     pub(super) capacity: u64,
-    /// Elements the current layer has reserved (from address 0).
+    /// Elements the current layer has reserved (from `base`).
     pub(super) used: u64,
+    /// A working set did not fit since this was last cleared.
+    pub(super) exceeded: std::cell::Cell<bool>,
 }
 
 impl Staging {
@@ -42,8 +51,11 @@ impl Staging {
         Ok(Staging {
             space,
             unit: 0,
+            whole: capacity,
+            base: 0,
             capacity,
             used: 0,
+            exceeded: std::cell::Cell::new(false),
         })
     }
 
@@ -82,9 +94,10 @@ impl Gen<'_> {
 
     /// Reserves `elements` of the staging buffer for the current working set.
     pub(super) fn alloc_staging(&mut self, elements: u64, layer: &str) -> R<u64> {
-        let addr = self.staging.used;
+        let addr = self.staging.base + self.staging.used;
         self.staging.used += elements;
         if self.staging.used > self.staging.capacity {
+            self.staging.exceeded.set(true);
             return Err(format!(
                 "layer `{layer}` needs {} elements of the {} buffer, the target has {}",
                 self.staging.used,
@@ -95,8 +108,66 @@ impl Gen<'_> {
         Ok(addr)
     }
 
+    /// Stage `k` of the `width` stages of a pipelined segment `stages` stages in its own part of
+    /// the staging buffer: an equal share of the global buffer, or of its tile's buffer among the
+    /// stages staged in the same tile (a stage stages in the tile of its first crossbar, a stage
+    /// without one in its predecessor's). `width` 1: the whole buffer.
+    pub(super) fn partition_staging(
+        &mut self,
+        sched: &Scheduled,
+        stages: &[usize],
+        k: usize,
+        width: usize,
+    ) -> R<()> {
+        if width <= 1 {
+            self.whole_staging();
+            return Ok(());
+        }
+        let tiles: Vec<u64> = self.stage_tiles(sched, stages);
+        let (share, of) = match self.staging.space {
+            Space::Tile => {
+                let tile = tiles[k];
+                let here = tiles.iter().filter(|&&t| t == tile).count() as u64;
+                let before = tiles[..k].iter().filter(|&&t| t == tile).count() as u64;
+                self.staging.unit =
+                    u16::try_from(tile).map_err(|_| format!("tile {tile} exceeds 16 bits"))?;
+                (before, here)
+            }
+            _ => (k as u64, width as u64),
+        };
+        let size = self.staging.whole / of.max(1);
+        self.staging.base = share * size;
+        self.staging.capacity = size;
+        self.staging.used = 0;
+        Ok(())
+    }
+
+    /// The tile each of `stages` stages in: its first crossbar's, else its predecessor's (0 for
+    /// the first).
+    fn stage_tiles(&self, sched: &Scheduled, stages: &[usize]) -> Vec<u64> {
+        let per_tile = self.target.crossbars_per_tile().max(1);
+        let mut tile = 0;
+        stages
+            .iter()
+            .map(|&s| {
+                if let Some(first) = sched.schedule.stages[s].first_crossbar {
+                    tile = first / per_tile;
+                }
+                tile
+            })
+            .collect()
+    }
+
+    /// The whole buffer as the staging area again.
+    pub(super) fn whole_staging(&mut self) {
+        self.staging.base = 0;
+        self.staging.capacity = self.staging.whole;
+        self.staging.used = 0;
+    }
+
     /// The error of a layer whose smallest working set (`needed` elements) does not fit.
     pub(super) fn capacity_error(&self, layer: &str, needed: u64) -> String {
+        self.staging.exceeded.set(true);
         format!(
             "layer `{layer}` needs {needed} elements of the {} buffer even in its smallest \
              band; the target has {}",

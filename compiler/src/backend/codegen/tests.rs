@@ -1,10 +1,11 @@
 //! Tests of the staging area, images and data moves: strided views, and small hand-built
 //! functions compiled and simulated against values computed here.
 
-use super::images::Images;
+use super::binding_shape;
 use super::moves::View;
-use crate::cost::ScheduleOptions;
 use crate::passes::PassContext;
+use crate::program::Images;
+use crate::schedule::Options;
 use pim_dialects::{Func, PimOp, Port};
 use pim_runtime::isa::{Instruction, Space};
 use pim_runtime::sim::Simulator;
@@ -20,13 +21,13 @@ fn build(
     let target = Target::preset(target).expect("preset");
     let cx = PassContext {
         target: target.clone(),
-        schedule: ScheduleOptions {
+        schedule: Options {
             batch,
-            ..ScheduleOptions::default()
+            ..Options::default()
         },
     };
     let scheduled = crate::pipeline::schedule_layers(func.clone(), &cx)?;
-    crate::backend::compile(&scheduled, &target, &cx.schedule)
+    crate::backend::compile(&scheduled, &target)
 }
 
 /// `0, 1, 2, ...` in `shape`.
@@ -165,12 +166,14 @@ fn images_follow_the_batch_rules() {
     let images = |f: &Func<PimOp>, n| Images::of(f, n);
     assert_eq!(images(&func, 1), Ok(Images { count: 3, ir: 3 }));
     assert_eq!(images(&func, 3), Ok(Images { count: 3, ir: 3 }));
-    let err = images(&func, 2).expect_err("a batch fixed at 3");
+    let err = images(&func, 2)
+        .expect_err("a batch fixed at 3")
+        .to_string();
     assert!(err.contains("batch is fixed at 3"), "{err}");
     let single = transpose_func();
     assert_eq!(images(&single, 4), Ok(Images { count: 4, ir: 1 }));
     assert_eq!(
-        Images { count: 4, ir: 1 }.binding_shape(&[1, 3]),
+        binding_shape(Images { count: 4, ir: 1 }, &[1, 3]),
         Ok(vec![4, 3])
     );
 }

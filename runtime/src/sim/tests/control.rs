@@ -10,7 +10,7 @@ use crate::sim::COST_CLASSES;
 /// registers r1 / r2 walk the batch in DRAM.
 const STREAM: &str = "
 seg.begin id=0
-wload xbar=5, src=dram[0x0], stride=10, row=0, col=0, rows=32, cols=10, clear=true
+wload xbar=5, src=dram[0x0], stride=10, row=0, col=0, rows=32, cols=10, clear=true, copies=1, xstride=0
 rset reg=r1, value=0x1000         ; next input vector
 rset reg=r2, value=0x2000         ; next output vector
 loop count=4
@@ -156,7 +156,10 @@ fn guards_run_each_stage_in_its_steps_only() {
         GUARDED,
         vec![],
         vec![],
-        vec![input("x", &[3, 4], 0x1000), output("y", &[3, 4], 0x2ffc + 4)],
+        vec![
+            input("x", &[3, 4], 0x1000),
+            output("y", &[3, 4], 0x2ffc + 4),
+        ],
     );
     let y = relu(&x).map(|v| 2.0 * v);
     check(&p, &[("x", x)], &y, Tolerance::default());
@@ -167,4 +170,35 @@ fn guards_run_each_stage_in_its_steps_only() {
     // 4 steps, each stage active in 3 of them.
     assert_eq!(sim.stats().count(CostClass::DramRead), 6);
     assert_eq!(sim.stats().count(CostClass::Vector), 6);
+}
+
+#[test]
+fn a_wload_broadcasts_its_block_to_every_copy() {
+    // One DRAM read writes crossbars 1, 4 and 7; each copy computes the same product.
+    let text = "
+wload xbar=1, src=dram[0x0], stride=10, row=0, col=0, rows=32, cols=10, clear=true, copies=3, xstride=3
+load src=dram[0x1000], dst=global[0x0], len=32, count=1, sstride=0, dstride=0
+mvm xbar=1, src=global[0x0], dst=global[0x100], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+mvm xbar=7, src=global[0x0], dst=global[0x10a], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+store src=global[0x100], dst=dram[0x2000], len=20, count=1, sstride=0, dstride=0
+halt
+";
+    let w = random(&[32, 10], 50);
+    let x = random(&[1, 32], 51);
+    let p = program(
+        text,
+        w.data().to_vec(),
+        vec![],
+        vec![input("x", &[1, 32], 0x1000), output("y", &[2, 10], 0x2000)],
+    );
+    let y = matmul(&x, &w).unwrap();
+    let twice = Tensor::new(vec![2, 10], [y.data(), y.data()].concat()).unwrap();
+    check(&p, &[("x", x)], &twice, Tolerance::default());
+    let mut sim = Simulator::new(&p).unwrap();
+    sim.set_inputs(&[("x", Tensor::zeros(vec![1, 32]))])
+        .unwrap();
+    sim.execute().unwrap();
+    let work = sim.stats().work();
+    assert_eq!((work.weights, work.crossbar_writes), (320, 3));
+    assert_eq!(work.crossbar_activations, 2 * 8);
 }

@@ -29,8 +29,8 @@ fn weight_matrix(w: &Tensor) -> Vec<f32> {
 /// crossbar 1 (window 1, row0 = 128); `acc` adds the two partial results.
 fn conv_code() -> String {
     format!(
-        "wload xbar=0, src=dram[0x0],   stride=8, row=0, col=0, rows=128, cols=8, clear=true
-         wload xbar=1, src=dram[0x400], stride=8, row=0, col=0, rows=16,  cols=8, clear=true
+        "wload xbar=0, src=dram[0x0],   stride=8, row=0, col=0, rows=128, cols=8, clear=true, copies=1, xstride=0
+         wload xbar=1, src=dram[0x400], stride=8, row=0, col=0, rows=16,  cols=8, clear=true, copies=1, xstride=0
          {load}
          mvm xbar=0, src=global[0x0], dst=global[0x400], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=0
          mvm xbar=1, src=global[0x0], dst=global[0x600], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=1
@@ -108,8 +108,8 @@ fn strided_dilated_conv_on_a_channel_slice_with_duplicated_crossbars() {
     };
     assert_eq!((window.out_h(), window.out_w()), (3, 3));
     let code = format!(
-        "wload xbar=0, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true
-         wload xbar=17, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true
+        "wload xbar=0, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true, copies=1, xstride=0
+         wload xbar=17, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true, copies=1, xstride=0
          {load}
          mvm xbar=0,  src=global[0x0], dst=global[0x200], count=5, sstride=0, dstride=4, pix=0, bits=8, mode=window, win=0
          mvm xbar=17, src=global[0x0], dst=global[0x214], count=4, sstride=0, dstride=4, pix=5, bits=8, mode=window, win=0

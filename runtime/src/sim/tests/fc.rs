@@ -11,10 +11,10 @@ use crate::kernels::{gemm, matmul};
 /// into the first, then `bias` adds b.
 pub(super) const FC: &str = "
 seg.begin id=0
-wload xbar=0, src=dram[0x0],   stride=20, row=0, col=0, rows=128, cols=16, clear=true   ; W[0..128, 0..16]
-wload xbar=1, src=dram[0x10],  stride=20, row=0, col=0, rows=128, cols=4,  clear=true   ; W[0..128, 16..20]
-wload xbar=2, src=dram[0xa00], stride=20, row=0, col=0, rows=32,  cols=16, clear=true   ; W[128..160, 0..16]
-wload xbar=3, src=dram[0xa10], stride=20, row=0, col=0, rows=32,  cols=4,  clear=true   ; W[128..160, 16..20]
+wload xbar=0, src=dram[0x0],   stride=20, row=0, col=0, rows=128, cols=16, clear=true, copies=1, xstride=0   ; W[0..128, 0..16]
+wload xbar=1, src=dram[0x10],  stride=20, row=0, col=0, rows=128, cols=4,  clear=true, copies=1, xstride=0   ; W[0..128, 16..20]
+wload xbar=2, src=dram[0xa00], stride=20, row=0, col=0, rows=32,  cols=16, clear=true, copies=1, xstride=0   ; W[128..160, 0..16]
+wload xbar=3, src=dram[0xa10], stride=20, row=0, col=0, rows=32,  cols=4,  clear=true, copies=1, xstride=0   ; W[128..160, 16..20]
 load src=dram[0x10000], dst=global[0x0], len=320, count=1, sstride=0, dstride=0       ; both rows of x
 mvm xbar=0, src=global[0x0],  dst=global[0x200], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
 mvm xbar=1, src=global[0x0],  dst=global[0x210], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
@@ -79,8 +79,8 @@ fn crossbars_hold_their_blocks_and_the_partial_sums_are_per_row_block() {
 /// two crossbars; `acc ... shift=4` adds the high slice's products times 16 into the low
 /// slice's. Small integers are exact in f32, so the result equals x W bit for bit.
 const SLICED: &str = "
-wload xbar=0, src=dram[0x0],  stride=6, row=0, col=0, rows=24, cols=6, clear=true   ; lo slice
-wload xbar=1, src=dram[0x90], stride=6, row=0, col=0, rows=24, cols=6, clear=true   ; hi slice
+wload xbar=0, src=dram[0x0],  stride=6, row=0, col=0, rows=24, cols=6, clear=true, copies=1, xstride=0   ; lo slice
+wload xbar=1, src=dram[0x90], stride=6, row=0, col=0, rows=24, cols=6, clear=true, copies=1, xstride=0   ; hi slice
 load src=dram[0x1000], dst=pe0[0x0], len=24, count=1, sstride=0, dstride=0
 mvm xbar=0, src=pe0[0x0], dst=pe0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
 mvm xbar=1, src=pe0[0x0], dst=pe0[0x80], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0

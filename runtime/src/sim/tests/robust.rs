@@ -72,6 +72,8 @@ fn instruction(s: [u32; 6]) -> Instruction {
             rows: 1 + small(s[5], 128 - small(s[4], 128)),
             cols: 1 + small(s[5] >> 8, 16 - small(s[4] >> 8, 16)),
             clear: s[5] & 1 == 1,
+            copies: 1,
+            xstride: 0,
         },
         3 | 4 => Instruction::Mvm {
             xbar: small(s[1], 4),

@@ -1,17 +1,19 @@
 //! Crossbar tiling: how one layer's weight matrix is cut into crossbars (and tiles) of a target, and
-//! how copies of it are placed.
+//! how copies of it are placed. This is the one tiling rule: the scheduler and the evaluator count
+//! crossbars with it, `pim-tile-weights` records it, and the back end cuts the weights into exactly
+//! the [`Block`]s it lists.
 //!
-//! A layer holds `groups` independent `rows x cols` weight matrices ([`MatrixShape`]). With
-//! `cpw = weight_bits / bits_per_cell` columns per weight (bit slicing), one group is a
-//! `rows x cols·cpw` block of cells:
+//! A layer holds `groups` independent `rows x cols` weight matrices ([`MatrixShape`]). A weight takes
+//! `cpw = weight_bits / bits_per_cell` adjacent cells (bit slicing) and never straddles two
+//! crossbars, so a crossbar of `c` cell columns holds `w = floor(c / cpw)` weight columns:
 //!
 //! - **row tiles** `ceil(rows / crossbar rows)`: a longer input vector is split over crossbars whose
 //!   partial sums are added by the adder trees;
-//! - **column tiles** `ceil(cols·cpw / crossbar cols)`;
+//! - **column tiles** `ceil(cols / w)`;
 //! - **crossbars per copy** `X = row tiles · column tiles` for one group;
-//! - **group packing** (grouped and depthwise convs): when one group's block fits in one crossbar,
-//!   `k = min(floor(crossbar rows / rows), floor(crossbar cols / (cols·cpw)))` groups share a
-//!   crossbar block-diagonally (group `i` on rows `i·rows..` and columns `i·cols·cpw..`, the
+//! - **group packing** (grouped and depthwise convs): when one group fits in one crossbar,
+//!   `k = min(floor(crossbar rows / rows), floor(w / cols))` groups share a crossbar
+//!   block-diagonally (group `i` on rows `i·rows..` and weight columns `i·cols..`, the
 //!   off-diagonal cells zero), so `X = ceil(groups / k)`; a group larger than a crossbar is never
 //!   packed, `X = groups · row tiles · column tiles`. One activation of a packed crossbar computes
 //!   all its groups, so packing saves activations as well as crossbars.
@@ -21,23 +23,27 @@
 //! - [`Granularity::Crossbar`] (pimc): a copy takes exactly its `X` crossbars; layers share PEs
 //!   and tiles. Duplication adds whole copies.
 //! - [`Granularity::Tile`] (the paper's, NeuroSim's): a layer takes whole tiles,
-//!   **base tiles** `= ceil(rows / T_rows) · ceil(cols·cpw / T_cols)` with `T` the tile side in
-//!   cells (2048 on compact-4x4; the same packing rule at tile size for grouped layers). A layer
-//!   that fits in one tile fills the tile's unused PEs and crossbars with copies (NeuroSim's
-//!   "speed-up": PE copies `floor(PEs_y / ceil(rows / PE rows)) · floor(PEs_x / ceil(cells / PE
-//!   cols))` times crossbar copies `floor(xb_y / ceil(min(rows, PE rows) / xb rows)) ·
-//!   floor(xb_x / ceil(min(cells, PE cols) / xb cols))`, VGG-8: 32 for L1, 2 for L2); duplication
-//!   adds whole tile copies. Fully connected layers are never duplicated (the paper's rule).
+//!   **base tiles** `= ceil(rows / T_rows) · ceil(cols / T_cols)` with `T` the tile side in rows and
+//!   weight columns (2048 x 256 on compact-4x4; the same packing rule at tile size for grouped
+//!   layers). A layer that fits in one tile fills the tile's unused PEs and crossbars with copies
+//!   (NeuroSim's "speed-up": PE copies `floor(PEs_y / ceil(rows / PE rows)) · floor(PEs_x /
+//!   ceil(cols / PE cols))` times crossbar copies `floor(xb_y / ceil(min(rows, PE rows) / xb rows))
+//!   · floor(xb_x / ceil(min(cols, PE cols) / w))`, VGG-8: 32 for L1, 2 for L2); duplication adds
+//!   whole tile copies. Fully connected layers are never duplicated (the paper's rule).
 //!
 //! [`LayerMapping`] combines a tiling with a granularity: the allocation unit (a copy of `X`
 //! crossbars, or a copy of the base tiles with its in-tile copies), the duplication cap, and how
 //! copies share the tiles' interconnect ([`Sharing`]): the calibrated read-latency model charges a
 //! tile's H-tree for the vectors of all copies inside it (`docs/targets.md` §5.3), so NeuroSim's
 //! in-tile copies barely help, while pimc spreads a layer's copies over the chip's tiles (and the
-//! model charges the H-trees as a resource shared by a pipelined segment, `model.rs`).
+//! model charges the H-trees as a resource shared by a pipelined segment).
+//!
+//! A layer whose one copy needs more than the whole chip is cut into **column parts**
+//! ([`column_parts`]): equal slices of its output columns, each of which fits.
 
-use super::CostError;
+use super::ProgramError;
 use pim_runtime::target::Target;
+use std::ops::Range;
 
 /// How a layer's weights are allocated on the chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
@@ -51,12 +57,19 @@ pub enum Granularity {
 }
 
 impl Granularity {
-    /// The name used on the command line and in reports.
+    /// The name used on the command line, in the IR and in reports.
     pub fn name(self) -> &'static str {
         match self {
             Granularity::Crossbar => "crossbar",
             Granularity::Tile => "tile",
         }
+    }
+
+    /// The granularity called `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        [Granularity::Crossbar, Granularity::Tile]
+            .into_iter()
+            .find(|g| g.name() == name)
     }
 
     /// The allocation unit, for messages: "crossbars" or "tiles".
@@ -98,36 +111,31 @@ impl MatrixShape {
 
 /// The blocks (crossbars or tiles) a layer needs, and how many groups share one block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Blocks {
+pub struct Packing {
     /// Blocks of one copy.
     pub blocks: u64,
     /// Groups packed block-diagonally into one block (1 when a group spans several blocks).
     pub groups_per_block: u64,
 }
 
-/// Blocks of `block_rows x block_cells` cells that hold `shape` at `cells_per_weight` cells per
-/// weight, packing whole groups block-diagonally when one group fits in a block.
-pub fn pack(
-    shape: MatrixShape,
-    cells_per_weight: u64,
-    block_rows: u64,
-    block_cells: u64,
-) -> Blocks {
-    let (block_rows, block_cells) = (block_rows.max(1), block_cells.max(1));
+/// Blocks of `block_rows` rows and `block_cols` weight columns that hold `shape`, packing whole
+/// groups block-diagonally when one group fits in a block.
+pub fn pack(shape: MatrixShape, block_rows: u64, block_cols: u64) -> Packing {
+    let (block_rows, block_cols) = (block_rows.max(1), block_cols.max(1));
     let rows = shape.rows.max(1);
-    let cells = shape.cols.saturating_mul(cells_per_weight).max(1);
+    let cols = shape.cols.max(1);
     let groups = shape.groups.max(1);
-    if rows <= block_rows && cells <= block_cells {
-        let k = (block_rows / rows).min(block_cells / cells).max(1);
-        return Blocks {
+    if rows <= block_rows && cols <= block_cols {
+        let k = (block_rows / rows).min(block_cols / cols).max(1);
+        return Packing {
             blocks: groups.div_ceil(k),
             groups_per_block: k.min(groups),
         };
     }
-    Blocks {
+    Packing {
         blocks: groups
             .saturating_mul(rows.div_ceil(block_rows))
-            .saturating_mul(cells.div_ceil(block_cells)),
+            .saturating_mul(cols.div_ceil(block_cols)),
         groups_per_block: 1,
     }
 }
@@ -143,7 +151,7 @@ pub struct CrossbarGeometry {
     pub cols: usize,
     /// Bits stored per cell.
     pub bits_per_cell: usize,
-    /// Bits per weight (a weight takes `ceil(weight_bits / bits_per_cell)` columns).
+    /// Bits per weight (a weight takes `weight_bits / bits_per_cell` columns).
     pub weight_bits: usize,
     /// Bits per input activation (applied bit-serially, one crossbar activation per bit).
     pub activation_bits: usize,
@@ -153,7 +161,7 @@ impl Default for CrossbarGeometry {
     /// The default target's geometry (compact-4x4: 128x128 cells, 1 bit per cell, 8-bit weights
     /// and activations).
     fn default() -> Self {
-        Self::from_target(super::default_target())
+        Self::from_target(crate::cost::default_target())
     }
 }
 
@@ -175,6 +183,11 @@ impl CrossbarGeometry {
         self.weight_bits.div_ceil(self.bits_per_cell.max(1))
     }
 
+    /// Whole weights one crossbar row holds.
+    pub fn weight_cols(&self) -> usize {
+        (self.cols / self.columns_per_weight().max(1)).max(1)
+    }
+
     /// Crossbar tiles along the rows of a matrix with `rows` rows (partial sums to reduce).
     pub fn row_tiles(&self, rows: usize) -> usize {
         rows.div_ceil(self.rows.max(1))
@@ -193,13 +206,8 @@ impl CrossbarGeometry {
             rows: rows as u64,
             cols: cols as u64,
         };
-        let blocks = pack(
-            shape,
-            self.columns_per_weight() as u64,
-            self.rows as u64,
-            self.cols as u64,
-        );
-        usize::try_from(blocks.blocks).unwrap_or(usize::MAX)
+        let packing = pack(shape, self.rows as u64, self.weight_cols() as u64);
+        usize::try_from(packing.blocks).unwrap_or(usize::MAX)
     }
 }
 
@@ -208,8 +216,12 @@ impl CrossbarGeometry {
 pub struct Tiling {
     /// The weight matrices.
     pub shape: MatrixShape,
-    /// Columns per weight (`weight_bits / bits_per_cell`).
+    /// Cell columns per weight (`weight_bits / bits_per_cell`).
     pub columns_per_weight: u64,
+    /// Whole weights per crossbar row (`floor(crossbar cols / columns_per_weight)`).
+    pub weight_cols: u64,
+    /// Rows per crossbar.
+    pub crossbar_rows: u64,
     /// Crossbars along the rows of one group (partial sums to add).
     pub row_tiles: u64,
     /// Crossbars along the columns of one group.
@@ -225,23 +237,39 @@ pub struct Tiling {
     pub in_tile_copies: u64,
 }
 
+/// One crossbar's block of a layer's weights ([`Tiling::blocks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    /// The super-group: groups `first_group..first_group + groups` packed block-diagonally into
+    /// one matrix of `groups · rows` rows and `groups · cols` columns (one group when unpacked).
+    pub super_group: u64,
+    /// The super-group's first group.
+    pub first_group: u64,
+    /// Groups in the super-group.
+    pub groups: u64,
+    /// First row of the block in the super-group's matrix.
+    pub row0: u64,
+    /// Rows of the block.
+    pub rows: u64,
+    /// First weight column of the block, counted from the column part's first column.
+    pub col0: u64,
+    /// Weight columns of the block.
+    pub cols: u64,
+}
+
 impl Tiling {
     /// The tiling of `shape` on `target`.
     pub fn new(shape: MatrixShape, target: &Target) -> Self {
-        let xb_rows = u64::from(target.crossbar.rows);
-        let xb_cols = u64::from(target.crossbar.cols);
+        let xb_rows = u64::from(target.crossbar.rows).max(1);
         let cpw = u64::from(target.columns_per_weight()).max(1);
-        let cells = shape.cols.saturating_mul(cpw);
-        let crossbars = pack(shape, cpw, xb_rows, xb_cols);
-        let tile_cells = u64::from(target.chip.pes_per_tile_x)
-            * u64::from(target.chip.crossbars_per_pe_x)
-            * xb_cols;
-        let tiles = pack(shape, cpw, target.tile_rows(), tile_cells);
+        let weight_cols = (u64::from(target.crossbar.cols) / cpw).max(1);
+        let crossbars = pack(shape, xb_rows, weight_cols);
+        let tiles = pack(shape, target.tile_rows(), target.tile_weight_cols());
         let in_tile_copies = if tiles.blocks == 1 {
             let groups = shape.groups.max(1);
             in_tile_copies(
                 groups.saturating_mul(shape.rows),
-                groups.saturating_mul(cells),
+                groups.saturating_mul(shape.cols),
                 target,
             )
         } else {
@@ -250,8 +278,10 @@ impl Tiling {
         Self {
             shape,
             columns_per_weight: cpw,
-            row_tiles: shape.rows.div_ceil(xb_rows.max(1)),
-            col_tiles: cells.div_ceil(xb_cols.max(1)),
+            weight_cols,
+            crossbar_rows: xb_rows,
+            row_tiles: shape.rows.div_ceil(xb_rows),
+            col_tiles: shape.cols.div_ceil(weight_cols),
             groups_per_crossbar: crossbars.groups_per_block,
             crossbars: crossbars.blocks,
             base_tiles: tiles.blocks,
@@ -266,25 +296,108 @@ impl Tiling {
             Granularity::Tile => self.base_tiles,
         }
     }
+
+    /// The crossbar blocks of one copy, in the order the crossbars of a copy are numbered:
+    /// super-group by super-group, row tile by row tile, column tile by column tile. Exactly
+    /// [`Tiling::crossbars`] of them.
+    pub fn blocks(&self) -> Vec<Block> {
+        let shape = self.shape;
+        let per = self.groups_per_crossbar.max(1);
+        let mut blocks = Vec::new();
+        for (super_group, first_group) in (0..shape.groups.max(1)).step_by(per as usize).enumerate()
+        {
+            let groups = per.min(shape.groups.max(1) - first_group);
+            let (rows, cols) = (groups * shape.rows, groups * shape.cols);
+            for row0 in (0..rows).step_by(self.crossbar_rows as usize) {
+                for col0 in (0..cols).step_by(self.weight_cols as usize) {
+                    blocks.push(Block {
+                        super_group: super_group as u64,
+                        first_group,
+                        groups,
+                        row0,
+                        rows: self.crossbar_rows.min(rows - row0),
+                        col0,
+                        cols: self.weight_cols.min(cols - col0),
+                    });
+                }
+            }
+        }
+        blocks
+    }
 }
 
-/// NeuroSim's duplication of a layer that occupies `rows x cells` of one tile: copies over the
-/// tile's unused PEs times copies over the unused crossbars of a PE (at least 1).
-pub fn in_tile_copies(rows: u64, cells: u64, target: &Target) -> u64 {
+impl Tiling {
+    /// Crossbar activations one copy needs per input vector: for every block, one per bit-serial
+    /// input step and group of `rows_read_in_parallel` of its rows (a partly filled crossbar reads
+    /// only its rows).
+    pub fn activations_per_vector(&self, target: &Target) -> u64 {
+        let p = &target.precision;
+        let steps = u64::from(p.activation_bits.div_ceil(p.input_bits_per_cycle.max(1)));
+        let per_read = u64::from(target.crossbar.rows_read_in_parallel.max(1));
+        let reads: u64 = self
+            .blocks()
+            .iter()
+            .map(|b| b.rows.div_ceil(per_read))
+            .sum();
+        steps.saturating_mul(reads)
+    }
+}
+
+/// NeuroSim's duplication of a layer that occupies `rows x cols` weights of one tile: copies over
+/// the tile's unused PEs times copies over the unused crossbars of a PE (at least 1).
+pub fn in_tile_copies(rows: u64, cols: u64, target: &Target) -> u64 {
     let chip = &target.chip;
     let xb_rows = u64::from(target.crossbar.rows).max(1);
-    let xb_cols = u64::from(target.crossbar.cols).max(1);
+    let xb_cols =
+        (u64::from(target.crossbar.cols) / u64::from(target.columns_per_weight()).max(1)).max(1);
     let pe_rows = target.pe_rows().max(1);
-    let pe_cells = (u64::from(chip.crossbars_per_pe_x) * xb_cols).max(1);
+    let pe_cols = target.pe_weight_cols().max(1);
     let fit = |slots: u32, used: u64| u64::from(slots) / used.max(1);
     let pe_copies = fit(chip.pes_per_tile_y, rows.div_ceil(pe_rows))
-        * fit(chip.pes_per_tile_x, cells.div_ceil(pe_cells));
+        * fit(chip.pes_per_tile_x, cols.div_ceil(pe_cols));
     let crossbar_copies = fit(chip.crossbars_per_pe_y, rows.min(pe_rows).div_ceil(xb_rows))
-        * fit(
-            chip.crossbars_per_pe_x,
-            cells.min(pe_cells).div_ceil(xb_cols),
-        );
+        * fit(chip.crossbars_per_pe_x, cols.min(pe_cols).div_ceil(xb_cols));
     (pe_copies * crossbar_copies).max(1)
+}
+
+/// The column parts of a layer named `name`: the whole shape when one copy fits the chip, else
+/// equal slices of its columns (the last one smaller) each of which fits. Each part is its
+/// columns (a range of the layer's output columns per group) and its shape.
+pub fn column_parts(
+    name: &str,
+    shape: MatrixShape,
+    target: &Target,
+    granularity: Granularity,
+) -> Result<Vec<(Range<u64>, MatrixShape)>, ProgramError> {
+    let capacity = granularity.capacity(target);
+    let footprint =
+        |cols: u64| Tiling::new(MatrixShape { cols, ..shape }, target).footprint(granularity);
+    let whole = footprint(shape.cols);
+    if whole <= capacity {
+        return Ok(vec![(0..shape.cols, shape)]);
+    }
+    let one = footprint(1);
+    if one > capacity {
+        return Err(ProgramError::LayerTooLarge {
+            layer: name.to_owned(),
+            needed: one,
+            available: capacity,
+            unit: granularity.unit(),
+            target: target.chip.name.clone(),
+        });
+    }
+    let mut parts = whole.div_ceil(capacity.max(1)).max(2);
+    while footprint(shape.cols.div_ceil(parts)) > capacity {
+        parts += 1;
+    }
+    let width = shape.cols.div_ceil(parts);
+    Ok((0..shape.cols.div_ceil(width))
+        .map(|k| {
+            let first = k * width;
+            let cols = width.min(shape.cols - first);
+            (first..first + cols, MatrixShape { cols, ..shape })
+        })
+        .collect())
 }
 
 /// How the copies of a layer share the tiles' interconnect (the calibrated read latency charges
@@ -378,14 +491,14 @@ impl LayerMapping {
             .clamp(1, self.max_copies.max(1))
     }
 
+    /// Allocation units that hold `copies` copies (at least 1).
+    pub fn units(&self, copies: u64) -> u64 {
+        copies.div_ceil(self.copies_per_unit.max(1)).max(1)
+    }
+
     /// Crossbars or tiles taken by `units` units.
     pub fn footprint(&self, units: u64) -> u64 {
         units.saturating_mul(self.unit_footprint)
-    }
-
-    /// Crossbars holding weights with `units` units (every copy written).
-    pub fn crossbars(&self, units: u64) -> u64 {
-        self.copies(units).saturating_mul(self.tiling.crossbars)
     }
 
     /// The most units that still add copies.
@@ -394,22 +507,22 @@ impl LayerMapping {
     }
 
     /// Input vectors (of `vectors` per image) that pass the busiest tile's interconnect with
-    /// `units` units: each copy takes `ceil(vectors / copies)` of them, and the busiest tile
+    /// `copies` copies: each copy takes `ceil(vectors / copies)` of them, and the busiest tile
     /// holds [`Sharing::busiest`] copies.
-    pub fn busiest_tile_vectors(&self, units: u64, vectors: u64) -> u64 {
-        let copies = self.copies(units);
+    pub fn busiest_tile_vectors(&self, copies: u64, vectors: u64) -> u64 {
+        let copies = copies.max(1);
         let sharing = self.sharing.busiest(copies);
         vectors.min(sharing.saturating_mul(vectors.div_ceil(copies)))
     }
 }
 
 /// Checks that `footprint` crossbars (or tiles) fit the chip; the error names both counts.
-pub fn fits(footprint: u64, target: &Target, granularity: Granularity) -> Result<(), CostError> {
+pub fn fits(footprint: u64, target: &Target, granularity: Granularity) -> Result<(), ProgramError> {
     let available = granularity.capacity(target);
     if footprint <= available {
         Ok(())
     } else {
-        Err(CostError::DoesNotFit {
+        Err(ProgramError::DoesNotFit {
             needed: footprint,
             available,
             unit: granularity.unit(),
@@ -504,8 +617,8 @@ mod tests {
         let tile = LayerMapping::new(l1, Granularity::Tile, &t, 1024, false);
         assert_eq!(tile.copies(1), 32);
         // All 32 copies share one tile: every vector crosses its H-tree.
-        assert_eq!(tile.busiest_tile_vectors(1, 1024), 1024);
-        assert_eq!(tile.busiest_tile_vectors(2, 1024), 512);
+        assert_eq!(tile.busiest_tile_vectors(tile.copies(1), 1024), 1024);
+        assert_eq!(tile.busiest_tile_vectors(tile.copies(2), 1024), 512);
         let fc_tiling = Tiling::new(shape(1, 1024, 10), &t);
         let fc = LayerMapping::new(fc_tiling, Granularity::Tile, &t, 1, true);
         assert_eq!((fc.copies(1), fc.copies(5), fc.max_units()), (1, 1, 1));
@@ -560,7 +673,7 @@ mod tests {
             let tiling = Tiling::new(shape(1, rows, cols), &t);
             for granularity in [Granularity::Crossbar, Granularity::Tile] {
                 let m = LayerMapping::new(tiling, granularity, &t, vectors, false);
-                let busiest = m.busiest_tile_vectors(units, vectors);
+                let busiest = m.busiest_tile_vectors(m.copies(units), vectors);
                 prop_assert!(busiest <= vectors);
                 prop_assert!(busiest * m.copies(units) >= vectors.min(m.copies(units)));
                 prop_assert!(m.copies(units) <= vectors);

@@ -1,9 +1,10 @@
-//! [`CostError`]: everything the mapping, scheduling and cost model can refuse, each message naming
-//! the layer or mode concerned and what to do about it.
+//! [`ProgramError`]: everything the program description, the schedulers and the evaluator can
+//! refuse, each message naming the layer, stage or mode concerned and what to do about it.
 
-/// An error of the cost model (layer extraction, mapping, scheduling, report).
+/// An error of the program description (layer extraction, mapping), of scheduling or of reading a
+/// schedule.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CostError {
+pub enum ProgramError {
     /// The schedule's batch is zero.
     #[error("the batch must be at least 1 image")]
     ZeroBatch,
@@ -42,8 +43,8 @@ pub enum CostError {
     /// `--pipeline full` on a network whose weights do not fit the chip.
     #[error(
         "pipeline `full` needs {needed} {unit} to hold all weights, the target `{target}` has \
-         {available}: use --pipeline baseline (weights loaded once per batch, segment by \
-         segment) or a larger target"
+         {available}: use --pipeline reuse (the weight-reuse pipeline: segments loaded \
+         once per batch) or a larger target"
     )]
     DoesNotFit {
         /// Crossbars (or tiles) the network needs.
@@ -72,4 +73,8 @@ pub enum CostError {
         /// The target's name.
         target: String,
     },
+    /// A schedule (written by the passes or by hand) that the target cannot run or that does
+    /// not describe the network.
+    #[error("{0}")]
+    InvalidSchedule(String),
 }

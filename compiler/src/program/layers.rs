@@ -8,19 +8,20 @@
 //! `pim.reshape` is a free view and `pim.constant` holds weights; neither is a layer: a layer fed
 //! through a reshape depends on the reshape's operand.
 //!
-//! Keeping vector work as separate entries keeps the list a faithful image of the IR; the
-//! scheduler (`schedule.rs`) attaches each vector layer to the stage of the preceding crossbar
-//! layer (its epilogue, streamed behind the MVM), which is what a pipeline stage executes.
+//! Keeping vector work as separate entries keeps the list a faithful image of the IR; a stage
+//! (`stages.rs`) holds a crossbar layer and the vector layers of its epilogue (streamed behind the
+//! MVM), which is what a pipeline stage executes.
 //!
-//! All counts are **per image**: the IR is compiled for some batch (dimension 0 of its first
-//! input) and every element and vector count is divided by it; the schedule's batch is separate.
+//! All counts are **per image**: the IR is compiled for some batch ([`Images::ir`]) and every
+//! element and vector count is divided by it; the schedule's batch is separate.
 //! A ReLU that directly consumes an MVM's only use is marked `fused`: the calibrated accumulation
 //! energy of crossbar layers already includes NeuroSim's ReLU (`docs/targets.md` §5.4), so it costs
 //! no vector-unit time or energy.
 
-use super::mapping::MatrixShape;
-use super::op_cost::{activation_ops, lrn_ops, pool_ops, SOFTMAX_OPS};
-use super::CostError;
+use super::images::Images;
+use super::tiling::MatrixShape;
+use super::work::{activation_ops, lrn_ops, pool_ops, SOFTMAX_OPS};
+use super::ProgramError;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use pim_dialects::{Func, PimOp};
@@ -165,24 +166,12 @@ impl Layer {
     }
 }
 
-/// The batch the IR was compiled for: dimension 0 of the first input (1 without inputs).
-pub fn ir_batch(func: &Func<PimOp>) -> u64 {
-    func.inputs
-        .first()
-        .and_then(|port| func.shapes.get(port.value))
-        .and_then(|shape| shape.first())
-        .map_or(1, |&d| (d as u64).max(1))
-}
-
 /// Whether a node of this op is a layer (has a cost and a place in the schedule): everything but
-/// constants, reshapes (views) and the weight views of the tiled and scheduled phases.
+/// constants, reshapes (views) and the weight views of the tiled phase.
 pub fn is_layer(op: &PimOp) -> bool {
     !matches!(
         op,
-        PimOp::Constant { .. }
-            | PimOp::Reshape { .. }
-            | PimOp::Tile { .. }
-            | PimOp::LoadWeights { .. }
+        PimOp::Constant { .. } | PimOp::Reshape { .. } | PimOp::Tile { .. }
     )
 }
 
@@ -193,13 +182,44 @@ pub fn layer_nodes(func: &Func<PimOp>) -> Vec<usize> {
         .collect()
 }
 
-/// The layers of `func`, per image of the IR's batch ([`ir_batch`]). When some count is not a
-/// multiple of it, dimension 0 is not a batch (single-op models with unrelated inputs) and the
-/// whole function is one image.
-pub fn layers_of(func: &Func<PimOp>) -> Result<Vec<Layer>, CostError> {
-    match layers_of_batch(func, ir_batch(func)) {
-        Err(CostError::NotPerImage { .. }) => layers_of_batch(func, 1),
-        result => result,
+/// The layers of `func`, per image of the IR's batch ([`Images::ir`]).
+pub fn layers_of(func: &Func<PimOp>) -> Result<Vec<Layer>, ProgramError> {
+    layers_of_batch(func, Images::ir_images(func))
+}
+
+/// The network of a layer-level function: its layers, the IR node of each, and the layer that
+/// produces each value.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The layers, in function order.
+    pub layers: Vec<Layer>,
+    /// The node index in `func.nodes` of each layer.
+    pub nodes: Vec<usize>,
+    /// The layer producing each value (`None` for inputs, constants and views).
+    pub layer_of_value: Vec<Option<LayerId>>,
+}
+
+impl Network {
+    /// The network of `func`.
+    pub fn of(func: &Func<PimOp>) -> Result<Self, ProgramError> {
+        let layers = layers_of(func)?;
+        let nodes = layer_nodes(func);
+        let mut layer_of_value = vec![None; func.shapes.len()];
+        for (id, &node) in nodes.iter().enumerate() {
+            if let Some(slot) = layer_of_value.get_mut(func.nodes[node].result) {
+                *slot = Some(id);
+            }
+        }
+        Ok(Self {
+            layers,
+            nodes,
+            layer_of_value,
+        })
+    }
+
+    /// The value each layer produces.
+    pub fn value_of(&self, func: &Func<PimOp>, layer: LayerId) -> pim_dialects::ValueId {
+        func.nodes[self.nodes[layer]].result
     }
 }
 
@@ -211,7 +231,7 @@ enum Origin {
 }
 
 /// The layers of `func`, dividing every count by `batch` images.
-pub fn layers_of_batch(func: &Func<PimOp>, batch: u64) -> Result<Vec<Layer>, CostError> {
+pub fn layers_of_batch(func: &Func<PimOp>, batch: u64) -> Result<Vec<Layer>, ProgramError> {
     let mut walk = Walk::new(func, batch.max(1));
     for port_index in 0..func.inputs.len() {
         walk.input(port_index)?;
@@ -260,7 +280,7 @@ impl<'f> Walk<'f> {
         }
     }
 
-    fn input(&mut self, port_index: usize) -> Result<(), CostError> {
+    fn input(&mut self, port_index: usize) -> Result<(), ProgramError> {
         let port = &self.func.inputs[port_index];
         let elements = self.per_image(&port.name, "elements", port.value)?;
         self.set(
@@ -280,7 +300,7 @@ impl<'f> Walk<'f> {
     }
 
     /// Elements of `value` per image.
-    fn per_image(&self, node: &str, what: &'static str, value: usize) -> Result<u64, CostError> {
+    fn per_image(&self, node: &str, what: &'static str, value: usize) -> Result<u64, ProgramError> {
         let count = self
             .func
             .shapes
@@ -289,9 +309,9 @@ impl<'f> Walk<'f> {
         self.divide(node, what, count)
     }
 
-    fn divide(&self, node: &str, what: &'static str, count: u64) -> Result<u64, CostError> {
+    fn divide(&self, node: &str, what: &'static str, count: u64) -> Result<u64, ProgramError> {
         if !count.is_multiple_of(self.batch) {
-            return Err(CostError::NotPerImage {
+            return Err(ProgramError::NotPerImage {
                 node: node.to_owned(),
                 what,
                 count,
@@ -301,18 +321,18 @@ impl<'f> Walk<'f> {
         Ok(count / self.batch)
     }
 
-    fn origin(&self, node: &str, value: usize) -> Result<Origin, CostError> {
+    fn origin(&self, node: &str, value: usize) -> Result<Origin, ProgramError> {
         self.origins
             .get(value)
             .copied()
             .flatten()
-            .ok_or_else(|| CostError::NotTopological {
+            .ok_or_else(|| ProgramError::NotTopological {
                 node: node.to_owned(),
                 value,
             })
     }
 
-    fn node(&mut self, node: &pim_dialects::Node<PimOp>) -> Result<(), CostError> {
+    fn node(&mut self, node: &pim_dialects::Node<PimOp>) -> Result<(), ProgramError> {
         let origins = node
             .operands
             .iter()
@@ -323,7 +343,7 @@ impl<'f> Walk<'f> {
                 self.set(node.result, Origin::Constant);
                 return Ok(());
             }
-            PimOp::Reshape { .. } | PimOp::Tile { .. } | PimOp::LoadWeights { .. } => {
+            PimOp::Reshape { .. } | PimOp::Tile { .. } => {
                 let origin = origins.first().copied().unwrap_or(Origin::Constant);
                 self.set(node.result, origin);
                 return Ok(());
@@ -363,7 +383,7 @@ impl<'f> Walk<'f> {
         Ok(())
     }
 
-    fn mvm(&self, node: &pim_dialects::Node<PimOp>) -> Result<Mvm, CostError> {
+    fn mvm(&self, node: &pim_dialects::Node<PimOp>) -> Result<Mvm, ProgramError> {
         let PimOp::Mvm {
             kind,
             kernel,
@@ -405,7 +425,7 @@ impl<'f> Walk<'f> {
         &self,
         node: &pim_dialects::Node<PimOp>,
         op: &PimOp,
-    ) -> Result<VectorWork, CostError> {
+    ) -> Result<VectorWork, ProgramError> {
         let out = self.per_image(&node.name, "result elements", node.result)?;
         let work = |op: String, class, per_element: u64| VectorWork {
             op,
@@ -449,7 +469,6 @@ impl<'f> Walk<'f> {
             PimOp::Constant { .. }
             | PimOp::Reshape { .. }
             | PimOp::Tile { .. }
-            | PimOp::LoadWeights { .. }
             | PimOp::Mvm { .. } => return Err(invalid(&node.name, "not a vector-unit op")),
         })
     }
@@ -464,8 +483,8 @@ impl<'f> Walk<'f> {
     }
 }
 
-fn invalid(layer: &str, message: &str) -> CostError {
-    CostError::InvalidLayer {
+fn invalid(layer: &str, message: &str) -> ProgramError {
+    ProgramError::InvalidLayer {
         layer: layer.to_owned(),
         message: message.to_owned(),
     }
@@ -638,7 +657,7 @@ mod tests {
     #[test]
     fn layers_are_per_image_with_sources() {
         let f = residual();
-        assert_eq!(ir_batch(&f), 2);
+        assert_eq!(Images::ir_images(&f), 2);
         let layers = layers_of(&f).unwrap();
         let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["c1", "r1", "p", "c2", "add", "fc", "sig"]);
@@ -696,13 +715,11 @@ mod tests {
             error.contains("c1") && error.contains("batch (2)"),
             "{error}"
         );
-        // Without a consistent batch dimension the function is one image.
-        assert_eq!(layers_of(&f).unwrap()[0].mvm().unwrap().vectors, 127);
         let mut f = residual();
         f.nodes.swap(1, 2);
         assert!(matches!(
             layers_of(&f),
-            Err(CostError::NotTopological { .. })
+            Err(ProgramError::NotTopological { .. })
         ));
     }
 }

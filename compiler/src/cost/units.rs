@@ -1,0 +1,272 @@
+//! The unit formulas of the analytic cost model: the time and energy of every unit of work on a
+//! target (`docs/targets.md` §3, whose constants are calibrated for compact-4x4 in §5). Per image
+//! unless stated; `docs/cost-model.md` §7 has the equations and the source of every constant.
+//!
+//! - **crossbar layer** with `G` groups of `R x C`, `P` vectors, `X` crossbars per copy, `D`
+//!   copies of which `s(D)` sit in the busiest tile ([`mvm_time`], [`mvm_energy`]):
+//!   `t = ceil(P/D)·n·t_step + (min(G·R, PE rows) + min(G·C, PE cols))·V·bits / (8·link GB/s) +
+//!   fill`, with `V = min(P, s(D)·ceil(P/D))` the vectors through the busiest tile's H-tree
+//!   (`s(D) = min(D, in-tile copies)` in NeuroSim's mapping, `ceil(D / tile slots)` when pimc
+//!   spreads copies over the tiles) and `fill` one interconnect traversal plus one adder-tree
+//!   latency per hierarchy level the rows span;
+//!   `E = X·P·n·E_act + (B_in + B_out)·(e_buffer + e_interconnect) + G·C·P·e_accumulate`;
+//! - **vector layer**: `t = op_latency·ceil(ops / lanes) + moved·2·bytes / buffer GB/s`,
+//!   `E = ops·e_op` (vector) `+ moved·2·bits·e_buffer` (buffer);
+//! - **weight load**: `t = dram latency + max(bytes / DRAM GB/s, ceil(crossbars /
+//!   concurrent_writes)·crossbar_write_ns)` (the crossbars are written as the weights stream in),
+//!   `E = 8·bytes·e_dram + crossbars·crossbar_write_energy`;
+//! - **DRAM activations**: `t = latency + bytes / GB/s`, `E = 8·bytes·e_dram`.
+
+use crate::program::layers::VectorWork;
+use crate::program::tiling::{LayerMapping, MatrixShape, Tiling};
+use pim_runtime::target::Target;
+
+/// Energy by component, pJ.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Energy {
+    /// DRAM reads and writes (weights and activations).
+    pub dram: f64,
+    /// Crossbar weight writes.
+    pub crossbar_write: f64,
+    /// Crossbar reads, ADCs, shift-and-add and partial-sum accumulation.
+    pub compute: f64,
+    /// On-chip buffer accesses.
+    pub buffer: f64,
+    /// On-chip interconnect traversals.
+    pub interconnect: f64,
+    /// Vector-unit element ops.
+    pub vector: f64,
+    /// Static power over the latency.
+    pub leakage: f64,
+}
+
+impl Energy {
+    /// The sum of all components.
+    pub fn total(&self) -> f64 {
+        self.dram
+            + self.crossbar_write
+            + self.compute
+            + self.buffer
+            + self.interconnect
+            + self.vector
+            + self.leakage
+    }
+
+    /// Every component times `factor`.
+    pub fn scaled(&self, factor: f64) -> Self {
+        Self {
+            dram: self.dram * factor,
+            crossbar_write: self.crossbar_write * factor,
+            compute: self.compute * factor,
+            buffer: self.buffer * factor,
+            interconnect: self.interconnect * factor,
+            vector: self.vector * factor,
+            leakage: self.leakage * factor,
+        }
+    }
+}
+
+impl std::ops::Add for Energy {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            dram: self.dram + o.dram,
+            crossbar_write: self.crossbar_write + o.crossbar_write,
+            compute: self.compute + o.compute,
+            buffer: self.buffer + o.buffer,
+            interconnect: self.interconnect + o.interconnect,
+            vector: self.vector + o.vector,
+            leakage: self.leakage + o.leakage,
+        }
+    }
+}
+
+impl std::iter::Sum for Energy {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::default(), |a, b| a + b)
+    }
+}
+
+/// The read latency of one crossbar layer for one image, ns, by term.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MvmTime {
+    /// Bit-serial activations of the busiest copy: `ceil(P/D)·n·t_step`.
+    pub compute_ns: f64,
+    /// The busiest tile's interconnect transfers.
+    pub interconnect_ns: f64,
+    /// Pipeline fill: one interconnect traversal and the adder-tree levels.
+    pub fill_ns: f64,
+}
+
+impl MvmTime {
+    /// The layer's time, ns.
+    pub fn total(&self) -> f64 {
+        self.compute_ns + self.interconnect_ns + self.fill_ns
+    }
+}
+
+/// The read latency of a crossbar layer with `vectors` input vectors per image and `copies`
+/// copies of `mapping`.
+pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u64) -> MvmTime {
+    let shape = mapping.tiling.shape;
+    let copies = copies.clamp(1, mapping.max_copies.max(1));
+    let steps = vectors
+        .div_ceil(copies)
+        .saturating_mul(target.activations_per_input_vector());
+    let (pe_rows, pe_cols) = pe_span(target, shape);
+    let busiest = mapping.busiest_tile_vectors(copies, vectors);
+    let bits = (pe_rows + pe_cols)
+        .saturating_mul(busiest)
+        .saturating_mul(u64::from(target.precision.activation_bits));
+    MvmTime {
+        compute_ns: steps as f64 * target.crossbar_step_ns(),
+        interconnect_ns: bits as f64 / (8.0 * target.interconnect.pe_link_bandwidth_gb_s),
+        fill_ns: target.interconnect.latency_ns
+            + adder_levels(target, shape) as f64 * target.crossbar.accumulate_latency_ns,
+    }
+}
+
+/// Rows and weight columns of the layer's block-diagonal matrix that the busiest PE covers.
+fn pe_span(target: &Target, shape: MatrixShape) -> (u64, u64) {
+    let groups = shape.groups.max(1);
+    (
+        groups.saturating_mul(shape.rows).min(target.pe_rows()),
+        groups
+            .saturating_mul(shape.cols)
+            .min(target.pe_weight_cols()),
+    )
+}
+
+/// Adder-tree levels the partial sums of one output cross: PE, tile and chip level, each when
+/// the matrix rows span more than one crossbar, PE and tile respectively.
+fn adder_levels(target: &Target, shape: MatrixShape) -> u64 {
+    let rows = shape.rows;
+    u64::from(rows > u64::from(target.crossbar.rows))
+        + u64::from(rows > target.pe_rows())
+        + u64::from(rows > target.tile_rows())
+}
+
+/// The read energy of a crossbar layer per image, pJ, by sub-component.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MvmEnergy {
+    /// Crossbar arrays: activations x `read_energy_pj`.
+    pub read: f64,
+    /// ADC conversions: activations x cols x `adc_energy_pj`.
+    pub adc: f64,
+    /// Shift-and-add: activations x cols x `shift_add_energy_pj`.
+    pub shift_add: f64,
+    /// Partial-sum accumulation and activation, per output element.
+    pub accumulate: f64,
+    /// Buffer accesses of the input and output bits.
+    pub buffer: f64,
+    /// Interconnect traversals of the input and output bits.
+    pub interconnect: f64,
+}
+
+impl MvmEnergy {
+    /// Crossbar read + ADC + shift-and-add + accumulation (the report's `compute`).
+    pub fn compute(&self) -> f64 {
+        self.read + self.adc + self.shift_add + self.accumulate
+    }
+
+    /// All of it.
+    pub fn total(&self) -> f64 {
+        self.compute() + self.buffer + self.interconnect
+    }
+}
+
+/// The read energy per image of a crossbar layer tiled as `tiling` with `vectors` input vectors:
+/// `A = P·Σ_blocks n_b` activations, `n_b` those of one block per vector (`X·P·n` when every
+/// block reads all its rows at once; duplication spreads them, adds none).
+pub fn mvm_energy(target: &Target, tiling: &Tiling, vectors: u64) -> MvmEnergy {
+    let x = &target.crossbar;
+    let shape = tiling.shape;
+    let activations = tiling
+        .activations_per_vector(target)
+        .saturating_mul(vectors) as f64;
+    let cols = f64::from(x.cols);
+    let groups = shape.groups.max(1);
+    let bits = f64::from(target.precision.activation_bits);
+    let moved = groups.saturating_mul(shape.rows.saturating_add(shape.cols));
+    let moved_bits = moved.saturating_mul(vectors) as f64 * bits;
+    MvmEnergy {
+        read: activations * x.read_energy_pj,
+        adc: activations * cols * x.adc_energy_pj,
+        shift_add: activations * cols * x.shift_add_energy_pj,
+        accumulate: groups.saturating_mul(shape.cols).saturating_mul(vectors) as f64
+            * x.accumulate_energy_pj,
+        buffer: moved_bits * target.buffers.energy_pj_per_bit,
+        interconnect: moved_bits * target.interconnect.energy_pj_per_bit,
+    }
+}
+
+/// Time of one element op on the whole vector unit, ns: `op_latency_ns / lanes`.
+pub fn vector_op_ns(target: &Target) -> f64 {
+    target.vector.op_latency_ns / f64::from(target.vector.lanes.max(1))
+}
+
+/// Bytes of one activation element.
+pub fn element_bytes(target: &Target) -> f64 {
+    f64::from(target.precision.activation_bits) / 8.0
+}
+
+/// The buffer port data moves go through: the global buffer's, or the tiles' without one.
+fn move_bandwidth_gb_s(target: &Target) -> f64 {
+    let b = &target.buffers;
+    if b.global_bytes > 0 {
+        b.global_bandwidth_gb_s
+    } else {
+        b.tile_bandwidth_gb_s
+    }
+}
+
+/// Time to move one element, ns: read and written once through the buffer port.
+pub fn move_ns_per_element(target: &Target) -> f64 {
+    2.0 * element_bytes(target) / move_bandwidth_gb_s(target)
+}
+
+/// Time of a vector layer per image, ns.
+pub fn vector_time(target: &Target, work: &VectorWork) -> f64 {
+    let lanes = u64::from(target.vector.lanes.max(1));
+    work.ops.div_ceil(lanes) as f64 * target.vector.op_latency_ns
+        + work.moved as f64 * move_ns_per_element(target)
+}
+
+/// Energy of a vector layer per image, pJ (only the `vector` and `buffer` components).
+pub fn vector_energy(target: &Target, work: &VectorWork) -> Energy {
+    let moved_bits = work.moved as f64 * 2.0 * f64::from(target.precision.activation_bits);
+    Energy {
+        vector: work.ops as f64 * target.vector.op_energy_pj,
+        buffer: moved_bits * target.buffers.energy_pj_per_bit,
+        ..Energy::default()
+    }
+}
+
+/// Time of a DRAM transfer of `bytes`, ns (0 for none).
+pub fn dram_time(target: &Target, bytes: u64) -> f64 {
+    if bytes == 0 {
+        return 0.0;
+    }
+    target.dram.latency_ns + bytes as f64 / target.dram.bandwidth_gb_s
+}
+
+/// Energy of a DRAM transfer of `bytes`, pJ.
+pub fn dram_energy(target: &Target, bytes: u64) -> f64 {
+    8.0 * bytes as f64 * target.dram.energy_pj_per_bit
+}
+
+/// Time to write `crossbars` whole crossbars, ns.
+pub fn write_time(target: &Target, crossbars: u64) -> f64 {
+    let concurrent = u64::from(target.crossbar.concurrent_writes.max(1));
+    crossbars.div_ceil(concurrent) as f64 * target.crossbar_write_ns()
+}
+
+/// Time to load `bytes` of weights into `crossbars` crossbars, ns: the writes proceed as the
+/// weights stream from DRAM, so the slower of the two plus the DRAM latency.
+pub fn load_time(target: &Target, bytes: u64, crossbars: u64) -> f64 {
+    if bytes == 0 && crossbars == 0 {
+        return 0.0;
+    }
+    target.dram.latency_ns
+        + (bytes as f64 / target.dram.bandwidth_gb_s).max(write_time(target, crossbars))
+}

@@ -1,0 +1,515 @@
+//! Stages and flows: the units the scheduler orders, segments and duplicates, and the activations
+//! that move between them.
+//!
+//! **Stages.** A stage is a crossbar layer (or one column part of a layer larger than the chip)
+//! with the vector layers of its epilogue (streamed behind the MVM on the vector unit), or, before
+//! the first crossbar layer, vector layers alone. A schedule lists its stages explicitly
+//! ([`StageSpec`]: the layers in order, the column part); [`StageSpec::group`] is the rule the
+//! schedulers start from: in a given topological order of the layers, each crossbar layer opens a
+//! stage (one per column part) and every vector layer joins the stage open before it.
+//!
+//! **Flows.** The dataflow DAG (`layers.rs`) becomes flows between stages: a producer stage (or a
+//! network input), the consumer stages, the bytes per image at activation precision. A flow that
+//! leaves its segment is spilled to DRAM once and filled once by each later segment that reads it
+//! (residual connections can cross several segments), unless it stays in the global buffer: it
+//! does when, at every stage boundary it crosses, the activations live there for all images of a
+//! run fit in the global buffer ([`Flow::max_live`]). The rule depends on the flow and the stage
+//! order only, not on where segments are cut, so segment costs add up and segmentation by dynamic
+//! programming is exact. Network inputs are always read from DRAM and outputs written to it.
+
+use super::layers::{Dataflow, Layer, LayerId, MvmKind};
+use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
+use super::ProgramError;
+use pim_runtime::target::Target;
+use std::ops::Range;
+
+/// A stage as a schedule lists it: its layers in execution order (the crossbar layer first, if
+/// any) and, for a layer cut into column parts, which part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSpec {
+    /// The layers, in order.
+    pub layers: Vec<LayerId>,
+    /// The column part of the crossbar layer (0-based).
+    pub part: u64,
+    /// Column parts of the crossbar layer (1 when it fits the chip or there is none).
+    pub parts: u64,
+}
+
+impl StageSpec {
+    /// The stages of `layers` taken in `order` (a topological order of all layer ids): every
+    /// crossbar layer opens a stage per column part, every vector layer joins the stage open
+    /// before it (the first stage when none is).
+    pub fn group(
+        layers: &[Layer],
+        order: &[LayerId],
+        target: &Target,
+        granularity: Granularity,
+    ) -> Result<Vec<StageSpec>, ProgramError> {
+        let mut specs: Vec<StageSpec> = Vec::new();
+        for &id in order {
+            let layer = &layers[id];
+            if let Some(mvm) = layer.mvm() {
+                let parts = column_parts(&layer.name, mvm.shape, target, granularity)?.len() as u64;
+                specs.extend((0..parts).map(|part| StageSpec {
+                    layers: vec![id],
+                    part,
+                    parts,
+                }));
+            } else {
+                match specs.last_mut() {
+                    // A vector layer after a column part joins the layer's last part.
+                    Some(last) => last.layers.push(id),
+                    None => specs.push(StageSpec {
+                        layers: vec![id],
+                        part: 0,
+                        parts: 1,
+                    }),
+                }
+            }
+        }
+        Ok(specs)
+    }
+}
+
+/// The crossbar layer (or column part of one) of a stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageMvm {
+    /// The layer.
+    pub layer: LayerId,
+    /// Its kind.
+    pub kind: MvmKind,
+    /// Which column part (0-based) of how many.
+    pub part: u64,
+    /// Column parts the layer is cut into (1 when it fits the chip).
+    pub parts: u64,
+    /// The part's output columns (per group) within the layer's.
+    pub columns: Range<u64>,
+    /// The weights of this part.
+    pub shape: MatrixShape,
+    /// Input vectors per image.
+    pub vectors: u64,
+    /// Its mapping on the target.
+    pub mapping: LayerMapping,
+    /// Its weight bytes in DRAM.
+    pub weight_bytes: u64,
+}
+
+/// A scheduling unit: a crossbar layer and its vector epilogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// The crossbar layer's name (with the part, `name[k/n]`, when cut), or the first vector
+    /// layer's.
+    pub name: String,
+    /// The crossbar layer, if any.
+    pub mvm: Option<StageMvm>,
+    /// The vector layers of its epilogue, in order.
+    pub vector: Vec<LayerId>,
+}
+
+impl Stage {
+    /// Weight bytes of its crossbar layer.
+    pub fn weight_bytes(&self) -> u64 {
+        self.mvm.as_ref().map_or(0, |m| m.weight_bytes)
+    }
+
+    /// Crossbars or tiles of one unit (0 without a crossbar layer).
+    pub fn unit_footprint(&self) -> u64 {
+        self.mvm.as_ref().map_or(0, |m| m.mapping.unit_footprint)
+    }
+
+    /// The stage's layers in order: the crossbar layer, then the epilogue.
+    pub fn layers(&self) -> impl Iterator<Item = LayerId> + '_ {
+        self.mvm
+            .iter()
+            .map(|m| m.layer)
+            .chain(self.vector.iter().copied())
+    }
+}
+
+/// Activations flowing from one stage (or a network input) to later stages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// The producing stage; `None` for a network input.
+    pub producer: Option<usize>,
+    /// The consuming stages other than the producer, ascending.
+    pub consumers: Vec<usize>,
+    /// Bytes per image.
+    pub bytes: u64,
+    /// Whether it is (part of) a network output.
+    pub output: bool,
+    /// The most bytes per image live at any stage boundary the flow crosses (0 if it crosses
+    /// none).
+    pub max_live: u64,
+}
+
+/// DRAM activation traffic of one segment, bytes per image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Traffic {
+    /// Fills: activations the segment reads from DRAM.
+    pub read_bytes: u64,
+    /// Spills and outputs: activations it writes to DRAM.
+    pub write_bytes: u64,
+}
+
+impl Traffic {
+    /// Bytes read and written per image.
+    pub fn per_image(&self) -> u64 {
+        self.read_bytes.saturating_add(self.write_bytes)
+    }
+}
+
+/// The network prepared for scheduling on one target: layers, stages in schedule order, flows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// The layers.
+    pub layers: Vec<Layer>,
+    /// The stages, in order.
+    pub stages: Vec<Stage>,
+    /// The flows between stages.
+    pub flows: Vec<Flow>,
+    /// The allocation granularity the stages are mapped with.
+    pub granularity: Granularity,
+}
+
+impl Program {
+    /// The stages `specs` of `layers` mapped on `target` with `granularity`. Every layer must be
+    /// in exactly one stage (a crossbar layer cut into column parts in one stage per part), a
+    /// crossbar layer only first in its stage, and the stages in a topological order: an error
+    /// names the layer that breaks a rule.
+    pub fn new(
+        layers: Vec<Layer>,
+        specs: &[StageSpec],
+        target: &Target,
+        granularity: Granularity,
+    ) -> Result<Self, ProgramError> {
+        let stages_of = check_specs(&layers, specs)?;
+        let stages = specs
+            .iter()
+            .map(|spec| stage(&layers, spec, target, granularity))
+            .collect::<Result<Vec<_>, _>>()?;
+        let flows = flows(&layers, &stages, &stages_of, target);
+        Ok(Self {
+            layers,
+            stages,
+            flows,
+            granularity,
+        })
+    }
+
+    /// The program of `layers` in function order, grouped by [`StageSpec::group`].
+    pub fn in_order(
+        layers: Vec<Layer>,
+        target: &Target,
+        granularity: Granularity,
+    ) -> Result<Self, ProgramError> {
+        let order: Vec<LayerId> = (0..layers.len()).collect();
+        let specs = StageSpec::group(&layers, &order, target, granularity)?;
+        Self::new(layers, &specs, target, granularity)
+    }
+
+    /// Crossbars or tiles of one unit of each stage in `range`, summed.
+    pub fn footprint(&self, range: Range<usize>) -> u64 {
+        self.stages[range].iter().map(Stage::unit_footprint).sum()
+    }
+
+    /// Checks that every stage fits on the chip at once, one copy each; the error names what the
+    /// network needs and what the target has.
+    pub fn check_fits(&self, target: &Target) -> Result<(), ProgramError> {
+        fits(
+            self.footprint(0..self.stages.len()),
+            target,
+            self.granularity,
+        )
+    }
+
+    /// Weight bytes of all stages.
+    pub fn weight_bytes(&self) -> u64 {
+        self.stages.iter().map(Stage::weight_bytes).sum()
+    }
+
+    /// Bytes per image of the network inputs and of the network outputs.
+    pub fn io_bytes(&self) -> (u64, u64) {
+        let inputs = self.flows.iter().filter(|f| f.producer.is_none());
+        let outputs = self.flows.iter().filter(|f| f.output);
+        (
+            inputs.map(|f| f.bytes).sum(),
+            outputs.map(|f| f.bytes).sum(),
+        )
+    }
+
+    /// Multiply-accumulates per image.
+    pub fn macs(&self) -> u64 {
+        self.layers
+            .iter()
+            .filter_map(Layer::mvm)
+            .map(|m| m.macs())
+            .sum()
+    }
+
+    /// Whether `flow` stays in the global buffer between segments when `images` images are in
+    /// flight.
+    pub fn stays_on_chip(&self, flow: &Flow, images: u64, target: &Target) -> bool {
+        let global = target.buffers.global_bytes;
+        flow.producer.is_some() && global > 0 && images.saturating_mul(flow.max_live) <= global
+    }
+
+    /// The DRAM activation traffic of a segment over `range` when `images` images are in flight,
+    /// bytes per image.
+    pub fn traffic(&self, range: Range<usize>, images: u64, target: &Target) -> Traffic {
+        let mut traffic = Traffic::default();
+        for flow in &self.flows {
+            let on_chip = self.stays_on_chip(flow, images, target);
+            match flow.producer {
+                Some(p) if range.contains(&p) => {
+                    let leaves = flow.consumers.last().is_some_and(|&c| c >= range.end);
+                    if flow.output || (leaves && !on_chip) {
+                        traffic.write_bytes += flow.bytes;
+                    }
+                }
+                Some(p) if p >= range.end => {}
+                _ => {
+                    let reads = flow.consumers.iter().any(|c| range.contains(c));
+                    if reads && !on_chip {
+                        traffic.read_bytes += flow.bytes;
+                    }
+                }
+            }
+        }
+        traffic
+    }
+}
+
+/// Checks the stage specs against the layers; returns the stages of each layer.
+fn check_specs(layers: &[Layer], specs: &[StageSpec]) -> Result<Vec<Vec<usize>>, ProgramError> {
+    let invalid = |message: String| Err(ProgramError::InvalidSchedule(message));
+    let mut stages_of: Vec<Vec<usize>> = vec![Vec::new(); layers.len()];
+    // Parts of each crossbar layer seen so far: a consumer may only come after the last.
+    for (s, spec) in specs.iter().enumerate() {
+        for (position, &id) in spec.layers.iter().enumerate() {
+            let Some(layer) = layers.get(id) else {
+                return invalid(format!(
+                    "stage {s} names layer {id}, the network has {}",
+                    layers.len()
+                ));
+            };
+            if layer.mvm().is_some() && position > 0 {
+                return invalid(format!(
+                    "stage {s}: crossbar layer `{}` must be the first layer of its stage",
+                    layer.name
+                ));
+            }
+            if position == 0 && layer.mvm().is_none() && spec.parts != 1 {
+                return invalid(format!(
+                    "stage {s}: `{}` has column parts but no crossbar layer",
+                    layer.name
+                ));
+            }
+            for source in &layer.inputs {
+                if let super::layers::Source::Layer(producer) = *source {
+                    let done = stages_of[producer].len() as u64
+                        == parts_of(&layers[producer], specs, &stages_of[producer]);
+                    if stages_of[producer].is_empty() || !done {
+                        return invalid(format!(
+                            "stage {s}: layer `{}` reads `{}`, which no earlier stage computes (completely)",
+                            layer.name, layers[producer].name
+                        ));
+                    }
+                }
+            }
+            if stages_of[id].contains(&s) {
+                return invalid(format!("stage {s} lists layer `{}` twice", layer.name));
+            }
+            stages_of[id].push(s);
+        }
+    }
+    for (id, stages) in stages_of.iter().enumerate() {
+        let expected = parts_of(&layers[id], specs, stages);
+        if stages.is_empty() || stages.len() as u64 != expected {
+            return invalid(format!(
+                "layer `{}` is in {} stages, it must be in {}",
+                layers[id].name,
+                stages.len(),
+                expected.max(1)
+            ));
+        }
+    }
+    Ok(stages_of)
+}
+
+/// The stages a layer listed in `stages` must be in: a crossbar layer one per column part (as its
+/// first stage says), a vector layer one.
+fn parts_of(layer: &Layer, specs: &[StageSpec], stages: &[usize]) -> u64 {
+    match (layer.mvm(), stages.first()) {
+        (Some(_), Some(&s)) => specs[s].parts.max(1),
+        _ => 1,
+    }
+}
+
+/// The stage of `spec`, mapped on `target`.
+fn stage(
+    layers: &[Layer],
+    spec: &StageSpec,
+    target: &Target,
+    granularity: Granularity,
+) -> Result<Stage, ProgramError> {
+    let Some(&first) = spec.layers.first() else {
+        return Err(ProgramError::InvalidSchedule(
+            "a stage without layers".into(),
+        ));
+    };
+    let layer = &layers[first];
+    let Some(mvm) = layer.mvm() else {
+        return Ok(Stage {
+            name: layer.name.clone(),
+            mvm: None,
+            vector: spec.layers.clone(),
+        });
+    };
+    let parts = column_parts(&layer.name, mvm.shape, target, granularity)?;
+    let Some((columns, shape)) = parts.get(spec.part as usize).cloned() else {
+        return Err(ProgramError::InvalidSchedule(format!(
+            "layer `{}`: part {} of {}, its tiling on this target has {} parts",
+            layer.name,
+            spec.part + 1,
+            spec.parts,
+            parts.len()
+        )));
+    };
+    if parts.len() as u64 != spec.parts {
+        return Err(ProgramError::InvalidSchedule(format!(
+            "layer `{}` is cut into {} column parts, its tiling on this target has {}",
+            layer.name,
+            spec.parts,
+            parts.len()
+        )));
+    }
+    let tiling = Tiling::new(shape, target);
+    let dense = mvm.kind == MvmKind::Fc;
+    let count = spec.parts;
+    Ok(Stage {
+        name: if count > 1 {
+            format!("{}[{}/{count}]", layer.name, spec.part + 1)
+        } else {
+            layer.name.clone()
+        },
+        mvm: Some(StageMvm {
+            layer: first,
+            kind: mvm.kind,
+            part: spec.part,
+            parts: count,
+            columns,
+            shape,
+            vectors: mvm.vectors,
+            mapping: LayerMapping::new(tiling, granularity, target, mvm.vectors, dense),
+            weight_bytes: weight_bytes(target, shape.weights()),
+        }),
+        vector: spec.layers[1..].to_vec(),
+    })
+}
+
+/// Bytes of `weights` weights in DRAM at the target's weight precision.
+pub fn weight_bytes(target: &Target, weights: u64) -> u64 {
+    weights
+        .saturating_mul(u64::from(target.precision.weight_bits))
+        .div_ceil(8)
+}
+
+/// The flows between stages, with their live bytes at stage boundaries: one per used network
+/// input, one per layer output (per column part) read by another stage or returned.
+fn flows(
+    layers: &[Layer],
+    stages: &[Stage],
+    stages_of: &[Vec<usize>],
+    target: &Target,
+) -> Vec<Flow> {
+    let dataflow = Dataflow::new(layers);
+    let bits = u64::from(target.precision.activation_bits);
+    let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
+    let consumer_stages = |node| {
+        let mut ids: Vec<usize> = dataflow
+            .consumers(node)
+            .iter()
+            .flat_map(|&c| stages_of[c].iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut flows: Vec<Flow> = dataflow
+        .input_nodes
+        .iter()
+        .map(|&(_, node)| Flow {
+            producer: None,
+            consumers: consumer_stages(node),
+            bytes: bytes(
+                dataflow
+                    .graph
+                    .edges(node)
+                    .map(|e| *e.weight())
+                    .max()
+                    .unwrap_or(0),
+            ),
+            output: false,
+            max_live: 0,
+        })
+        .collect();
+    for (id, layer) in layers.iter().enumerate() {
+        let consumers = consumer_stages(dataflow.layer_nodes[id]);
+        for &producer in &stages_of[id] {
+            let outside: Vec<usize> = consumers
+                .iter()
+                .copied()
+                .filter(|&c| c != producer)
+                .collect();
+            if outside.is_empty() && !layer.is_output {
+                continue;
+            }
+            flows.push(Flow {
+                producer: Some(producer),
+                consumers: outside,
+                bytes: bytes(produced_elements(id, layer, &stages[producer])),
+                output: layer.is_output,
+                max_live: 0,
+            });
+        }
+    }
+    set_max_live(&mut flows, stages.len());
+    flows
+}
+
+/// Elements per image of layer `id`'s output that `stage` produces: all of them, or a column
+/// part's share when the layer is the stage's column part.
+fn produced_elements(id: LayerId, layer: &Layer, stage: &Stage) -> u64 {
+    let part = stage
+        .mvm
+        .as_ref()
+        .filter(|m| m.parts > 1 && m.layer == id)
+        .map(|m| m.shape.cols);
+    match (part, layer.mvm()) {
+        (Some(cols), Some(whole)) => layer
+            .output_elements
+            .saturating_mul(cols)
+            .div_ceil(whole.shape.cols.max(1)),
+        _ => layer.output_elements,
+    }
+}
+
+/// Sets every flow's [`Flow::max_live`]: live bytes at boundary `j` (before stage `j`) are those
+/// of the flows produced before `j` and consumed at or after it.
+fn set_max_live(flows: &mut [Flow], stages: usize) {
+    let span = |f: &Flow| match (f.producer, f.consumers.last()) {
+        (Some(p), Some(&last)) if last > p => Some((p + 1)..=last),
+        _ => None,
+    };
+    let mut live = vec![0u64; stages + 1];
+    for flow in flows.iter() {
+        if let Some(boundaries) = span(flow) {
+            for j in boundaries {
+                live[j] = live[j].saturating_add(flow.bytes);
+            }
+        }
+    }
+    for flow in flows.iter_mut() {
+        flow.max_live = span(flow).map_or(0, |b| b.map(|j| live[j]).max().unwrap_or(0));
+    }
+}

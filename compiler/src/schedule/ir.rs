@@ -1,0 +1,396 @@
+//! The one accessor of the scheduled phase's decisions in the IR.
+//!
+//! The tiled phase records each crossbar layer's tiling in a `pim.tile` view of its weight
+//! ([`tile_view`], checked against the target's tiling by [`tiled`]); the scheduled phase records
+//! the whole schedule in the function's `pim.schedule` op. [`read`] turns both into the typed
+//! [`Scheduled`] (the network, its stages mapped on the target, the [`Schedule`]) and checks that
+//! the target can run it, so a hand-edited schedule cannot make a later pass, the evaluator or the
+//! back end guess; [`write`] records a schedule.
+
+use super::{Load, Pipeline, Schedule, Scheduler, StagePlan};
+use crate::program::tiling::{column_parts, Granularity, Tiling};
+use crate::program::{Images, Network, Program, ProgramError, StageSpec};
+use pim_dialects::{Func, Node, PimOp, ScheduleOp, SegmentOp, StageOp, ValueId};
+use pim_runtime::target::Target;
+use std::ops::Range;
+
+/// A scheduled function, read: its network, its stages on the target and its schedule.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// The layers and the IR nodes they come from.
+    pub network: Network,
+    /// The schedule's stages, mapped on the target, with their flows.
+    pub program: Program,
+    /// The schedule.
+    pub schedule: Schedule,
+}
+
+fn invalid(message: String) -> ProgramError {
+    ProgramError::InvalidSchedule(message)
+}
+
+/// The `pim.tile` view recording the tiling of a layer with weights `shape` cut into `parts`
+/// column parts.
+pub fn tile_view(tiling: &Tiling, parts: u64) -> PimOp {
+    let attr = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    PimOp::Tile {
+        columns_per_weight: attr(tiling.columns_per_weight),
+        row_tiles: attr(tiling.row_tiles),
+        col_tiles: attr(tiling.col_tiles),
+        groups_per_crossbar: attr(tiling.groups_per_crossbar),
+        crossbars: attr(tiling.crossbars),
+        parts: attr(parts),
+    }
+}
+
+/// The `pim.tile` node viewing crossbar layer `mvm`'s weight, if any.
+pub fn tile_of(
+    func: &Func<PimOp>,
+    producers: &[Option<usize>],
+    mvm: &Node<PimOp>,
+) -> Option<usize> {
+    let weight = *mvm.operands.get(1)?;
+    let index = producers.get(weight).copied().flatten()?;
+    matches!(func.nodes[index].op, PimOp::Tile { .. }).then_some(index)
+}
+
+/// The network of tiled IR, checking that every crossbar layer's weight is viewed through the
+/// `pim.tile` of its tiling on `target` with `granularity` (hand-edited IR cannot make the back
+/// end tile differently).
+pub fn tiled(
+    func: &Func<PimOp>,
+    target: &Target,
+    granularity: Granularity,
+) -> Result<Network, ProgramError> {
+    let network = Network::of(func)?;
+    let producers = func.producers();
+    for (layer, &index) in network.layers.iter().zip(&network.nodes) {
+        let Some(mvm) = layer.mvm() else { continue };
+        let node = &func.nodes[index];
+        let tile = tile_of(func, &producers, node).ok_or_else(|| {
+            invalid(format!(
+                "layer `{}`: its weight is not tiled (run pim-tile-weights)",
+                node.name
+            ))
+        })?;
+        let parts = column_parts(&layer.name, mvm.shape, target, granularity)?.len() as u64;
+        let expected = tile_view(&Tiling::new(mvm.shape, target), parts);
+        if func.nodes[tile].op != expected {
+            return Err(invalid(format!(
+                "layer `{}`: {:?} is not its tiling on this target with {} granularity, {expected:?}",
+                node.name,
+                func.nodes[tile].op,
+                granularity.name()
+            )));
+        }
+    }
+    Ok(network)
+}
+
+/// Reads and checks the schedule of scheduled IR.
+pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramError> {
+    let op = func.schedule.as_ref().ok_or_else(|| {
+        invalid("the function has no pim.schedule (run pim-segment-layers)".into())
+    })?;
+    let named = |what: &str, value: &str, known: &str| {
+        invalid(format!("pim.schedule: unknown {what} `{value}` ({known})"))
+    };
+    let pipeline = Pipeline::named(&op.pipeline)
+        .ok_or_else(|| named("pipeline", &op.pipeline, "layer, baseline, reuse or full"))?;
+    let scheduler = Scheduler::named(&op.scheduler)
+        .ok_or_else(|| named("scheduler", &op.scheduler, "paper or pimc"))?;
+    let granularity = Granularity::named(&op.granularity)
+        .ok_or_else(|| named("granularity", &op.granularity, "crossbar or tile"))?;
+    let network = tiled(func, target, granularity)?;
+    let (stages, segments) = stage_plans(op, &network)?;
+    let specs: Vec<StageSpec> = stages.iter().map(|s| s.spec.clone()).collect();
+    let program = Program::new(network.layers.clone(), &specs, target, granularity)?;
+    let count = |v: i64, what: &str| {
+        u64::try_from(v)
+            .ok()
+            .filter(|&v| v > 0)
+            .ok_or_else(|| invalid(format!("pim.schedule: {what} = {v} must be positive")))
+    };
+    let schedule = Schedule {
+        pipeline,
+        scheduler,
+        granularity,
+        batch: count(op.batch, "batch")?,
+        runs: count(op.runs, "runs")?,
+        images: count(op.images, "images")?,
+        stages,
+        segments,
+    };
+    check_batch(func, &schedule)?;
+    check_copies(&program, &schedule)?;
+    check_fits(&program, &schedule, target)?;
+    check_placement(&program, &schedule, target)?;
+    Ok(Scheduled {
+        network,
+        program,
+        schedule,
+    })
+}
+
+/// The stages (in order) and segments of a `pim.schedule`.
+fn stage_plans(
+    op: &ScheduleOp,
+    network: &Network,
+) -> Result<(Vec<StagePlan>, Vec<Range<usize>>), ProgramError> {
+    let mut stages = Vec::new();
+    let mut segments = Vec::new();
+    for (index, segment) in op.segments.iter().enumerate() {
+        if segment.stages.is_empty() {
+            return Err(invalid(format!("segment {index} has no stage")));
+        }
+        let start = stages.len();
+        for stage in &segment.stages {
+            stages.push(stage_plan(stage, network, stages.len())?);
+        }
+        segments.push(start..stages.len());
+    }
+    if segments.is_empty() && !network.layers.is_empty() {
+        return Err(invalid("pim.schedule has no segment".into()));
+    }
+    Ok((stages, segments))
+}
+
+fn stage_plan(op: &StageOp, network: &Network, s: usize) -> Result<StagePlan, ProgramError> {
+    let layers = op
+        .layers
+        .iter()
+        .map(|&value| {
+            network
+                .layer_of_value
+                .get(value)
+                .copied()
+                .flatten()
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "stage {s} names value {value}, which is not a layer"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let non_negative = |v: i64, what: &str| {
+        u64::try_from(v).map_err(|_| invalid(format!("stage {s}: {what} = {v} is negative")))
+    };
+    let part = non_negative(op.part, "part")?;
+    let parts = non_negative(op.parts, "parts")?;
+    if part >= parts {
+        return Err(invalid(format!("stage {s}: part {part} of {parts}")));
+    }
+    let copies = non_negative(op.copies, "copies")?;
+    if copies == 0 {
+        return Err(invalid(format!("stage {s}: 0 copies; at least 1")));
+    }
+    let first_crossbar = match op.first_crossbar {
+        -1 => None,
+        v => Some(non_negative(v, "first_crossbar")?),
+    };
+    let load = Load::named(&op.load).ok_or_else(|| {
+        invalid(format!(
+            "stage {s}: unknown load `{}` (segment or prefetch)",
+            op.load
+        ))
+    })?;
+    Ok(StagePlan {
+        spec: StageSpec {
+            layers,
+            part,
+            parts,
+        },
+        copies,
+        first_crossbar,
+        load,
+    })
+}
+
+/// The batch must be the images the IR describes, run as the mode says.
+fn check_batch(func: &Func<PimOp>, s: &Schedule) -> Result<(), ProgramError> {
+    let images = Images::of(func, s.batch)?;
+    if images.count != s.batch {
+        return Err(invalid(format!(
+            "pim.schedule: batch {} but the IR holds {} images",
+            s.batch, images.count
+        )));
+    }
+    if s.runs.saturating_mul(s.images) != s.batch {
+        return Err(invalid(format!(
+            "pim.schedule: {} runs of {} images are not the batch of {}",
+            s.runs, s.images, s.batch
+        )));
+    }
+    let per_image = s.pipeline.per_image();
+    if (per_image && s.images != 1) || (!per_image && s.runs != 1) {
+        return Err(invalid(format!(
+            "pim.schedule: pipeline `{}` runs {}, not {} runs of {} images",
+            s.pipeline.name(),
+            if per_image {
+                "once per image"
+            } else {
+                "once per batch"
+            },
+            s.runs,
+            s.images
+        )));
+    }
+    if s.pipeline == super::Pipeline::Full && s.segments.len() > 1 {
+        return Err(invalid(format!(
+            "pim.schedule: pipeline `full` has one segment, not {}",
+            s.segments.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Copies: 1 for a stage without a crossbar layer, at most the layer's cap otherwise.
+fn check_copies(program: &Program, s: &Schedule) -> Result<(), ProgramError> {
+    for (stage, plan) in program.stages.iter().zip(&s.stages) {
+        let cap = stage
+            .mvm
+            .as_ref()
+            .map_or(1, |m| m.mapping.max_copies.max(1));
+        if plan.copies > cap {
+            return Err(invalid(format!(
+                "stage `{}`: {} copies, at most {cap} ({})",
+                stage.name,
+                plan.copies,
+                if stage.mvm.is_some() {
+                    "one per input vector of an image"
+                } else {
+                    "it has no crossbar layer"
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every segment's stages, at their copies, fit the chip.
+fn check_fits(program: &Program, s: &Schedule, target: &Target) -> Result<(), ProgramError> {
+    let capacity = s.granularity.capacity(target);
+    for (index, range) in s.segments.iter().enumerate() {
+        let needed: u64 = range
+            .clone()
+            .filter_map(|i| {
+                let m = program.stages[i].mvm.as_ref()?;
+                Some(m.mapping.footprint(m.mapping.units(s.stages[i].copies)))
+            })
+            .sum();
+        if needed > capacity {
+            return Err(invalid(format!(
+                "segment {index} needs {needed} {}, the target `{}` has {capacity}",
+                s.granularity.unit(),
+                target.chip.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The crossbars of every placed stage of `program` under `s`: (stage, first..end).
+pub fn crossbar_ranges(program: &Program, s: &Schedule) -> Vec<(usize, Range<u64>)> {
+    program
+        .stages
+        .iter()
+        .zip(&s.stages)
+        .enumerate()
+        .filter_map(|(i, (stage, plan))| {
+            let m = stage.mvm.as_ref()?;
+            let first = plan.first_crossbar?;
+            Some((i, first..first + plan.copies * m.mapping.tiling.crossbars))
+        })
+        .collect()
+}
+
+/// Placed stages lie on the chip and do not overlap within a segment; a prefetched stage's
+/// crossbars are free in the previous segment.
+fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(), ProgramError> {
+    let ranges = crossbar_ranges(program, s);
+    let total = target.total_crossbars();
+    let name = |i: usize| &program.stages[i].name;
+    for (i, range) in &ranges {
+        if range.end > total {
+            return Err(invalid(format!(
+                "stage `{}` is placed on crossbars {}..{}, the target has {total}",
+                name(*i),
+                range.start,
+                range.end
+            )));
+        }
+    }
+    let in_segment = |segment: &Range<usize>| -> Vec<(usize, Range<u64>)> {
+        ranges
+            .iter()
+            .filter(|(i, _)| segment.contains(i))
+            .cloned()
+            .collect()
+    };
+    for (index, segment) in s.segments.iter().enumerate() {
+        let here = in_segment(segment);
+        for (a, ra) in &here {
+            let (a, ra) = (*a, ra.clone());
+            for (b, rb) in here.iter().filter(|(b, _)| *b > a) {
+                if ra.start < rb.end && rb.start < ra.end {
+                    return Err(invalid(format!(
+                        "segment {index}: stages `{}` and `{}` share crossbars",
+                        name(a),
+                        name(*b)
+                    )));
+                }
+            }
+            if s.stages[a].load != Load::Prefetch {
+                continue;
+            }
+            let Some(previous) = index.checked_sub(1).map(|p| &s.segments[p]) else {
+                return Err(invalid(format!(
+                    "stage `{}` is prefetched but its segment is the first",
+                    name(a)
+                )));
+            };
+            if let Some((p, _)) = in_segment(previous)
+                .into_iter()
+                .find(|(_, rp)| rp.start < ra.end && ra.start < rp.end)
+            {
+                return Err(invalid(format!(
+                    "stage `{}` is prefetched into crossbars that `{}` of the previous segment uses",
+                    name(a),
+                    name(p)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `func` with `schedule` recorded (replacing any schedule it had).
+pub fn write(func: &Func<PimOp>, network: &Network, schedule: &Schedule) -> Func<PimOp> {
+    let mut out = func.clone();
+    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let value = |layer: usize| -> ValueId { network.value_of(func, layer) };
+    let stage = |plan: &StagePlan| StageOp {
+        layers: plan.spec.layers.iter().map(|&l| value(l)).collect(),
+        part: int(plan.spec.part),
+        parts: int(plan.spec.parts),
+        copies: int(plan.copies),
+        first_crossbar: plan.first_crossbar.map_or(-1, int),
+        load: plan.load.name().to_owned(),
+    };
+    out.schedule = Some(ScheduleOp {
+        pipeline: schedule.pipeline.name().to_owned(),
+        scheduler: schedule.scheduler.name().to_owned(),
+        granularity: schedule.granularity.name().to_owned(),
+        batch: int(schedule.batch),
+        runs: int(schedule.runs),
+        images: int(schedule.images),
+        segments: schedule
+            .segments
+            .iter()
+            .map(|range| SegmentOp {
+                stages: schedule.stages[range.clone()].iter().map(stage).collect(),
+            })
+            .collect(),
+    });
+    out
+}
