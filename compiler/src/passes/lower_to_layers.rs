@@ -193,8 +193,69 @@ impl Lowering<'_> {
                 pads: pads.clone(),
                 value: *value,
             },
+            GraphOp::Unary { kind, alpha, beta } => act(kind, *alpha, *beta),
+            GraphOp::Max {} => binary("max"),
+            GraphOp::Min {} => binary("min"),
+            GraphOp::Reduce {
+                kind,
+                axes,
+                keepdims,
+            } => PimOp::Reduce {
+                kind: kind.clone(),
+                axes: axes.clone(),
+                keepdims: *keepdims,
+            },
+            GraphOp::Norm { axes, epsilon } => PimOp::Norm {
+                axes: axes.clone(),
+                epsilon: *epsilon,
+            },
+            GraphOp::Slice {
+                starts,
+                sizes,
+                steps,
+            } => PimOp::Slice {
+                starts: starts.clone(),
+                sizes: sizes.clone(),
+                steps: steps.clone(),
+            },
+            GraphOp::Expand { shape } => PimOp::Expand {
+                shape: shape.clone(),
+            },
         };
+        if is_one_dimensional(&op) {
+            return self.as_two_dimensional(node, op, operands);
+        }
         Ok(self.push(node, op, operands))
+    }
+
+    /// A 1-D convolution or pooling as the 2-D one of an image of height 1: the operand
+    /// reshaped to `[N, C, 1, L]`, a kernel of height 1, the result reshaped back.
+    fn as_two_dimensional(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        op: PimOp,
+        mut operands: Vec<ValueId>,
+    ) -> Result<ValueId, String> {
+        let input = operands[0];
+        let as_image =
+            |shape: &[usize]| -> Vec<usize> { [&shape[..2], &[1], &shape[2..]].concat() };
+        let in_shape = as_image(self.pim.shape(input));
+        operands[0] = self.reshape(&format!("{}.as_2d", node.name), input, in_shape);
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let two_d = self.pim.push(
+            format!("{}.2d", node.name),
+            raise_to_two_dimensions(op),
+            operands,
+            as_image(&out_shape),
+        );
+        Ok(self.reshape(&node.name, two_d, out_shape))
+    }
+
+    /// A `pim.reshape` of `value` to `shape`.
+    fn reshape(&mut self, name: &str, value: ValueId, shape: Vec<usize>) -> ValueId {
+        let dims = shape.iter().map(|&d| d as i64).collect();
+        self.pim
+            .push(name, PimOp::Reshape { shape: dims }, vec![value], shape)
     }
 
     /// Global pooling is pooling with a window over the whole spatial extent.
@@ -248,6 +309,9 @@ impl Lowering<'_> {
             cols: cols as i64,
             vectors: vectors as i64,
         };
+        if is_one_dimensional(&op) {
+            return self.as_two_dimensional(node, op, vec![input, w, b]);
+        }
         Ok(self.push(node, op, vec![input, w, b]))
     }
 
@@ -357,13 +421,18 @@ impl Lowering<'_> {
     }
 
     /// MatMul with a constant 2-D right operand: leading dimensions of the left operand become
-    /// more input vectors.
+    /// more input vectors. Any other right operand (computed at run time, as attention's `K^T`
+    /// and `V`, or a constant per batch) cannot sit in crossbars as weights: the product runs on
+    /// the vector unit (`pim.matmul`, `docs/cost-model.md` §13).
     fn matmul(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
-        let b = self.weights(node.operands[1], "MatMul right operand")?;
+        let crossbar_weight = self.constant(node.operands[1]).filter(|b| {
+            b.shape().len() >= 2 && b.shape()[..b.shape().len() - 2].iter().all(|&d| d == 1)
+        });
+        let Some(b) = crossbar_weight else {
+            let operands = self.operands(node)?;
+            return Ok(self.push(node, PimOp::MatMul {}, operands));
+        };
         let b_shape = b.shape().to_vec();
-        if b_shape.len() < 2 || b_shape[..b_shape.len() - 2].iter().any(|&d| d != 1) {
-            return Err(format!("a MatMul right operand of shape {b_shape:?} (per-batch weights) is not supported; it must be one 2-D matrix"));
-        }
         let (k, n) = (b_shape[b_shape.len() - 2], b_shape[b_shape.len() - 1]);
         let matrix = b.reshaped(vec![k, n]).ok_or("bad weight shape")?;
         let input = self.value(node.operands[0])?;
@@ -451,6 +520,63 @@ impl Lowering<'_> {
             vec![scaled, t],
             out_shape,
         ))
+    }
+}
+
+/// Whether `op` is a convolution or pooling over one spatial axis.
+fn is_one_dimensional(op: &PimOp) -> bool {
+    match op {
+        PimOp::Mvm { kind, kernel, .. } => kind == "conv" && kernel.len() == 1,
+        PimOp::Pool { kernel, .. } => kernel.len() == 1,
+        _ => false,
+    }
+}
+
+/// The 2-D form of a 1-D convolution or pooling: a height-1 window with no padding, stride or
+/// dilation along the new axis.
+fn raise_to_two_dimensions(op: PimOp) -> PimOp {
+    let lift = |v: &[i64], first: i64| [vec![first], v.to_vec()].concat();
+    let lift_pads = |p: &[i64]| vec![0, p[0], 0, p.get(1).copied().unwrap_or(0)];
+    match op {
+        PimOp::Mvm {
+            kind,
+            kernel,
+            strides,
+            pads,
+            dilations,
+            group,
+            rows,
+            cols,
+            vectors,
+        } => PimOp::Mvm {
+            kind,
+            kernel: lift(&kernel, 1),
+            strides: lift(&strides, 1),
+            pads: lift_pads(&pads),
+            dilations: lift(&dilations, 1),
+            group,
+            rows,
+            cols,
+            vectors,
+        },
+        PimOp::Pool {
+            kind,
+            kernel,
+            strides,
+            pads,
+            dilations,
+            ceil_mode,
+            count_include_pad,
+        } => PimOp::Pool {
+            kind,
+            kernel: lift(&kernel, 1),
+            strides: lift(&strides, 1),
+            pads: lift_pads(&pads),
+            dilations: lift(&dilations, 1),
+            ceil_mode,
+            count_include_pad,
+        },
+        other => other,
     }
 }
 

@@ -767,7 +767,7 @@ fn merge_constants(cx: &mut Cx<'_>, op: BinaryOp) -> Option<Id> {
     let node = match op {
         BinaryOp::Mul => GraphLang::Mul([x, combined]),
         BinaryOp::Add => GraphLang::Add([x, combined]),
-        BinaryOp::Sub | BinaryOp::Div => return None,
+        BinaryOp::Sub | BinaryOp::Div | BinaryOp::Max | BinaryOp::Min => return None,
     };
     let shape = cx.root_shape()?;
     cx.op(node, name, Some(&shape))

@@ -277,3 +277,226 @@ pub fn identity(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResul
         &[x],
     )?])
 }
+
+/// ONNX Split: each output a slice along `axis` (sizes from the `split` attribute before opset
+/// 13, the `split` input from 13, else equal parts: `num_outputs` from opset 18).
+pub fn split(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let axis = super::axis(context.attributes.int("axis", 0)?, shape.len())?;
+    let listed = if context.opset < 13 {
+        context.attributes.ints("split")?
+    } else {
+        importer
+            .optional_known(context, 1, "split")?
+            .map(|k| k.to_i64s())
+            .transpose()?
+    };
+    let extent = shape[axis];
+    let parts = match listed {
+        Some(sizes) => sizes
+            .iter()
+            .map(|&s| usize::try_from(s).map_err(|_| format!("split size {s}")))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let n = context.node.output.len().max(1);
+            let each = extent.div_ceil(n);
+            (0..n)
+                .map(|i| each.min(extent.saturating_sub(i * each)))
+                .collect()
+        }
+    };
+    if parts.iter().sum::<usize>() != extent {
+        return Err(
+            format!("split sizes {parts:?} do not add up to axis {axis} of {shape:?}").into(),
+        );
+    }
+    let mut outputs = Vec::new();
+    let mut start = 0;
+    for (k, &size) in parts.iter().enumerate() {
+        let ranges: Vec<Vec<usize>> = (0..shape.len())
+            .map(|a| {
+                if a == axis {
+                    (start..start + size).collect()
+                } else {
+                    (0..shape[a]).collect()
+                }
+            })
+            .collect();
+        let op = super::constants::strided_slice(&ranges)?;
+        outputs.push(importer.emit(context, &format!("/{k}"), op, &[x.clone()])?);
+        start += size;
+    }
+    Ok(outputs)
+}
+
+/// ONNX Expand: the input broadcast to the broadcast of its shape and the (constant) `shape`.
+pub fn expand(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let target = importer.required_known(context, 1, "shape")?.to_i64s()?;
+    let target = target
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| format!("shape {target:?} holds {d}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shape = pim_runtime::kernels::broadcast_shapes(&importer.shape_of(&x), &target)
+        .map_err(|e| e.to_string())?;
+    Ok(vec![broadcast_to(importer, context, "", x, &shape)?])
+}
+
+/// `x` broadcast to `shape` (the identity when it has that shape already).
+fn broadcast_to(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    suffix: &str,
+    x: Entry,
+    shape: &[usize],
+) -> NodeResult<Entry> {
+    let op = if importer.shape_of(&x) == shape {
+        GraphOp::Identity {}
+    } else {
+        GraphOp::Expand { shape: dims(shape) }
+    };
+    importer.emit(context, suffix, op, &[x])
+}
+
+/// ONNX Tile: `x` with a unit axis before each axis, broadcast to the repeats there, and the
+/// pairs merged.
+pub fn tile(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let repeats = importer.required_known(context, 1, "repeats")?.to_i64s()?;
+    if repeats.len() != shape.len() || repeats.iter().any(|&r| r < 0) {
+        return Err(format!(
+            "repeats {repeats:?} must be one non-negative count per axis of {shape:?}"
+        )
+        .into());
+    }
+    let pairs = |first: &dyn Fn(usize) -> usize| -> Vec<usize> {
+        shape
+            .iter()
+            .enumerate()
+            .flat_map(|(a, &d)| [first(a), d])
+            .collect()
+    };
+    let spread = pairs(&|_| 1);
+    let tiled = pairs(&|a| repeats[a] as usize);
+    let result: Vec<usize> = shape
+        .iter()
+        .zip(&repeats)
+        .map(|(&d, &r)| d * r as usize)
+        .collect();
+    let x = importer.emit(
+        context,
+        "/spread",
+        GraphOp::Reshape {
+            shape: dims(&spread),
+        },
+        &[x],
+    )?;
+    let x = broadcast_to(importer, context, "/repeat", x, &tiled)?;
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape {
+            shape: dims(&result),
+        },
+        &[x],
+    )?])
+}
+
+/// `x` reshaped to `first`, transposed by `perm`, reshaped to `last` (the ONNX definitions of
+/// DepthToSpace and SpaceToDepth).
+fn shuffle(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    x: Entry,
+    first: Vec<usize>,
+    perm: Vec<i64>,
+    last: Vec<usize>,
+) -> NodeResult<Vec<Entry>> {
+    let x = importer.emit(
+        context,
+        "/split",
+        GraphOp::Reshape {
+            shape: dims(&first),
+        },
+        &[x],
+    )?;
+    let x = importer.emit(context, "/permute", GraphOp::Transpose { perm }, &[x])?;
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape { shape: dims(&last) },
+        &[x],
+    )?])
+}
+
+/// The `[N, C, H, W]` input of DepthToSpace / SpaceToDepth and its `blocksize`.
+fn blocks(
+    importer: &Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<(Entry, [usize; 4], usize)> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let b = usize::try_from(context.attributes.int("blocksize", 0)?).unwrap_or(0);
+    let &[n, c, h, w] = shape.as_slice() else {
+        return Err(format!("input of shape {shape:?} is not [N, C, H, W]").into());
+    };
+    if b == 0 {
+        return Err("the required attribute `blocksize` must be positive"
+            .to_owned()
+            .into());
+    }
+    Ok((x, [n, c, h, w], b))
+}
+
+/// ONNX DepthToSpace (modes DCR and CRD).
+pub fn depth_to_space(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
+    let (x, [n, c, h, w], b) = blocks(importer, context)?;
+    if c % (b * b) != 0 {
+        return Err(format!("{c} channels are not a multiple of blocksize^2 = {}", b * b).into());
+    }
+    let last = vec![n, c / (b * b), h * b, w * b];
+    match context.attributes.string("mode", "DCR")?.as_str() {
+        "DCR" => shuffle(
+            importer,
+            context,
+            x,
+            vec![n, b, b, c / (b * b), h, w],
+            vec![0, 3, 4, 1, 5, 2],
+            last,
+        ),
+        "CRD" => shuffle(
+            importer,
+            context,
+            x,
+            vec![n, c / (b * b), b, b, h, w],
+            vec![0, 1, 4, 2, 5, 3],
+            last,
+        ),
+        other => Err(format!("mode `{other}` is not DCR or CRD").into()),
+    }
+}
+
+/// ONNX SpaceToDepth.
+pub fn space_to_depth(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
+    let (x, [n, c, h, w], b) = blocks(importer, context)?;
+    if h % b != 0 || w % b != 0 {
+        return Err(format!("height {h} and width {w} must be multiples of blocksize {b}").into());
+    }
+    let first = vec![n, c, h / b, b, w / b, b];
+    shuffle(
+        importer,
+        context,
+        x,
+        first,
+        vec![0, 3, 5, 1, 2, 4],
+        vec![n, c * b * b, h / b, w / b],
+    )
+}
