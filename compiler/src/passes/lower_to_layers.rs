@@ -858,7 +858,7 @@ mod tests {
     }
 
     #[test]
-    fn run_time_weights_are_refused_with_the_reason() {
+    fn run_time_right_operands_run_on_the_vector_unit() {
         let mut g = Graph::new("main");
         let a = g.add_input("a", vec![2, 3]);
         let b = g.add_input("b", vec![3, 4]);
@@ -867,10 +867,41 @@ mod tests {
             name: "y".into(),
             value: y,
         });
-        let error = lower_to_layers(&g).unwrap_err();
+        let pim = lower_to_layers(&g).unwrap();
         assert!(
-            error.contains("node `mm`") && error.contains("crossbars hold constant weights only"),
-            "{error}"
+            matches!(pim.nodes[0].op, PimOp::MatMul {}),
+            "{:?}",
+            pim.nodes
         );
+    }
+
+    #[test]
+    fn one_dimensional_convolutions_become_two_dimensional() {
+        let mut g = Graph::new("main");
+        let x = g.add_input("x", vec![1, 4, 16]);
+        let w = constant(&mut g, "w", seeded(vec![6, 4, 3], 1));
+        let b = constant(&mut g, "b", seeded(vec![6], 2));
+        let op = GraphOp::Conv {
+            strides: vec![2],
+            pads: vec![1, 0],
+            dilations: vec![1],
+            group: 1,
+        };
+        let y = g.push("conv", op, vec![x, w, b], vec![1, 6, 7]);
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: y,
+        });
+        let pim = lower_to_layers(&g).unwrap();
+        let kernels: Vec<&Vec<i64>> = pim
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                PimOp::Mvm { kernel, .. } => Some(kernel),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kernels, [&vec![1, 3]]);
+        assert_eq!(pim.shape(pim.outputs[0].value), [1, 6, 7]);
     }
 }

@@ -190,6 +190,14 @@ pub(crate) static RULES: &[Rule] = &[
     },
     Rule {
         info: RuleInfo {
+            name: "reduce-as-global-pool",
+            law: "ReduceMean(x, spatial axes) = GlobalAveragePool(x) and ReduceMax(x, spatial axes) = GlobalMaxPool(x), reshaped without the axes when keepdims = 0",
+            conditions: "x of rank >= 3; the axes are exactly 2..rank (what torch's default exporter writes for adaptive average pooling to 1x1)",
+        },
+        patterns: &[("(reduce ?a ?x)", reduce_as_global_pool)],
+    },
+    Rule {
+        info: RuleInfo {
             name: "merge-reshapes",
             law: "Reshape(Reshape(x, s1), s2) = Reshape(x, s2)",
             conditions: "always (row-major reshapes compose)",
@@ -805,6 +813,34 @@ fn reshape_to_root(cx: &mut Cx<'_>, x: Id) -> Option<Id> {
 fn flatten_as_reshape(cx: &mut Cx<'_>) -> Option<Id> {
     let [x] = cx.vars(["?x"])?;
     reshape_to_root(cx, x)
+}
+
+fn reduce_as_global_pool(cx: &mut Cx<'_>) -> Option<Id> {
+    let [a, x] = cx.vars(["?a", "?x"])?;
+    let GraphOp::Reduce {
+        kind,
+        axes,
+        keepdims,
+    } = cx.attrs(a)?
+    else {
+        return None;
+    };
+    let rank = cx.shape(x)?.len() as i64;
+    if rank < 3 || axes != (2..rank).collect::<Vec<_>>() {
+        return None;
+    }
+    let pool = match kind.as_str() {
+        "mean" => GraphLang::GlobalAveragePool(x),
+        "max" => GraphLang::GlobalMaxPool(x),
+        _ => return None,
+    };
+    let name = cx.root_name();
+    if keepdims != 0 {
+        let shape = cx.root_shape()?;
+        return cx.op(pool, name, Some(&shape));
+    }
+    let pooled = cx.op(pool, format!("{name}.pool"), None)?;
+    reshape_to_root(cx, pooled)
 }
 
 fn merge_reshapes(cx: &mut Cx<'_>) -> Option<Id> {

@@ -454,6 +454,42 @@ fn flatten_as_reshape() {
 }
 
 #[test]
+fn reduce_as_global_pool() {
+    for (kind, keepdims, pool) in [
+        ("mean", 1, "global_average_pool"),
+        ("max", 0, "global_max_pool"),
+    ] {
+        let mut g = Builder::new();
+        let x = g.input("x", &[2, 3, 4, 5]);
+        let op = GraphOp::Reduce {
+            kind: kind.into(),
+            axes: vec![2, 3],
+            keepdims,
+        };
+        let r = g.op("pool", op, &[x]);
+        g.output("y", r);
+        let result = only(&g.func, "reduce-as-global-pool");
+        let expected: &[&str] = if keepdims == 1 {
+            &[pool]
+        } else {
+            &[pool, "reshape"]
+        };
+        assert_eq!(ops(&result), expected);
+    }
+    // A reduction over the channels stays a reduction.
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 3, 4, 5]);
+    let op = GraphOp::Reduce {
+        kind: "mean".into(),
+        axes: vec![1],
+        keepdims: 1,
+    };
+    let r = g.op("chan", op, &[x]);
+    g.output("y", r);
+    unchanged(&g.func, "reduce-as-global-pool");
+}
+
+#[test]
 fn merge_reshapes() {
     let mut g = Builder::new();
     let x = g.input("x", &[2, 3, 2, 2]);
