@@ -188,6 +188,9 @@ impl Gen<'_> {
         off: usize,
         width: usize,
     ) -> R<()> {
+        // A reshape that reorders an HWC image (a transpose's [N, T, H, D] result read as
+        // [N, T, H*D]) has its own copy, written before its first reader, crossbar layers too.
+        self.materialize_operands(node, image)?;
         let Some(xbars) = copies.first() else {
             return Err("internal error: a crossbar layer without crossbars".into());
         };
