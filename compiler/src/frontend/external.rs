@@ -148,7 +148,7 @@ impl Files<'_> {
         };
         let size = *size;
         let length = entry.length.unwrap_or(size.saturating_sub(entry.offset));
-        let end = entry.offset.checked_add(length).unwrap_or(u64::MAX);
+        let end = entry.offset.saturating_add(length);
         if end > size {
             return Err(self.error(format!(
                 "tensor `{name}` needs bytes {}..{end} of `{shown}`, which holds {size} bytes: the \

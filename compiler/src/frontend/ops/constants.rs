@@ -199,7 +199,7 @@ fn gather_slices(
             context,
             &format!("/slice{k}"),
             strided_slice(&ranges)?,
-            &[input.clone()],
+            std::slice::from_ref(&input),
         )?;
         result = Some(match result {
             None => piece,

@@ -324,7 +324,7 @@ pub fn split(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
             })
             .collect();
         let op = super::constants::strided_slice(&ranges)?;
-        outputs.push(importer.emit(context, &format!("/{k}"), op, &[x.clone()])?);
+        outputs.push(importer.emit(context, &format!("/{k}"), op, std::slice::from_ref(&x))?);
         start += size;
     }
     Ok(outputs)
