@@ -354,7 +354,9 @@ impl Lowering<'_> {
         else {
             return Err("not a gemm".into());
         };
-        let b = self.weights(node.operands[1], "Gemm B operand")?;
+        let Some(b) = self.constant(node.operands[1]) else {
+            return self.gemm_on_vector_unit(node, (*alpha, *beta), (*trans_a, *trans_b));
+        };
         let b = if *trans_b != 0 {
             kernels::transpose(b, &[1, 0]).map_err(|e| e.to_string())?
         } else {
@@ -418,6 +420,55 @@ impl Lowering<'_> {
                 ))
             }
         }
+    }
+
+    /// A Gemm whose B is computed at run time (torch's `addmm` / `mm` of two activations): the
+    /// transposes as moves, `pim.matmul` on the vector unit, then `* alpha` and `+ beta * C`.
+    fn gemm_on_vector_unit(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        (alpha, beta): (f32, f32),
+        (trans_a, trans_b): (i64, i64),
+    ) -> Result<ValueId, String> {
+        let mut operands = Vec::new();
+        for (index, transposed) in [(0, trans_a), (1, trans_b)] {
+            let mut v = self.value(node.operands[index])?;
+            if transposed != 0 {
+                let shape = self.pim.shape(v).iter().rev().copied().collect();
+                let name = format!("{}.transpose{index}", node.name);
+                v = self
+                    .pim
+                    .push(name, PimOp::Transpose { perm: vec![1, 0] }, vec![v], shape);
+            }
+            operands.push(v);
+        }
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let mut y = self.pim.push(
+            format!("{}.matmul", node.name),
+            PimOp::MatMul {},
+            operands,
+            out_shape.clone(),
+        );
+        if alpha != 1.0 {
+            let k = self.push_constant(&format!("{}.alpha", node.name), Tensor::scalar(alpha));
+            let mul = PimOp::Binary { kind: "mul".into() };
+            y = self.pim.push(
+                format!("{}.scaled", node.name),
+                mul,
+                vec![y, k],
+                out_shape.clone(),
+            );
+        }
+        let c = match self.constant(node.operands[2]) {
+            Some(c) => {
+                let scaled = scale(c, beta);
+                self.push_constant(&format!("{}.c", node.name), scaled)
+            }
+            None if beta == 1.0 => self.value(node.operands[2])?,
+            None => return Err("a run-time C with beta != 1 is not supported".into()),
+        };
+        let add = PimOp::Binary { kind: "add".into() };
+        Ok(self.pim.push(node.name.clone(), add, vec![y, c], out_shape))
     }
 
     /// MatMul with a constant 2-D right operand: leading dimensions of the left operand become

@@ -216,9 +216,10 @@ impl Gen<'_> {
     ) -> R<()> {
         let rank = self.func.shape(node.result).len();
         let mut src = self.view(node.operands[0], image)?;
+        let whole = self.func.shape(node.operands[0]).to_vec();
         for a in 0..rank {
             let (start, size, step) = (starts[a], sizes[a], steps[a]);
-            if (start, step) == (0, 1) && size as usize == src.size(a) {
+            if (start, step) == (0, 1) && size as usize == whole[a] {
                 continue;
             }
             self.group_axis(node, a as i64, rank)?;
