@@ -27,6 +27,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Constant", constants::constant),
     ("ConstantOfShape", constants::constant_of_shape),
     ("Conv", nn::conv),
+    ("ConvTranspose", nn::conv_transpose),
     ("DepthToSpace", tensor::depth_to_space),
     ("Div", elementwise::div),
     ("Dropout", tensor::dropout),

@@ -1,6 +1,7 @@
 //! Layout ops: Concat, Flatten, Reshape (0 and -1 in the target), Transpose, Squeeze/Unsqueeze
-//! (attribute form before opset 13, input form from 13), Pad (constant mode; attribute form before
-//! opset 11, input form from 11), Dropout and Identity (both imported as `graph.identity`).
+//! (attribute form before opset 13, input form from 13), Pad (constant, reflect and edge modes;
+//! attribute form before opset 11, input form from 11), Split, Expand, Tile, DepthToSpace,
+//! SpaceToDepth, Dropout and Identity (both imported as `graph.identity`).
 
 use super::super::importer::{Entry, Importer, Issue, NodeContext, NodeResult};
 use pim_dialects::GraphOp;
@@ -197,9 +198,9 @@ pub fn pad(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     let x = importer.required(context, 0)?;
     let rank = importer.shape_of(&x).len();
     let mode = context.attributes.string("mode", "constant")?;
-    if mode != "constant" {
+    if !matches!(mode.as_str(), "constant" | "reflect" | "edge") {
         return Err(Issue::Unsupported(format!(
-            "mode `{mode}` is not supported; only constant padding is"
+            "mode `{mode}` is not supported; constant, reflect and edge padding are"
         )));
     }
     let (pads, value) = if context.opset < 11 {
@@ -230,12 +231,114 @@ pub fn pad(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     if pads.len() != 2 * rank {
         return Err(format!("pads {pads:?} must hold 2 x rank = {} values", 2 * rank).into());
     }
+    if mode != "constant" {
+        return border_pad(importer, context, x, &pads, mode == "reflect");
+    }
     Ok(vec![importer.emit(
         context,
         "",
         GraphOp::Pad { pads, value },
         &[x],
     )?])
+}
+
+/// Reflect or edge padding as data moves: along each padded axis, the operand concatenated
+/// with its border slices (edge: the first / last slice repeated; reflect: the slices next to
+/// the border, mirrored).
+fn border_pad(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    mut x: Entry,
+    pads: &[i64],
+    reflect: bool,
+) -> NodeResult<Vec<Entry>> {
+    let rank = pads.len() / 2;
+    for axis in 0..rank {
+        let (begin, end) = (pads[axis], pads[rank + axis]);
+        if begin < 0 || end < 0 {
+            return Err(Issue::Unsupported(
+                "negative pads (crops) in reflect or edge mode are not supported".into(),
+            ));
+        }
+        let shape = importer.shape_of(&x);
+        let n = shape[axis] as i64;
+        let index = |i: i64| -> i64 {
+            match (reflect, i) {
+                (false, _) => i.clamp(0, n - 1),
+                (true, i) if i < 0 => -i,
+                (true, i) if i >= n => 2 * (n - 1) - i,
+                (true, i) => i,
+            }
+        };
+        if reflect && (begin >= n || end >= n) {
+            return Err(format!(
+                "reflect pads {pads:?} must be smaller than axis {axis} of {shape:?}"
+            )
+            .into());
+        }
+        let picks: Vec<i64> = (-begin..0)
+            .chain(0..n)
+            .chain(n..n + end)
+            .map(index)
+            .collect();
+        if picks.len() as i64 == n {
+            continue;
+        }
+        x = gather_axis(importer, context, x, &shape, axis, &picks)?;
+    }
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Identity {},
+        &[x],
+    )?])
+}
+
+/// The slices `picks` (in order) of `x` along `axis`, concatenated.
+fn gather_axis(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    x: Entry,
+    shape: &[usize],
+    axis: usize,
+    picks: &[i64],
+) -> NodeResult<Entry> {
+    let mut result: Option<Entry> = None;
+    let mut k = 0;
+    while k < picks.len() {
+        // The longest run of consecutive indices from k.
+        let mut end = k + 1;
+        while end < picks.len() && picks[end] == picks[end - 1] + 1 {
+            end += 1;
+        }
+        let ranges: Vec<Vec<usize>> = (0..shape.len())
+            .map(|a| {
+                if a == axis {
+                    (picks[k] as usize..picks[end - 1] as usize + 1).collect()
+                } else {
+                    (0..shape[a]).collect()
+                }
+            })
+            .collect();
+        let suffix = format!("/axis{axis}.slice{k}");
+        let piece = importer.emit(
+            context,
+            &suffix,
+            super::constants::strided_slice(&ranges)?,
+            std::slice::from_ref(&x),
+        )?;
+        result = Some(match result {
+            None => piece,
+            Some(so_far) => importer.emit(
+                context,
+                &format!("/axis{axis}.concat{k}"),
+                GraphOp::Concat { axis: axis as i64 },
+                &[so_far, piece],
+            )?,
+        });
+        k = end;
+    }
+    result.ok_or_else(|| Issue::Invalid("an empty axis".into()))
 }
 
 /// Expands pads given for a subset of axes (opset 18 `axes` input) to all axes.
