@@ -202,6 +202,9 @@ impl Gen<'_> {
         let channels = self.geometry(node.result)?.1;
         // Constants become `bias` / `scale` parameters: add, sub, mul, div only.
         let affine = matches!(kind, "add" | "sub" | "mul" | "div");
+        if !self.pixel_fits(channels, 2) {
+            return Ok(false);
+        }
         Ok(match (self.constant(x), self.constant(y)) {
             (None, None) => same(x) && same(y) && self.form(x)?.same_order(self.form(y)?),
             (None, Some(k)) => {

@@ -23,13 +23,22 @@ impl Gen<'_> {
         Ok(n.min(pixels))
     }
 
+    /// Whether one pixel of `channels` elements in `buffers` regions fits the staging buffer
+    /// (the in-place paths; a row-major tensor is one pixel of all its elements, and goes
+    /// through views in chunks when it does not fit).
+    pub(super) fn pixel_fits(&self, channels: usize, buffers: usize) -> bool {
+        (channels * buffers) as u64 <= self.staging.capacity
+    }
+
     /// A vector-unit layer for one image.
     pub(super) fn vector_layer(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
         self.materialize_operands(node, image)?;
         let result = node.result;
         let (pixels, channels) = self.geometry(result)?;
         match &node.op {
-            PimOp::Act { kind, alpha, beta } if !SINGLE_VOP_ACTS.contains(&kind.as_str()) => {
+            PimOp::Act { kind, alpha, beta }
+                if !SINGLE_VOP_ACTS.contains(&kind.as_str()) || !self.pixel_fits(channels, 1) =>
+            {
                 self.function(node, kind, *alpha, *beta, image)
             }
             PimOp::Act { kind, alpha, beta } => {

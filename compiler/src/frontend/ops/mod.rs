@@ -4,6 +4,7 @@
 
 mod constants;
 mod elementwise;
+mod logic;
 mod nn;
 mod reduce;
 mod tensor;
@@ -32,6 +33,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Div", elementwise::div),
     ("Dropout", tensor::dropout),
     ("Elu", elementwise::elu),
+    ("Equal", logic::equal),
     ("Erf", elementwise::erf),
     ("Exp", elementwise::exp),
     ("Expand", tensor::expand),
@@ -58,6 +60,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Mish", elementwise::mish),
     ("Mul", elementwise::mul),
     ("Neg", elementwise::neg),
+    ("Not", logic::not),
     ("PRelu", elementwise::prelu),
     ("Pad", tensor::pad),
     ("Pow", elementwise::pow),
@@ -70,6 +73,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("ReduceSumSquare", reduce::reduce_sum_square),
     ("Relu", elementwise::relu),
     ("Reshape", tensor::reshape),
+    ("ScatterND", logic::scatter_nd),
     ("Selu", elementwise::selu),
     ("Shape", constants::shape),
     ("Sigmoid", elementwise::sigmoid),
@@ -87,6 +91,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Tile", tensor::tile),
     ("Transpose", tensor::transpose),
     ("Unsqueeze", tensor::unsqueeze),
+    ("Where", logic::where_),
 ];
 
 /// The supported ONNX op types, sorted, for error messages and docs.
