@@ -1,5 +1,5 @@
-//! Ops that exporters write to build constants (attention masks, shifted-window masks): Equal,
-//! Not, Where and ScatterND. pimc folds them when every input is known at compile time; on a
+//! Ops that exporters write to build constants (attention masks, shifted-window masks, padding
+//! arithmetic): Equal, Not, Where, ScatterND, Mod and Range. pimc folds them when every input is known at compile time; on a
 //! tensor computed at run time they are refused (the vector unit has no comparisons), except
 //! `Where` with a known condition that selects a whole operand.
 
@@ -171,4 +171,43 @@ pub fn scatter_nd(importer: &mut Importer, context: &NodeContext<'_>) -> NodeRes
     }
     let integer = matches!(inputs[0], Known::I64 { .. });
     Ok(vec![Entry::Known(known(shape, data, integer)?)])
+}
+
+/// ONNX Mod (folded): the remainder with the divisor's sign (`fmod = 0`, integers) or the
+/// dividend's (`fmod = 1`, C's `fmod`).
+pub fn modulo(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let inputs = known_inputs(importer, context)?;
+    let fmod = context.attributes.int("fmod", 0)? != 0;
+    let (shape, v) = broadcast(&inputs)?;
+    let values = v[0]
+        .iter()
+        .zip(&v[1])
+        .map(|(&a, &b)| {
+            let r = a % b;
+            if !fmod && r != 0.0 && (r < 0.0) != (b < 0.0) {
+                r + b
+            } else {
+                r
+            }
+        })
+        .collect();
+    let integer = inputs.iter().all(|k| matches!(k, Known::I64 { .. }));
+    Ok(vec![Entry::Known(known(shape, values, integer)?)])
+}
+
+/// ONNX Range (folded): `start, start + delta, ...` below `limit`.
+pub fn range(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let inputs = known_inputs(importer, context)?;
+    let scalar = |k: &Known| numbers(k).map(|v| v.first().copied().unwrap_or(0.0));
+    let (start, limit, delta) = (scalar(&inputs[0])?, scalar(&inputs[1])?, scalar(&inputs[2])?);
+    if delta == 0.0 {
+        return Err("Range with delta 0".to_owned().into());
+    }
+    let count = ((limit - start) / delta).ceil().max(0.0) as usize;
+    if count > 1 << 24 {
+        return Err(format!("Range of {count} elements is too large to fold").into());
+    }
+    let values = (0..count).map(|i| start + i as f64 * delta).collect();
+    let integer = inputs.iter().all(|k| matches!(k, Known::I64 { .. }));
+    Ok(vec![Entry::Known(known(vec![count], values, integer)?)])
 }
