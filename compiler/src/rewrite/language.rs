@@ -63,6 +63,9 @@ define_language! {
         "conv" = Conv([Id; 4]),
         "gemm" = Gemm([Id; 4]),
         "matmul" = MatMul([Id; 2]),
+        // A fused elementwise function is the canonical form of the ops it replaces (it wins
+        // exact cost ties: `fuse-erf-gelu`, `fuse-silu`).
+        "unary" = Unary([Id; 2]),
         "add" = Add([Id; 2]),
         "sub" = Sub([Id; 2]),
         "mul" = Mul([Id; 2]),
@@ -88,7 +91,6 @@ define_language! {
         "transpose" = Transpose([Id; 2]),
         "pad" = Pad([Id; 2]),
         "identity" = Identity(Id),
-        "unary" = Unary([Id; 2]),
         "max" = Max([Id; 2]),
         "min" = Min([Id; 2]),
         "reduce" = Reduce([Id; 2]),

@@ -198,6 +198,32 @@ pub(crate) static RULES: &[Rule] = &[
     },
     Rule {
         info: RuleInfo {
+            name: "fuse-erf-gelu",
+            law: "x * (1 + Erf(x / sqrt 2)) * 0.5 = Gelu(x) (in the orders and with the Div or the Mul by 1/sqrt 2 that exporters write before opset 20)",
+            conditions: "the constants are scalars: sqrt 2 (or 1/sqrt 2), 1 and 0.5, within 1e-6; both uses of x are the same value",
+        },
+        patterns: &[
+            ("(mul (mul ?x (add (unary ?e (div ?x ?s)) ?one)) ?half)", fuse_erf_gelu),
+            ("(mul (mul ?x (add (unary ?e (mul ?x ?s)) ?one)) ?half)", fuse_erf_gelu),
+            ("(mul (mul ?x ?half) (add (unary ?e (div ?x ?s)) ?one))", fuse_erf_gelu),
+            ("(mul (mul ?x ?half) (add (unary ?e (mul ?x ?s)) ?one))", fuse_erf_gelu),
+            ("(mul ?x (mul (add (unary ?e (div ?x ?s)) ?one) ?half))", fuse_erf_gelu),
+            ("(mul ?x (mul (add (unary ?e (mul ?x ?s)) ?one) ?half))", fuse_erf_gelu),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "fuse-silu",
+            law: "x * Sigmoid(x) = SiLU(x) (torch exports SiLU / Swish as Sigmoid then Mul)",
+            conditions: "both uses of x are the same value",
+        },
+        patterns: &[
+            ("(mul ?x (sigmoid ?x))", fuse_silu),
+            ("(mul (sigmoid ?x) ?x)", fuse_silu),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
             name: "merge-reshapes",
             law: "Reshape(Reshape(x, s1), s2) = Reshape(x, s2)",
             conditions: "always (row-major reshapes compose)",
@@ -841,6 +867,49 @@ fn reduce_as_global_pool(cx: &mut Cx<'_>) -> Option<Id> {
     }
     let pooled = cx.op(pool, format!("{name}.pool"), None)?;
     reshape_to_root(cx, pooled)
+}
+
+/// The value of a one-element constant class.
+fn scalar(cx: &Cx<'_>, id: Id) -> Option<f32> {
+    match cx.constant(id)?.data() {
+        [v] => Some(*v),
+        _ => None,
+    }
+}
+
+fn fuse_erf_gelu(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x, e, s, one, half] = cx.vars(["?x", "?e", "?s", "?one", "?half"])?;
+    let GraphOp::Unary { kind, .. } = cx.attrs(e)? else {
+        return None;
+    };
+    let close = |v: f32, want: f32| (v - want).abs() <= 1e-6 * want.abs().max(1.0);
+    let scale = scalar(cx, s)?;
+    let divides = close(scale, std::f32::consts::SQRT_2);
+    let multiplies = close(scale, std::f32::consts::FRAC_1_SQRT_2);
+    if kind != "erf" || !(divides || multiplies) || !close(scalar(cx, one)?, 1.0) {
+        return None;
+    }
+    if !close(scalar(cx, half)?, 0.5) {
+        return None;
+    }
+    unary_of_root(cx, x, "gelu", 0.0)
+}
+
+fn fuse_silu(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x] = cx.vars(["?x"])?;
+    unary_of_root(cx, x, "silu", 0.0)
+}
+
+/// `graph.unary` of `kind` on `x`, named and shaped as the matched root.
+fn unary_of_root(cx: &mut Cx<'_>, x: Id, kind: &str, alpha: f32) -> Option<Id> {
+    let attrs = cx.attrs_node(GraphOp::Unary {
+        kind: kind.into(),
+        alpha,
+        beta: 0.0,
+    });
+    let name = cx.root_name();
+    let shape = cx.root_shape()?;
+    cx.op(GraphLang::Unary([attrs, x]), name, Some(&shape))
 }
 
 fn merge_reshapes(cx: &mut Cx<'_>) -> Option<Id> {

@@ -199,7 +199,11 @@ pub fn modulo(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<
 pub fn range(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let inputs = known_inputs(importer, context)?;
     let scalar = |k: &Known| numbers(k).map(|v| v.first().copied().unwrap_or(0.0));
-    let (start, limit, delta) = (scalar(&inputs[0])?, scalar(&inputs[1])?, scalar(&inputs[2])?);
+    let (start, limit, delta) = (
+        scalar(&inputs[0])?,
+        scalar(&inputs[1])?,
+        scalar(&inputs[2])?,
+    );
     if delta == 0.0 {
         return Err("Range with delta 0".to_owned().into());
     }
