@@ -1120,6 +1120,55 @@ def _():
                [[1, 4, 16]], inits=[T("W", r.w(6, 4, 3)), T("B", r.u(-0.1, 0.1, 6))])
 
 
+@model("ex_convtranspose", "exporter", "ConvTranspose 2-D stride 2, pads 1, output_padding 1 (a decoder's upsampling): a convolution of the zero-inserted input")
+def _():
+    r = Rand("ex_convtranspose")
+    return op1("ex_convtranspose", 18, N("ConvTranspose", ["x", "W", "B"], strides=[2, 2], pads=[1, 1, 1, 1],
+                                          output_padding=[1, 1]),
+               [[1, 4, 5, 5]], inits=[T("W", r.w(4, 3, 3, 3)), T("B", r.u(-0.1, 0.1, 3))])
+
+
+@model("ex_convtranspose1d_group", "exporter", "ConvTranspose 1-D, 2 groups, stride 3, output_shape with SAME_UPPER")
+def _():
+    r = Rand("ex_convtranspose1d_group")
+    return op1("ex_convtranspose1d_group", 18, N("ConvTranspose", ["x", "W"], strides=[3], group=2, output_shape=[16],
+                                                  auto_pad="SAME_UPPER"),
+               [[1, 4, 6]], inits=[T("W", r.w(4, 2, 4))])
+
+
+ex("ex_pad_reflect", 18, "Pad in reflect mode (ReflectionPad2d)", N("Pad", ["x", "p"], mode="reflect"), [[1, 3, 5, 6]],
+   inits=[i64("p", [0, 0, 2, 1, 0, 0, 1, 3])])
+ex("ex_pad_edge", 18, "Pad in edge mode (ReplicationPad2d)", N("Pad", ["x", "p"], mode="edge"), [[1, 3, 5, 6]],
+   inits=[i64("p", [0, 0, 2, 1, 0, 0, 1, 3])])
+ex("ex_resize_nearest2x", 18, "Resize nearest x2 (half_pixel, round_prefer_floor): a broadcast upscaling", N("Resize", ["x", "", "s"], mode="nearest"),
+   [[1, 3, 5, 6]], inits=[T("s", np.array([1, 1, 2, 2], np.float32))])
+ex("ex_resize_nearest_sizes", 18, "Resize nearest to sizes [7, 4] (asymmetric, floor): slices and concats", N("Resize", ["x", "", "", "sz"], mode="nearest",
+   coordinate_transformation_mode="asymmetric", nearest_mode="floor"), [[1, 3, 5, 6]], inits=[i64("sz", [1, 3, 7, 4])])
+ex("ex_resize_linear", 18, "Resize linear x2, x1.5 (half_pixel): interpolation matrices on crossbars", N("Resize", ["x", "", "s"], mode="linear"),
+   [[1, 3, 5, 6]], inits=[T("s", np.array([1, 1, 2, 1.5], np.float32))])
+ex("ex_upsample9", 9, "Upsample-9 nearest x2, x3", N("Upsample", ["x", "s"], mode="nearest"), [[1, 3, 5, 6]],
+   inits=[T("s", np.array([1, 1, 2, 3], np.float32))])
+ex("ex_gemm_runtime_b", 13, "Gemm of two run-time operands with transB, alpha and a constant C (torch's addmm)",
+   N("Gemm", ["x0", "x1", "c"], transB=1, alpha=0.5), [[4, 6], [5, 6]], inits=[T("c", np.linspace(-1, 1, 5, dtype=np.float32))])
+
+
+@model("ex_mask_folding", "exporter", "a shifted-window style mask built from constants (Range, Mod, Equal, Not, Where, ScatterND), folded, added to run-time scores")
+def _():
+    nodes = [
+        N("Range", ["start", "limit", "delta"], ["r"]),
+        N("Mod", ["r", "three"], ["m"]),
+        N("Equal", ["m", "zero"], ["e"]),
+        N("Not", ["e"], ["ne"]),
+        N("Where", ["ne", "neg", "zerof"], ["w"]),
+        N("ScatterND", ["w", "idx", "upd"], ["mask"]),
+        N("Add", ["x", "mask"]),
+    ]
+    inits = [i64("start", 0), i64("limit", 6), i64("delta", 1), i64("three", 3), i64("zero", 0),
+             T("neg", np.array(-100.0, np.float32)), T("zerof", np.array(0.0, np.float32)),
+             i64("idx", [[1], [4]]), T("upd", np.array([5.0, -5.0], np.float32))]
+    return op1("ex_mask_folding", 18, nodes, [[1, 4, 6]], inits=inits)
+
+
 class ExNet(Net):
     """A network as torch's dynamo exporter writes it (opset 18, axes as inputs)."""
 

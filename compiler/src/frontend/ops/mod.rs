@@ -7,6 +7,7 @@ mod elementwise;
 mod logic;
 mod nn;
 mod reduce;
+mod resize;
 mod tensor;
 
 pub use tensor::resolve_reshape;
@@ -75,6 +76,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("ReduceSumSquare", reduce::reduce_sum_square),
     ("Relu", elementwise::relu),
     ("Reshape", tensor::reshape),
+    ("Resize", resize::resize),
     ("ScatterND", logic::scatter_nd),
     ("Selu", elementwise::selu),
     ("Shape", constants::shape),
@@ -93,6 +95,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Tile", tensor::tile),
     ("Transpose", tensor::transpose),
     ("Unsqueeze", tensor::unsqueeze),
+    ("Upsample", resize::upsample),
     ("Where", logic::where_),
 ];
 

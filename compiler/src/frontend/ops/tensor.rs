@@ -294,8 +294,10 @@ fn border_pad(
     )?])
 }
 
-/// The slices `picks` (in order) of `x` along `axis`, concatenated.
-fn gather_axis(
+/// The slices `picks` (in order) of `x` along `axis`, concatenated (runs of consecutive
+/// indices as one slice; an index repeated `r` times in a row at every position, an integer
+/// nearest upscaling, as a broadcast).
+pub(super) fn gather_axis(
     importer: &mut Importer,
     context: &NodeContext<'_>,
     x: Entry,
@@ -303,6 +305,34 @@ fn gather_axis(
     axis: usize,
     picks: &[i64],
 ) -> NodeResult<Entry> {
+    let n = shape[axis];
+    let repeat = picks.len() / n.max(1);
+    let repeated = (0..n as i64).flat_map(|i| std::iter::repeat_n(i, repeat));
+    if repeat > 1 && picks.len() == n * repeat && picks.iter().copied().eq(repeated) {
+        let mut spread = shape[..=axis].to_vec();
+        spread.push(1);
+        spread.extend(&shape[axis + 1..]);
+        let mut wide = spread.clone();
+        wide[axis + 1] = repeat;
+        let mut back = shape.to_vec();
+        back[axis] = n * repeat;
+        let suffix = |what: &str| format!("/axis{axis}.{what}");
+        let x = importer.emit(
+            context,
+            &suffix("spread"),
+            GraphOp::Reshape {
+                shape: dims(&spread),
+            },
+            &[x],
+        )?;
+        let x = broadcast_to(importer, context, &suffix("repeat"), x, &wide)?;
+        return importer.emit(
+            context,
+            &suffix("merge"),
+            GraphOp::Reshape { shape: dims(&back) },
+            &[x],
+        );
+    }
     let mut result: Option<Entry> = None;
     let mut k = 0;
     while k < picks.len() {
