@@ -127,6 +127,17 @@ pub(crate) static RULES: &[Rule] = &[
     },
     Rule {
         info: RuleInfo {
+            name: "fold-affine-into-matmul",
+            law: "MatMul(x * k + c, W) = MatMul(x, diag(k) W) + c W and MatMul(x * k, W) = MatMul(x, diag(k) W): a normalisation's scale and bias folded into the next layer's weights",
+            conditions: "W a constant [K, N]; k and c constants of K values along the last axis (or scalars) that do not change x's shape; folded values finite",
+        },
+        patterns: &[
+            ("(matmul (add (mul ?x ?k) ?c) ?w)", fold_affine_into_matmul),
+            ("(matmul (mul ?x ?k) ?w)", fold_affine_into_matmul),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
             name: "fold-batchnorm-standalone",
             law: "BatchNormalization(x, s, t, m, v) = x * k + (t - m*k) with k = s/sqrt(v+eps) of shape [C, 1, ...]",
             conditions: "s, t, m, v constant of shape [C] with C = x's axis 1, x of rank >= 2",
@@ -739,6 +750,63 @@ fn fold_add_into_matmul(cx: &mut Cx<'_>) -> Option<Id> {
         trans_b: 0,
     });
     cx.op(GraphLang::Gemm([attrs, a, bm, c]), name, Some(&out))
+}
+
+/// The `n` values of a constant that varies along the last axis only (a scalar: repeated).
+fn last_axis_values(t: &Tensor, n: usize) -> Option<Vec<f32>> {
+    match t.shape().split_last() {
+        _ if t.len() == 1 => Some(vec![t.data()[0]; n]),
+        Some((&last, lead)) if last == n && lead.iter().all(|&d| d == 1) => Some(t.data().to_vec()),
+        _ => None,
+    }
+}
+
+fn fold_affine_into_matmul(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x, k, w] = cx.vars(["?x", "?k", "?w"])?;
+    let c = cx.vars(["?c"]).map(|[c]| c);
+    let (x_shape, wt, kt) = (cx.shape(x)?, cx.constant(w)?, cx.constant(k)?);
+    let &[rows, cols] = wt.shape() else {
+        return None;
+    };
+    let ct = match c {
+        Some(c) => Some(cx.constant(c)?),
+        None => None,
+    };
+    // k and c must not broadcast x to a higher rank.
+    let ranks_kept = std::iter::once(&kt)
+        .chain(&ct)
+        .all(|t| t.shape().len() <= x_shape.len());
+    if x_shape.last() != Some(&rows) || !ranks_kept {
+        return None;
+    }
+    let mut key = vec![x, k, w];
+    key.extend(c);
+    let folded = cx.memo(key, || {
+        let kv = last_axis_values(&kt, rows)?;
+        let w2 = fold::scale_rows(&wt, &kv)?;
+        let Some(ct) = &ct else {
+            return Some(vec![w2]);
+        };
+        let cv = last_axis_values(ct, rows)?;
+        let shift: Vec<f32> = (0..cols)
+            .map(|j| (0..rows).map(|i| cv[i] * wt.data()[i * cols + j]).sum())
+            .collect();
+        fold::finite(&shift).then_some(())?;
+        Some(vec![w2, Tensor::new(vec![cols], shift)?])
+    })?;
+    let name = cx.root_name();
+    let weight = cx.constant_node(folded[0], format!("{name}.weight"));
+    let out = cx.root_shape()?;
+    let product = cx.op(GraphLang::MatMul([x, weight]), name.clone(), Some(&out))?;
+    let Some(&shift) = folded.get(1) else {
+        return Some(product);
+    };
+    let shift = cx.constant_node(shift, format!("{name}.shift"));
+    cx.op(
+        GraphLang::Add([product, shift]),
+        format!("{name}.bias"),
+        Some(&out),
+    )
 }
 
 fn fold_batchnorm_standalone(cx: &mut Cx<'_>) -> Option<Id> {

@@ -530,6 +530,38 @@ fn fuse_erf_gelu() {
 }
 
 #[test]
+fn fold_affine_into_matmul() {
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 5, 4]);
+    let n = g.op(
+        "norm",
+        GraphOp::Norm {
+            axes: vec![2],
+            epsilon: 1e-5,
+        },
+        &[x],
+    );
+    let k = g.random("gamma", &[4]);
+    let c = g.random("beta", &[4]);
+    let w = g.random("w", &[4, 3]);
+    let scaled = g.op("scale", GraphOp::Mul {}, &[n, k]);
+    let shifted = g.op("shift", GraphOp::Add {}, &[scaled, c]);
+    let y = g.op("proj", GraphOp::MatMul {}, &[shifted, w]);
+    g.output("y", y);
+    let result = only(&g.func, "fold-affine-into-matmul");
+    assert_eq!(ops(&result), ["norm", "matmul", "add"]);
+    // A k that broadcasts along another axis is not a per-feature scale.
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 5, 4]);
+    let k = g.random("k", &[5, 1]);
+    let w = g.random("w", &[4, 3]);
+    let scaled = g.op("scale", GraphOp::Mul {}, &[x, k]);
+    let y = g.op("proj", GraphOp::MatMul {}, &[scaled, w]);
+    g.output("y", y);
+    unchanged(&g.func, "fold-affine-into-matmul");
+}
+
+#[test]
 fn fuse_silu() {
     let mut g = Builder::new();
     let x = g.input("x", &[1, 4, 3]);
