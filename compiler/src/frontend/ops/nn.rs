@@ -310,7 +310,7 @@ pub fn conv_transpose(
     }
     let group = usize::try_from(context.attributes.int("group", 1)?).unwrap_or(0);
     let cin = x_shape[1];
-    if group == 0 || cin % group != 0 || w_shape[0] != cin {
+    if group == 0 || !cin.is_multiple_of(group) || w_shape[0] != cin {
         return Err(format!(
             "weight {w_shape:?} does not fit {cin} input channels in {group} groups"
         )
