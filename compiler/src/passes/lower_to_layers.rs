@@ -585,50 +585,28 @@ fn is_one_dimensional(op: &PimOp) -> bool {
 
 /// The 2-D form of a 1-D convolution or pooling: a height-1 window with no padding, stride or
 /// dilation along the new axis.
-fn raise_to_two_dimensions(op: PimOp) -> PimOp {
-    let lift = |v: &[i64], first: i64| [vec![first], v.to_vec()].concat();
-    let lift_pads = |p: &[i64]| vec![0, p[0], 0, p.get(1).copied().unwrap_or(0)];
-    match op {
-        PimOp::Mvm {
-            kind,
-            kernel,
-            strides,
-            pads,
-            dilations,
-            group,
-            rows,
-            cols,
-            vectors,
-        } => PimOp::Mvm {
-            kind,
-            kernel: lift(&kernel, 1),
-            strides: lift(&strides, 1),
-            pads: lift_pads(&pads),
-            dilations: lift(&dilations, 1),
-            group,
-            rows,
-            cols,
-            vectors,
-        },
-        PimOp::Pool {
-            kind,
-            kernel,
-            strides,
-            pads,
-            dilations,
-            ceil_mode,
-            count_include_pad,
-        } => PimOp::Pool {
-            kind,
-            kernel: lift(&kernel, 1),
-            strides: lift(&strides, 1),
-            pads: lift_pads(&pads),
-            dilations: lift(&dilations, 1),
-            ceil_mode,
-            count_include_pad,
-        },
-        other => other,
+fn raise_to_two_dimensions(mut op: PimOp) -> PimOp {
+    if let PimOp::Mvm {
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
     }
+    | PimOp::Pool {
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
+    } = &mut op
+    {
+        for v in [kernel, strides, dilations] {
+            v.insert(0, 1);
+        }
+        *pads = vec![0, pads[0], 0, pads.get(1).copied().unwrap_or(0)];
+    }
+    op
 }
 
 fn scale(tensor: &Tensor, factor: f32) -> Tensor {

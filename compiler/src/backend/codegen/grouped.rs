@@ -71,7 +71,7 @@ impl Gen<'_> {
         image: usize,
     ) -> R<()> {
         let rank = self.func.shape(node.result).len();
-        let a = self.group_axis(node, axis, rank)?;
+        let a = self.move_axis(node, axis, rank)?;
         let perm: Vec<usize> = (0..rank).filter(|&i| i != a).chain([a]).collect();
         let src = self.view(node.operands[0], image)?.permute(&perm)?;
         let dst = self.view(node.result, image)?.permute(&perm)?;
@@ -92,7 +92,7 @@ impl Gen<'_> {
     ) -> R<()> {
         let rank = self.func.shape(node.result).len();
         for &axis in axes {
-            self.group_axis(node, axis, rank)?;
+            self.move_axis(node, axis, rank)?;
         }
         let param = self.add_constant(
             format!("{}.epsilon", node.name),
@@ -122,7 +122,7 @@ impl Gen<'_> {
         let rank = in_shape.len();
         let mut reduced = Vec::new();
         for &axis in axes {
-            reduced.push(self.group_axis(node, axis, rank)?);
+            reduced.push(self.move_axis(node, axis, rank)?);
         }
         let perm: Vec<usize> = (0..rank)
             .filter(|i| !reduced.contains(i))
@@ -222,7 +222,7 @@ impl Gen<'_> {
             if (start, step) == (0, 1) && size as usize == whole[a] {
                 continue;
             }
-            self.group_axis(node, a as i64, rank)?;
+            self.move_axis(node, a as i64, rank)?;
             let as_usize = |v: i64| usize::try_from(v).map_err(|_| format!("slice value {v}"));
             src = src
                 .slice(a, as_usize(start)?, as_usize(size)?, as_usize(step)?)
@@ -332,20 +332,6 @@ impl Gen<'_> {
             &packed_strides(&sizes),
             &sizes,
         )
-    }
-
-    /// The axis `axis` (negative from the end) of a rank-`rank` result, refusing the batch
-    /// axis of a batched IR (the images are processed one at a time).
-    fn group_axis(&self, node: &Node<PimOp>, axis: i64, rank: usize) -> R<usize> {
-        let a = if axis < 0 { axis + rank as i64 } else { axis };
-        let a = usize::try_from(a)
-            .ok()
-            .filter(|&a| a < rank)
-            .ok_or_else(|| format!("axis {axis} of a rank-{rank} tensor"))?;
-        if a == 0 && self.images.ir > 1 {
-            return Err(unsupported(node, "an op across the batch dimension"));
-        }
-        Ok(a)
     }
 
     /// `shape` with dimension 0 set to 1 when the IR is batched (one image's slice).

@@ -9,7 +9,7 @@ use pim_dialects::{Node, PimOp, ValueId};
 impl Gen<'_> {
     /// The axis `axis` (negative from the end) of a rank-`rank` tensor, refusing the batch axis
     /// of a batched IR.
-    fn move_axis(&self, node: &Node<PimOp>, axis: i64, rank: usize) -> R<usize> {
+    pub(super) fn move_axis(&self, node: &Node<PimOp>, axis: i64, rank: usize) -> R<usize> {
         let a = if axis < 0 { axis + rank as i64 } else { axis };
         let a = usize::try_from(a)
             .ok()
