@@ -1148,6 +1148,8 @@ ex("ex_resize_linear", 18, "Resize linear x2, x1.5 (half_pixel): interpolation m
    [[1, 3, 5, 6]], inits=[T("s", np.array([1, 1, 2, 1.5], np.float32))])
 ex("ex_upsample9", 9, "Upsample-9 nearest x2, x3", N("Upsample", ["x", "s"], mode="nearest"), [[1, 3, 5, 6]],
    inits=[T("s", np.array([1, 1, 2, 3], np.float32))])
+ex("ex_prelu_1d", 16, "PRelu with one slope per channel ([C, 1]) of a 1-D signal [1, 4, 16] (PReLU after Conv1d)",
+   N("PRelu", ["x", "slope"]), [[1, 4, 16]], inits=[T("slope", np.array([[0.1], [0.2], [-0.3], [0.5]], np.float32))])
 ex("ex_gemm_runtime_b", 13, "Gemm of two run-time operands with transB, alpha and a constant C (torch's addmm)",
    N("Gemm", ["x0", "x1", "c"], transB=1, alpha=0.5), [[4, 6], [5, 6]], inits=[T("c", np.linspace(-1, 1, 5, dtype=np.float32))])
 

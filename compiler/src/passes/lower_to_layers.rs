@@ -127,6 +127,9 @@ impl Lowering<'_> {
             GraphOp::Clip { min, max } => act("clip", *min, *max),
             GraphOp::Sigmoid {} => act("sigmoid", 0.0, 0.0),
             GraphOp::Tanh {} => act("tanh", 0.0, 0.0),
+            GraphOp::PRelu {} if self.per_channel_off_image(node) => {
+                return self.prelu_as_image(node)
+            }
             GraphOp::PRelu {} => PimOp::PRelu {},
             GraphOp::Softmax { axis } => PimOp::Softmax {
                 axis: *axis,
@@ -249,6 +252,45 @@ impl Lowering<'_> {
             as_image(&out_shape),
         );
         Ok(self.reshape(&node.name, two_d, out_shape))
+    }
+
+    /// Whether a PRelu's slope is one constant per channel (axis 1) of an input that is not an
+    /// image (`[N, C, L]` of a 1-D layer, `[N, C, D, H, W]` of a 3-D one).
+    fn per_channel_off_image(&self, node: &pim_dialects::Node<GraphOp>) -> bool {
+        let shape = self.graph.shape(node.operands[0]);
+        let Some(slope) = self.constant(node.operands[1]) else {
+            return false;
+        };
+        let channels = shape.get(1).copied().unwrap_or(0);
+        let lead = slope.shape().len() + 1 == shape.len();
+        let varying: Vec<usize> = (0..slope.shape().len())
+            .filter(|&a| slope.shape()[a] != 1)
+            .collect();
+        shape.len() != 4 && shape.len() >= 3 && lead && varying == [0] && slope.len() == channels
+    }
+
+    /// A per-channel PRelu of a non-image as the PRelu of the image `[N, C, rest, 1]`.
+    fn prelu_as_image(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let shape = self.graph.shape(node.operands[0]).to_vec();
+        let rest: usize = shape[2..].iter().product();
+        let input = self.value(node.operands[0])?;
+        let image = self.reshape(
+            &format!("{}.as_image", node.name),
+            input,
+            vec![shape[0], shape[1], rest, 1],
+        );
+        let slope = self.constant(node.operands[1]).ok_or("no slope")?;
+        let per_channel = slope
+            .reshaped(vec![shape[1], 1, 1])
+            .ok_or("bad slope shape")?;
+        let slope = self.push_constant(&format!("{}.slope", node.name), per_channel);
+        let y = self.pim.push(
+            format!("{}.image", node.name),
+            PimOp::PRelu {},
+            vec![image, slope],
+            vec![shape[0], shape[1], rest, 1],
+        );
+        Ok(self.reshape(&node.name, y, shape))
     }
 
     /// A `pim.reshape` of `value` to `shape`.

@@ -99,10 +99,23 @@ pub fn elu(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     unary(i, c, GraphOp::Elu { alpha })
 }
 
-/// ONNX PRelu.
+/// ONNX PRelu. Before opset 7 a 1-D slope of one value per channel applies along axis 1 (it is
+/// reshaped to `[C, 1, ...]` for the numpy broadcasting of later opsets).
 pub fn prelu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
-    let slope = importer.required(context, 1)?;
+    let mut slope = importer.required(context, 1)?;
+    let (x_shape, s_shape) = (importer.shape_of(&x), importer.shape_of(&slope));
+    if context.opset < 7
+        && x_shape.len() > 2
+        && s_shape.len() == 1
+        && s_shape.get(0) == x_shape.get(1)
+    {
+        let per_channel: Vec<i64> = std::iter::once(s_shape[0] as i64)
+            .chain(std::iter::repeat_n(1, x_shape.len() - 2))
+            .collect();
+        let op = GraphOp::Reshape { shape: per_channel };
+        slope = importer.emit(context, "/slope", op, &[slope])?;
+    }
     Ok(vec![importer.emit(
         context,
         "",
