@@ -108,7 +108,7 @@ pub fn prelu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
     if context.opset < 7
         && x_shape.len() > 2
         && s_shape.len() == 1
-        && s_shape.get(0) == x_shape.get(1)
+        && s_shape.first() == x_shape.get(1)
     {
         let per_channel: Vec<i64> = std::iter::once(s_shape[0] as i64)
             .chain(std::iter::repeat_n(1, x_shape.len() - 2))
