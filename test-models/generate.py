@@ -602,11 +602,10 @@ def tiny_cnn(name, opset, in_dims, ir=None, doc=""):
     return finish(name, opset, nodes, [vi("input", in_dims)], [vi("output", [in_dims[0], 10])], inits, doc, ir=ir)
 
 
-@model("bad_unsupported_op", "bad", "unsupported op: Einsum bij,jk->bik (pimc must reject it by name)")
+@model("bad_unsupported_op", "bad", "unsupported op: TopK (a sort: pimc must reject it by name)")
 def _():
-    r = Rand("bad_unsupported_op")
-    return op1("bad_unsupported_op", 13, N("Einsum", ["x", "W"], equation="bij,jk->bik"), [[2, 3, 8]],
-               inits=[T("W", r.w(8, 5, fan_in=8))])
+    return op1("bad_unsupported_op", 13, N("TopK", ["x", "k"], ["y", "i"]), [[2, 3, 8]],
+               inits=[i64("k", [3])], out_names=("y",))
 
 
 @model("bad_dynamic_h", "bad", "symbolic non-batch dimension: input [N,3,H,32] (pimc binds only the batch; onnxruntime needs --dim H=V)")
@@ -1150,6 +1149,8 @@ ex("ex_upsample9", 9, "Upsample-9 nearest x2, x3", N("Upsample", ["x", "s"], mod
    inits=[T("s", np.array([1, 1, 2, 3], np.float32))])
 ex("ex_prelu_1d", 16, "PRelu with one slope per channel ([C, 1]) of a 1-D signal [1, 4, 16] (PReLU after Conv1d)",
    N("PRelu", ["x", "slope"]), [[1, 4, 16]], inits=[T("slope", np.array([[0.1], [0.2], [-0.3], [0.5]], np.float32))])
+ex("ex_einsum_attention", 17, "Einsum bhid,bhjd->bhij of two run-time operands (MaxViT's attention scores)",
+   N("Einsum", ["x0", "x1"], equation="bhid,bhjd->bhij"), [[1, 2, 5, 4], [1, 2, 6, 4]])
 ex("ex_gemm_runtime_b", 13, "Gemm of two run-time operands with transB, alpha and a constant C (torch's addmm)",
    N("Gemm", ["x0", "x1", "c"], transB=1, alpha=0.5), [[4, 6], [5, 6]], inits=[T("c", np.linspace(-1, 1, 5, dtype=np.float32))])
 

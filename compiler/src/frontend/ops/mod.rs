@@ -33,6 +33,7 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("DepthToSpace", tensor::depth_to_space),
     ("Div", elementwise::div),
     ("Dropout", tensor::dropout),
+    ("Einsum", nn::einsum),
     ("Elu", elementwise::elu),
     ("Equal", logic::equal),
     ("Erf", elementwise::erf),

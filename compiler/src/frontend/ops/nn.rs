@@ -502,3 +502,134 @@ fn flip_transposed(weight: &Tensor, group: usize) -> NodeResult<Tensor> {
     let out_shape = [vec![cout_g * group, cin_g], shape[2..].to_vec()].concat();
     Tensor::new(out_shape, data).ok_or_else(|| Issue::Invalid("bad ConvTranspose weight".into()))
 }
+
+/// ONNX Einsum of two operands (attention as `bhid,bhjd->bhij`): each operand transposed to
+/// `[batch..., kept..., contracted...]` / `[batch..., contracted..., kept...]`, reshaped to
+/// 3-D, a MatMul (crossbar layer or vector unit, as MatMul), reshaped and transposed to the
+/// output's letters. Ellipses, repeated letters and letters summed out of one operand alone are
+/// refused.
+pub fn einsum(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let equation: String = context
+        .attributes
+        .string("equation", "")?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let unsupported = |why: &str| {
+        Issue::Unsupported(format!(
+            "Einsum `{equation}`: {why}; pimc imports two-operand products without ellipses"
+        ))
+    };
+    let (inputs, output) = equation
+        .split_once("->")
+        .ok_or_else(|| unsupported("no explicit output"))?;
+    let terms: Vec<Vec<char>> = inputs.split(',').map(|t| t.chars().collect()).collect();
+    let out: Vec<char> = output.chars().collect();
+    let [a_letters, b_letters] = terms.as_slice() else {
+        return Err(unsupported("not two operands"));
+    };
+    let all = [a_letters.as_slice(), b_letters, &out].concat();
+    if all.iter().any(|c| !c.is_ascii_alphabetic())
+        || [a_letters, b_letters, &out]
+            .iter()
+            .any(|t| (1..t.len()).any(|i| t[..i].contains(&t[i])))
+    {
+        return Err(unsupported("an ellipsis or a repeated letter"));
+    }
+    let in_both = |c: &char| a_letters.contains(c) && b_letters.contains(c);
+    let batch: Vec<char> = out.iter().copied().filter(in_both).collect();
+    let contracted: Vec<char> = a_letters
+        .iter()
+        .copied()
+        .filter(|c| in_both(c) && !out.contains(c))
+        .collect();
+    let a_kept: Vec<char> = a_letters.iter().copied().filter(|c| !in_both(c)).collect();
+    let b_kept: Vec<char> = b_letters.iter().copied().filter(|c| !in_both(c)).collect();
+    if a_kept.iter().chain(&b_kept).any(|c| !out.contains(c)) {
+        return Err(unsupported("a letter summed out of one operand alone"));
+    }
+    let (a, b) = (
+        importer.required(context, 0)?,
+        importer.required(context, 1)?,
+    );
+    let (a_shape, b_shape) = (importer.shape_of(&a), importer.shape_of(&b));
+    let size = |c: char| -> usize {
+        a_letters
+            .iter()
+            .position(|&l| l == c)
+            .map(|i| a_shape[i])
+            .or_else(|| b_letters.iter().position(|&l| l == c).map(|i| b_shape[i]))
+            .unwrap_or(1)
+    };
+    let product = |letters: &[char]| letters.iter().map(|&c| size(c)).product::<usize>();
+    let arrange = |importer: &mut Importer,
+                   x: Entry,
+                   letters: &[char],
+                   order: Vec<char>,
+                   tag: &str|
+     -> NodeResult<Entry> {
+        let perm: Vec<i64> = order
+            .iter()
+            .filter_map(|c| letters.iter().position(|l| l == c))
+            .map(|i| i as i64)
+            .collect();
+        let x = importer.emit(
+            context,
+            &format!("/{tag}.order"),
+            GraphOp::Transpose { perm },
+            &[x],
+        )?;
+        Ok(x)
+    };
+    let (nb, nm, nk, nn) = (
+        product(&batch),
+        product(&a_kept),
+        product(&contracted),
+        product(&b_kept),
+    );
+    let a = arrange(
+        importer,
+        a,
+        a_letters,
+        [batch.clone(), a_kept.clone(), contracted.clone()].concat(),
+        "a",
+    )?;
+    let a = importer.emit(
+        context,
+        "/a.matrix",
+        GraphOp::Reshape {
+            shape: vec![nb as i64, nm as i64, nk as i64],
+        },
+        &[a],
+    )?;
+    let b = arrange(
+        importer,
+        b,
+        b_letters,
+        [batch.clone(), contracted.clone(), b_kept.clone()].concat(),
+        "b",
+    )?;
+    let b = importer.emit(
+        context,
+        "/b.matrix",
+        GraphOp::Reshape {
+            shape: vec![nb as i64, nk as i64, nn as i64],
+        },
+        &[b],
+    )?;
+    let y = importer.emit(context, "/product", GraphOp::MatMul {}, &[a, b])?;
+    let natural = [batch, a_kept, b_kept].concat();
+    let dims = natural.iter().map(|&c| size(c) as i64).collect();
+    let y = importer.emit(context, "/unfold", GraphOp::Reshape { shape: dims }, &[y])?;
+    let perm: Vec<i64> = out
+        .iter()
+        .filter_map(|c| natural.iter().position(|l| l == c))
+        .map(|i| i as i64)
+        .collect();
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Transpose { perm },
+        &[y],
+    )?])
+}
