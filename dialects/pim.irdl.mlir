@@ -277,6 +277,74 @@ irdl.dialect @graph {
     irdl.operands(input: %input)
     irdl.results(result: %result)
   }
+  // An elementwise function: kind = exp | log | sqrt | abs | neg | reciprocal | erf | pow | softplus | softsign | gelu | hard_sigmoid | hard_swish | selu | mish | silu; alpha/beta are its parameters (pow: alpha = exponent; gelu: alpha = 1 for the tanh approximation; hard_sigmoid: alpha, beta; selu: alpha, beta = gamma).
+  irdl.operation @unary {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %alpha_attr = irdl.base "#builtin.float"
+    %beta_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "alpha" = %alpha_attr, "beta" = %beta_attr}
+  }
+  // Elementwise maximum with numpy broadcasting.
+  irdl.operation @max {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // Elementwise minimum with numpy broadcasting.
+  irdl.operation @min {
+    %lhs = irdl.base "!builtin.tensor"
+    %rhs = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(lhs: %lhs, rhs: %rhs)
+    irdl.results(result: %result)
+  }
+  // Reduction over axes (sorted, non-negative): kind = mean | sum | max | min | l2 | sum_square; keepdims = 1 keeps them as 1.
+  irdl.operation @reduce {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %axes_attr = irdl.base "#builtin.dense_array"
+    %keepdims_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "axes" = %axes_attr, "keepdims" = %keepdims_attr}
+  }
+  // (x - mean) / sqrt(var + epsilon) with mean and variance over axes (the core of Layer-, Instance- and GroupNormalization).
+  irdl.operation @norm {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axes_attr = irdl.base "#builtin.dense_array"
+    %epsilon_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axes" = %axes_attr, "epsilon" = %epsilon_attr}
+  }
+  // Elements starts + k * steps (k < sizes) along every axis: ONNX Slice, Split and Gather of run-time data.
+  irdl.operation @slice {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %starts_attr = irdl.base "#builtin.dense_array"
+    %sizes_attr = irdl.base "#builtin.dense_array"
+    %steps_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"starts" = %starts_attr, "sizes" = %sizes_attr, "steps" = %steps_attr}
+  }
+  // Broadcast to shape (ONNX Expand).
+  irdl.operation @expand {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %shape_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"shape" = %shape_attr}
+  }
 }
 
 // Layer level (phase pim): crossbar MVM layers and vector-unit ops.
@@ -309,7 +377,7 @@ irdl.dialect @pim {
     irdl.results(result: %result)
     irdl.attributes {"kind" = %kind_attr, "kernel" = %kernel_attr, "strides" = %strides_attr, "pads" = %pads_attr, "dilations" = %dilations_attr, "group" = %group_attr, "rows" = %rows_attr, "cols" = %cols_attr, "vectors" = %vectors_attr}
   }
-  // Vector-unit activation: kind = relu | leaky_relu | elu | clip | sigmoid | tanh; alpha/beta are its parameters (clip: min/max).
+  // Vector-unit activation: kind = relu | leaky_relu | elu | clip | sigmoid | tanh | exp | log | sqrt | abs | neg | reciprocal | erf | pow | softplus | softsign | gelu | hard_sigmoid | hard_swish | selu | mish | silu; alpha/beta are its parameters (clip: min/max; the others as graph.unary).
   irdl.operation @act {
     %input = irdl.base "!builtin.tensor"
     %result = irdl.base "!builtin.tensor"
@@ -328,7 +396,7 @@ irdl.dialect @pim {
     irdl.operands(input: %input, slope: %slope)
     irdl.results(result: %result)
   }
-  // Vector-unit elementwise op with broadcasting: kind = add | sub | mul | div.
+  // Vector-unit elementwise op with broadcasting: kind = add | sub | mul | div | max | min.
   irdl.operation @binary {
     %lhs = irdl.base "!builtin.tensor"
     %rhs = irdl.base "!builtin.tensor"
@@ -412,6 +480,55 @@ irdl.dialect @pim {
     irdl.operands(input: %input)
     irdl.results(result: %result)
     irdl.attributes {"pads" = %pads_attr, "value" = %value_attr}
+  }
+  // Vector-unit reduction over axes: kind = mean | sum | max | min | l2 | sum_square.
+  irdl.operation @reduce {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %kind_attr = irdl.base "#builtin.string"
+    %axes_attr = irdl.base "#builtin.dense_array"
+    %keepdims_attr = irdl.base "#builtin.integer"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"kind" = %kind_attr, "axes" = %axes_attr, "keepdims" = %keepdims_attr}
+  }
+  // Vector-unit normalisation to mean 0 and variance 1 over axes.
+  irdl.operation @norm {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %axes_attr = irdl.base "#builtin.dense_array"
+    %epsilon_attr = irdl.base "#builtin.float"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"axes" = %axes_attr, "epsilon" = %epsilon_attr}
+  }
+  // Strided slice (a data move).
+  irdl.operation @slice {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %starts_attr = irdl.base "#builtin.dense_array"
+    %sizes_attr = irdl.base "#builtin.dense_array"
+    %steps_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"starts" = %starts_attr, "sizes" = %sizes_attr, "steps" = %steps_attr}
+  }
+  // Broadcast to shape (a data move).
+  irdl.operation @expand {
+    %input = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    %shape_attr = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %input)
+    irdl.results(result: %result)
+    irdl.attributes {"shape" = %shape_attr}
+  }
+  // Vector-unit matrix product of two run-time tensors (numpy batching): attention's Q x K^T and A x V.
+  irdl.operation @matmul {
+    %a = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
+    %result = irdl.base "!builtin.tensor"
+    irdl.operands(a: %a, b: %b)
+    irdl.results(result: %result)
   }
   // Phase tiled: the weight matrix cut into crossbar blocks (a view of the weight; pim-tile-weights).
   irdl.operation @tile {

@@ -602,11 +602,10 @@ def tiny_cnn(name, opset, in_dims, ir=None, doc=""):
     return finish(name, opset, nodes, [vi("input", in_dims)], [vi("output", [in_dims[0], 10])], inits, doc, ir=ir)
 
 
-@model("bad_unsupported_op", "bad", "unsupported op: Einsum bij,jk->bik (pimc must reject it by name)")
+@model("bad_unsupported_op", "bad", "unsupported op: TopK (a sort: pimc must reject it by name)")
 def _():
-    r = Rand("bad_unsupported_op")
-    return op1("bad_unsupported_op", 13, N("Einsum", ["x", "W"], equation="bij,jk->bik"), [[2, 3, 8]],
-               inits=[T("W", r.w(8, 5, fan_in=8))])
+    return op1("bad_unsupported_op", 13, N("TopK", ["x", "k"], ["y", "i"]), [[2, 3, 8]],
+               inits=[i64("k", [3])], out_names=("y",))
 
 
 @model("bad_dynamic_h", "bad", "symbolic non-batch dimension: input [N,3,H,32] (pimc binds only the batch; onnxruntime needs --dim H=V)")
@@ -1027,9 +1026,231 @@ def build_mini_densenet():
 # Output, selection, verification, table
 # ==============================================================================================
 
-KIND_ORDER = {"nets": 0, "ops": 1, "bad": 2, "paper": 3}
-GROUPS = {"small": {"nets", "ops", "bad"}, "paper": {"paper"}, "nets": {"nets"}, "ops": {"ops"},
-          "bad": {"bad"}, "all": {"nets", "ops", "bad", "paper"}}
+
+# ==============================================================================================
+# Exporter patterns: what torch's two ONNX exporters write (test-models/exporter/)
+# ==============================================================================================
+# Single ops of opsets 13-21 as torch.onnx.export writes them (dynamo: opset 18, axes as inputs,
+# Gelu at opset 20; legacy: opset 17) and small networks with their patterns: ReduceMean global
+# pooling, LayerNormalization, the Erf GELU, attention blocks, weights in an external file.
+
+EXTERNAL = set()  # models saved with their weights in "<name>.onnx.data"
+
+
+def ex(name, opset, what, nodes, in_shapes, inits=(), meta=None, checker_ok=True):
+    @model(name, "exporter", what, checker_ok=checker_ok)
+    def _build():
+        return op1(name, opset, nodes, in_shapes, inits=inits, doc=what, meta=meta)
+    return _build
+
+
+def _unary(name, opset, op, what, pre=(), shape=(1, 4, 5, 6), inits=(), **attrs):
+    nodes = list(pre) + [N(op, ["t" if pre else "x"], **attrs)]
+    ex(name, opset, what, nodes, [list(shape)], inits=inits)
+
+
+POS = [T("half", np.array(0.5, np.float32))]
+_unary("ex_exp", 18, "Exp", "Exp")
+_unary("ex_log", 18, "Log", "Log of |x| + 0.5 (Abs, Add, Log)", pre=[N("Abs", ["x"], ["a"]), N("Add", ["a", "half"], ["t"])], inits=POS)
+_unary("ex_sqrt", 18, "Sqrt", "Sqrt of |x| (Abs, Sqrt)", pre=[N("Abs", ["x"], ["t"])])
+_unary("ex_reciprocal", 18, "Reciprocal", "Reciprocal of |x| + 0.5", pre=[N("Abs", ["x"], ["a"]), N("Add", ["a", "half"], ["t"])], inits=POS)
+_unary("ex_neg", 18, "Neg", "Neg")
+_unary("ex_abs", 18, "Abs", "Abs")
+_unary("ex_erf", 18, "Erf", "Erf")
+_unary("ex_softplus", 18, "Softplus", "Softplus")
+_unary("ex_softsign", 18, "Softsign", "Softsign")
+_unary("ex_selu", 18, "Selu", "Selu with the default alpha and gamma")
+_unary("ex_hardsigmoid", 18, "HardSigmoid", "HardSigmoid alpha=0.25 beta=0.4", alpha=0.25, beta=0.4)
+_unary("ex_hardswish", 18, "HardSwish", "HardSwish (MobileNetV3)")
+_unary("ex_mish", 18, "Mish", "Mish (opset 18)")
+_unary("ex_gelu20", 20, "Gelu", "Gelu (opset 20, exact)")
+_unary("ex_gelu20_tanh", 20, "Gelu", "Gelu (opset 20) approximate=tanh", approximate="tanh")
+_unary("ex_softmax_axis2", 13, "Softmax", "Softmax over axis 2 of [1,4,5,6] (not the channels): gathered innermost", axis=2)
+ex("ex_pow3", 18, "Pow with a constant exponent 3", N("Pow", ["x", "e"]), [[1, 4, 5, 6]],
+   inits=[T("e", np.array(3.0, np.float32))])
+ex("ex_silu", 18, "SiLU as exported: Sigmoid then Mul", [N("Sigmoid", ["x"], ["s"]), N("Mul", ["x", "s"])], [[1, 4, 5, 6]])
+ex("ex_max3", 18, "Max of three inputs with broadcasting", N("Max", ["x0", "x1", "x2"]), [[1, 4, 5, 6], [1, 4, 5, 6], [1, 4, 5, 6]])
+ex("ex_min_const", 18, "Min with a constant per-channel bound", N("Min", ["x", "c"]), [[1, 4, 5, 6]],
+   inits=[T("c", np.linspace(-0.5, 0.5, 4, dtype=np.float32).reshape(4, 1, 1))])
+for _name, _op, _opset, _axes, _keep in [
+        ("ex_reducemean_last", "ReduceMean", 18, [-1], 0), ("ex_reducesum13", "ReduceSum", 13, [1], 1),
+        ("ex_reducemax_spatial", "ReduceMax", 18, [2, 3], 0), ("ex_reducemin", "ReduceMin", 18, [1, 3], 1),
+        ("ex_reducel2", "ReduceL2", 18, [2], 0), ("ex_reducesumsquare", "ReduceSumSquare", 18, [0, 2], 1)]:
+    ex(_name, _opset, f"{_op} over axes {_axes} keepdims={_keep} (axes as an input, opset {_opset})",
+       N(_op, ["x", "axes"], keepdims=_keep), [[1, 4, 5, 6]], inits=[i64("axes", _axes)])
+ex("ex_reducemean17_attr", 17, "ReduceMean with axes as an attribute (legacy exporter, opset 17)",
+   N("ReduceMean", ["x"], axes=[1], keepdims=1), [[1, 4, 5, 6]])
+
+
+def _norm_inits(name, n):
+    r = Rand(name)
+    return [T("scale", r.u(0.5, 1.5, n)), T("bias", r.u(-0.5, 0.5, n))]
+
+
+ex("ex_layernorm", 17, "LayerNormalization over the last axis (transformers)", N("LayerNormalization", ["x", "scale", "bias"], axis=-1, epsilon=1e-6),
+   [[1, 6, 16]], inits=_norm_inits("ex_layernorm", 16))
+ex("ex_instancenorm", 17, "InstanceNormalization", N("InstanceNormalization", ["x", "scale", "bias"]),
+   [[1, 4, 5, 6]], inits=_norm_inits("ex_instancenorm", 4))
+ex("ex_groupnorm18", 18, "GroupNormalization-18 (2 groups, per-group scale/bias; the checker calls opset 18's form deprecated, onnxruntime runs it)",
+   N("GroupNormalization", ["x", "scale", "bias"], num_groups=2), [[1, 4, 5, 6]], inits=_norm_inits("ex_groupnorm18", 2),
+   checker_ok=False)
+ex("ex_groupnorm21", 21, "GroupNormalization-21 (2 groups, per-channel scale/bias)",
+   N("GroupNormalization", ["x", "scale", "bias"], num_groups=2), [[1, 4, 5, 6]], inits=_norm_inits("ex_groupnorm21", 4))
+ex("ex_slice_steps", 13, "Slice of run-time data: channels 1..7 step 2, rows from 1",
+   N("Slice", ["x", "st", "en", "ax", "sp"]), [[1, 8, 5, 6]],
+   inits=[i64("st", [1, 1]), i64("en", [7, 99]), i64("ax", [1, 2]), i64("sp", [2, 1])])
+ex("ex_split_halves", 18, "Split (num_outputs=2) of run-time channels, the halves subtracted (ShuffleNetV2's channel split)",
+   [N("Split", ["x"], ["a", "b"], axis=1, num_outputs=2), N("Sub", ["a", "b"])], [[1, 8, 5, 6]])
+ex("ex_gather_token", 13, "Gather index 0 of axis 1 of run-time tokens (a class token)", N("Gather", ["x", "i"], axis=1),
+   [[1, 5, 8]], inits=[i64("i", 0)])
+ex("ex_expand", 13, "Expand [1,4,1,6] to [1,4,5,6]", N("Expand", ["x", "s"]), [[1, 4, 1, 6]], inits=[i64("s", [1, 4, 5, 6])])
+ex("ex_tile", 13, "Tile [1,4,3,2] by [1,1,2,3]", N("Tile", ["x", "r"]), [[1, 4, 3, 2]], inits=[i64("r", [1, 1, 2, 3])])
+ex("ex_depthtospace", 13, "DepthToSpace blocksize 2 (DCR)", N("DepthToSpace", ["x"], blocksize=2), [[1, 8, 3, 4]])
+ex("ex_spacetodepth", 13, "SpaceToDepth blocksize 2", N("SpaceToDepth", ["x"], blocksize=2), [[1, 2, 4, 6]])
+ex("ex_matmul_runtime", 18, "MatMul of two run-time operands [1,2,4,6] x [1,2,6,5] (attention's Q x K^T): on the vector unit",
+   N("MatMul", ["x0", "x1"]), [[1, 2, 4, 6], [1, 2, 6, 5]])
+
+
+@model("ex_conv1d_pool1d", "exporter", "Conv1d then MaxPool1d (through the back end as height-1 2-D)")
+def _():
+    r = Rand("ex_conv1d_pool1d")
+    return op1("ex_conv1d_pool1d", 18, [N("Conv", ["x", "W", "B"], ["c"], kernel_shape=[3], pads=[1, 1]),
+                                         N("MaxPool", ["c"], kernel_shape=[2], strides=[2])],
+               [[1, 4, 16]], inits=[T("W", r.w(6, 4, 3)), T("B", r.u(-0.1, 0.1, 6))])
+
+
+@model("ex_convtranspose", "exporter", "ConvTranspose 2-D stride 2, pads 1, output_padding 1 (a decoder's upsampling): a convolution of the zero-inserted input")
+def _():
+    r = Rand("ex_convtranspose")
+    return op1("ex_convtranspose", 18, N("ConvTranspose", ["x", "W", "B"], strides=[2, 2], pads=[1, 1, 1, 1],
+                                          output_padding=[1, 1]),
+               [[1, 4, 5, 5]], inits=[T("W", r.w(4, 3, 3, 3)), T("B", r.u(-0.1, 0.1, 3))])
+
+
+@model("ex_convtranspose1d_group", "exporter", "ConvTranspose 1-D, 2 groups, stride 3, output_shape with SAME_UPPER")
+def _():
+    r = Rand("ex_convtranspose1d_group")
+    return op1("ex_convtranspose1d_group", 18, N("ConvTranspose", ["x", "W"], strides=[3], group=2, output_shape=[16],
+                                                  auto_pad="SAME_UPPER"),
+               [[1, 4, 6]], inits=[T("W", r.w(4, 2, 4))])
+
+
+ex("ex_pad_reflect", 18, "Pad in reflect mode (ReflectionPad2d)", N("Pad", ["x", "p"], mode="reflect"), [[1, 3, 5, 6]],
+   inits=[i64("p", [0, 0, 2, 1, 0, 0, 1, 3])])
+ex("ex_pad_edge", 18, "Pad in edge mode (ReplicationPad2d)", N("Pad", ["x", "p"], mode="edge"), [[1, 3, 5, 6]],
+   inits=[i64("p", [0, 0, 2, 1, 0, 0, 1, 3])])
+ex("ex_resize_nearest2x", 18, "Resize nearest x2 (half_pixel, round_prefer_floor): a broadcast upscaling", N("Resize", ["x", "", "s"], mode="nearest"),
+   [[1, 3, 5, 6]], inits=[T("s", np.array([1, 1, 2, 2], np.float32))])
+ex("ex_resize_nearest_sizes", 18, "Resize nearest to sizes [7, 4] (asymmetric, floor): slices and concats", N("Resize", ["x", "", "", "sz"], mode="nearest",
+   coordinate_transformation_mode="asymmetric", nearest_mode="floor"), [[1, 3, 5, 6]], inits=[i64("sz", [1, 3, 7, 4])])
+ex("ex_resize_linear", 18, "Resize linear x2, x1.5 (half_pixel): interpolation matrices on crossbars", N("Resize", ["x", "", "s"], mode="linear"),
+   [[1, 3, 5, 6]], inits=[T("s", np.array([1, 1, 2, 1.5], np.float32))])
+ex("ex_upsample9", 9, "Upsample-9 nearest x2, x3", N("Upsample", ["x", "s"], mode="nearest"), [[1, 3, 5, 6]],
+   inits=[T("s", np.array([1, 1, 2, 3], np.float32))])
+ex("ex_prelu_1d", 16, "PRelu with one slope per channel ([C, 1]) of a 1-D signal [1, 4, 16] (PReLU after Conv1d)",
+   N("PRelu", ["x", "slope"]), [[1, 4, 16]], inits=[T("slope", np.array([[0.1], [0.2], [-0.3], [0.5]], np.float32))])
+ex("ex_einsum_attention", 17, "Einsum bhid,bhjd->bhij of two run-time operands (MaxViT's attention scores)",
+   N("Einsum", ["x0", "x1"], equation="bhid,bhjd->bhij"), [[1, 2, 5, 4], [1, 2, 6, 4]])
+ex("ex_gemm_runtime_b", 13, "Gemm of two run-time operands with transB, alpha and a constant C (torch's addmm)",
+   N("Gemm", ["x0", "x1", "c"], transB=1, alpha=0.5), [[4, 6], [5, 6]], inits=[T("c", np.linspace(-1, 1, 5, dtype=np.float32))])
+
+
+@model("ex_mask_folding", "exporter", "a shifted-window style mask built from constants (Range, Mod, Equal, Not, Where, ScatterND), folded, added to run-time scores")
+def _():
+    nodes = [
+        N("Range", ["start", "limit", "delta"], ["r"]),
+        N("Mod", ["r", "three"], ["m"]),
+        N("Equal", ["m", "zero"], ["e"]),
+        N("Not", ["e"], ["ne"]),
+        N("Where", ["ne", "neg", "zerof"], ["w"]),
+        N("ScatterND", ["w", "idx", "upd"], ["mask"]),
+        N("Add", ["x", "mask"]),
+    ]
+    inits = [i64("start", 0), i64("limit", 6), i64("delta", 1), i64("three", 3), i64("zero", 0),
+             T("neg", np.array(-100.0, np.float32)), T("zerof", np.array(0.0, np.float32)),
+             i64("idx", [[1], [4]]), T("upd", np.array([5.0, -5.0], np.float32))]
+    return op1("ex_mask_folding", 18, nodes, [[1, 4, 6]], inits=inits)
+
+
+class ExNet(Net):
+    """A network as torch's dynamo exporter writes it (opset 18, axes as inputs)."""
+
+    def layer_norm(self, path, x, width):
+        r = self.rng
+        return self.add("LayerNormalization", [x, self.param(f"{path}.weight", r.uniform(0.5, 1.5, width).astype(np.float32)),
+                                               self.param(f"{path}.bias", r.uniform(-0.2, 0.2, width).astype(np.float32))],
+                        path, axis=-1, epsilon=1e-6)
+
+    def linear(self, path, x, fin, fout):
+        w = (self.rng.standard_normal((fin, fout), dtype=np.float32) * np.float32(np.sqrt(1.0 / fin)))
+        y = self.add("MatMul", [x, self.param(f"{path}.weight", w)], path)
+        return self.add("Add", [y, self.param(f"{path}.bias", self.rng.uniform(-0.1, 0.1, fout).astype(np.float32))], path)
+
+    def erf_gelu(self, path, x):
+        """GELU as the exporters decompose it before opset 20: x * 0.5 * (1 + erf(x / sqrt 2))."""
+        d = self.add("Div", [x, self.param(f"{path}.sqrt2", np.array(1.4142135, np.float32))], path)
+        e = self.add("Erf", [d], path)
+        a = self.add("Add", [e, self.param(f"{path}.one", np.array(1.0, np.float32))], path)
+        m = self.add("Mul", [x, a], path)
+        return self.add("Mul", [m, self.param(f"{path}.half", np.array(0.5, np.float32))], path)
+
+    def shape(self, path, dims):
+        return self.param(f"{path}.shape", np.array(dims, np.int64))
+
+
+@model("ex_net_reducemean_head", "exporter",
+       "conv-BN-ReLU stem, a residual block, ReduceMean over [2, 3] keepdims=1 (torch's dynamo exporter's "
+       "adaptive average pooling), Flatten, Gemm; weights in an external file (ex_net_reducemean_head.onnx.data)")
+def _():
+    EXTERNAL.add("ex_net_reducemean_head")
+    n = ExNet("ex_net_reducemean_head", [3, 16, 16])
+    x = n.relu("relu0", n.bn("bn0", n.conv("conv0", n.input_name, 8, 3)))
+    y = n.bn("layer1.bn2", n.conv("layer1.conv2", n.relu("layer1.relu", n.bn("layer1.bn1", n.conv("layer1.conv1", x, 8, 3))), 8, 3))
+    x = n.relu("layer1.relu2", n.add("Add", [x, y], "layer1.add"))
+    n.ch[x] = 8
+    x = n.add("ReduceMean", [x, n.param("pool.axes", np.array([-1, -2], np.int64))], "pool", keepdims=1)
+    x = n.gemm("fc", n.flatten("flatten", x), 8, 10, last=True)
+    return net_finish(n, x, [10], 18, "ReduceMean head (dynamo exporter)")
+
+
+@model("ex_net_attention", "exporter",
+       "a ViT-style encoder block on [N, 5, 16] tokens as torch exports it: LayerNormalization, MatMul+Add "
+       "q/k/v, heads by Reshape/Transpose, Q x K^T and A x V (MatMuls of run-time operands), Mul by the "
+       "scale, Softmax, Erf GELU MLP, residual Adds, the class token by Gather, a Gemm head; weights in "
+       "an external file")
+def _():
+    EXTERNAL.add("ex_net_attention")
+    tokens, width, heads = 5, 16, 2
+    hd = width // heads
+    n = ExNet("ex_net_attention", [tokens, width])
+    x = n.input_name
+    h = n.layer_norm("ln1", x, width)
+    def head_split(path, t):
+        r = n.add("Reshape", [t, n.shape(path, [0, tokens, heads, hd])], path)
+        return n.add("Transpose", [r], path, perm=[0, 2, 1, 3])
+    q = head_split("q.heads", n.linear("q", h, width, width))
+    k = head_split("k.heads", n.linear("k", h, width, width))
+    v = head_split("v.heads", n.linear("v", h, width, width))
+    kt = n.add("Transpose", [k], "kt", perm=[0, 1, 3, 2])
+    s = n.add("MatMul", [q, kt], "scores")
+    s = n.add("Mul", [s, n.param("scale", np.array(1 / np.sqrt(hd), np.float32))], "scaled")
+    a = n.add("Softmax", [s], "attn", axis=-1)
+    o = n.add("MatMul", [a, v], "context")
+    o = n.add("Transpose", [o], "merge", perm=[0, 2, 1, 3])
+    o = n.add("Reshape", [o, n.shape("merge", [0, tokens, width])], "merge")
+    x = n.add("Add", [x, n.linear("proj", o, width, width)], "res1")
+    m = n.erf_gelu("mlp.gelu", n.linear("mlp.fc1", n.layer_norm("ln2", x, width), width, 2 * width))
+    x = n.add("Add", [x, n.linear("mlp.fc2", m, 2 * width, width)], "res2")
+    x = n.layer_norm("ln3", x, width)
+    cls = n.add("Gather", [x, n.param("cls.index", np.array(0, np.int64))], "cls", axis=1)
+    y = n.gemm("head", cls, width, 10, last=True)
+    return net_finish(n, y, [10], 18, "attention block (dynamo exporter)")
+
+
+KIND_ORDER = {"nets": 0, "ops": 1, "bad": 2, "paper": 3, "exporter": 4}
+GROUPS = {"small": {"nets", "ops", "bad", "exporter"}, "paper": {"paper"}, "nets": {"nets"},
+          "ops": {"ops"}, "bad": {"bad"}, "exporter": {"exporter"},
+          "all": {"nets", "ops", "bad", "exporter", "paper"}}
 
 
 def select(only: list[str] | None) -> list[Spec]:
@@ -1070,10 +1291,20 @@ def write(specs, out) -> None:
         data = build_bytes(s)
         path = out_path(s, out)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        if s.name in EXTERNAL:
+            # Weights in "<name>.onnx.data" next to the model, as torch's default exporter
+            # writes them (location relative to the model, offsets and lengths).
+            m = onnx.load_from_string(data)
+            if os.path.exists(path + ".data"):
+                os.remove(path + ".data")  # onnx appends to an existing data file
+            onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=os.path.basename(path) + ".data", size_threshold=256)
+            data = open(path, "rb").read()
+        else:
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
         print(f"wrote {os.path.relpath(path)} ({len(data):,} bytes, {time.time() - t0:.2f} s)")
 
 

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod cost;
 pub mod error;
 pub mod frontend;
+pub mod functions;
 pub mod graph;
 pub mod passes;
 pub mod pipeline;

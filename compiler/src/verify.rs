@@ -66,13 +66,12 @@ pub fn verify_pim(func: &Func<PimOp>) -> Result<()> {
                     ));
                 }
             }
-            PimOp::Act { kind, .. }
-                if !["relu", "leaky_relu", "elu", "clip", "sigmoid", "tanh"]
-                    .contains(&kind.as_str()) =>
-            {
+            PimOp::Act { kind, .. } if !crate::functions::KINDS.contains(&kind.as_str()) => {
                 return Err(invalid(node, format!("unknown activation `{kind}`")));
             }
-            PimOp::Binary { kind } if !["add", "sub", "mul", "div"].contains(&kind.as_str()) => {
+            PimOp::Binary { kind }
+                if !["add", "sub", "mul", "div", "max", "min"].contains(&kind.as_str()) =>
+            {
                 return Err(invalid(node, format!("unknown elementwise op `{kind}`")));
             }
             PimOp::Pool { kind, .. } if !["max", "avg"].contains(&kind.as_str()) => {

@@ -28,7 +28,7 @@ func.func @mvm_weight_mismatch(%x: tensor<1x4xf32>, %w: tensor<1x4x3xf32>, %b: t
 // -----
 
 func.func @unknown_activation(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // CHECK: pimc-opt: error: node `act`: unknown activation `gelu`
-  %y = "pim.act"(%x) {kind = "gelu", alpha = 0.0 : f32, beta = 0.0 : f32} : (tensor<4xf32>) -> tensor<4xf32> loc("act")
+  // CHECK: pimc-opt: error: node `act`: unknown activation `swish`
+  %y = "pim.act"(%x) {kind = "swish", alpha = 0.0 : f32, beta = 0.0 : f32} : (tensor<4xf32>) -> tensor<4xf32> loc("act")
   return %y : tensor<4xf32>
 }

@@ -7,9 +7,9 @@
 // CHECK: error: pass pim-rewrite-graph: unknown rewrite rule `no-such-rule`; valid rules:
 // CHECK-SAME: fold-bn-into-conv, fold-bn-into-gemm, fold-mul-into-conv, fold-add-into-conv,
 // CHECK-SAME: fold-mul-into-gemm, fold-add-into-gemm, fold-scalar-mul-into-gemm,
-// CHECK-SAME: fold-add-into-matmul, fold-batchnorm-standalone, merge-constant-muls,
+// CHECK-SAME: fold-add-into-matmul, fold-affine-into-matmul, fold-batchnorm-standalone, merge-constant-muls,
 // CHECK-SAME: merge-constant-adds, distribute-mul-over-constant-add, drop-identity,
-// CHECK-SAME: flatten-as-reshape, merge-reshapes, drop-noop-reshape, merge-transposes,
+// CHECK-SAME: flatten-as-reshape, reduce-as-global-pool, fuse-erf-gelu, fuse-silu, merge-reshapes, drop-noop-reshape, merge-transposes,
 // CHECK-SAME: drop-noop-transpose, relu-commutes-with-maxpool, fold-pad-into-conv,
 // CHECK-SAME: absorb-relu-into-clip, drop-double-relu
 // CHECK-NOT: func.func

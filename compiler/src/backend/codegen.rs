@@ -13,6 +13,7 @@ use pim_runtime::Tensor;
 
 mod bands;
 mod crossbar;
+mod grouped;
 mod move_ops;
 mod moves;
 mod regions;
@@ -651,16 +652,14 @@ fn unsupported(node: &Node<PimOp>, what: &str) -> String {
 }
 
 /// Refuses what this slice cannot compile, before anything else.
-fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
+fn check_supported(_func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
     match &node.op {
         PimOp::Constant { .. }
         | PimOp::Reshape { .. }
         | PimOp::Tile { .. }
         | PimOp::Binary { .. } => Ok(()),
-        PimOp::Act { kind, .. } => match kind.as_str() {
-            "relu" | "leaky_relu" | "elu" | "clip" | "sigmoid" | "tanh" => Ok(()),
-            other => Err(unsupported(node, &format!("pim.act kind `{other}`"))),
-        },
+        PimOp::Act { kind, .. } if crate::functions::KINDS.contains(&kind.as_str()) => Ok(()),
+        PimOp::Act { kind, .. } => Err(unsupported(node, &format!("pim.act kind `{kind}`"))),
         PimOp::Mvm {
             kind,
             group,
@@ -676,19 +675,14 @@ fn check_supported(func: &Func<PimOp>, node: &Node<PimOp>) -> R<()> {
             Err(unsupported(node, "non-2-D pooling"))
         }
         PimOp::Pool { .. } => Ok(()),
-        PimOp::Softmax { axis, .. } => {
-            let rank = func.shape(node.result).len() as i64;
-            if (rank == 2 || rank == 4) && (*axis == 1 || *axis == 1 - rank) {
-                Ok(())
-            } else {
-                Err(unsupported(
-                    node,
-                    "softmax other than over the features of a vector or the channels of an image",
-                ))
-            }
-        }
         PimOp::PRelu {} | PimOp::Lrn { .. } => Ok(()),
         PimOp::Concat { .. } | PimOp::Transpose { .. } | PimOp::Pad { .. } => Ok(()),
+        PimOp::Softmax { .. }
+        | PimOp::Reduce { .. }
+        | PimOp::Norm { .. }
+        | PimOp::Slice { .. }
+        | PimOp::Expand { .. }
+        | PimOp::MatMul {} => Ok(()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The back end: from scheduled IR (`Func<PimOp>` after phase `scheduled`: every weight viewed
-//! through `pim.tile` and `pim.load_weights`) and a target to a `.pimbin` program
+//! through `pim.tile`, and its `pim.schedule`) and a target to a `.pimbin` program
 //! ([`pim_runtime::container::Program`]) that the functional simulator runs. `docs/backend.md`
 //! describes the layouts and what is supported.
 //!
@@ -8,7 +8,7 @@
 //! each image loads its operands into the staging buffer (the global buffer, or
 //! a tile's on targets without one), computes there (`mvm` per crossbar,
 //! `acc` for row tiles, `vop` for bias and vector ops) and stores its result back. Segments,
-//! copies and crossbars come from the IR ([`crate::passes::scheduled::read`]): a segment's
+//! copies and crossbars come from the IR ([`crate::schedule::ir::read`]): a segment's
 //! crossbars are all written (`wload`, every copy) at its start, then its layers run for every
 //! image of the run, each copy of a duplicated layer taking its share of the output rows.
 //!

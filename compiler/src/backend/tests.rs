@@ -170,26 +170,27 @@ fn every_fault_in_compiled_lenet_is_caught() {
 #[test]
 fn unsupported_ops_are_refused_with_their_node() {
     let mut func = Func::<PimOp>::new("main");
-    let x = func.add_input("x", vec![1, 4, 3, 3]);
-    func.push(
-        "sm",
-        PimOp::Softmax { axis: 2, log: 0 },
-        vec![x],
-        vec![1, 4, 3, 3],
-    );
+    let x = func.add_input("x", vec![1, 4, 3, 3, 3]);
+    let pool = PimOp::Pool {
+        kind: "max".into(),
+        kernel: vec![2, 2, 2],
+        strides: vec![1, 1, 1],
+        pads: vec![0; 6],
+        dilations: vec![1, 1, 1],
+        ceil_mode: 0,
+        count_include_pad: 0,
+    };
+    func.push("pool3d", pool, vec![x], vec![1, 4, 2, 2, 2]);
     func.outputs.push(pim_dialects::Port {
         name: "y".into(),
         value: 1,
     });
     let target = Target::preset("compact-4x4").expect("preset");
     let err = compile(&func, &target, &ScheduleOptions::default())
-        .expect_err("softmax over rows is not supported")
+        .expect_err("3-D pooling is not supported")
         .to_string();
     assert!(
-        err.ends_with(
-            "the back end does not support softmax other than over the features of a vector or \
-             the channels of an image (node sm) yet"
-        ),
+        err.ends_with("the back end does not support non-2-D pooling (node pool3d) yet"),
         "{err}"
     );
 }

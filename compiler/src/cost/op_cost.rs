@@ -26,7 +26,8 @@
 use super::units as model;
 pub use crate::program::tiling::CrossbarGeometry;
 pub use crate::program::work::{
-    activation_ops, lrn_ops, pool_ops, BATCH_NORM_OPS, SOFTMAX_OPS, TRANSCENDENTAL_OPS,
+    activation_ops, lrn_ops, pool_ops, reduce_ops, BATCH_NORM_OPS, NORM_OPS, SOFTMAX_OPS,
+    TRANSCENDENTAL_OPS,
 };
 use pim_dialects::GraphOp;
 use pim_runtime::target::Target;
@@ -210,9 +211,20 @@ pub fn op_cost(
         GraphOp::GlobalAveragePool {} => {
             OpCost::vector(per_element(out, pool_ops(false, window(input(0), out))))
         }
-        GraphOp::Concat { .. } | GraphOp::Transpose { .. } | GraphOp::Pad { .. } => {
-            OpCost::moved(out)
+        GraphOp::Concat { .. }
+        | GraphOp::Transpose { .. }
+        | GraphOp::Pad { .. }
+        | GraphOp::Slice { .. }
+        | GraphOp::Expand { .. } => OpCost::moved(out),
+        GraphOp::Unary { kind, .. } => {
+            OpCost::vector(per_element(out, crate::functions::ops_per_element(kind)))
         }
+        GraphOp::Max {} | GraphOp::Min {} => OpCost::vector(out),
+        GraphOp::Reduce { kind, .. } => {
+            let read = input(0).iter().product::<usize>();
+            OpCost::vector(per_element(read, reduce_ops(kind)))
+        }
+        GraphOp::Norm { .. } => OpCost::vector(out.saturating_mul(NORM_OPS)),
     }
 }
 

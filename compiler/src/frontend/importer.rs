@@ -83,7 +83,8 @@ pub fn import_file(path: &Path, options: ImportOptions) -> Result<Graph> {
 
 /// Imports an ONNX model from its bytes; `path` names it in messages.
 pub fn import_bytes(bytes: &[u8], path: &str, options: ImportOptions) -> Result<Graph> {
-    let model = model::decode(bytes, path)?;
+    let mut model = model::decode(bytes, path)?;
+    super::external::resolve(&mut model, path)?;
     let opset = model::default_opset(&model, path)?;
     let graph = model.graph.as_ref().ok_or_else(|| Error::Model {
         path: path.to_owned(),

@@ -95,8 +95,8 @@ impl Known {
 pub fn from_proto(tensor: &TensorProto) -> Result<Known, String> {
     if !tensor.external_data.is_empty() {
         return Err(format!(
-            "tensor `{}` stores its data in an external file; save the model with its data inline \
-             (onnx.save_model(model, path, save_as_external_data=False))",
+            "tensor `{}` stores its data in an external file, which only initializers and \
+             `Constant` values may do",
             tensor.name
         ));
     }

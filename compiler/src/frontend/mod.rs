@@ -3,6 +3,7 @@
 //! arithmetic) and emits `graph` dialect ops with static shapes.
 //!
 //! - [`model`] decodes the file and checks the opset;
+//! - [`external`] reads tensor data kept in files next to the model;
 //! - [`known`] is the value of a folded constant (f32 or i64);
 //! - [`attributes`] reads node attributes with ONNX defaults;
 //! - [`importer`] walks the graph and dispatches to the op importers in [`ops`];
@@ -10,6 +11,7 @@
 
 pub mod attributes;
 pub mod export;
+pub mod external;
 pub mod importer;
 pub mod known;
 pub mod model;

@@ -215,3 +215,140 @@ fn corrupted_models_never_panic() {
         "{imported} imported, {rejected} rejected"
     );
 }
+
+/// A graph of one node on input `x` with initializers `inits`, output `y`.
+fn one_node(x: &[i64], node: NodeProto, inits: Vec<TensorProto>) -> GraphProto {
+    let mut g = GraphProto::new();
+    g.input.push(input("x", x));
+    g.output.push(input("y", &[]));
+    g.node.push(node);
+    g.initializer = inits;
+    g
+}
+
+fn ints(name: &str, values: &[i64]) -> TensorProto {
+    let mut t = TensorProto::new();
+    t.name = name.into();
+    t.dims = vec![values.len() as i64];
+    t.data_type = DataType::INT64 as i32;
+    t.int64_data = values.to_vec();
+    t
+}
+
+fn ints_attribute(name: &str, values: &[i64]) -> AttributeProto {
+    let mut a = AttributeProto::new();
+    a.name = name.into();
+    a.type_ = AttributeType::INTS.into();
+    a.ints = values.to_vec();
+    a
+}
+
+fn ops(func: &crate::graph::Graph) -> Vec<&'static str> {
+    func.nodes
+        .iter()
+        .filter(|n| !matches!(n.op, GraphOp::Constant { .. }))
+        .map(|n| pim_dialects::DialectOp::mnemonic(&n.op))
+        .collect()
+}
+
+#[test]
+fn external_data_is_read_relative_to_the_model() {
+    let dir = std::env::temp_dir().join(format!("pimc-external-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let values = [1.5f32, -2.0, 0.25, 4.0];
+    let bytes: Vec<u8> = [0u8; 8]
+        .into_iter()
+        .chain(values.iter().flat_map(|v| v.to_le_bytes()))
+        .collect();
+    std::fs::write(dir.join("w.bin"), &bytes).unwrap();
+    let mut w = TensorProto::new();
+    w.name = "w".into();
+    w.dims = vec![4];
+    w.data_type = DataType::FLOAT as i32;
+    w.data_location = onnx_protobuf::tensor_proto::DataLocation::EXTERNAL.into();
+    for (key, value) in [("location", "w.bin"), ("offset", "8"), ("length", "16")] {
+        let mut entry = onnx_protobuf::StringStringEntryProto::new();
+        entry.key = key.into();
+        entry.value = value.into();
+        w.external_data.push(entry);
+    }
+    let g = one_node(&[4], node("Add", &["x", "w"], "y", vec![]), vec![w.clone()]);
+    let path = dir.join("m.onnx");
+    let func = import_bytes(
+        &model(13, g.clone()),
+        path.to_str().unwrap(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    let y = evaluate(&func, &[Tensor::zeros(vec![4])]).unwrap();
+    assert_eq!(y[0].data(), values);
+    // Too short a file names the tensor and the file.
+    std::fs::write(dir.join("w.bin"), &bytes[..20]).unwrap();
+    let error = import_bytes(
+        &model(13, g),
+        path.to_str().unwrap(),
+        ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("tensor `w` needs bytes 8..24") && error.contains("w.bin"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn conv_transpose_is_a_convolution_of_the_zero_inserted_input() {
+    let w = floats("w", &[1, 1, 2, 2], &[1.0, 2.0, 3.0, 4.0]);
+    let n = node(
+        "ConvTranspose",
+        &["x", "w"],
+        "y",
+        vec![ints_attribute("strides", &[2, 2])],
+    );
+    let g = one_node(&[1, 1, 2, 2], n, vec![w]);
+    let func = import_bytes(&model(13, g), "ct.onnx", ImportOptions::default()).unwrap();
+    assert_eq!(ops(&func), ["reshape", "pad", "reshape", "pad", "conv"]);
+    let x = Tensor::new(vec![1, 1, 2, 2], vec![1.0, 10.0, 100.0, 1000.0]).unwrap();
+    let y = evaluate(&func, &[x]).unwrap();
+    // Each input element scatters its kernel copy into its own 2x2 block (stride 2 = kernel).
+    let expected = [
+        1.0, 2.0, 10.0, 20.0, 3.0, 4.0, 30.0, 40.0, 100.0, 200.0, 1000.0, 2000.0, 300.0, 400.0,
+        3000.0, 4000.0,
+    ];
+    assert_eq!(y[0].shape(), [1, 1, 4, 4]);
+    assert_eq!(y[0].data(), expected);
+}
+
+#[test]
+fn reductions_gathers_and_pow_import_as_their_graph_ops() {
+    let reduce = node(
+        "ReduceMean",
+        &["x", "axes"],
+        "y",
+        vec![int_attribute("keepdims", 0)],
+    );
+    let g = one_node(&[1, 3, 4], reduce, vec![ints("axes", &[-1])]);
+    let func = import_bytes(&model(18, g), "r.onnx", ImportOptions::default()).unwrap();
+    let op = &func.nodes.last().unwrap().op;
+    assert!(
+        matches!(op, GraphOp::Reduce { axes, keepdims: 0, .. } if axes == &[2]),
+        "{op:?}"
+    );
+    // Gather of index 0 along a run-time axis: a slice, then the reshape that drops the axis.
+    let mut index = ints("i", &[0]);
+    index.dims.clear();
+    let gather = node("Gather", &["x", "i"], "y", vec![int_attribute("axis", 1)]);
+    let g = one_node(&[1, 3, 4], gather, vec![index]);
+    let func = import_bytes(&model(13, g), "g.onnx", ImportOptions::default()).unwrap();
+    assert_eq!(ops(&func), ["slice", "reshape"]);
+    assert_eq!(func.shape(func.outputs[0].value), [1, 4]);
+    // Pow with a run-time exponent is refused, saying why.
+    let mut g = one_node(&[2], node("Pow", &["x", "e"], "y", vec![]), vec![]);
+    g.input.push(input("e", &[2]));
+    let error = import_bytes(&model(13, g), "p.onnx", ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("exponent computed at run time"), "{error}");
+}

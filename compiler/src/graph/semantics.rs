@@ -3,7 +3,7 @@
 //! that shape inference, constant folding, rewrites and the simulator agree.
 
 use pim_dialects::GraphOp;
-use pim_runtime::kernels::{self, BinaryOp, ConvParams, KernelError, Window};
+use pim_runtime::kernels::{self, BinaryOp, ConvParams, KernelError, ReduceOp, Window};
 use pim_runtime::Tensor;
 
 /// Converts ONNX integer attributes (already validated non-negative) to sizes.
@@ -73,6 +73,18 @@ pub fn reshape_shape(input: &[usize], target: &[i64]) -> Result<Vec<usize>, Stri
         ));
     }
     Ok(shape)
+}
+
+/// Checks that `axes` are the trailing axes of a rank-`rank` tensor, in order (what
+/// `graph.norm` normalises over: ONNX LayerNormalization's `axis..rank`).
+fn trailing_axes(axes: &[i64], rank: usize) -> Result<(), String> {
+    let first = rank as i64 - axes.len() as i64;
+    if axes.is_empty() || !axes.iter().zip(first..).all(|(&a, b)| a == b) {
+        return Err(format!(
+            "norm axes {axes:?} are not the trailing axes of a rank-{rank} tensor"
+        ));
+    }
+    Ok(())
 }
 
 fn permutation(perm: &[i64]) -> Result<Vec<usize>, String> {
@@ -154,6 +166,25 @@ pub fn infer_shape(op: &GraphOp, operands: &[&[usize]]) -> Result<Vec<usize>, St
         }
         GraphOp::Pad { pads, .. } => {
             kernels::pad_output_shape(first, pads).map_err(kernel_error)?
+        }
+        GraphOp::Max {} | GraphOp::Min {} => {
+            kernels::broadcast_shapes(first, operand(operands, 1)?).map_err(kernel_error)?
+        }
+        GraphOp::Reduce { axes, keepdims, .. } => {
+            kernels::reduce_output_shape(first, &sizes(axes, "axes")?, *keepdims != 0)
+                .map_err(kernel_error)?
+        }
+        GraphOp::Norm { axes, .. } => {
+            trailing_axes(axes, first.len())?;
+            first.to_vec()
+        }
+        GraphOp::Slice { sizes: dims, .. } => sizes(dims, "slice sizes")?,
+        GraphOp::Expand { shape } => sizes(shape, "expand shape")?,
+        GraphOp::Unary { kind, .. } => {
+            if crate::functions::steps(kind, 0.0, 1.0).is_none() {
+                return Err(format!("unknown elementwise function `{kind}`"));
+            }
+            first.to_vec()
         }
         GraphOp::Relu {}
         | GraphOp::LeakyRelu { .. }
@@ -281,6 +312,39 @@ pub fn evaluate_op(op: &GraphOp, operands: &[&Tensor]) -> Result<Tensor, String>
             kernels::transpose(x()?, &permutation(perm)?).map_err(kernel_error)
         }
         GraphOp::Pad { pads, value: fill } => kernels::pad(x()?, pads, *fill).map_err(kernel_error),
+        GraphOp::Max {} => binary(BinaryOp::Max),
+        GraphOp::Min {} => binary(BinaryOp::Min),
+        GraphOp::Unary { kind, alpha, beta } => {
+            crate::functions::evaluate(kind, *alpha, *beta, x()?)
+        }
+        GraphOp::Reduce {
+            kind,
+            axes,
+            keepdims,
+        } => {
+            let reduction =
+                ReduceOp::from_name(kind).ok_or_else(|| format!("unknown reduction `{kind}`"))?;
+            kernels::reduce(reduction, x()?, &sizes(axes, "axes")?, *keepdims != 0)
+                .map_err(kernel_error)
+        }
+        GraphOp::Norm { axes, epsilon } => {
+            trailing_axes(axes, x()?.shape().len())?;
+            kernels::normalize(x()?, &sizes(axes, "axes")?, *epsilon).map_err(kernel_error)
+        }
+        GraphOp::Slice {
+            starts,
+            sizes: dims,
+            steps,
+        } => kernels::slice(
+            x()?,
+            &sizes(starts, "slice starts")?,
+            &sizes(dims, "slice sizes")?,
+            &sizes(steps, "slice steps")?,
+        )
+        .map_err(kernel_error),
+        GraphOp::Expand { shape } => {
+            kernels::expand(x()?, &sizes(shape, "expand shape")?).map_err(kernel_error)
+        }
         GraphOp::Flatten { .. } | GraphOp::Reshape { .. } | GraphOp::Identity {} => {
             let input = x()?;
             let shape = infer_shape(op, &[input.shape()])?;

@@ -127,6 +127,9 @@ impl Lowering<'_> {
             GraphOp::Clip { min, max } => act("clip", *min, *max),
             GraphOp::Sigmoid {} => act("sigmoid", 0.0, 0.0),
             GraphOp::Tanh {} => act("tanh", 0.0, 0.0),
+            GraphOp::PRelu {} if self.per_channel_off_image(node) => {
+                return self.prelu_as_image(node)
+            }
             GraphOp::PRelu {} => PimOp::PRelu {},
             GraphOp::Softmax { axis } => PimOp::Softmax {
                 axis: *axis,
@@ -193,8 +196,108 @@ impl Lowering<'_> {
                 pads: pads.clone(),
                 value: *value,
             },
+            GraphOp::Unary { kind, alpha, beta } => act(kind, *alpha, *beta),
+            GraphOp::Max {} => binary("max"),
+            GraphOp::Min {} => binary("min"),
+            GraphOp::Reduce {
+                kind,
+                axes,
+                keepdims,
+            } => PimOp::Reduce {
+                kind: kind.clone(),
+                axes: axes.clone(),
+                keepdims: *keepdims,
+            },
+            GraphOp::Norm { axes, epsilon } => PimOp::Norm {
+                axes: axes.clone(),
+                epsilon: *epsilon,
+            },
+            GraphOp::Slice {
+                starts,
+                sizes,
+                steps,
+            } => PimOp::Slice {
+                starts: starts.clone(),
+                sizes: sizes.clone(),
+                steps: steps.clone(),
+            },
+            GraphOp::Expand { shape } => PimOp::Expand {
+                shape: shape.clone(),
+            },
         };
+        if is_one_dimensional(&op) {
+            return self.as_two_dimensional(node, op, operands);
+        }
         Ok(self.push(node, op, operands))
+    }
+
+    /// A 1-D convolution or pooling as the 2-D one of an image of height 1: the operand
+    /// reshaped to `[N, C, 1, L]`, a kernel of height 1, the result reshaped back.
+    fn as_two_dimensional(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        op: PimOp,
+        mut operands: Vec<ValueId>,
+    ) -> Result<ValueId, String> {
+        let input = operands[0];
+        let as_image =
+            |shape: &[usize]| -> Vec<usize> { [&shape[..2], &[1], &shape[2..]].concat() };
+        let in_shape = as_image(self.pim.shape(input));
+        operands[0] = self.reshape(&format!("{}.as_2d", node.name), input, in_shape);
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let two_d = self.pim.push(
+            format!("{}.2d", node.name),
+            raise_to_two_dimensions(op),
+            operands,
+            as_image(&out_shape),
+        );
+        Ok(self.reshape(&node.name, two_d, out_shape))
+    }
+
+    /// Whether a PRelu's slope is one constant per channel (axis 1) of an input that is not an
+    /// image (`[N, C, L]` of a 1-D layer, `[N, C, D, H, W]` of a 3-D one).
+    fn per_channel_off_image(&self, node: &pim_dialects::Node<GraphOp>) -> bool {
+        let shape = self.graph.shape(node.operands[0]);
+        let Some(slope) = self.constant(node.operands[1]) else {
+            return false;
+        };
+        let channels = shape.get(1).copied().unwrap_or(0);
+        let lead = slope.shape().len() + 1 == shape.len();
+        let varying: Vec<usize> = (0..slope.shape().len())
+            .filter(|&a| slope.shape()[a] != 1)
+            .collect();
+        shape.len() != 4 && shape.len() >= 3 && lead && varying == [0] && slope.len() == channels
+    }
+
+    /// A per-channel PRelu of a non-image as the PRelu of the image `[N, C, rest, 1]`.
+    fn prelu_as_image(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let shape = self.graph.shape(node.operands[0]).to_vec();
+        let rest: usize = shape[2..].iter().product();
+        let input = self.value(node.operands[0])?;
+        let image = self.reshape(
+            &format!("{}.as_image", node.name),
+            input,
+            vec![shape[0], shape[1], rest, 1],
+        );
+        let slope = self.constant(node.operands[1]).ok_or("no slope")?;
+        let per_channel = slope
+            .reshaped(vec![shape[1], 1, 1])
+            .ok_or("bad slope shape")?;
+        let slope = self.push_constant(&format!("{}.slope", node.name), per_channel);
+        let y = self.pim.push(
+            format!("{}.image", node.name),
+            PimOp::PRelu {},
+            vec![image, slope],
+            vec![shape[0], shape[1], rest, 1],
+        );
+        Ok(self.reshape(&node.name, y, shape))
+    }
+
+    /// A `pim.reshape` of `value` to `shape`.
+    fn reshape(&mut self, name: &str, value: ValueId, shape: Vec<usize>) -> ValueId {
+        let dims = shape.iter().map(|&d| d as i64).collect();
+        self.pim
+            .push(name, PimOp::Reshape { shape: dims }, vec![value], shape)
     }
 
     /// Global pooling is pooling with a window over the whole spatial extent.
@@ -248,6 +351,9 @@ impl Lowering<'_> {
             cols: cols as i64,
             vectors: vectors as i64,
         };
+        if is_one_dimensional(&op) {
+            return self.as_two_dimensional(node, op, vec![input, w, b]);
+        }
         Ok(self.push(node, op, vec![input, w, b]))
     }
 
@@ -290,7 +396,9 @@ impl Lowering<'_> {
         else {
             return Err("not a gemm".into());
         };
-        let b = self.weights(node.operands[1], "Gemm B operand")?;
+        let Some(b) = self.constant(node.operands[1]) else {
+            return self.gemm_on_vector_unit(node, (*alpha, *beta), (*trans_a, *trans_b));
+        };
         let b = if *trans_b != 0 {
             kernels::transpose(b, &[1, 0]).map_err(|e| e.to_string())?
         } else {
@@ -356,14 +464,68 @@ impl Lowering<'_> {
         }
     }
 
-    /// MatMul with a constant 2-D right operand: leading dimensions of the left operand become
-    /// more input vectors.
-    fn matmul(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
-        let b = self.weights(node.operands[1], "MatMul right operand")?;
-        let b_shape = b.shape().to_vec();
-        if b_shape.len() < 2 || b_shape[..b_shape.len() - 2].iter().any(|&d| d != 1) {
-            return Err(format!("a MatMul right operand of shape {b_shape:?} (per-batch weights) is not supported; it must be one 2-D matrix"));
+    /// A Gemm whose B is computed at run time (torch's `addmm` / `mm` of two activations): the
+    /// transposes as moves, `pim.matmul` on the vector unit, then `* alpha` and `+ beta * C`.
+    fn gemm_on_vector_unit(
+        &mut self,
+        node: &pim_dialects::Node<GraphOp>,
+        (alpha, beta): (f32, f32),
+        (trans_a, trans_b): (i64, i64),
+    ) -> Result<ValueId, String> {
+        let mut operands = Vec::new();
+        for (index, transposed) in [(0, trans_a), (1, trans_b)] {
+            let mut v = self.value(node.operands[index])?;
+            if transposed != 0 {
+                let shape = self.pim.shape(v).iter().rev().copied().collect();
+                let name = format!("{}.transpose{index}", node.name);
+                v = self
+                    .pim
+                    .push(name, PimOp::Transpose { perm: vec![1, 0] }, vec![v], shape);
+            }
+            operands.push(v);
         }
+        let out_shape = self.graph.shape(node.result).to_vec();
+        let mut y = self.pim.push(
+            format!("{}.matmul", node.name),
+            PimOp::MatMul {},
+            operands,
+            out_shape.clone(),
+        );
+        if alpha != 1.0 {
+            let k = self.push_constant(&format!("{}.alpha", node.name), Tensor::scalar(alpha));
+            let mul = PimOp::Binary { kind: "mul".into() };
+            y = self.pim.push(
+                format!("{}.scaled", node.name),
+                mul,
+                vec![y, k],
+                out_shape.clone(),
+            );
+        }
+        let c = match self.constant(node.operands[2]) {
+            Some(c) => {
+                let scaled = scale(c, beta);
+                self.push_constant(&format!("{}.c", node.name), scaled)
+            }
+            None if beta == 1.0 => self.value(node.operands[2])?,
+            None => return Err("a run-time C with beta != 1 is not supported".into()),
+        };
+        let add = PimOp::Binary { kind: "add".into() };
+        Ok(self.pim.push(node.name.clone(), add, vec![y, c], out_shape))
+    }
+
+    /// MatMul with a constant 2-D right operand: leading dimensions of the left operand become
+    /// more input vectors. Any other right operand (computed at run time, as attention's `K^T`
+    /// and `V`, or a constant per batch) cannot sit in crossbars as weights: the product runs on
+    /// the vector unit (`pim.matmul`, `docs/cost-model.md` §13).
+    fn matmul(&mut self, node: &pim_dialects::Node<GraphOp>) -> Result<ValueId, String> {
+        let crossbar_weight = self.constant(node.operands[1]).filter(|b| {
+            b.shape().len() >= 2 && b.shape()[..b.shape().len() - 2].iter().all(|&d| d == 1)
+        });
+        let Some(b) = crossbar_weight else {
+            let operands = self.operands(node)?;
+            return Ok(self.push(node, PimOp::MatMul {}, operands));
+        };
+        let b_shape = b.shape().to_vec();
         let (k, n) = (b_shape[b_shape.len() - 2], b_shape[b_shape.len() - 1]);
         let matrix = b.reshaped(vec![k, n]).ok_or("bad weight shape")?;
         let input = self.value(node.operands[0])?;
@@ -452,6 +614,41 @@ impl Lowering<'_> {
             out_shape,
         ))
     }
+}
+
+/// Whether `op` is a convolution or pooling over one spatial axis.
+fn is_one_dimensional(op: &PimOp) -> bool {
+    match op {
+        PimOp::Mvm { kind, kernel, .. } => kind == "conv" && kernel.len() == 1,
+        PimOp::Pool { kernel, .. } => kernel.len() == 1,
+        _ => false,
+    }
+}
+
+/// The 2-D form of a 1-D convolution or pooling: a height-1 window with no padding, stride or
+/// dilation along the new axis.
+fn raise_to_two_dimensions(mut op: PimOp) -> PimOp {
+    if let PimOp::Mvm {
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
+    }
+    | PimOp::Pool {
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
+    } = &mut op
+    {
+        for v in [kernel, strides, dilations] {
+            v.insert(0, 1);
+        }
+        *pads = vec![0, pads[0], 0, pads.get(1).copied().unwrap_or(0)];
+    }
+    op
 }
 
 fn scale(tensor: &Tensor, factor: f32) -> Tensor {
@@ -732,7 +929,7 @@ mod tests {
     }
 
     #[test]
-    fn run_time_weights_are_refused_with_the_reason() {
+    fn run_time_right_operands_run_on_the_vector_unit() {
         let mut g = Graph::new("main");
         let a = g.add_input("a", vec![2, 3]);
         let b = g.add_input("b", vec![3, 4]);
@@ -741,10 +938,41 @@ mod tests {
             name: "y".into(),
             value: y,
         });
-        let error = lower_to_layers(&g).unwrap_err();
+        let pim = lower_to_layers(&g).unwrap();
         assert!(
-            error.contains("node `mm`") && error.contains("crossbars hold constant weights only"),
-            "{error}"
+            matches!(pim.nodes[0].op, PimOp::MatMul {}),
+            "{:?}",
+            pim.nodes
         );
+    }
+
+    #[test]
+    fn one_dimensional_convolutions_become_two_dimensional() {
+        let mut g = Graph::new("main");
+        let x = g.add_input("x", vec![1, 4, 16]);
+        let w = constant(&mut g, "w", seeded(vec![6, 4, 3], 1));
+        let b = constant(&mut g, "b", seeded(vec![6], 2));
+        let op = GraphOp::Conv {
+            strides: vec![2],
+            pads: vec![1, 0],
+            dilations: vec![1],
+            group: 1,
+        };
+        let y = g.push("conv", op, vec![x, w, b], vec![1, 6, 7]);
+        g.outputs.push(pim_dialects::Port {
+            name: "y".into(),
+            value: y,
+        });
+        let pim = lower_to_layers(&g).unwrap();
+        let kernels: Vec<&Vec<i64>> = pim
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.op {
+                PimOp::Mvm { kernel, .. } => Some(kernel),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kernels, [&vec![1, 3]]);
+        assert_eq!(pim.shape(pim.outputs[0].value), [1, 6, 7]);
     }
 }

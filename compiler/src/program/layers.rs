@@ -20,7 +20,7 @@
 
 use super::images::Images;
 use super::tiling::MatrixShape;
-use super::work::{activation_ops, lrn_ops, pool_ops, SOFTMAX_OPS};
+use super::work::{activation_ops, lrn_ops, pool_ops, reduce_ops, NORM_OPS, SOFTMAX_OPS};
 use super::ProgramError;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -95,8 +95,15 @@ pub enum VectorClass {
     Softmax,
     /// `pim.lrn`.
     Lrn,
-    /// `pim.concat`, `pim.transpose`, `pim.pad`: data moves through the buffers.
+    /// `pim.concat`, `pim.transpose`, `pim.pad`, `pim.slice`, `pim.expand`: data moves through
+    /// the buffers.
     Move,
+    /// `pim.reduce`.
+    Reduce,
+    /// `pim.norm`.
+    Norm,
+    /// `pim.matmul`: a product of two run-time matrices on the vector unit.
+    MatMul,
 }
 
 /// The work of a vector layer, per image.
@@ -466,11 +473,49 @@ impl<'f> Walk<'f> {
             PimOp::Concat { .. } => moved("concat"),
             PimOp::Transpose { .. } => moved("transpose"),
             PimOp::Pad { .. } => moved("pad"),
+            PimOp::Slice { .. } => moved("slice"),
+            PimOp::Expand { .. } => moved("expand"),
+            PimOp::Reduce { kind, .. } => {
+                let read = self.operand_elements(node, 0)?;
+                VectorWork {
+                    ops: read.saturating_mul(reduce_ops(kind)),
+                    ..work(format!("reduce.{kind}"), VectorClass::Reduce, 0)
+                }
+            }
+            PimOp::Norm { .. } => work("norm".into(), VectorClass::Norm, NORM_OPS as u64),
+            PimOp::MatMul {} => {
+                // Every output element is a dot product of the shared dimension: a multiply
+                // and an add per term, plus the gather of both operands through the buffers.
+                let k = node
+                    .operands
+                    .first()
+                    .and_then(|&v| self.func.shapes.get(v))
+                    .and_then(|s| s.last())
+                    .map_or(1, |&k| k as u64);
+                VectorWork {
+                    moved: self.operand_elements(node, 0)? + self.operand_elements(node, 1)?,
+                    ..work("matmul".into(), VectorClass::MatMul, 2 * k)
+                }
+            }
             PimOp::Constant { .. }
             | PimOp::Reshape { .. }
             | PimOp::Tile { .. }
             | PimOp::Mvm { .. } => return Err(invalid(&node.name, "not a vector-unit op")),
         })
+    }
+
+    /// Elements per image of operand `index` of `node`.
+    fn operand_elements(
+        &self,
+        node: &pim_dialects::Node<PimOp>,
+        index: usize,
+    ) -> Result<u64, ProgramError> {
+        let value = node
+            .operands
+            .get(index)
+            .copied()
+            .ok_or_else(|| invalid(&node.name, "a missing operand"))?;
+        self.per_image(&node.name, "operand elements", value)
     }
 
     /// A ReLU fuses into the accumulation of the MVM whose only use it is.

@@ -11,14 +11,12 @@ pub const BATCH_NORM_OPS: usize = 4;
 /// Vector-unit operations per element of softmax / log-softmax (exp, sum, divide or log).
 pub const SOFTMAX_OPS: usize = 3;
 
-/// Vector-unit operations per element of an activation function by its `pim.act` kind: one for
-/// the piecewise-linear ones (relu, leaky_relu, clip, and prelu), [`TRANSCENDENTAL_OPS`] for elu,
-/// sigmoid and tanh.
+/// Vector-unit operations per element of an activation function by its `pim.act` kind: the sum
+/// over the `vop`s the back end runs for it (`crate::functions`): one for the piecewise-linear
+/// ones (relu, leaky_relu, clip, and prelu), [`TRANSCENDENTAL_OPS`] for elu, sigmoid, tanh, exp,
+/// log, erf, softplus and pow.
 pub fn activation_ops(kind: &str) -> u64 {
-    match kind {
-        "elu" | "sigmoid" | "tanh" => TRANSCENDENTAL_OPS as u64,
-        _ => 1,
-    }
+    crate::functions::ops_per_element(kind)
 }
 
 /// Vector-unit operations per output of a pooling window of `taps` elements: `taps - 1` compares
@@ -37,4 +35,18 @@ pub fn pool_ops(max: bool, taps: u64) -> u64 {
 /// `size` multiply-adds for the sum of squares, then scale, power and divide.
 pub fn lrn_ops(size: i64) -> u64 {
     u64::try_from(size).unwrap_or(1).max(1) + 3
+}
+
+/// Vector-unit operations per element of `graph.norm` / `pim.norm`: two passes over the group
+/// (sum, then the squared deviation: subtract, multiply, add) and the normalisation (subtract,
+/// multiply by the reciprocal standard deviation).
+pub const NORM_OPS: usize = 6;
+
+/// Vector-unit operations per input element of a reduction of `kind`: one add or compare, plus
+/// a multiply for the squaring ones (`l2`, `sum_square`).
+pub fn reduce_ops(kind: &str) -> u64 {
+    match kind {
+        "l2" | "sum_square" => 2,
+        _ => 1,
+    }
 }

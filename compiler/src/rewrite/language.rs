@@ -63,6 +63,9 @@ define_language! {
         "conv" = Conv([Id; 4]),
         "gemm" = Gemm([Id; 4]),
         "matmul" = MatMul([Id; 2]),
+        // A fused elementwise function is the canonical form of the ops it replaces (it wins
+        // exact cost ties: `fuse-erf-gelu`, `fuse-silu`).
+        "unary" = Unary([Id; 2]),
         "add" = Add([Id; 2]),
         "sub" = Sub([Id; 2]),
         "mul" = Mul([Id; 2]),
@@ -88,6 +91,12 @@ define_language! {
         "transpose" = Transpose([Id; 2]),
         "pad" = Pad([Id; 2]),
         "identity" = Identity(Id),
+        "max" = Max([Id; 2]),
+        "min" = Min([Id; 2]),
+        "reduce" = Reduce([Id; 2]),
+        "norm" = Norm([Id; 2]),
+        "slice" = Slice([Id; 2]),
+        "expand" = Expand([Id; 2]),
         Const(TensorId),
         Attrs(AttrId),
         Input(InputId),
@@ -111,6 +120,8 @@ pub fn has_attrs(op: &GraphOp) -> bool {
             | GraphOp::GlobalAveragePool {}
             | GraphOp::GlobalMaxPool {}
             | GraphOp::Identity {}
+            | GraphOp::Max {}
+            | GraphOp::Min {}
     )
 }
 
@@ -172,6 +183,13 @@ impl GraphLang {
             GraphOp::Transpose { .. } => Self::Transpose(with_attrs(attrs, operands, name)?),
             GraphOp::Pad { .. } => Self::Pad(with_attrs(attrs, operands, name)?),
             GraphOp::Identity {} => Self::Identity(single(operands, name)?),
+            GraphOp::Unary { .. } => Self::Unary(with_attrs(attrs, operands, name)?),
+            GraphOp::Max {} => Self::Max(array(operands, name)?),
+            GraphOp::Min {} => Self::Min(array(operands, name)?),
+            GraphOp::Reduce { .. } => Self::Reduce(with_attrs(attrs, operands, name)?),
+            GraphOp::Norm { .. } => Self::Norm(with_attrs(attrs, operands, name)?),
+            GraphOp::Slice { .. } => Self::Slice(with_attrs(attrs, operands, name)?),
+            GraphOp::Expand { .. } => Self::Expand(with_attrs(attrs, operands, name)?),
         };
         Ok(node)
     }
@@ -194,13 +212,20 @@ impl GraphLang {
             | Self::Flatten(c)
             | Self::Reshape(c)
             | Self::Transpose(c)
-            | Self::Pad(c) => (Some(c[0]), &c[1..]),
+            | Self::Pad(c)
+            | Self::Unary(c)
+            | Self::Reduce(c)
+            | Self::Norm(c)
+            | Self::Slice(c)
+            | Self::Expand(c) => (Some(c[0]), &c[1..]),
             Self::MatMul(c)
             | Self::Add(c)
             | Self::Sub(c)
             | Self::Mul(c)
             | Self::Div(c)
-            | Self::PRelu(c) => (None, &c[..]),
+            | Self::PRelu(c)
+            | Self::Max(c)
+            | Self::Min(c) => (None, &c[..]),
             Self::Relu(x)
             | Self::Sigmoid(x)
             | Self::Tanh(x)
@@ -232,6 +257,8 @@ impl GraphLang {
             Self::GlobalAveragePool(_) => GraphOp::GlobalAveragePool {},
             Self::GlobalMaxPool(_) => GraphOp::GlobalMaxPool {},
             Self::Identity(_) => GraphOp::Identity {},
+            Self::Max(_) => GraphOp::Max {},
+            Self::Min(_) => GraphOp::Min {},
             Self::Const(_) | Self::Attrs(_) | Self::Input(_) => {
                 return Err(format!("leaf `{self}` is not an op"));
             }

@@ -127,6 +127,17 @@ pub(crate) static RULES: &[Rule] = &[
     },
     Rule {
         info: RuleInfo {
+            name: "fold-affine-into-matmul",
+            law: "MatMul(x * k + c, W) = MatMul(x, diag(k) W) + c W and MatMul(x * k, W) = MatMul(x, diag(k) W): a normalisation's scale and bias folded into the next layer's weights",
+            conditions: "W a constant [K, N]; k and c constants of K values along the last axis (or scalars) that do not change x's shape; folded values finite",
+        },
+        patterns: &[
+            ("(matmul (add (mul ?x ?k) ?c) ?w)", fold_affine_into_matmul),
+            ("(matmul (mul ?x ?k) ?w)", fold_affine_into_matmul),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
             name: "fold-batchnorm-standalone",
             law: "BatchNormalization(x, s, t, m, v) = x * k + (t - m*k) with k = s/sqrt(v+eps) of shape [C, 1, ...]",
             conditions: "s, t, m, v constant of shape [C] with C = x's axis 1, x of rank >= 2",
@@ -187,6 +198,40 @@ pub(crate) static RULES: &[Rule] = &[
             conditions: "always (shapes are static)",
         },
         patterns: &[("(flatten ?a ?x)", flatten_as_reshape)],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "reduce-as-global-pool",
+            law: "ReduceMean(x, spatial axes) = GlobalAveragePool(x) and ReduceMax(x, spatial axes) = GlobalMaxPool(x), reshaped without the axes when keepdims = 0",
+            conditions: "x of rank >= 3; the axes are exactly 2..rank (what torch's default exporter writes for adaptive average pooling to 1x1)",
+        },
+        patterns: &[("(reduce ?a ?x)", reduce_as_global_pool)],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "fuse-erf-gelu",
+            law: "x * (1 + Erf(x / sqrt 2)) * 0.5 = Gelu(x) (in the orders and with the Div or the Mul by 1/sqrt 2 that exporters write before opset 20)",
+            conditions: "the constants are scalars: sqrt 2 (or 1/sqrt 2), 1 and 0.5, within 1e-6; both uses of x are the same value",
+        },
+        patterns: &[
+            ("(mul (mul ?x (add (unary ?e (div ?x ?s)) ?one)) ?half)", fuse_erf_gelu),
+            ("(mul (mul ?x (add (unary ?e (mul ?x ?s)) ?one)) ?half)", fuse_erf_gelu),
+            ("(mul (mul ?x ?half) (add (unary ?e (div ?x ?s)) ?one))", fuse_erf_gelu),
+            ("(mul (mul ?x ?half) (add (unary ?e (mul ?x ?s)) ?one))", fuse_erf_gelu),
+            ("(mul ?x (mul (add (unary ?e (div ?x ?s)) ?one) ?half))", fuse_erf_gelu),
+            ("(mul ?x (mul (add (unary ?e (mul ?x ?s)) ?one) ?half))", fuse_erf_gelu),
+        ],
+    },
+    Rule {
+        info: RuleInfo {
+            name: "fuse-silu",
+            law: "x * Sigmoid(x) = SiLU(x) (torch exports SiLU / Swish as Sigmoid then Mul)",
+            conditions: "both uses of x are the same value",
+        },
+        patterns: &[
+            ("(mul ?x (sigmoid ?x))", fuse_silu),
+            ("(mul (sigmoid ?x) ?x)", fuse_silu),
+        ],
     },
     Rule {
         info: RuleInfo {
@@ -707,6 +752,63 @@ fn fold_add_into_matmul(cx: &mut Cx<'_>) -> Option<Id> {
     cx.op(GraphLang::Gemm([attrs, a, bm, c]), name, Some(&out))
 }
 
+/// The `n` values of a constant that varies along the last axis only (a scalar: repeated).
+fn last_axis_values(t: &Tensor, n: usize) -> Option<Vec<f32>> {
+    match t.shape().split_last() {
+        _ if t.len() == 1 => Some(vec![t.data()[0]; n]),
+        Some((&last, lead)) if last == n && lead.iter().all(|&d| d == 1) => Some(t.data().to_vec()),
+        _ => None,
+    }
+}
+
+fn fold_affine_into_matmul(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x, k, w] = cx.vars(["?x", "?k", "?w"])?;
+    let c = cx.vars(["?c"]).map(|[c]| c);
+    let (x_shape, wt, kt) = (cx.shape(x)?, cx.constant(w)?, cx.constant(k)?);
+    let &[rows, cols] = wt.shape() else {
+        return None;
+    };
+    let ct = match c {
+        Some(c) => Some(cx.constant(c)?),
+        None => None,
+    };
+    // k and c must not broadcast x to a higher rank.
+    let ranks_kept = std::iter::once(&kt)
+        .chain(&ct)
+        .all(|t| t.shape().len() <= x_shape.len());
+    if x_shape.last() != Some(&rows) || !ranks_kept {
+        return None;
+    }
+    let mut key = vec![x, k, w];
+    key.extend(c);
+    let folded = cx.memo(key, || {
+        let kv = last_axis_values(&kt, rows)?;
+        let w2 = fold::scale_rows(&wt, &kv)?;
+        let Some(ct) = &ct else {
+            return Some(vec![w2]);
+        };
+        let cv = last_axis_values(ct, rows)?;
+        let shift: Vec<f32> = (0..cols)
+            .map(|j| (0..rows).map(|i| cv[i] * wt.data()[i * cols + j]).sum())
+            .collect();
+        fold::finite(&shift).then_some(())?;
+        Some(vec![w2, Tensor::new(vec![cols], shift)?])
+    })?;
+    let name = cx.root_name();
+    let weight = cx.constant_node(folded[0], format!("{name}.weight"));
+    let out = cx.root_shape()?;
+    let product = cx.op(GraphLang::MatMul([x, weight]), name.clone(), Some(&out))?;
+    let Some(&shift) = folded.get(1) else {
+        return Some(product);
+    };
+    let shift = cx.constant_node(shift, format!("{name}.shift"));
+    cx.op(
+        GraphLang::Add([product, shift]),
+        format!("{name}.bias"),
+        Some(&out),
+    )
+}
+
 fn fold_batchnorm_standalone(cx: &mut Cx<'_>) -> Option<Id> {
     let [ba, x, s, t, m, v] = cx.vars(["?ba", "?x", "?s", "?t", "?m", "?v"])?;
     let GraphOp::BatchNorm { epsilon } = cx.attrs(ba)? else {
@@ -767,7 +869,7 @@ fn merge_constants(cx: &mut Cx<'_>, op: BinaryOp) -> Option<Id> {
     let node = match op {
         BinaryOp::Mul => GraphLang::Mul([x, combined]),
         BinaryOp::Add => GraphLang::Add([x, combined]),
-        BinaryOp::Sub | BinaryOp::Div => return None,
+        BinaryOp::Sub | BinaryOp::Div | BinaryOp::Max | BinaryOp::Min => return None,
     };
     let shape = cx.root_shape()?;
     cx.op(node, name, Some(&shape))
@@ -805,6 +907,77 @@ fn reshape_to_root(cx: &mut Cx<'_>, x: Id) -> Option<Id> {
 fn flatten_as_reshape(cx: &mut Cx<'_>) -> Option<Id> {
     let [x] = cx.vars(["?x"])?;
     reshape_to_root(cx, x)
+}
+
+fn reduce_as_global_pool(cx: &mut Cx<'_>) -> Option<Id> {
+    let [a, x] = cx.vars(["?a", "?x"])?;
+    let GraphOp::Reduce {
+        kind,
+        axes,
+        keepdims,
+    } = cx.attrs(a)?
+    else {
+        return None;
+    };
+    let rank = cx.shape(x)?.len() as i64;
+    if rank < 3 || axes != (2..rank).collect::<Vec<_>>() {
+        return None;
+    }
+    let pool = match kind.as_str() {
+        "mean" => GraphLang::GlobalAveragePool(x),
+        "max" => GraphLang::GlobalMaxPool(x),
+        _ => return None,
+    };
+    let name = cx.root_name();
+    if keepdims != 0 {
+        let shape = cx.root_shape()?;
+        return cx.op(pool, name, Some(&shape));
+    }
+    let pooled = cx.op(pool, format!("{name}.pool"), None)?;
+    reshape_to_root(cx, pooled)
+}
+
+/// The value of a one-element constant class.
+fn scalar(cx: &Cx<'_>, id: Id) -> Option<f32> {
+    match cx.constant(id)?.data() {
+        [v] => Some(*v),
+        _ => None,
+    }
+}
+
+fn fuse_erf_gelu(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x, e, s, one, half] = cx.vars(["?x", "?e", "?s", "?one", "?half"])?;
+    let GraphOp::Unary { kind, .. } = cx.attrs(e)? else {
+        return None;
+    };
+    let close = |v: f32, want: f32| (v - want).abs() <= 1e-6 * want.abs().max(1.0);
+    let scale = scalar(cx, s)?;
+    let divides = close(scale, std::f32::consts::SQRT_2);
+    let multiplies = close(scale, std::f32::consts::FRAC_1_SQRT_2);
+    if kind != "erf" || !(divides || multiplies) || !close(scalar(cx, one)?, 1.0) {
+        return None;
+    }
+    if !close(scalar(cx, half)?, 0.5) {
+        return None;
+    }
+    unary_of_root(cx, x, "gelu", 0.0)
+}
+
+fn fuse_silu(cx: &mut Cx<'_>) -> Option<Id> {
+    let [x] = cx.vars(["?x"])?;
+    unary_of_root(cx, x, "silu", 0.0)
+}
+
+/// `graph.unary` of `kind` on `x`, named and shaped as the matched root.
+fn unary_of_root(cx: &mut Cx<'_>, x: Id, kind: &str, alpha: f32) -> Option<Id> {
+    let attrs = cx.attrs_node(GraphOp::Unary {
+        kind: kind.into(),
+        alpha,
+        beta: 0.0,
+    });
+    let name = cx.root_name();
+    let shape = cx.root_shape()?;
+    cx.op(GraphLang::Unary([attrs, x]), name, Some(&shape))
 }
 
 fn merge_reshapes(cx: &mut Cx<'_>) -> Option<Id> {

@@ -454,6 +454,133 @@ fn flatten_as_reshape() {
 }
 
 #[test]
+fn reduce_as_global_pool() {
+    for (kind, keepdims, pool) in [
+        ("mean", 1, "global_average_pool"),
+        ("max", 0, "global_max_pool"),
+    ] {
+        let mut g = Builder::new();
+        let x = g.input("x", &[2, 3, 4, 5]);
+        let op = GraphOp::Reduce {
+            kind: kind.into(),
+            axes: vec![2, 3],
+            keepdims,
+        };
+        let r = g.op("pool", op, &[x]);
+        g.output("y", r);
+        let result = only(&g.func, "reduce-as-global-pool");
+        let expected: &[&str] = if keepdims == 1 {
+            &[pool]
+        } else {
+            &[pool, "reshape"]
+        };
+        assert_eq!(ops(&result), expected);
+    }
+    // A reduction over the channels stays a reduction.
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 3, 4, 5]);
+    let op = GraphOp::Reduce {
+        kind: "mean".into(),
+        axes: vec![1],
+        keepdims: 1,
+    };
+    let r = g.op("chan", op, &[x]);
+    g.output("y", r);
+    unchanged(&g.func, "reduce-as-global-pool");
+}
+
+#[test]
+fn fuse_erf_gelu() {
+    // Div by sqrt 2 (legacy exporter) and Mul by 1/sqrt 2, each in two of the orders.
+    for (scale, divide, half_first) in [
+        (std::f32::consts::SQRT_2, true, false),
+        (std::f32::consts::FRAC_1_SQRT_2, false, true),
+    ] {
+        let mut g = Builder::new();
+        let x = g.input("x", &[1, 4, 3]);
+        let s = g.tensor("s", Tensor::scalar(scale));
+        let one = g.tensor("one", Tensor::scalar(1.0));
+        let half = g.tensor("half", Tensor::scalar(0.5));
+        let scaled = if divide {
+            g.op("div", GraphOp::Div {}, &[x, s])
+        } else {
+            g.op("scale", GraphOp::Mul {}, &[x, s])
+        };
+        let erf = GraphOp::Unary {
+            kind: "erf".into(),
+            alpha: 0.0,
+            beta: 0.0,
+        };
+        let e = g.op("erf", erf, &[scaled]);
+        let a = g.op("add", GraphOp::Add {}, &[e, one]);
+        let y = if half_first {
+            let h = g.op("half_x", GraphOp::Mul {}, &[x, half]);
+            g.op("gelu", GraphOp::Mul {}, &[h, a])
+        } else {
+            let m = g.op("mul", GraphOp::Mul {}, &[x, a]);
+            g.op("gelu", GraphOp::Mul {}, &[m, half])
+        };
+        g.output("y", y);
+        let result = only(&g.func, "fuse-erf-gelu");
+        assert_eq!(ops(&result), ["unary"]);
+        assert!(
+            matches!(&node(&result, "unary").op, GraphOp::Unary { kind, .. } if kind == "gelu")
+        );
+    }
+}
+
+#[test]
+fn fold_affine_into_matmul() {
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 5, 4]);
+    let n = g.op(
+        "norm",
+        GraphOp::Norm {
+            axes: vec![2],
+            epsilon: 1e-5,
+        },
+        &[x],
+    );
+    let k = g.random("gamma", &[4]);
+    let c = g.random("beta", &[4]);
+    let w = g.random("w", &[4, 3]);
+    let scaled = g.op("scale", GraphOp::Mul {}, &[n, k]);
+    let shifted = g.op("shift", GraphOp::Add {}, &[scaled, c]);
+    let y = g.op("proj", GraphOp::MatMul {}, &[shifted, w]);
+    g.output("y", y);
+    let result = only(&g.func, "fold-affine-into-matmul");
+    assert_eq!(ops(&result), ["norm", "matmul", "add"]);
+    // A k that broadcasts along another axis is not a per-feature scale.
+    let mut g = Builder::new();
+    let x = g.input("x", &[2, 5, 4]);
+    let k = g.random("k", &[5, 1]);
+    let w = g.random("w", &[4, 3]);
+    let scaled = g.op("scale", GraphOp::Mul {}, &[x, k]);
+    let y = g.op("proj", GraphOp::MatMul {}, &[scaled, w]);
+    g.output("y", y);
+    unchanged(&g.func, "fold-affine-into-matmul");
+}
+
+#[test]
+fn fuse_silu() {
+    let mut g = Builder::new();
+    let x = g.input("x", &[1, 4, 3]);
+    let s = g.op("sig", GraphOp::Sigmoid {}, &[x]);
+    let y = g.op("silu", GraphOp::Mul {}, &[x, s]);
+    g.output("y", y);
+    let result = only(&g.func, "fuse-silu");
+    assert_eq!(ops(&result), ["unary"]);
+    // x * Sigmoid(z) of another value stays.
+    let mut g = Builder::new();
+    let x = g.input("x", &[1, 4, 3]);
+    let z = g.input("z", &[1, 4, 3]);
+    let s = g.op("sig", GraphOp::Sigmoid {}, &[z]);
+    let y = g.op("gate", GraphOp::Mul {}, &[x, s]);
+    g.output("y", y);
+    unchanged(&g.func, "fuse-silu");
+}
+
+#[test]
 fn merge_reshapes() {
     let mut g = Builder::new();
     let x = g.input("x", &[2, 3, 2, 2]);

@@ -68,5 +68,19 @@ crate::dialect! {
         Pad = "pad" (1) { pads: Vec<i64>, value: f32 },
         /// Identity (imported Dropout and Identity).
         Identity = "identity" (1) {},
+        /// An elementwise function: kind = exp | log | sqrt | abs | neg | reciprocal | erf | pow | softplus | softsign | gelu | hard_sigmoid | hard_swish | selu | mish | silu; alpha/beta are its parameters (pow: alpha = exponent; gelu: alpha = 1 for the tanh approximation; hard_sigmoid: alpha, beta; selu: alpha, beta = gamma).
+        Unary = "unary" (1) { kind: String, alpha: f32, beta: f32 },
+        /// Elementwise maximum with numpy broadcasting.
+        Max = "max" (2) {  },
+        /// Elementwise minimum with numpy broadcasting.
+        Min = "min" (2) {  },
+        /// Reduction over axes (sorted, non-negative): kind = mean | sum | max | min | l2 | sum_square; keepdims = 1 keeps them as 1.
+        Reduce = "reduce" (1) { kind: String, axes: Vec<i64>, keepdims: i64 },
+        /// (x - mean) / sqrt(var + epsilon) with mean and variance over axes (the core of Layer-, Instance- and GroupNormalization).
+        Norm = "norm" (1) { axes: Vec<i64>, epsilon: f32 },
+        /// Elements starts + k * steps (k < sizes) along every axis: ONNX Slice, Split and Gather of run-time data.
+        Slice = "slice" (1) { starts: Vec<i64>, sizes: Vec<i64>, steps: Vec<i64> },
+        /// Broadcast to shape (ONNX Expand).
+        Expand = "expand" (1) { shape: Vec<i64> },
     }
 }

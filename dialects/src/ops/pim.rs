@@ -30,11 +30,11 @@ crate::dialect! {
             /// Input vectors per inference of the whole batch.
             vectors: i64,
         },
-        /// Vector-unit activation: kind = relu | leaky_relu | elu | clip | sigmoid | tanh (clip: alpha = min, beta = max).
+        /// Vector-unit activation: kind = relu | leaky_relu | elu | clip | sigmoid | tanh | exp | log | sqrt | abs | neg | reciprocal | erf | pow | softplus | softsign | gelu | hard_sigmoid | hard_swish | selu | mish | silu (clip: alpha = min, beta = max; the others as graph.unary).
         Act = "act" (1) { kind: String, alpha: f32, beta: f32 },
         /// Vector-unit parametric ReLU.
         PRelu = "prelu" (2) {},
-        /// Vector-unit elementwise op with broadcasting: kind = add | sub | mul | div.
+        /// Vector-unit elementwise op with broadcasting: kind = add | sub | mul | div | max | min.
         Binary = "binary" (2) { kind: String },
         /// Vector-unit pooling: kind = max | avg.
         Pool = "pool" (1) {
@@ -53,6 +53,16 @@ crate::dialect! {
         Transpose = "transpose" (1) { perm: Vec<i64> },
         /// Constant padding (a data move).
         Pad = "pad" (1) { pads: Vec<i64>, value: f32 },
+        /// Vector-unit reduction over axes: kind = mean | sum | max | min | l2 | sum_square.
+        Reduce = "reduce" (1) { kind: String, axes: Vec<i64>, keepdims: i64 },
+        /// Vector-unit normalisation to mean 0 and variance 1 over axes.
+        Norm = "norm" (1) { axes: Vec<i64>, epsilon: f32 },
+        /// Strided slice (a data move).
+        Slice = "slice" (1) { starts: Vec<i64>, sizes: Vec<i64>, steps: Vec<i64> },
+        /// Broadcast to shape (a data move).
+        Expand = "expand" (1) { shape: Vec<i64> },
+        /// Vector-unit matrix product of two run-time tensors (numpy batching): attention's Q x K^T and A x V.
+        MatMul = "matmul" (2) {  },
         /// Phase tiled: the weight matrix cut into crossbar blocks (a view of the weight; pim-tile-weights).
         Tile = "tile" (1) {
             /// Crossbar columns per weight (bit slices: weight bits / bits per cell).

@@ -101,7 +101,15 @@ fn check_param(op: VOp, param: u32, len: u32, p: &Program) -> Result<(), String>
         )),
     };
     match op {
-        VOp::LeakyRelu | VOp::Elu => floats(&|n| n == 1, "1 float"),
+        VOp::LeakyRelu | VOp::Elu | VOp::Pow | VOp::Norm => floats(&|n| n == 1, "1 float"),
+        VOp::Matmul => match p.constant(param)? {
+            ConstValue::Floats(v) if matches!(v.as_slice(), [n] if n.fract() == 0.0 && *n >= 1.0 && *n < 16_777_216.0) => {
+                Ok(())
+            }
+            _ => Err(format!(
+                "matmul wants floats [n] (the rows of b, a positive integer) in constant {param}"
+            )),
+        },
         VOp::Clip => floats(&|n| n == 2, "2 floats (lo, hi)"),
         VOp::Prelu | VOp::Bias | VOp::Scale => {
             floats(&|n| n == 1 || n == len as usize, "1 or len floats")

@@ -428,13 +428,48 @@ field_enum! {
         Bias = 16 "bias",
         /// `a * scale[i]`; `p` = floats, one scale per group element or one for all.
         Scale = 17 "scale",
+        /// `exp(a)`.
+        Exp = 18 "exp",
+        /// `ln(a)`.
+        Log = 19 "log",
+        /// `|a|`.
+        Abs = 20 "abs",
+        /// `erf(a)`.
+        Erf = 21 "erf",
+        /// `ln(1 + exp(a))`.
+        Softplus = 22 "softplus",
+        /// `a^e`; `p` = floats `[e]`.
+        Pow = 23 "pow",
+        /// `max(a, b)`.
+        Max = 24 "max",
+        /// `min(a, b)`.
+        Min = 25 "min",
+        /// Each group of `len` shifted to mean 0 and scaled to variance 1: `(a - mean) / sqrt(var + eps)`; `p` = floats `[eps]`.
+        Norm = 26 "norm",
+        /// Matrix product on the vector unit: `a` (`count` rows of `len`) times the transpose of `b` (`n` rows of `len`), `count x n` results at `dst`; `p` = floats `[n]`.
+        Matmul = 27 "matmul",
     }
 }
 
 impl VOp {
     /// Whether the op reads its second operand `b`.
     pub fn is_binary(self) -> bool {
-        matches!(self, VOp::Add | VOp::Sub | VOp::Mul | VOp::Div)
+        matches!(
+            self,
+            VOp::Add | VOp::Sub | VOp::Mul | VOp::Div | VOp::Max | VOp::Min | VOp::Matmul
+        )
+    }
+
+    /// The elements of `b` and of `dst` of a `vop` over `count` groups of `len`, for the ops
+    /// whose operands are not all `count x len` (`matmul`: `b` is `n x len`, `dst` `count x n`,
+    /// `n` its parameter). `None` for the others (pooling has its own rule).
+    pub fn matrix_extents(self, len: u32, count: u32, n: u32) -> Option<(u64, u64)> {
+        (self == VOp::Matmul).then(|| {
+            (
+                u64::from(n) * u64::from(len),
+                u64::from(count) * u64::from(n),
+            )
+        })
     }
 
     /// Whether the op works on image windows (its `param` is a window descriptor).

@@ -18,6 +18,10 @@ pub enum BinaryOp {
     Mul,
     /// `a / b` (IEEE: division by zero gives an infinity or NaN).
     Div,
+    /// The larger of `a` and `b` (NaN if either is NaN, as onnxruntime).
+    Max,
+    /// The smaller of `a` and `b` (NaN if either is NaN, as onnxruntime).
+    Min,
 }
 
 impl BinaryOp {
@@ -28,6 +32,10 @@ impl BinaryOp {
             Self::Sub => a - b,
             Self::Mul => a * b,
             Self::Div => a / b,
+            Self::Max if a.is_nan() || b.is_nan() => f32::NAN,
+            Self::Max => a.max(b),
+            Self::Min if a.is_nan() || b.is_nan() => f32::NAN,
+            Self::Min => a.min(b),
         }
     }
 
@@ -38,6 +46,8 @@ impl BinaryOp {
             Self::Sub => "Sub",
             Self::Mul => "Mul",
             Self::Div => "Div",
+            Self::Max => "Max",
+            Self::Min => "Min",
         }
     }
 }
@@ -101,6 +111,22 @@ pub enum UnaryOp {
     Sigmoid,
     /// Hyperbolic tangent.
     Tanh,
+    /// `e^x`.
+    Exp,
+    /// Natural logarithm.
+    Log,
+    /// `|x|`.
+    Abs,
+    /// The error function.
+    Erf,
+    /// `x^exponent`, exactly as onnxruntime for the exponents it special-cases (0.5: square
+    /// root, 1, 2, 3) and for -1 (the reciprocal); `powf` otherwise.
+    Pow {
+        /// The constant exponent.
+        exponent: f32,
+    },
+    /// `ln(1 + e^x)`, evaluated without overflow for large `x`.
+    Softplus,
 }
 
 impl UnaryOp {
@@ -138,7 +164,34 @@ impl UnaryOp {
             }
             Self::Sigmoid => sigmoid_scalar(x),
             Self::Tanh => x.tanh(),
+            Self::Exp => x.exp(),
+            Self::Log => x.ln(),
+            Self::Abs => x.abs(),
+            Self::Erf => libm::erff(x),
+            Self::Pow { exponent } => pow_scalar(x, exponent),
+            Self::Softplus => softplus_scalar(x),
         }
+    }
+}
+
+/// `x^p` with the exact forms of the common exponents.
+fn pow_scalar(x: f32, p: f32) -> f32 {
+    match p {
+        0.5 => x.sqrt(),
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        -1.0 => 1.0 / x,
+        _ => x.powf(p),
+    }
+}
+
+/// `ln(1 + e^x)` as onnxruntime evaluates it: `x + ln(1 + e^-x)` for positive `x`.
+fn softplus_scalar(x: f32) -> f32 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
     }
 }
 

@@ -16,6 +16,7 @@ mod layout;
 mod matmul;
 mod normalize;
 mod pool;
+mod reduce;
 mod shape;
 #[cfg(test)]
 mod testutil;
@@ -29,6 +30,7 @@ pub use layout::{concat, pad, transpose, transpose_2d};
 pub use matmul::{gemm, matmul};
 pub use normalize::{batch_norm, log_softmax, lrn, softmax};
 pub use pool::{average_pool, global_average_pool, global_max_pool, max_pool};
+pub use reduce::{expand, normalize, reduce, reduce_output_shape, slice, ReduceOp};
 pub use shape::{
     broadcast_shapes, concat_output_shape, conv_output_shape, gemm_output_shape,
     matmul_output_shape, pad_output_shape, pool_output_shape, transpose_output_shape,

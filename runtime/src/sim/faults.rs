@@ -230,7 +230,22 @@ fn other_crossbar(program: &Program, contents: &Contents, xbar: u32) -> Option<u
 /// An op with the same kind of parameters that computes something else.
 fn replacement(op: VOp) -> VOp {
     match op {
-        VOp::Relu | VOp::LeakyRelu | VOp::Elu | VOp::Clip | VOp::Sigmoid | VOp::Prelu => VOp::Tanh,
+        VOp::Relu
+        | VOp::LeakyRelu
+        | VOp::Elu
+        | VOp::Clip
+        | VOp::Sigmoid
+        | VOp::Prelu
+        | VOp::Exp
+        | VOp::Log
+        | VOp::Abs
+        | VOp::Softplus
+        | VOp::Pow => VOp::Tanh,
+        VOp::Erf => VOp::Sigmoid,
+        VOp::Norm => VOp::Relu,
+        VOp::Max => VOp::Min,
+        VOp::Min => VOp::Max,
+        VOp::Matmul => VOp::Matmul,
         VOp::Lrn => VOp::Relu,
         VOp::Tanh => VOp::Sigmoid,
         VOp::Add => VOp::Sub,

@@ -333,19 +333,21 @@ impl Machine {
         if op.is_windowed() {
             return self.pool(op, dst, a, len, count, window_at(constants, param)?);
         }
-        let pattern = Blocks::contiguous(u64::from(len) * u64::from(count));
-        self.memory.check(&a, pattern, false)?;
+        let n = u64::from(len) * u64::from(count);
+        let (b_len, dst_len) = op
+            .matrix_extents(len, count, matmul_rows(constants, param))
+            .unwrap_or((n, n));
+        self.memory.check(&a, Blocks::contiguous(n), false)?;
         if op.is_binary() {
-            self.memory.check(&b, pattern, false)?;
+            self.memory.check(&b, Blocks::contiguous(b_len), false)?;
         }
-        self.memory.check(&dst, pattern, true)?;
-        let n = len as usize * count as usize;
+        self.memory.check(&dst, Blocks::contiguous(dst_len), true)?;
         let groups = Groups {
             len: len as usize,
             count: count as usize,
-            a: self.memory.read_vec(&a, 0, n),
+            a: self.memory.read_vec(&a, 0, n as usize),
             b: match op.is_binary() {
-                true => self.memory.read_vec(&b, 0, n),
+                true => self.memory.read_vec(&b, 0, b_len as usize),
                 false => Vec::new(),
             },
             param: constants.get(param as usize).map(|c| (param, &c.value)),
@@ -391,6 +393,15 @@ impl Machine {
         let out = window::pool(op == VOp::MaxPool, w, count as usize, data)?;
         self.memory.write(&dst, 0, &out);
         Ok(())
+    }
+}
+
+/// The rows of `b` of a `matmul` whose parameter is `param` (0 when the entry is not one float:
+/// `vector::evaluate` reports that).
+fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
+    match constants.get(param as usize).map(|c| &c.value) {
+        Some(ConstValue::Floats(v)) => v.first().map_or(0, |&n| n as u32),
+        _ => 0,
     }
 }
 

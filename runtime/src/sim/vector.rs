@@ -1,7 +1,8 @@
 //! The vector unit: every non-pooling `vop` evaluated with the reference kernels on the `count x
 //! len` groups of its operands (pooling is in `window.rs`). Parameters come from the constants
 //! table: scalars for `leaky_relu`/`elu`/`clip`, one value per group element (or one for all) for
-//! `prelu`/`bias`/`scale`, LRN parameters for `lrn`.
+//! `prelu`/`bias`/`scale`, LRN parameters for `lrn`; `matmul` reads an `n x len` `b` and writes
+//! `count x n` results.
 
 use super::window::tensor;
 use super::Fault;
@@ -97,6 +98,14 @@ fn unary_op(op: VOp, g: &Groups) -> Result<Option<UnaryOp>, Fault> {
         },
         VOp::Sigmoid => UnaryOp::Sigmoid,
         VOp::Tanh => UnaryOp::Tanh,
+        VOp::Exp => UnaryOp::Exp,
+        VOp::Log => UnaryOp::Log,
+        VOp::Abs => UnaryOp::Abs,
+        VOp::Erf => UnaryOp::Erf,
+        VOp::Softplus => UnaryOp::Softplus,
+        VOp::Pow => UnaryOp::Pow {
+            exponent: g.scalar(0)?,
+        },
         _ => return Ok(None),
     }))
 }
@@ -108,6 +117,8 @@ fn binary_op(op: VOp) -> Option<BinaryOp> {
         VOp::Sub => Some(BinaryOp::Sub),
         VOp::Mul => Some(BinaryOp::Mul),
         VOp::Div => Some(BinaryOp::Div),
+        VOp::Max => Some(BinaryOp::Max),
+        VOp::Min => Some(BinaryOp::Min),
         _ => None,
     }
 }
@@ -118,6 +129,9 @@ pub(crate) fn evaluate(op: VOp, mut g: Groups) -> Result<Vec<f32>, Fault> {
     let x = g.matrix(a, "operand a")?;
     if let Some(f) = unary_op(op, &g)? {
         return Ok(kernels::unary(f, &x).data().to_vec());
+    }
+    if op == VOp::Matmul {
+        return matmul(&x, b, &g);
     }
     if let Some(f) = binary_op(op) {
         let b = g.matrix(b, "operand b")?;
@@ -130,9 +144,18 @@ pub(crate) fn evaluate(op: VOp, mut g: Groups) -> Result<Vec<f32>, Fault> {
         VOp::Softmax => kernels::softmax(&x, -1)?,
         VOp::LogSoftmax => kernels::log_softmax(&x, -1)?,
         VOp::Lrn => lrn(&x, &g)?,
+        VOp::Norm => kernels::normalize(&x, &[1], g.scalar(0)?)?,
         _ => return Err(Fault::Malformed(format!("{op} is not an element-wise op"))),
     };
     Ok(y.data().to_vec())
+}
+
+/// `x` (`count x len`) times the transpose of `b` (`n x len`, `n` the parameter).
+fn matmul(x: &Tensor, b: Vec<f32>, g: &Groups) -> Result<Vec<f32>, Fault> {
+    let n = g.scalar(0)? as usize;
+    let b = tensor(vec![n, g.len], b, "operand b")?;
+    let bt = kernels::transpose(&b, &[1, 0])?;
+    Ok(kernels::matmul(x, &bt)?.data().to_vec())
 }
 
 /// ONNX LRN across each group of `len` channels.

@@ -432,50 +432,75 @@ impl Gen<'_> {
             .copied()
             .unwrap_or(width);
         let needed = (in_elems + regions * vectors * width) as u64;
-        if needed > self.staging.capacity {
+        // Row-major inputs of many vectors (MatMul over tokens or channels-last pixels) run in
+        // chunks of vectors when they do not fit at once.
+        let chunk = if needed <= self.staging.capacity {
+            vectors
+        } else if vectors > 1 && !self.form(input)?.mixes() {
+            (self.staging.capacity / (k + regions * width) as u64) as usize
+        } else {
+            0
+        };
+        if chunk == 0 {
             return Err(self.capacity_error(&node.name, needed));
         }
-        self.reset_staging();
-        let src = self.alloc_staging(in_elems as u64, &node.name)?;
-        let out = self.alloc_staging((vectors * width) as u64, &node.name)?;
-        let tmp = self.alloc_staging(((regions - 1) * vectors * width) as u64, &node.name)?;
-        self.load(input, image, src, 0, in_pixels)?;
-        for (t, &row0) in row0s.iter().enumerate() {
-            let dst_base = if t == 0 { out } else { tmp };
-            for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
-                self.program.code.push(Instruction::Mvm {
-                    xbar,
-                    src: self.buf(src + row0 as u64),
-                    dst: self.buf(dst_base + b.col0 as u64),
-                    count: u24(vectors, "vectors")?,
-                    sstride: u24(k, "input length")?,
-                    dstride: u24(width, "columns")?,
-                    pix: 0,
-                    bits: self.target.precision.activation_bits,
-                    mode: MvmMode::Dense,
-                    win: 0,
+        for v0 in (0..vectors).step_by(chunk) {
+            let n = chunk.min(vectors - v0);
+            self.reset_staging();
+            let src = self.alloc_staging((n * k) as u64, &node.name)?;
+            let out = self.alloc_staging((n * width) as u64, &node.name)?;
+            let tmp = self.alloc_staging(((regions - 1) * n * width) as u64, &node.name)?;
+            if n == vectors {
+                self.load(input, image, src, 0, in_pixels)?;
+            } else {
+                let s = self.stored[input].ok_or("the input is not stored")?;
+                let len = u24(n * k, "load length")?;
+                self.program.code.push(Instruction::Load {
+                    src: dram(self.image_addr(s.addr, s.stride, image)? + (v0 * k) as u64)?,
+                    dst: self.buf(src),
+                    len,
+                    count: 1,
+                    sstride: len,
+                    dstride: len,
                 });
             }
-            if t > 0 {
-                self.acc(tmp, out, vectors * width)?;
+            for (t, &row0) in row0s.iter().enumerate() {
+                let dst_base = if t == 0 { out } else { tmp };
+                for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
+                    self.program.code.push(Instruction::Mvm {
+                        xbar,
+                        src: self.buf(src + row0 as u64),
+                        dst: self.buf(dst_base + b.col0 as u64),
+                        count: u24(n, "vectors")?,
+                        sstride: u24(k, "input length")?,
+                        dstride: u24(width, "columns")?,
+                        pix: 0,
+                        bits: self.target.precision.activation_bits,
+                        mode: MvmMode::Dense,
+                        win: 0,
+                    });
+                }
+                if t > 0 {
+                    self.acc(tmp, out, n * width)?;
+                }
             }
+            if let Some(param) = bias {
+                self.vop(VOp::Bias, out, out, None, width, n, param)?;
+            }
+            if vectors == 1 {
+                return self.store(node.result, image, out, off, width, 0, 1);
+            }
+            let s = self.stored[node.result].ok_or("the result is not stored")?;
+            let w = u24(width, "columns")?;
+            self.program.code.push(Instruction::Store {
+                src: self.buf(out),
+                dst: dram(self.image_addr(s.addr, s.stride, image)? + (v0 * cols + off) as u64)?,
+                len: w,
+                count: u24(n, "vectors")?,
+                sstride: w,
+                dstride: u24(cols, "columns")?,
+            });
         }
-        if let Some(param) = bias {
-            self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
-        }
-        if vectors == 1 {
-            return self.store(node.result, image, out, off, width, 0, 1);
-        }
-        let s = self.stored[node.result].ok_or("the result is not stored")?;
-        let n = u24(width, "columns")?;
-        self.program.code.push(Instruction::Store {
-            src: self.buf(out),
-            dst: dram(self.image_addr(s.addr, s.stride, image)? + off as u64)?,
-            len: n,
-            count: u24(vectors, "vectors")?,
-            sstride: n,
-            dstride: u24(cols, "columns")?,
-        });
         Ok(())
     }
 

@@ -9,7 +9,7 @@ use pim_dialects::{Node, PimOp, ValueId};
 impl Gen<'_> {
     /// The axis `axis` (negative from the end) of a rank-`rank` tensor, refusing the batch axis
     /// of a batched IR.
-    fn move_axis(&self, node: &Node<PimOp>, axis: i64, rank: usize) -> R<usize> {
+    pub(super) fn move_axis(&self, node: &Node<PimOp>, axis: i64, rank: usize) -> R<usize> {
         let a = if axis < 0 { axis + rank as i64 } else { axis };
         let a = usize::try_from(a)
             .ok()
@@ -123,6 +123,12 @@ impl Gen<'_> {
     pub(super) fn materialize_operands(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
         for &v in &node.operands {
             let Some(n) = self.pending_reshape(v, image) else {
+                // A view of a reshape that has its own copy needs that copy.
+                let func = self.func;
+                let view = self.producers[v].map(|n| &func.nodes[n]);
+                if let Some(reshape) = view.filter(|n| matches!(n.op, PimOp::Reshape { .. })) {
+                    self.materialize_operands(reshape, image)?;
+                }
                 continue;
             };
             let reshape = &self.func.nodes[n];
@@ -194,11 +200,21 @@ impl Gen<'_> {
         let out = self.func.shape(node.result);
         let same = |v: ValueId| self.func.shape(v) == out && self.stored[v].is_some();
         let channels = self.geometry(node.result)?.1;
+        // Constants become `bias` / `scale` parameters: add, sub, mul, div only.
+        let affine = matches!(kind, "add" | "sub" | "mul" | "div");
+        if !self.pixel_fits(channels, 2) {
+            return Ok(false);
+        }
         Ok(match (self.constant(x), self.constant(y)) {
             (None, None) => same(x) && same(y) && self.form(x)?.same_order(self.form(y)?),
-            (None, Some(k)) => same(x) && self.per_channel_constant(node, k, x, channels).is_ok(),
+            (None, Some(k)) => {
+                affine && same(x) && self.per_channel_constant(node, k, x, channels).is_ok()
+            }
             (Some(k), None) => {
-                kind != "div" && same(y) && self.per_channel_constant(node, k, y, channels).is_ok()
+                affine
+                    && kind != "div"
+                    && same(y)
+                    && self.per_channel_constant(node, k, y, channels).is_ok()
             }
             (Some(_), Some(_)) => false,
         })

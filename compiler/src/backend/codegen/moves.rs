@@ -126,6 +126,48 @@ impl View {
         })
     }
 
+    /// Elements `start + k * step` (`k < len`) of axis `a`, which must be one sub-dimension
+    /// (or a whole-block restriction when `step` is 1).
+    pub(super) fn slice(&self, a: usize, start: usize, len: usize, step: usize) -> R<View> {
+        if step == 1 {
+            return self.restrict(a, start, len);
+        }
+        let mut view = self.clone();
+        match view.axes[a].as_mut_slice() {
+            [(n, stride)] if start + (len.max(1) - 1) * step < *n => {
+                view.base += start as u64 * *stride;
+                *n = len;
+                *stride *= step as u64;
+                Ok(view)
+            }
+            _ => Err(format!(
+                "cannot take every {step}th element of axis {a} from {start} ({len} elements)"
+            )),
+        }
+    }
+
+    /// The view's first `k` axes and its remaining ones (the second at base 0).
+    pub(super) fn split(&self, k: usize) -> (View, View) {
+        let (outer, inner) = self.axes.split_at(k.min(self.axes.len()));
+        (
+            View {
+                base: self.base,
+                axes: outer.to_vec(),
+            },
+            View {
+                base: 0,
+                axes: inner.to_vec(),
+            },
+        )
+    }
+
+    /// The same elements with one more axis, of size 1, at the end.
+    pub(super) fn with_trailing_unit(&self) -> View {
+        let mut view = self.clone();
+        view.axes.push(Dims::new());
+        view
+    }
+
     /// Elements `start..start + len` of axis `a` (whole blocks of its outer sub-dimension).
     pub(super) fn restrict(&self, a: usize, start: usize, len: usize) -> R<View> {
         let mut view = self.clone();
@@ -157,13 +199,13 @@ fn merge(dims: impl IntoIterator<Item = (usize, u64)>) -> Vec<(usize, u64)> {
 
 /// One dimension of a move: its size and the stride of every participant.
 #[derive(Debug, Clone)]
-struct Joint {
-    size: usize,
-    strides: Vec<u64>,
+pub(super) struct Joint {
+    pub(super) size: usize,
+    pub(super) strides: Vec<u64>,
 }
 
 /// The common refinement of the views' axes (all of the same shape), as joint dimensions.
-fn joint(views: &[&View]) -> R<Vec<Joint>> {
+pub(super) fn joint(views: &[&View]) -> R<Vec<Joint>> {
     let first = views.first().ok_or("a move without operands")?;
     let mut out = Vec::new();
     for a in 0..first.axes.len() {
@@ -213,7 +255,7 @@ fn joint(views: &[&View]) -> R<Vec<Joint>> {
 }
 
 /// Chunks of `sizes` (outer first) of at most `cap` elements: per dimension (start, len).
-fn boxes(sizes: &[usize], cap: usize) -> Vec<Vec<(usize, usize)>> {
+pub(super) fn boxes(sizes: &[usize], cap: usize) -> Vec<Vec<(usize, usize)>> {
     let Some((&n, rest)) = sizes.split_first() else {
         return vec![Vec::new()];
     };
@@ -244,7 +286,7 @@ fn boxes(sizes: &[usize], cap: usize) -> Vec<Vec<(usize, usize)>> {
 
 /// Which way a block move goes.
 #[derive(Clone, Copy)]
-enum Way {
+pub(super) enum Way {
     Load,
     Store,
 }
@@ -445,7 +487,7 @@ impl Gen<'_> {
 
     /// The `load`s or `store`s moving the elements of `sizes` between DRAM (`dram`, strides
     /// `dstrides` for loads' sources / stores' destinations) and the staging buffer.
-    fn blocks(
+    pub(super) fn blocks(
         &mut self,
         way: Way,
         src: u64,
@@ -514,7 +556,7 @@ impl Gen<'_> {
 }
 
 /// Row-major strides of a dense block of `sizes`.
-fn packed_strides(sizes: &[usize]) -> Vec<u64> {
+pub(super) fn packed_strides(sizes: &[usize]) -> Vec<u64> {
     let mut stride = 1u64;
     let mut out: Vec<u64> = sizes
         .iter()

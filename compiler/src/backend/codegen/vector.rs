@@ -23,12 +23,24 @@ impl Gen<'_> {
         Ok(n.min(pixels))
     }
 
+    /// Whether one pixel of `channels` elements in `buffers` regions fits the staging buffer
+    /// (the in-place paths; a row-major tensor is one pixel of all its elements, and goes
+    /// through views in chunks when it does not fit).
+    pub(super) fn pixel_fits(&self, channels: usize, buffers: usize) -> bool {
+        (channels * buffers) as u64 <= self.staging.capacity
+    }
+
     /// A vector-unit layer for one image.
     pub(super) fn vector_layer(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
         self.materialize_operands(node, image)?;
         let result = node.result;
         let (pixels, channels) = self.geometry(result)?;
         match &node.op {
+            PimOp::Act { kind, alpha, beta }
+                if !SINGLE_VOP_ACTS.contains(&kind.as_str()) || !self.pixel_fits(channels, 1) =>
+            {
+                self.function(node, kind, *alpha, *beta, image)
+            }
             PimOp::Act { kind, alpha, beta } => {
                 let (op, param) = match kind.as_str() {
                     "relu" => (VOp::Relu, 0),
@@ -58,6 +70,11 @@ impl Gen<'_> {
                 self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
                     gen.vop(op, a, a, None, n * channels, 1, param)
                 })
+            }
+            PimOp::Softmax { axis, log }
+                if !over_features(*axis, self.func.shape(result).len()) =>
+            {
+                self.softmax_any_axis(node, *axis, *log != 0, image)
             }
             PimOp::Softmax { log, .. } if self.func.shape(result).len() == 4 => {
                 // Over the channels of every pixel: groups of `channels` in HWC.
@@ -160,6 +177,15 @@ impl Gen<'_> {
             PimOp::Concat { axis } => self.concat_moves(node, *axis, image),
             PimOp::Transpose { perm } => self.transpose(node, perm, image),
             PimOp::Pad { pads, value } => self.pad(node, pads, *value, image),
+            PimOp::Reduce { kind, axes, .. } => self.reduce(node, kind, axes, image),
+            PimOp::Norm { axes, epsilon } => self.norm(node, axes, *epsilon, image),
+            PimOp::Slice {
+                starts,
+                sizes,
+                steps,
+            } => self.slice(node, starts, sizes, steps, image),
+            PimOp::Expand { .. } => self.expand(node, image),
+            PimOp::MatMul {} => self.matmul(node, image),
             _ => Err(unsupported(node, &node.op.op_name())),
         }
     }
@@ -524,6 +550,17 @@ impl Gen<'_> {
     }
 }
 
+/// The activations that are one `vop` of their own, run in place on pixel chunks; the other
+/// `pim.act` kinds run their `vop` sequence (`crate::functions`, `grouped.rs`).
+const SINGLE_VOP_ACTS: &[&str] = &["relu", "leaky_relu", "elu", "clip", "sigmoid", "tanh"];
+
+/// Whether a softmax along `axis` of a rank-`rank` result is over the features of a vector or
+/// the channels of an image (the in-place paths); any other axis is gathered innermost.
+fn over_features(axis: i64, rank: usize) -> bool {
+    let rank = rank as i64;
+    (rank == 2 || rank == 4) && (axis == 1 || axis == 1 - rank)
+}
+
 /// The vector-unit op of a `pim.binary` of `kind`.
 pub(super) fn binary_vop(node: &Node<PimOp>, kind: &str) -> R<VOp> {
     match kind {
@@ -531,6 +568,8 @@ pub(super) fn binary_vop(node: &Node<PimOp>, kind: &str) -> R<VOp> {
         "sub" => Ok(VOp::Sub),
         "mul" => Ok(VOp::Mul),
         "div" => Ok(VOp::Div),
+        "max" => Ok(VOp::Max),
+        "min" => Ok(VOp::Min),
         other => Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
     }
 }

@@ -1,10 +1,11 @@
-//! Ops that only exist to compute constants: Constant, ConstantOfShape, Shape, Gather, Slice, Cast.
-//! Their operands must be known at compile time (shapes are static), so they always fold; on a
-//! runtime value they are an error that says so.
+//! Ops that compute constants: Constant, ConstantOfShape, Shape, Cast, and Gather and Slice,
+//! which fold on known tensors and become `graph.slice` data moves on tensors computed at run
+//! time (with constant indices, starts and ends).
 
 use super::super::importer::{checked_elements, Entry, Importer, Issue, NodeContext, NodeResult};
 use super::super::known::Known;
 use onnx_protobuf::tensor_proto::DataType;
+use pim_dialects::GraphOp;
 use pim_runtime::Tensor;
 use protobuf::Enum;
 
@@ -108,11 +109,14 @@ fn strides(shape: &[usize]) -> Vec<usize> {
     strides
 }
 
-/// ONNX Gather on a known tensor.
+/// ONNX Gather with constant indices: folded on a known tensor; on a tensor computed at run
+/// time (the class token of a vision transformer, `x[:, 0]`) the selected slices as
+/// `graph.slice`s (one per maximal evenly spaced run of indices, concatenated), reshaped to
+/// the result's shape.
 pub fn gather(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
-    let data = known_input(importer, context, 0, "data")?;
+    let input = importer.required(context, 0)?;
     let indices = known_input(importer, context, 1, "indices")?;
-    let shape = data.shape().to_vec();
+    let shape = importer.shape_of(&input);
     let axis = super::axis(context.attributes.int("axis", 0)?, shape.len())?;
     let extent = shape[axis] as i64;
     let picks = indices
@@ -128,6 +132,20 @@ pub fn gather(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<
                 })
         })
         .collect::<NodeResult<Vec<_>>>()?;
+    let data = match input {
+        Entry::Known(data) => data,
+        runtime => {
+            return gather_slices(
+                importer,
+                context,
+                runtime,
+                &shape,
+                axis,
+                &picks,
+                indices.shape(),
+            )
+        }
+    };
     let (outer, inner) = (
         shape[..axis].iter().product::<usize>(),
         shape[axis + 1..].iter().product::<usize>(),
@@ -145,10 +163,70 @@ pub fn gather(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<
     Ok(vec![Entry::Known(pick(&data, &flat, out_shape)?)])
 }
 
-/// ONNX Slice on a known tensor (attributes before opset 10, inputs from 10).
+/// Gather of run-time data: runs of evenly spaced indices as slices, concatenated along
+/// `axis`, reshaped to the result's shape.
+fn gather_slices(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    input: Entry,
+    shape: &[usize],
+    axis: usize,
+    picks: &[usize],
+    indices_shape: &[usize],
+) -> NodeResult<Vec<Entry>> {
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    for &p in picks {
+        match runs.last_mut() {
+            Some(run) if run.len() == 1 && p > run[0] => run.push(p),
+            Some(run) if run.len() > 1 && p == run[run.len() - 1] + (run[1] - run[0]) => {
+                run.push(p)
+            }
+            _ => runs.push(vec![p]),
+        }
+    }
+    let mut result: Option<Entry> = None;
+    for (k, run) in runs.iter().enumerate() {
+        let ranges: Vec<Vec<usize>> = (0..shape.len())
+            .map(|a| {
+                if a == axis {
+                    run.clone()
+                } else {
+                    (0..shape[a]).collect()
+                }
+            })
+            .collect();
+        let piece = importer.emit(
+            context,
+            &format!("/slice{k}"),
+            strided_slice(&ranges)?,
+            std::slice::from_ref(&input),
+        )?;
+        result = Some(match result {
+            None => piece,
+            Some(so_far) => importer.emit(
+                context,
+                &format!("/concat{k}"),
+                GraphOp::Concat { axis: axis as i64 },
+                &[so_far, piece],
+            )?,
+        });
+    }
+    let result = result.ok_or_else(|| Issue::Invalid("Gather with no indices".into()))?;
+    let out_shape = [&shape[..axis], indices_shape, &shape[axis + 1..]].concat();
+    let dims = out_shape.iter().map(|&d| d as i64).collect();
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape { shape: dims },
+        &[result],
+    )?])
+}
+
+/// ONNX Slice (attributes before opset 10, inputs from 10): folded on a known tensor, a
+/// `graph.slice` (positive steps) of a tensor computed at run time.
 pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
-    let data = known_input(importer, context, 0, "data")?;
-    let shape = data.shape().to_vec();
+    let input = importer.required(context, 0)?;
+    let shape = importer.shape_of(&input);
     let (starts, ends, axes, steps) = if context.opset < 10 {
         let a = &context.attributes;
         (
@@ -184,6 +262,13 @@ pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
         };
         ranges[a] = slice_range(shape[a] as i64, start, end, step)?;
     }
+    let data = match input {
+        Entry::Known(data) => data,
+        runtime => {
+            let op = strided_slice(&ranges)?;
+            return Ok(vec![importer.emit(context, "", op, &[runtime])?]);
+        }
+    };
     let out_shape: Vec<usize> = ranges.iter().map(Vec::len).collect();
     let stride = strides(&shape);
     let mut flat = vec![0usize];
@@ -195,6 +280,36 @@ pub fn slice(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<V
             .collect();
     }
     Ok(vec![Entry::Known(pick(&data, &flat, out_shape)?)])
+}
+
+/// The `graph.slice` selecting `ranges` (the indices kept along each axis), which must be
+/// ascending arithmetic progressions.
+pub(super) fn strided_slice(ranges: &[Vec<usize>]) -> NodeResult<GraphOp> {
+    let (mut starts, mut sizes, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+    for range in ranges {
+        let step =
+            match range.as_slice() {
+                [a, b, ..] if b > a => b - a,
+                [_, _, ..] => return Err(Issue::Unsupported(
+                    "a slice of run-time data with a negative step (a reversal) is not supported"
+                        .into(),
+                )),
+                _ => 1,
+            };
+        if range.windows(2).any(|w| w[1] != w[0] + step) {
+            return Err(Issue::Invalid(format!(
+                "indices {range:?} are not evenly spaced"
+            )));
+        }
+        starts.push(range.first().copied().unwrap_or(0) as i64);
+        sizes.push(range.len() as i64);
+        steps.push(step as i64);
+    }
+    Ok(GraphOp::Slice {
+        starts,
+        sizes,
+        steps,
+    })
 }
 
 /// The indices a slice selects along one axis, with ONNX clamping rules.

@@ -1,8 +1,9 @@
 //! Elementwise ops: Add/Sub/Mul/Div (numpy broadcasting, and the opset < 7 `broadcast`/`axis` form),
-//! Sum, the activations, Clip (attribute and input forms), Softmax/LogSoftmax (opset < 13
+//! Sum, Max, Min, the activations and the other elementwise functions (`graph.unary`: Exp, Log,
+//! Sqrt, Erf, Gelu, HardSwish, Pow with a constant exponent, ...), Clip (attribute and input forms), Softmax/LogSoftmax (opset < 13
 //! coerce-to-2-D and opset >= 13 single-axis semantics).
 
-use super::super::importer::{Entry, Importer, NodeContext, NodeResult};
+use super::super::importer::{Entry, Importer, Issue, NodeContext, NodeResult};
 use super::super::known::Known;
 use pim_dialects::GraphOp;
 
@@ -59,26 +60,7 @@ pub fn div(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
 
 /// ONNX Sum: a chain of broadcasting adds.
 pub fn sum(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
-    let count = context.node.input.len();
-    let mut total = importer.required(context, 0)?;
-    if count == 1 {
-        return Ok(vec![importer.emit(
-            context,
-            "",
-            GraphOp::Identity {},
-            &[total],
-        )?]);
-    }
-    for index in 1..count {
-        let next = importer.required(context, index)?;
-        let suffix = if index + 1 == count {
-            String::new()
-        } else {
-            format!("/add{index}")
-        };
-        total = importer.emit(context, &suffix, GraphOp::Add {}, &[total, next])?;
-    }
-    Ok(vec![total])
+    chain(importer, context, GraphOp::Add {})
 }
 
 fn unary(
@@ -117,10 +99,23 @@ pub fn elu(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     unary(i, c, GraphOp::Elu { alpha })
 }
 
-/// ONNX PRelu.
+/// ONNX PRelu. Before opset 7 a 1-D slope of one value per channel applies along axis 1 (it is
+/// reshaped to `[C, 1, ...]` for the numpy broadcasting of later opsets).
 pub fn prelu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
     let x = importer.required(context, 0)?;
-    let slope = importer.required(context, 1)?;
+    let mut slope = importer.required(context, 1)?;
+    let (x_shape, s_shape) = (importer.shape_of(&x), importer.shape_of(&slope));
+    if context.opset < 7
+        && x_shape.len() > 2
+        && s_shape.len() == 1
+        && s_shape.first() == x_shape.get(1)
+    {
+        let per_channel: Vec<i64> = std::iter::once(s_shape[0] as i64)
+            .chain(std::iter::repeat_n(1, x_shape.len() - 2))
+            .collect();
+        let op = GraphOp::Reshape { shape: per_channel };
+        slope = importer.emit(context, "/slope", op, &[slope])?;
+    }
     Ok(vec![importer.emit(
         context,
         "",
@@ -205,4 +200,156 @@ fn softmax_like(
         GraphOp::Reshape { shape: back },
         &[normalized],
     )?])
+}
+
+/// A `graph.unary` function of `kind`.
+fn function(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    kind: &str,
+    alpha: f32,
+    beta: f32,
+) -> NodeResult<Vec<Entry>> {
+    let op = GraphOp::Unary {
+        kind: kind.into(),
+        alpha,
+        beta,
+    };
+    unary(importer, context, op)
+}
+
+macro_rules! functions {
+    ($($(#[$doc:meta])* $name:ident => $kind:literal),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+                function(i, c, $kind, 0.0, 0.0)
+            }
+        )*
+    };
+}
+
+functions! {
+    /// ONNX Exp.
+    exp => "exp",
+    /// ONNX Log.
+    log => "log",
+    /// ONNX Sqrt.
+    sqrt => "sqrt",
+    /// ONNX Abs.
+    abs => "abs",
+    /// ONNX Neg.
+    neg => "neg",
+    /// ONNX Reciprocal.
+    reciprocal => "reciprocal",
+    /// ONNX Erf.
+    erf => "erf",
+    /// ONNX Softplus.
+    softplus => "softplus",
+    /// ONNX Softsign.
+    softsign => "softsign",
+    /// ONNX HardSwish.
+    hard_swish => "hard_swish",
+    /// ONNX Mish.
+    mish => "mish",
+}
+
+/// ONNX Gelu (opset 20): `approximate` = "none" (erf) or "tanh".
+pub fn gelu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let approximate = match context.attributes.string("approximate", "none")?.as_str() {
+        "none" => 0.0,
+        "tanh" => 1.0,
+        other => {
+            return Err(format!("approximate `{other}` is not one of none, tanh").into());
+        }
+    };
+    function(importer, context, "gelu", approximate, 0.0)
+}
+
+/// ONNX HardSigmoid (alpha 0.2, beta 0.5 by default).
+pub fn hard_sigmoid(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let alpha = context.attributes.float("alpha", 0.2)?;
+    let beta = context.attributes.float("beta", 0.5)?;
+    function(importer, context, "hard_sigmoid", alpha, beta)
+}
+
+/// ONNX Selu (alpha and gamma default to the self-normalising constants).
+pub fn selu(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let alpha = context.attributes.float("alpha", 1.673_263_2)?;
+    let gamma = context.attributes.float("gamma", 1.050_701)?;
+    function(importer, context, "selu", alpha, gamma)
+}
+
+/// ONNX Pow with a constant scalar exponent (a run-time or per-element exponent is refused).
+pub fn pow(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let y = importer.required(context, 1)?;
+    let Entry::Known(k) = &y else {
+        return Err(Issue::Unsupported(
+            "Pow with an exponent computed at run time is not supported; the vector unit raises to a constant power".into(),
+        ));
+    };
+    let values = k.to_f32()?;
+    let exponent = match values.data().first() {
+        Some(&e) if values.data().iter().all(|v| v.to_bits() == e.to_bits()) => e,
+        _ => {
+            return Err(Issue::Unsupported(
+                "Pow with an exponent that varies per element is not supported; the vector unit raises to one constant power".into(),
+            ))
+        }
+    };
+    let shape = importer.shape_of(&x);
+    let out_shape = pim_runtime::kernels::broadcast_shapes(&shape, &importer.shape_of(&y))
+        .map_err(|e| e.to_string())?;
+    if out_shape != shape {
+        return Err(format!(
+            "the exponent of shape {:?} would broadcast the base {shape:?}",
+            importer.shape_of(&y)
+        )
+        .into());
+    }
+    let op = GraphOp::Unary {
+        kind: "pow".into(),
+        alpha: exponent,
+        beta: 0.0,
+    };
+    Ok(vec![importer.emit(context, "", op, &[x])?])
+}
+
+/// A variadic op as a left-to-right chain of two-operand `op`s (one input: the identity).
+fn chain(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    op: GraphOp,
+) -> NodeResult<Vec<Entry>> {
+    let count = context.node.input.len();
+    let mut total = importer.required(context, 0)?;
+    if count == 1 {
+        return Ok(vec![importer.emit(
+            context,
+            "",
+            GraphOp::Identity {},
+            &[total],
+        )?]);
+    }
+    for index in 1..count {
+        let next = importer.required(context, index)?;
+        let suffix = if index + 1 == count {
+            String::new()
+        } else {
+            format!("/{}{index}", pim_dialects::DialectOp::mnemonic(&op))
+        };
+        total = importer.emit(context, &suffix, op.clone(), &[total, next])?;
+    }
+    Ok(vec![total])
+}
+
+/// ONNX Max (variadic, broadcasting).
+pub fn max(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    chain(i, c, GraphOp::Max {})
+}
+
+/// ONNX Min (variadic, broadcasting).
+pub fn min(i: &mut Importer, c: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    chain(i, c, GraphOp::Min {})
 }

@@ -4,7 +4,10 @@
 
 mod constants;
 mod elementwise;
+mod logic;
 mod nn;
+mod reduce;
+mod resize;
 mod tensor;
 
 pub use tensor::resolve_reshape;
@@ -16,6 +19,7 @@ pub type ImportFn = fn(&mut Importer, &NodeContext<'_>) -> NodeResult<Vec<Entry>
 
 /// Every supported ONNX op type with its importer, sorted by name.
 const TABLE: &[(&str, ImportFn)] = &[
+    ("Abs", elementwise::abs),
     ("Add", elementwise::add),
     ("AveragePool", nn::average_pool),
     ("BatchNormalization", nn::batch_norm),
@@ -25,35 +29,75 @@ const TABLE: &[(&str, ImportFn)] = &[
     ("Constant", constants::constant),
     ("ConstantOfShape", constants::constant_of_shape),
     ("Conv", nn::conv),
+    ("ConvTranspose", nn::conv_transpose),
+    ("DepthToSpace", tensor::depth_to_space),
     ("Div", elementwise::div),
     ("Dropout", tensor::dropout),
+    ("Einsum", nn::einsum),
     ("Elu", elementwise::elu),
+    ("Equal", logic::equal),
+    ("Erf", elementwise::erf),
+    ("Exp", elementwise::exp),
+    ("Expand", tensor::expand),
     ("Flatten", tensor::flatten),
     ("Gather", constants::gather),
+    ("Gelu", elementwise::gelu),
     ("Gemm", nn::gemm),
     ("GlobalAveragePool", nn::global_average_pool),
     ("GlobalMaxPool", nn::global_max_pool),
+    ("GroupNormalization", reduce::group_norm),
+    ("HardSigmoid", elementwise::hard_sigmoid),
+    ("HardSwish", elementwise::hard_swish),
     ("Identity", tensor::identity),
+    ("InstanceNormalization", reduce::instance_norm),
     ("LRN", nn::lrn),
+    ("LayerNormalization", reduce::layer_norm),
     ("LeakyRelu", elementwise::leaky_relu),
+    ("Log", elementwise::log),
     ("LogSoftmax", elementwise::log_softmax),
     ("MatMul", nn::matmul),
+    ("Max", elementwise::max),
     ("MaxPool", nn::max_pool),
+    ("Min", elementwise::min),
+    ("Mish", elementwise::mish),
+    ("Mod", logic::modulo),
     ("Mul", elementwise::mul),
+    ("Neg", elementwise::neg),
+    ("Not", logic::not),
     ("PRelu", elementwise::prelu),
     ("Pad", tensor::pad),
+    ("Pow", elementwise::pow),
+    ("Range", logic::range),
+    ("Reciprocal", elementwise::reciprocal),
+    ("ReduceL2", reduce::reduce_l2),
+    ("ReduceMax", reduce::reduce_max),
+    ("ReduceMean", reduce::reduce_mean),
+    ("ReduceMin", reduce::reduce_min),
+    ("ReduceSum", reduce::reduce_sum),
+    ("ReduceSumSquare", reduce::reduce_sum_square),
     ("Relu", elementwise::relu),
     ("Reshape", tensor::reshape),
+    ("Resize", resize::resize),
+    ("ScatterND", logic::scatter_nd),
+    ("Selu", elementwise::selu),
     ("Shape", constants::shape),
     ("Sigmoid", elementwise::sigmoid),
     ("Slice", constants::slice),
     ("Softmax", elementwise::softmax),
+    ("Softplus", elementwise::softplus),
+    ("Softsign", elementwise::softsign),
+    ("SpaceToDepth", tensor::space_to_depth),
+    ("Split", tensor::split),
+    ("Sqrt", elementwise::sqrt),
     ("Squeeze", tensor::squeeze),
     ("Sub", elementwise::sub),
     ("Sum", elementwise::sum),
     ("Tanh", elementwise::tanh),
+    ("Tile", tensor::tile),
     ("Transpose", tensor::transpose),
     ("Unsqueeze", tensor::unsqueeze),
+    ("Upsample", resize::upsample),
+    ("Where", logic::where_),
 ];
 
 /// The supported ONNX op types, sorted, for error messages and docs.

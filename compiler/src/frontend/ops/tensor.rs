@@ -1,6 +1,7 @@
 //! Layout ops: Concat, Flatten, Reshape (0 and -1 in the target), Transpose, Squeeze/Unsqueeze
-//! (attribute form before opset 13, input form from 13), Pad (constant mode; attribute form before
-//! opset 11, input form from 11), Dropout and Identity (both imported as `graph.identity`).
+//! (attribute form before opset 13, input form from 13), Pad (constant, reflect and edge modes;
+//! attribute form before opset 11, input form from 11), Split, Expand, Tile, DepthToSpace,
+//! SpaceToDepth, Dropout and Identity (both imported as `graph.identity`).
 
 use super::super::importer::{Entry, Importer, Issue, NodeContext, NodeResult};
 use pim_dialects::GraphOp;
@@ -197,9 +198,9 @@ pub fn pad(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     let x = importer.required(context, 0)?;
     let rank = importer.shape_of(&x).len();
     let mode = context.attributes.string("mode", "constant")?;
-    if mode != "constant" {
+    if !matches!(mode.as_str(), "constant" | "reflect" | "edge") {
         return Err(Issue::Unsupported(format!(
-            "mode `{mode}` is not supported; only constant padding is"
+            "mode `{mode}` is not supported; constant, reflect and edge padding are"
         )));
     }
     let (pads, value) = if context.opset < 11 {
@@ -230,12 +231,144 @@ pub fn pad(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec
     if pads.len() != 2 * rank {
         return Err(format!("pads {pads:?} must hold 2 x rank = {} values", 2 * rank).into());
     }
+    if mode != "constant" {
+        return border_pad(importer, context, x, &pads, mode == "reflect");
+    }
     Ok(vec![importer.emit(
         context,
         "",
         GraphOp::Pad { pads, value },
         &[x],
     )?])
+}
+
+/// Reflect or edge padding as data moves: along each padded axis, the operand concatenated
+/// with its border slices (edge: the first / last slice repeated; reflect: the slices next to
+/// the border, mirrored).
+fn border_pad(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    mut x: Entry,
+    pads: &[i64],
+    reflect: bool,
+) -> NodeResult<Vec<Entry>> {
+    let rank = pads.len() / 2;
+    for axis in 0..rank {
+        let (begin, end) = (pads[axis], pads[rank + axis]);
+        if begin < 0 || end < 0 {
+            return Err(Issue::Unsupported(
+                "negative pads (crops) in reflect or edge mode are not supported".into(),
+            ));
+        }
+        let shape = importer.shape_of(&x);
+        let n = shape[axis] as i64;
+        let index = |i: i64| -> i64 {
+            match (reflect, i) {
+                (false, _) => i.clamp(0, n - 1),
+                (true, i) if i < 0 => -i,
+                (true, i) if i >= n => 2 * (n - 1) - i,
+                (true, i) => i,
+            }
+        };
+        if reflect && (begin >= n || end >= n) {
+            return Err(format!(
+                "reflect pads {pads:?} must be smaller than axis {axis} of {shape:?}"
+            )
+            .into());
+        }
+        let picks: Vec<i64> = (-begin..0)
+            .chain(0..n)
+            .chain(n..n + end)
+            .map(index)
+            .collect();
+        if picks.len() as i64 == n {
+            continue;
+        }
+        x = gather_axis(importer, context, x, &shape, axis, &picks)?;
+    }
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Identity {},
+        &[x],
+    )?])
+}
+
+/// The slices `picks` (in order) of `x` along `axis`, concatenated (runs of consecutive
+/// indices as one slice; an index repeated `r` times in a row at every position, an integer
+/// nearest upscaling, as a broadcast).
+pub(super) fn gather_axis(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    x: Entry,
+    shape: &[usize],
+    axis: usize,
+    picks: &[i64],
+) -> NodeResult<Entry> {
+    let n = shape[axis];
+    let repeat = picks.len() / n.max(1);
+    let repeated = (0..n as i64).flat_map(|i| std::iter::repeat_n(i, repeat));
+    if repeat > 1 && picks.len() == n * repeat && picks.iter().copied().eq(repeated) {
+        let mut spread = shape[..=axis].to_vec();
+        spread.push(1);
+        spread.extend(&shape[axis + 1..]);
+        let mut wide = spread.clone();
+        wide[axis + 1] = repeat;
+        let mut back = shape.to_vec();
+        back[axis] = n * repeat;
+        let suffix = |what: &str| format!("/axis{axis}.{what}");
+        let x = importer.emit(
+            context,
+            &suffix("spread"),
+            GraphOp::Reshape {
+                shape: dims(&spread),
+            },
+            &[x],
+        )?;
+        let x = broadcast_to(importer, context, &suffix("repeat"), x, &wide)?;
+        return importer.emit(
+            context,
+            &suffix("merge"),
+            GraphOp::Reshape { shape: dims(&back) },
+            &[x],
+        );
+    }
+    let mut result: Option<Entry> = None;
+    let mut k = 0;
+    while k < picks.len() {
+        // The longest run of consecutive indices from k.
+        let mut end = k + 1;
+        while end < picks.len() && picks[end] == picks[end - 1] + 1 {
+            end += 1;
+        }
+        let ranges: Vec<Vec<usize>> = (0..shape.len())
+            .map(|a| {
+                if a == axis {
+                    (picks[k] as usize..picks[end - 1] as usize + 1).collect()
+                } else {
+                    (0..shape[a]).collect()
+                }
+            })
+            .collect();
+        let suffix = format!("/axis{axis}.slice{k}");
+        let piece = importer.emit(
+            context,
+            &suffix,
+            super::constants::strided_slice(&ranges)?,
+            std::slice::from_ref(&x),
+        )?;
+        result = Some(match result {
+            None => piece,
+            Some(so_far) => importer.emit(
+                context,
+                &format!("/axis{axis}.concat{k}"),
+                GraphOp::Concat { axis: axis as i64 },
+                &[so_far, piece],
+            )?,
+        });
+        k = end;
+    }
+    result.ok_or_else(|| Issue::Invalid("an empty axis".into()))
 }
 
 /// Expands pads given for a subset of axes (opset 18 `axes` input) to all axes.
@@ -276,4 +409,227 @@ pub fn identity(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResul
         GraphOp::Identity {},
         &[x],
     )?])
+}
+
+/// ONNX Split: each output a slice along `axis` (sizes from the `split` attribute before opset
+/// 13, the `split` input from 13, else equal parts: `num_outputs` from opset 18).
+pub fn split(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let axis = super::axis(context.attributes.int("axis", 0)?, shape.len())?;
+    let listed = if context.opset < 13 {
+        context.attributes.ints("split")?
+    } else {
+        importer
+            .optional_known(context, 1, "split")?
+            .map(|k| k.to_i64s())
+            .transpose()?
+    };
+    let extent = shape[axis];
+    let parts = match listed {
+        Some(sizes) => sizes
+            .iter()
+            .map(|&s| usize::try_from(s).map_err(|_| format!("split size {s}")))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let n = context.node.output.len().max(1);
+            let each = extent.div_ceil(n);
+            (0..n)
+                .map(|i| each.min(extent.saturating_sub(i * each)))
+                .collect()
+        }
+    };
+    if parts.iter().sum::<usize>() != extent {
+        return Err(
+            format!("split sizes {parts:?} do not add up to axis {axis} of {shape:?}").into(),
+        );
+    }
+    let mut outputs = Vec::new();
+    let mut start = 0;
+    for (k, &size) in parts.iter().enumerate() {
+        let ranges: Vec<Vec<usize>> = (0..shape.len())
+            .map(|a| {
+                if a == axis {
+                    (start..start + size).collect()
+                } else {
+                    (0..shape[a]).collect()
+                }
+            })
+            .collect();
+        let op = super::constants::strided_slice(&ranges)?;
+        outputs.push(importer.emit(context, &format!("/{k}"), op, std::slice::from_ref(&x))?);
+        start += size;
+    }
+    Ok(outputs)
+}
+
+/// ONNX Expand: the input broadcast to the broadcast of its shape and the (constant) `shape`.
+pub fn expand(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let target = importer.required_known(context, 1, "shape")?.to_i64s()?;
+    let target = target
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| format!("shape {target:?} holds {d}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shape = pim_runtime::kernels::broadcast_shapes(&importer.shape_of(&x), &target)
+        .map_err(|e| e.to_string())?;
+    Ok(vec![broadcast_to(importer, context, "", x, &shape)?])
+}
+
+/// `x` broadcast to `shape` (the identity when it has that shape already).
+fn broadcast_to(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    suffix: &str,
+    x: Entry,
+    shape: &[usize],
+) -> NodeResult<Entry> {
+    let op = if importer.shape_of(&x) == shape {
+        GraphOp::Identity {}
+    } else {
+        GraphOp::Expand { shape: dims(shape) }
+    };
+    importer.emit(context, suffix, op, &[x])
+}
+
+/// ONNX Tile: `x` with a unit axis before each axis, broadcast to the repeats there, and the
+/// pairs merged.
+pub fn tile(importer: &mut Importer, context: &NodeContext<'_>) -> NodeResult<Vec<Entry>> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let repeats = importer.required_known(context, 1, "repeats")?.to_i64s()?;
+    if repeats.len() != shape.len() || repeats.iter().any(|&r| r < 0) {
+        return Err(format!(
+            "repeats {repeats:?} must be one non-negative count per axis of {shape:?}"
+        )
+        .into());
+    }
+    let pairs = |first: &dyn Fn(usize) -> usize| -> Vec<usize> {
+        shape
+            .iter()
+            .enumerate()
+            .flat_map(|(a, &d)| [first(a), d])
+            .collect()
+    };
+    let spread = pairs(&|_| 1);
+    let tiled = pairs(&|a| repeats[a] as usize);
+    let result: Vec<usize> = shape
+        .iter()
+        .zip(&repeats)
+        .map(|(&d, &r)| d * r as usize)
+        .collect();
+    let x = importer.emit(
+        context,
+        "/spread",
+        GraphOp::Reshape {
+            shape: dims(&spread),
+        },
+        &[x],
+    )?;
+    let x = broadcast_to(importer, context, "/repeat", x, &tiled)?;
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape {
+            shape: dims(&result),
+        },
+        &[x],
+    )?])
+}
+
+/// `x` reshaped to `first`, transposed by `perm`, reshaped to `last` (the ONNX definitions of
+/// DepthToSpace and SpaceToDepth).
+fn shuffle(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+    x: Entry,
+    first: Vec<usize>,
+    perm: Vec<i64>,
+    last: Vec<usize>,
+) -> NodeResult<Vec<Entry>> {
+    let x = importer.emit(
+        context,
+        "/split",
+        GraphOp::Reshape {
+            shape: dims(&first),
+        },
+        &[x],
+    )?;
+    let x = importer.emit(context, "/permute", GraphOp::Transpose { perm }, &[x])?;
+    Ok(vec![importer.emit(
+        context,
+        "",
+        GraphOp::Reshape { shape: dims(&last) },
+        &[x],
+    )?])
+}
+
+/// The `[N, C, H, W]` input of DepthToSpace / SpaceToDepth and its `blocksize`.
+fn blocks(
+    importer: &Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<(Entry, [usize; 4], usize)> {
+    let x = importer.required(context, 0)?;
+    let shape = importer.shape_of(&x);
+    let b = usize::try_from(context.attributes.int("blocksize", 0)?).unwrap_or(0);
+    let &[n, c, h, w] = shape.as_slice() else {
+        return Err(format!("input of shape {shape:?} is not [N, C, H, W]").into());
+    };
+    if b == 0 {
+        return Err("the required attribute `blocksize` must be positive"
+            .to_owned()
+            .into());
+    }
+    Ok((x, [n, c, h, w], b))
+}
+
+/// ONNX DepthToSpace (modes DCR and CRD).
+pub fn depth_to_space(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
+    let (x, [n, c, h, w], b) = blocks(importer, context)?;
+    if c % (b * b) != 0 {
+        return Err(format!("{c} channels are not a multiple of blocksize^2 = {}", b * b).into());
+    }
+    let last = vec![n, c / (b * b), h * b, w * b];
+    match context.attributes.string("mode", "DCR")?.as_str() {
+        "DCR" => shuffle(
+            importer,
+            context,
+            x,
+            vec![n, b, b, c / (b * b), h, w],
+            vec![0, 3, 4, 1, 5, 2],
+            last,
+        ),
+        "CRD" => shuffle(
+            importer,
+            context,
+            x,
+            vec![n, c / (b * b), b, b, h, w],
+            vec![0, 1, 4, 2, 5, 3],
+            last,
+        ),
+        other => Err(format!("mode `{other}` is not DCR or CRD").into()),
+    }
+}
+
+/// ONNX SpaceToDepth.
+pub fn space_to_depth(
+    importer: &mut Importer,
+    context: &NodeContext<'_>,
+) -> NodeResult<Vec<Entry>> {
+    let (x, [n, c, h, w], b) = blocks(importer, context)?;
+    if h % b != 0 || w % b != 0 {
+        return Err(format!("height {h} and width {w} must be multiples of blocksize {b}").into());
+    }
+    let first = vec![n, c, h / b, b, w / b, b];
+    shuffle(
+        importer,
+        context,
+        x,
+        first,
+        vec![0, 3, 5, 1, 2, 4],
+        vec![n, c * b * b, h / b, w / b],
+    )
 }
