@@ -8,6 +8,7 @@ Usage (with the project venv, /work/main/.venv/bin/python):
 Selection (--only): model names, shell-style patterns ("op_conv*") or groups:
   small  = nets + ops + bad (the committed models; the default selection)
   paper  = the paper's networks (vgg8, resnet18/34/50, alexnet_cifar, densenet40; large, git-ignored)
+           and vgg16 (the COMPASS comparison)
   nets | ops | bad | all
 Where files go:
   small models -> <out>/nets/, <out>/ops/, <out>/bad/      (default out: this script's directory)
@@ -799,6 +800,27 @@ def build_vgg8():
     x = n.relu("classifier.1", n.gemm("classifier.0", x, 8192, 1024))
     x = n.gemm("classifier.2", x, 1024, 10, last=True)
     return net_finish(n, x, [10], 13, VGG8_DOC)
+
+
+VGG16_DOC = ("VGG-16 (CIFAR-10), the layout of the COMPASS comparison (DATE 2025): 13 conv3x3 (64, 64, M, "
+             "128, 128, M, 256 x3, M, 512 x3, M, 512 x3, M) with ReLU, FC 512->10. Conv/FC have biases.")
+
+
+@model("vgg16", "paper", VGG16_DOC)
+def build_vgg16():
+    n = Net("vgg16", [3, 32, 32])
+    x = n.input_name
+    cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+    i = 0
+    for c in cfg:
+        if c == "M":
+            x = n.maxpool(f"pool{i}", x, 2, 2)
+        else:
+            x = n.relu(f"features.{i + 1}", n.conv(f"features.{i}", x, c, 3))
+        i += 2
+    x = n.flatten("flatten", x)
+    x = n.gemm("classifier", x, 512, 10, last=True)
+    return net_finish(n, x, [10], 13, VGG16_DOC)
 
 
 def _resnet(name, blocks, bottleneck, classes, opset):

@@ -1262,17 +1262,33 @@ struct Band {
 }
 
 impl Geometry {
-    /// Input rows a band of `n` output rows reads at most.
+    /// Input rows a band of `n` output rows stages at most ([`Geometry::band_until_next`]).
     fn max_rows(&self, n: usize) -> usize {
-        let span = (n as i64 - 1) * self.stride + (self.kernel - 1) * self.dilation + 1;
+        let span = (n as i64 - 1) * self.stride + self.window().max(self.stride);
         (span.max(1) as usize).min(self.input)
+    }
+
+    /// Input rows one window spans.
+    fn window(&self) -> i64 {
+        (self.kernel - 1) * self.dilation + 1
+    }
+
+    /// [`Geometry::band`] of output rows `oy0..oy1` of `oh`, extended to the first input row of
+    /// the next band when the stride skips rows between them (the window's output rows do not
+    /// change: fewer than `stride` rows are added).
+    fn band_until_next(&self, oy0: usize, oy1: usize, oh: usize) -> R<Band> {
+        let mut band = self.band(oy0, oy1)?;
+        if oy1 < oh {
+            let next = (oy1 as i64 * self.stride - self.pad_top).clamp(0, self.input as i64);
+            band.r1 = band.r1.max(next as usize);
+        }
+        Ok(band)
     }
 
     /// The input rows and padding of output rows `oy0..oy1`.
     fn band(&self, oy0: usize, oy1: usize) -> R<Band> {
         let first = oy0 as i64 * self.stride - self.pad_top;
-        let last =
-            (oy1 as i64 - 1) * self.stride - self.pad_top + (self.kernel - 1) * self.dilation;
+        let last = (oy1 as i64 - 1) * self.stride - self.pad_top + self.window() - 1;
         let input = self.input as i64;
         let (r0, r1) = (first.max(0), (last + 1).min(input));
         if r1 <= r0 || last + 1 - input > self.pad_bottom {

@@ -646,7 +646,8 @@ fn run_reported(
     Some((report, sim.stats().work()))
 }
 
-/// The program's crossbar writes, crossbar activations and weight traffic are the report's.
+/// The program's crossbar writes, crossbar activations, weight and activation traffic are the
+/// report's.
 fn assert_work_is_reported(what: &str, report: &crate::cost::Report, work: Work, target: &Target) {
     assert_eq!(
         work.crossbar_writes, report.crossbars.written,
@@ -663,6 +664,17 @@ fn assert_work_is_reported(what: &str, report: &crate::cost::Report, work: Work,
     assert!(
         reported >= bits && reported - bits < slack.max(8),
         "{what}: weights {bits} bits in the program, {reported} reported"
+    );
+    // Activations: the report rounds each layer's bytes per image up to whole bytes.
+    let moved = (work.dram_reads + work.dram_writes) * u64::from(target.precision.activation_bits);
+    let reported = report.dram_bytes.activations * 8;
+    let slack = 16 * report.layers.len() as u64 * report.batch;
+    assert!(
+        reported >= moved && reported - moved < slack.max(8),
+        "{what}: activations {moved} bits in the program ({} elements read, {} written), \
+         {reported} reported",
+        work.dram_reads,
+        work.dram_writes
     );
 }
 

@@ -389,7 +389,7 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
         .segments
         .iter()
         .map(|range| {
-            let traffic = program.traffic(range.clone(), schedule.images, target);
+            let traffic = program.traffic(range.clone(), target);
             let plan = SegmentPlan {
                 stages: range.clone(),
                 copies: &copies[range.clone()],

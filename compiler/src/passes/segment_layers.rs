@@ -248,7 +248,7 @@ impl<'p> Planner<'p> {
         if self.pipeline.execution() == Execution::Pipelined {
             let traffic = self
                 .program
-                .traffic(range.clone(), self.images, self.target);
+                .traffic(range.clone(), self.target);
             let segment = PipelinedSegment::new(
                 self.program,
                 &self.costs,
@@ -323,7 +323,7 @@ impl<'p> Planner<'p> {
     pub fn latency_with(&self, range: Range<usize>, copies: &[u64]) -> f64 {
         let traffic = self
             .program
-            .traffic(range.clone(), self.images, self.target);
+            .traffic(range.clone(), self.target);
         let plan = SegmentPlan {
             stages: range,
             copies,

@@ -182,6 +182,75 @@ pub fn is_layer(op: &PimOp) -> bool {
     )
 }
 
+/// The sliding windows of a convolution or pooling: kernel, strides, leading pads, dilations.
+struct Windows<'a> {
+    kernel: &'a [i64],
+    strides: &'a [i64],
+    pads: &'a [i64],
+    dilations: &'a [i64],
+}
+
+/// The windows of a windowed layer (a convolution or a pooling), if it is one.
+fn windows_of(op: &PimOp) -> Option<Windows<'_>> {
+    match op {
+        PimOp::Mvm {
+            kind,
+            kernel,
+            strides,
+            pads,
+            dilations,
+            ..
+        } if kind == "conv" => Some(Windows {
+            kernel,
+            strides,
+            pads,
+            dilations,
+        }),
+        PimOp::Pool {
+            kernel,
+            strides,
+            pads,
+            dilations,
+            ..
+        } => Some(Windows {
+            kernel,
+            strides,
+            pads,
+            dilations,
+        }),
+        _ => None,
+    }
+}
+
+impl Windows<'_> {
+    /// Elements of an operand of `elements` per image and `shape` (`[N, C, spatial...]`) that the
+    /// windows of an `output`-shaped result read: along each spatial dimension, the input from
+    /// its first row to the last that the last output's window reaches (a stride larger than
+    /// the kernel's extent can leave trailing rows unread; the back end stages exactly this
+    /// span).
+    fn read(&self, elements: u64, shape: &[usize], output: &[usize]) -> u64 {
+        let (spatial, outputs) = (shape.get(2..).unwrap_or(&[]), output.get(2..).unwrap_or(&[]));
+        let dims = spatial.len();
+        let complete = [self.kernel, self.strides, self.dilations]
+            .iter()
+            .all(|v| v.len() == dims)
+            && outputs.len() == dims
+            && self.pads.len() >= dims;
+        if !complete {
+            return elements;
+        }
+        let mut read = elements;
+        for (d, &input) in spatial.iter().enumerate() {
+            let span = (self.kernel[d] - 1) * self.dilations[d] + 1;
+            let last = (outputs[d] as i64 - 1) * self.strides[d] - self.pads[d] + span;
+            if input > 0 {
+                read = read / input as u64 * last.clamp(1, input as i64) as u64;
+            }
+        }
+        read
+    }
+}
+
 /// The index in `func.nodes` of every layer [`layers_of`] returns, in order.
 pub fn layer_nodes(func: &Func<PimOp>) -> Vec<usize> {
     (0..func.nodes.len())
@@ -369,8 +438,17 @@ impl<'f> Walk<'f> {
             .operands
             .iter()
             .zip(&origins)
-            .filter(|(_, o)| matches!(o, Origin::Source(_)))
-            .map(|(&v, _)| self.per_image(&node.name, "operand elements", v))
+            .enumerate()
+            .filter(|(_, (_, o))| matches!(o, Origin::Source(_)))
+            .map(|(i, (&v, _))| {
+                let elements = self.per_image(&node.name, "operand elements", v)?;
+                Ok(match (i, windows_of(&node.op)) {
+                    (0, Some(windows)) => {
+                        windows.read(elements, self.func.shape(v), self.func.shape(node.result))
+                    }
+                    _ => elements,
+                })
+            })
             .sum::<Result<u64, _>>()?;
         let id = self.layers.len();
         self.layers.push(Layer {

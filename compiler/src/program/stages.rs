@@ -9,13 +9,14 @@
 //! stage (one per column part) and every vector layer joins the stage open before it.
 //!
 //! **Flows.** The dataflow DAG (`layers.rs`) becomes flows between stages: a producer stage (or a
-//! network input), the consumer stages, the bytes per image at activation precision. A flow that
-//! leaves its segment is spilled to DRAM once and filled once by each later segment that reads it
-//! (residual connections can cross several segments), unless it stays in the global buffer: it
-//! does when, at every stage boundary it crosses, the activations live there for all images of a
-//! run fit in the global buffer ([`Flow::max_live`]). The rule depends on the flow and the stage
-//! order only, not on where segments are cut, so segment costs add up and segmentation by dynamic
-//! programming is exact. Network inputs are always read from DRAM and outputs written to it.
+//! network input), the consumer stages, the bytes per image at activation precision.
+//!
+//! **DRAM traffic.** The back end runs every layer out of DRAM (`docs/backend.md` §2): a layer
+//! reads each activation operand from DRAM once per image (convolution bands keep the rows they
+//! share in the staging buffer) and writes its result once; a layer cut into column parts reads
+//! its whole input for every part and writes each part's columns. [`Program::traffic`] counts
+//! exactly that, so the traffic of a segment is the sum of its stages', whatever the cuts, and
+//! segmentation by dynamic programming stays exact.
 
 use super::layers::{Dataflow, Layer, LayerId, MvmKind};
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
@@ -137,9 +138,6 @@ pub struct Flow {
     pub bytes: u64,
     /// Whether it is (part of) a network output.
     pub output: bool,
-    /// The most bytes per image live at any stage boundary the flow crosses (0 if it crosses
-    /// none).
-    pub max_live: u64,
 }
 
 /// DRAM activation traffic of one segment, bytes per image.
@@ -246,33 +244,18 @@ impl Program {
             .sum()
     }
 
-    /// Whether `flow` stays in the global buffer between segments when `images` images are in
-    /// flight.
-    pub fn stays_on_chip(&self, flow: &Flow, images: u64, target: &Target) -> bool {
-        let global = target.buffers.global_bytes;
-        flow.producer.is_some() && global > 0 && images.saturating_mul(flow.max_live) <= global
-    }
-
-    /// The DRAM activation traffic of a segment over `range` when `images` images are in flight,
-    /// bytes per image.
-    pub fn traffic(&self, range: Range<usize>, images: u64, target: &Target) -> Traffic {
+    /// The DRAM activation traffic of the stages in `range`, bytes per image: every layer reads
+    /// its activation operands and writes its result (a column part: the whole input, its
+    /// columns of the result).
+    pub fn traffic(&self, range: Range<usize>, target: &Target) -> Traffic {
+        let bits = u64::from(target.precision.activation_bits);
+        let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let mut traffic = Traffic::default();
-        for flow in &self.flows {
-            let on_chip = self.stays_on_chip(flow, images, target);
-            match flow.producer {
-                Some(p) if range.contains(&p) => {
-                    let leaves = flow.consumers.last().is_some_and(|&c| c >= range.end);
-                    if flow.output || (leaves && !on_chip) {
-                        traffic.write_bytes += flow.bytes;
-                    }
-                }
-                Some(p) if p >= range.end => {}
-                _ => {
-                    let reads = flow.consumers.iter().any(|c| range.contains(c));
-                    if reads && !on_chip {
-                        traffic.read_bytes += flow.bytes;
-                    }
-                }
+        for stage in &self.stages[range] {
+            for id in stage.layers() {
+                let layer = &self.layers[id];
+                traffic.read_bytes += bytes(layer.input_elements);
+                traffic.write_bytes += bytes(produced_elements(id, layer, stage));
             }
         }
         traffic
@@ -450,7 +433,6 @@ fn flows(
                     .unwrap_or(0),
             ),
             output: false,
-            max_live: 0,
         })
         .collect();
     for (id, layer) in layers.iter().enumerate() {
@@ -469,11 +451,9 @@ fn flows(
                 consumers: outside,
                 bytes: bytes(produced_elements(id, layer, &stages[producer])),
                 output: layer.is_output,
-                max_live: 0,
             });
         }
     }
-    set_max_live(&mut flows, stages.len());
     flows
 }
 
@@ -494,22 +474,3 @@ fn produced_elements(id: LayerId, layer: &Layer, stage: &Stage) -> u64 {
     }
 }
 
-/// Sets every flow's [`Flow::max_live`]: live bytes at boundary `j` (before stage `j`) are those
-/// of the flows produced before `j` and consumed at or after it.
-fn set_max_live(flows: &mut [Flow], stages: usize) {
-    let span = |f: &Flow| match (f.producer, f.consumers.last()) {
-        (Some(p), Some(&last)) if last > p => Some((p + 1)..=last),
-        _ => None,
-    };
-    let mut live = vec![0u64; stages + 1];
-    for flow in flows.iter() {
-        if let Some(boundaries) = span(flow) {
-            for j in boundaries {
-                live[j] = live[j].saturating_add(flow.bytes);
-            }
-        }
-    }
-    for flow in flows.iter_mut() {
-        flow.max_live = span(flow).map_or(0, |b| b.map(|j| live[j]).max().unwrap_or(0));
-    }
-}

@@ -110,7 +110,8 @@ isa_table! {
         /// Elements from one destination block to the next.
         dstride: u32 [24, Stride],
     }
-    /// Copy `count` blocks of `len` elements between on-chip buffers (over the interconnect).
+    /// Copy `count` blocks of `len` elements between on-chip buffers (over the interconnect);
+    /// each block is read whole before it is written, so it may overlap its destination.
     0x12 => Copy "copy" Move {
         /// Source (on chip) of block 0.
         src: MemRef [55, Memory],

@@ -104,12 +104,19 @@ impl Stats {
 }
 
 impl fmt::Display for Stats {
-    /// One `class count` line per cost class, then the total.
+    /// One `class count` line per cost class, then the total, then the work ([`Work`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{:<14} {:>12}", "cost class", "executed")?;
         for (class, n) in self.iter() {
             writeln!(f, "{:<14} {n:>12}", class.as_str())?;
         }
-        writeln!(f, "{:<14} {:>12}", "total", self.total())
+        writeln!(f, "{:<14} {:>12}", "total", self.total())?;
+        let w = &self.work;
+        writeln!(f, "\n{:<26} {:>12}", "work", "elements")?;
+        writeln!(f, "{:<26} {:>12}", "dram activation reads", w.dram_reads)?;
+        writeln!(f, "{:<26} {:>12}", "dram activation writes", w.dram_writes)?;
+        writeln!(f, "{:<26} {:>12}", "dram weight reads", w.weights)?;
+        writeln!(f, "{:<26} {:>12}", "crossbar writes (whole)", w.crossbar_writes)?;
+        writeln!(f, "{:<26} {:>12}", "crossbar activations", w.crossbar_activations)
     }
 }

@@ -294,6 +294,7 @@ impl Gen<'_> {
         let cost =
             |inputs: usize, outputs: usize| (inputs * cin + regions * outputs * width) as u64;
         let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
+        let mut previous: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
         for rect in &rects {
             let (oy0, oy1) = (rect.oy0, rect.oy1);
             let band = &rect.rows;
@@ -302,7 +303,10 @@ impl Gen<'_> {
             let src = self.alloc_staging((rect.input_pixels() * cin) as u64, &node.name)?;
             let out = self.alloc_staging((pixels * width) as u64, &node.name)?;
             let tmp = self.alloc_staging(((regions - 1) * pixels * width) as u64, &node.name)?;
-            self.load_rect(input, image, src, rect, iw)?;
+            let cols = rect.cols.r0..rect.cols.r1;
+            let shared = previous.take().filter(|(c, _)| *c == cols).map(|(_, r)| r);
+            self.load_rect(input, image, src, (rect, shared), iw)?;
+            previous = Some((cols, band.r0..band.r1));
             let mut tiles: Vec<(usize, usize)> =
                 xbars.iter().map(|(_, b)| (b.row0, b.sg)).collect();
             tiles.sort_unstable();

@@ -383,9 +383,10 @@ impl Gen<'_> {
         let (iw, ow) = (whole.in_w as usize, whole.out_w() as usize);
         let oh = whole.out_h() as usize;
         let c = chans.len();
+        let mut previous = None;
         for oy0 in (0..oh).step_by(band_rows) {
             let oy1 = (oy0 + band_rows).min(oh);
-            let band = geo.band(oy0, oy1)?;
+            let band = geo.band_until_next(oy0, oy1, oh)?;
             let win = Window {
                 in_h: (band.r1 - band.r0) as u32,
                 channels: c as u32,
@@ -406,13 +407,15 @@ impl Gen<'_> {
             self.reset_staging();
             let a = self.alloc_staging(in_len as u64, &node.name)?;
             let dst = self.alloc_staging(((oy1 - oy0) * ow * c) as u64, &node.name)?;
+            let load = self.keep_shared_rows(a, iw * c, previous.take(), band.r0..band.r1)?;
             self.load_channels(
                 node.operands[0],
                 image,
-                a,
-                band.r0 * iw..band.r1 * iw,
+                a + ((load.start - band.r0) * iw * c) as u64,
+                load.start * iw..load.end * iw,
                 chans.clone(),
             )?;
+            previous = Some(band.r0..band.r1);
             self.vop(op, dst, a, None, in_len, 1, param)?;
             self.store(
                 node.result,
