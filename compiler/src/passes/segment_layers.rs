@@ -246,9 +246,7 @@ impl<'p> Planner<'p> {
         written: u64,
     ) -> f64 {
         if self.pipeline.execution() == Execution::Pipelined {
-            let traffic = self
-                .program
-                .traffic(range.clone(), self.target);
+            let traffic = self.program.traffic(range.clone(), self.target);
             let segment = PipelinedSegment::new(
                 self.program,
                 &self.costs,
@@ -321,9 +319,7 @@ impl<'p> Planner<'p> {
 
     /// The modelled latency of a segment over `range` with `copies`.
     pub fn latency_with(&self, range: Range<usize>, copies: &[u64]) -> f64 {
-        let traffic = self
-            .program
-            .traffic(range.clone(), self.target);
+        let traffic = self.program.traffic(range.clone(), self.target);
         let plan = SegmentPlan {
             stages: range,
             copies,

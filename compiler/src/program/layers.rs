@@ -182,12 +182,15 @@ pub fn is_layer(op: &PimOp) -> bool {
     )
 }
 
-/// The sliding windows of a convolution or pooling: kernel, strides, leading pads, dilations.
+/// The sliding windows of a convolution or pooling: kernel, strides, leading pads, dilations,
+/// and how many leading spatial dimensions the back end stages only the span of (a pooling
+/// stages whole rows).
 struct Windows<'a> {
     kernel: &'a [i64],
     strides: &'a [i64],
     pads: &'a [i64],
     dilations: &'a [i64],
+    trimmed: usize,
 }
 
 /// The windows of a windowed layer (a convolution or a pooling), if it is one.
@@ -205,6 +208,7 @@ fn windows_of(op: &PimOp) -> Option<Windows<'_>> {
             strides,
             pads,
             dilations,
+            trimmed: kernel.len(),
         }),
         PimOp::Pool {
             kernel,
@@ -217,6 +221,7 @@ fn windows_of(op: &PimOp) -> Option<Windows<'_>> {
             strides,
             pads,
             dilations,
+            trimmed: 1,
         }),
         _ => None,
     }
@@ -224,12 +229,15 @@ fn windows_of(op: &PimOp) -> Option<Windows<'_>> {
 
 impl Windows<'_> {
     /// Elements of an operand of `elements` per image and `shape` (`[N, C, spatial...]`) that the
-    /// windows of an `output`-shaped result read: along each spatial dimension, the input from
-    /// its first row to the last that the last output's window reaches (a stride larger than
-    /// the kernel's extent can leave trailing rows unread; the back end stages exactly this
-    /// span).
+    /// windows of an `output`-shaped result read: along each trimmed spatial dimension, the input
+    /// from its first row to the last that the last output's window reaches (a stride larger
+    /// than the kernel's extent can leave trailing rows unread; the back end stages exactly this
+    /// span), along the others all of it.
     fn read(&self, elements: u64, shape: &[usize], output: &[usize]) -> u64 {
-        let (spatial, outputs) = (shape.get(2..).unwrap_or(&[]), output.get(2..).unwrap_or(&[]));
+        let (spatial, outputs) = (
+            shape.get(2..).unwrap_or(&[]),
+            output.get(2..).unwrap_or(&[]),
+        );
         let dims = spatial.len();
         let complete = [self.kernel, self.strides, self.dilations]
             .iter()
@@ -240,7 +248,7 @@ impl Windows<'_> {
             return elements;
         }
         let mut read = elements;
-        for (d, &input) in spatial.iter().enumerate() {
+        for (d, &input) in spatial.iter().enumerate().take(self.trimmed) {
             let span = (self.kernel[d] - 1) * self.dilations[d] + 1;
             let last = (outputs[d] as i64 - 1) * self.strides[d] - self.pads[d] + span;
             if input > 0 {

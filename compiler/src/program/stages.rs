@@ -473,4 +473,3 @@ fn produced_elements(id: LayerId, layer: &Layer, stage: &Stage) -> u64 {
         _ => layer.output_elements,
     }
 }
-

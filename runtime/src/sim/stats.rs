@@ -116,7 +116,15 @@ impl fmt::Display for Stats {
         writeln!(f, "{:<26} {:>12}", "dram activation reads", w.dram_reads)?;
         writeln!(f, "{:<26} {:>12}", "dram activation writes", w.dram_writes)?;
         writeln!(f, "{:<26} {:>12}", "dram weight reads", w.weights)?;
-        writeln!(f, "{:<26} {:>12}", "crossbar writes (whole)", w.crossbar_writes)?;
-        writeln!(f, "{:<26} {:>12}", "crossbar activations", w.crossbar_activations)
+        writeln!(
+            f,
+            "{:<26} {:>12}",
+            "crossbar writes (whole)", w.crossbar_writes
+        )?;
+        writeln!(
+            f,
+            "{:<26} {:>12}",
+            "crossbar activations", w.crossbar_activations
+        )
     }
 }

@@ -137,7 +137,13 @@ impl Gen<'_> {
             return self.load(value, image, dst, load.start * iw, load.end * iw);
         }
         for (k, r) in load.enumerate() {
-            self.load(value, image, dst + (k * row) as u64, r * iw + c0, r * iw + c1)?;
+            self.load(
+                value,
+                image,
+                dst + (k * row) as u64,
+                r * iw + c0,
+                r * iw + c1,
+            )?;
         }
         Ok(())
     }
