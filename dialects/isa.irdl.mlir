@@ -79,7 +79,7 @@ irdl.dialect @isa {
     %dstride = irdl.base "#builtin.integer"
     irdl.attributes {"src" = %src, "dst" = %dst, "len" = %len, "count" = %count, "sstride" = %sstride, "dstride" = %dstride}
   }
-  // Copy `count` blocks of `len` elements between on-chip buffers (over the interconnect).
+  // Copy `count` blocks of `len` elements between on-chip buffers (over the interconnect); each block is read whole before it is written, so it may overlap its destination.
   irdl.operation @copy {
     %src = irdl.base "#builtin.string"
     %dst = irdl.base "#builtin.string"
