@@ -595,7 +595,11 @@ fn area_scaling_predicts_the_6x6_chip_from_the_4x4() {
     let error = six.area_total_mm2() / reference.area_total_mm2() - 1.0;
     assert!(error.abs() < 0.01, "6x6 area {} mm2", six.area_total_mm2());
     let leak = six.leakage_total_mw() / reference.leakage_total_mw() - 1.0;
-    assert!(leak.abs() < 0.01, "6x6 leakage {} mW", six.leakage_total_mw());
+    assert!(
+        leak.abs() < 0.01,
+        "6x6 leakage {} mW",
+        six.leakage_total_mw()
+    );
 }
 
 #[test]

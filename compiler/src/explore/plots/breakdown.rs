@@ -1,0 +1,109 @@
+//! The energy breakdown per mode: for every chip, mode and scheduler at the smallest and largest
+//! batch of the sweep, a horizontal bar of the energy per image split by component (DRAM,
+//! crossbar writes, compute, buffers, interconnect, vector unit, leakage) as shares, with the
+//! total in the bar's label.
+
+use super::chart::{color, plot_error, SIZE};
+use super::{file_part, Row};
+use crate::Result;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The energy components of a report, in its key order.
+const COMPONENTS: [&str; 7] = [
+    "dram",
+    "crossbar_write",
+    "compute",
+    "buffer",
+    "interconnect",
+    "vector",
+    "leakage",
+];
+
+/// Writes `breakdown-<model>.svg`.
+pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
+    let path = dir.join(format!("breakdown-{}.svg", file_part(model)));
+    let fail = plot_error(&path);
+    let bars = chosen(rows);
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|r| {
+            format!(
+                "{} b={} ({:.3} uJ/image)",
+                r.series(),
+                r.batch,
+                r.energy_per_image() / 1e6
+            )
+        })
+        .collect();
+    let height = SIZE.1.max(120 + 28 * bars.len() as u32);
+    let root = SVGBackend::new(&path, (SIZE.0 + 240, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+    let n = bars.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{model}: energy per image by component"),
+            ("sans-serif", 22),
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(420)
+        .build_cartesian_2d(0.0..100.0, -0.5..(n - 0.5))
+        .map_err(|e| fail(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .x_desc("share of the energy per image (%)")
+        .y_labels(bars.len().max(1))
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .disable_y_mesh()
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+    for (c, component) in COMPONENTS.iter().enumerate() {
+        let key = format!("energy_pj.{component}");
+        let rects = bars.iter().enumerate().map(|(i, r)| {
+            let total = r.number("energy_pj.total").max(f64::MIN_POSITIVE);
+            let before: f64 = COMPONENTS[..c]
+                .iter()
+                .map(|k| r.number(&format!("energy_pj.{k}")))
+                .sum();
+            let (x0, x1) = (
+                100.0 * before / total,
+                100.0 * (before + r.number(&key)) / total,
+            );
+            let y = i as f64;
+            Rectangle::new([(x0, y - 0.35), (x1, y + 0.35)], color(c).filled())
+        });
+        let fill = color(c);
+        chart
+            .draw_series(rects)
+            .map_err(|e| fail(e.to_string()))?
+            .label(*component)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(|e| fail(e.to_string()))?;
+    root.present().map_err(|e| fail(e.to_string()))
+}
+
+/// The points drawn: each series at the smallest and the largest batch.
+fn chosen<'a, 'r>(rows: &[&'a Row<'r>]) -> Vec<&'a Row<'r>> {
+    let batches = rows.iter().map(|r| r.batch);
+    let smallest = batches.clone().fold(f64::INFINITY, f64::min);
+    let largest = batches.fold(0.0, f64::max);
+    rows.iter()
+        .copied()
+        .filter(|r| r.batch == smallest || r.batch == largest)
+        .collect()
+}
