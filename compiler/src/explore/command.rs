@@ -75,7 +75,7 @@ fn sweep(args: &ExploreArgs) -> Result<Sweep> {
         Some(path) => Sweep::from_file(path)?,
         None => Sweep::default(),
     };
-    let origin = "pimc explore";
+    let origin = "command line";
     if !args.models.is_empty() {
         sweep.models.clone_from(&args.models);
     }

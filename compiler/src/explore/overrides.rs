@@ -1,7 +1,8 @@
 //! Target overrides: `--set section.field=value` (or a sweep file's `[set]`) applied to the
 //! target's parsed TOML table, which is then parsed and validated exactly as a target file is, so
 //! an override that makes no chip gets the same error a file would, naming the key and value.
-//! Unless the overrides set them, `[area]` and `[leakage]` are scaled from the base target's
+//! An overridden chip is named by its label (`compact-4x4 chip.tiles_x=2`) unless `chip.name` is
+//! set. Unless the overrides set them, `[area]` and `[leakage]` are scaled from the base target's
 //! figures by its unit counts ([`Target::scale_area_and_leakage_from`], docs/targets.md §9).
 
 use super::spec::{Axis, Sweep};
@@ -41,16 +42,18 @@ pub fn chips(sweep: &Sweep) -> Result<Vec<Chip>> {
         let (text, origin) = Target::source(&sweep.target_source(index))?;
         let base = Target::from_toml_str(&text, &origin)?;
         for settings in combinations(&sweep.set) {
-            let target = if settings.is_empty() {
-                base.clone()
-            } else {
-                overridden(&text, &origin, &base, &settings)?
-            };
-            chips.push(Chip {
+            let mut chip = Chip {
                 base: name.clone(),
+                target: base.clone(),
                 settings,
-                target,
-            });
+            };
+            if !chip.settings.is_empty() {
+                chip.target = overridden(&text, &origin, &base, &chip.settings)?;
+                if !chip.settings.iter().any(|(key, _)| key == "chip.name") {
+                    chip.target.chip.name = chip.label();
+                }
+            }
+            chips.push(chip);
         }
     }
     Ok(chips)

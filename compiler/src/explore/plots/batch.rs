@@ -9,7 +9,7 @@ use std::path::Path;
 /// Writes `throughput-`, `energy-` and `dram-share-<model>.svg`.
 pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
     let name = file_part(model);
-    let throughput = series(rows, |r| r.number("throughput_fps"));
+    let mut throughput = series(rows, |r| r.number("throughput_fps"));
     let title = format!("{model}: throughput against batch");
     let labels = Labels {
         title: &title,
@@ -19,10 +19,10 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
     draw_auto(
         &dir.join(format!("throughput-{name}.svg")),
         &labels,
-        &throughput,
+        &mut throughput,
         true,
     )?;
-    let energy = series(rows, |r| r.energy_per_image() / 1e6);
+    let mut energy = series(rows, |r| r.energy_per_image() / 1e6);
     let title = format!("{model}: energy per image against batch");
     let labels = Labels {
         title: &title,
@@ -32,10 +32,10 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
     draw_auto(
         &dir.join(format!("energy-{name}.svg")),
         &labels,
-        &energy,
+        &mut energy,
         true,
     )?;
-    let share = series(rows, |r| {
+    let mut share = series(rows, |r| {
         100.0 * r.number("energy_pj.dram") / r.number("energy_pj.total").max(f64::MIN_POSITIVE)
     });
     let title = format!("{model}: DRAM share of the energy against batch");
@@ -47,7 +47,7 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
     draw_auto(
         &dir.join(format!("dram-share-{name}.svg")),
         &labels,
-        &share,
+        &mut share,
         true,
     )
 }

@@ -1,5 +1,5 @@
-//! The energy breakdown per mode: for every chip, mode and scheduler at the smallest and largest
-//! batch of the sweep, a horizontal bar of the energy per image split by component (DRAM,
+//! The energy breakdown per mode: on the model's first chip, for every mode and scheduler at the
+//! smallest and largest batch of the sweep, a horizontal bar of the energy per image split by component (DRAM,
 //! crossbar writes, compute, buffers, interconnect, vector unit, leakage) as shares, with the
 //! total in the bar's label.
 
@@ -29,30 +29,36 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
         .iter()
         .map(|r| {
             format!(
-                "{} b={} ({:.3} uJ/image)",
-                r.series(),
+                "{} {} b={} ({:.3} uJ/image)",
+                r.pipeline,
+                r.scheduler,
                 r.batch,
                 r.energy_per_image() / 1e6
             )
         })
         .collect();
-    let height = SIZE.1.max(120 + 28 * bars.len() as u32);
-    let root = SVGBackend::new(&path, (SIZE.0 + 240, height)).into_drawing_area();
+    let height = (200 + 30 * bars.len() as u32).max(400);
+    let root = SVGBackend::new(&path, (SIZE.0 + 120, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     let n = bars.len().max(1) as f64;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{model}: energy per image by component"),
-            ("sans-serif", 22),
+            format!(
+                "{model} on {}: energy per image by component",
+                bars.first().map(|r| r.chip.as_str()).unwrap_or_default()
+            ),
+            ("sans-serif", 20),
         )
         .margin(16)
         .x_label_area_size(48)
-        .y_label_area_size(420)
+        .y_label_area_size(300)
         .build_cartesian_2d(0.0..100.0, -0.5..(n - 0.5))
         .map_err(|e| fail(e.to_string()))?;
     chart
         .configure_mesh()
         .x_desc("share of the energy per image (%)")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
         .y_labels(bars.len().max(1))
         .y_label_formatter(&|y| {
             let i = y.round();
@@ -97,13 +103,15 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
     root.present().map_err(|e| fail(e.to_string()))
 }
 
-/// The points drawn: each series at the smallest and the largest batch.
+/// The points drawn: the first chip's, each mode and scheduler at the smallest and the largest
+/// batch.
 fn chosen<'a, 'r>(rows: &[&'a Row<'r>]) -> Vec<&'a Row<'r>> {
     let batches = rows.iter().map(|r| r.batch);
     let smallest = batches.clone().fold(f64::INFINITY, f64::min);
     let largest = batches.fold(0.0, f64::max);
+    let chip = rows.first().map(|r| r.chip.as_str()).unwrap_or_default();
     rows.iter()
         .copied()
-        .filter(|r| r.batch == smallest || r.batch == largest)
+        .filter(|r| r.chip == chip && (r.batch == smallest || r.batch == largest))
         .collect()
 }

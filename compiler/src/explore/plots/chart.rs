@@ -74,14 +74,93 @@ pub fn spans_decades(range: &std::ops::Range<f64>) -> bool {
     range.start > 0.0 && range.end / range.start > 20.0
 }
 
+/// An axis tick: up to 3 significant digits, powers of ten for large and small values.
+pub fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-2..1e5).contains(&a) {
+        format!("{v:.0e}")
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// Words every series name shares, removed from the names and returned (for the title).
+fn common_words(series: &mut [Series]) -> String {
+    let Some(first) = series.first() else {
+        return String::new();
+    };
+    let shared: Vec<String> = first
+        .name
+        .split_whitespace()
+        .filter(|w| {
+            series
+                .iter()
+                .all(|s| s.name.split_whitespace().any(|x| x == *w))
+        })
+        .map(str::to_owned)
+        .collect();
+    if series.len() > 1 {
+        for s in series.iter_mut() {
+            let kept: Vec<&str> = s
+                .name
+                .split_whitespace()
+                .filter(|w| !shared.iter().any(|x| x == w))
+                .collect();
+            s.name = kept.join(" ");
+        }
+    }
+    shared.join(" ")
+}
+
+/// The marker of series `i` at `at`: colour by `i`, shape by `i / 10`.
+fn marker<DB: DrawingBackend>(i: usize, at: (i32, i32)) -> DynElement<'static, DB, (i32, i32)> {
+    let c = color(i).filled();
+    match (i / 10) % 4 {
+        0 => Circle::new(at, 4, c).into_dyn(),
+        1 => TriangleMarker::new(at, 5, c).into_dyn(),
+        2 => Cross::new(at, 4, color(i).stroke_width(2)).into_dyn(),
+        _ => Rectangle::new([(at.0 - 4, at.1 - 4), (at.0 + 4, at.1 + 4)], c).into_dyn(),
+    }
+}
+
+/// Series legend beyond this many entries is summarised.
+const LEGEND_ENTRIES: usize = 36;
+
+/// Draws the legend of `series` in `area`, one entry per line.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[Series],
+) -> Result<(), String> {
+    let style = ("sans-serif", 13).into_font();
+    for (i, s) in series.iter().enumerate().take(LEGEND_ENTRIES) {
+        let y = 60 + 18 * i as i32;
+        area.draw(&marker(i, (12, y))).map_err(|e| e.to_string())?;
+        area.draw(&Text::new(s.name.clone(), (24, y - 7), style.clone()))
+            .map_err(|e| e.to_string())?;
+    }
+    if series.len() > LEGEND_ENTRIES {
+        let y = 60 + 18 * LEGEND_ENTRIES as i32;
+        let more = format!(
+            "... and {} more series (see results.csv)",
+            series.len() - LEGEND_ENTRIES
+        );
+        area.draw(&Text::new(more, (24, y - 7), style))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Draws `series` as lines with markers (or markers only when `lines` is false) on the given
-/// axes into an SVG file.
+/// axes into an SVG file, with the legend on the right; words all series share go to the title.
 pub fn draw_series<X, Y>(
     path: &Path,
     labels: &Labels,
     x: X,
     y: Y,
-    series: &[Series],
+    series: &mut [Series],
     lines: bool,
 ) -> Result<()>
 where
@@ -91,46 +170,55 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let fail = plot_error(path);
-    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    let shared = common_words(series);
+    let title = if shared.is_empty() {
+        labels.title.to_owned()
+    } else {
+        format!("{} ({shared})", labels.title)
+    };
+    let root = SVGBackend::new(path, (SIZE.0 + 380, SIZE.1)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(labels.title, ("sans-serif", 22))
+    let (left, right) = root.split_horizontally(SIZE.0);
+    let mut chart = ChartBuilder::on(&left)
+        .caption(title, ("sans-serif", 20))
         .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(80)
+        .x_label_area_size(56)
+        .y_label_area_size(90)
         .build_cartesian_2d(x, y)
         .map_err(|e| fail(e.to_string()))?;
     chart
         .configure_mesh()
         .x_desc(labels.x)
         .y_desc(labels.y)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| fail(e.to_string()))?;
     for (i, s) in series.iter().enumerate() {
-        let c = color(i);
         if lines {
             chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    s.points.iter().copied(),
+                    color(i).stroke_width(2),
+                ))
                 .map_err(|e| fail(e.to_string()))?;
         }
         chart
-            .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, c.filled())))
-            .map_err(|e| fail(e.to_string()))?
-            .label(s.name.as_str())
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+            .draw_series(
+                s.points
+                    .iter()
+                    .map(|&p| EmptyElement::at(p) + marker(i, (0, 0))),
+            )
+            .map_err(|e| fail(e.to_string()))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
+    legend(&right, series).map_err(&fail)?;
     root.present().map_err(|e| fail(e.to_string()))
 }
 
 /// Draws `series` with x and y each on a log axis when their data span decades, else linear.
-pub fn draw_auto(path: &Path, labels: &Labels, series: &[Series], lines: bool) -> Result<()> {
+pub fn draw_auto(path: &Path, labels: &Labels, series: &mut [Series], lines: bool) -> Result<()> {
     let xs = range(
         series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
         true,

@@ -3,7 +3,7 @@
 //! model, every point's throughput against its energy per image with the Pareto front over
 //! throughput (higher), energy per image (lower) and chip area (smaller) marked.
 
-use super::chart::{color, draw_auto, plot_error, range, Labels, Series, SIZE};
+use super::chart::{color, draw_auto, plot_error, range, tick, Labels, Series, SIZE};
 use super::{file_part, models, Row};
 use crate::Result;
 use plotters::prelude::*;
@@ -12,7 +12,7 @@ use std::path::Path;
 /// Writes `area-efficiency.svg`.
 pub fn write_area_efficiency(rows: &[Row], dir: &Path) -> Result<()> {
     let largest = rows.iter().map(|r| r.batch).fold(0.0, f64::max);
-    let series: Vec<Series> = models(rows)
+    let mut series: Vec<Series> = models(rows)
         .into_iter()
         .map(|model| {
             let at_largest: Vec<&Row> = rows
@@ -42,7 +42,7 @@ pub fn write_area_efficiency(rows: &[Row], dir: &Path) -> Result<()> {
         x: "chip area (mm^2)",
         y: "TOPS per mm^2",
     };
-    draw_auto(&dir.join("area-efficiency.svg"), &labels, &series, true)
+    draw_auto(&dir.join("area-efficiency.svg"), &labels, &mut series, true)
 }
 
 /// Whether `a` is at least as good as `b` in throughput, energy and area, and better in one.
@@ -93,6 +93,10 @@ pub fn write_pareto(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("throughput (images/s, log)")
         .y_desc("energy per image (uJ, log)")
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| fail(e.to_string()))?;
     chart

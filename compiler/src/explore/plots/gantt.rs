@@ -4,7 +4,7 @@
 //! stage time), and any time it waits for DRAM activation transfers beyond its compute.
 
 use super::chart::{color, plot_error, SIZE};
-use super::{file_part, Row};
+use super::Row;
 use crate::Result;
 use plotters::prelude::*;
 use serde_json::Value;
@@ -39,7 +39,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
         "Point #{}: {} on {}, batch {}, {} / {} scheduler: segments over time",
         row.index,
         row.model,
-        file_part(&row.chip),
+        row.chip,
         row.batch,
         row.report["pipeline"].as_str().unwrap_or_default(),
         row.scheduler
@@ -55,6 +55,8 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("time from the batch's start (us)")
         .y_desc("segment")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
         .y_labels(n.min(40))
         .y_label_formatter(&|y| {
             let i = y.round();
