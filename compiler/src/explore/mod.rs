@@ -21,3 +21,5 @@ pub mod prepare;
 pub mod run;
 pub mod shard;
 pub mod spec;
+#[cfg(test)]
+mod tests;
