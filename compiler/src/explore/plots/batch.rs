@@ -6,54 +6,42 @@ use super::{file_part, Row};
 use crate::Result;
 use std::path::Path;
 
+/// A plot against batch: file prefix, title, y label, and the value of a point.
+type Plot = (&'static str, &'static str, &'static str, fn(&Row) -> f64);
+
+/// The plots against batch.
+const PLOTS: [Plot; 3] = [
+    ("throughput", "throughput", "throughput (images/s)", |r| {
+        r.number("throughput_fps")
+    }),
+    ("energy", "energy per image", "energy per image (uJ)", |r| {
+        r.energy_per_image() / 1e6
+    }),
+    (
+        "dram-share",
+        "DRAM share of the energy",
+        "DRAM energy share (%)",
+        |r| 100.0 * r.number("energy_pj.dram") / r.number("energy_pj.total").max(f64::MIN_POSITIVE),
+    ),
+];
+
 /// Writes `throughput-`, `energy-` and `dram-share-<model>.svg`.
 pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
-    let name = file_part(model);
-    let mut throughput = series(rows, |r| r.number("throughput_fps"));
-    let title = format!("{model}: throughput against batch");
-    let labels = Labels {
-        title: &title,
-        x: "batch (images)",
-        y: "throughput (images/s)",
-    };
-    draw_auto(
-        &dir.join(format!("throughput-{name}.svg")),
-        &labels,
-        &mut throughput,
-        true,
-    )?;
-    let mut energy = series(rows, |r| r.energy_per_image() / 1e6);
-    let title = format!("{model}: energy per image against batch");
-    let labels = Labels {
-        title: &title,
-        x: "batch (images)",
-        y: "energy per image (uJ)",
-    };
-    draw_auto(
-        &dir.join(format!("energy-{name}.svg")),
-        &labels,
-        &mut energy,
-        true,
-    )?;
-    let mut share = series(rows, |r| {
-        100.0 * r.number("energy_pj.dram") / r.number("energy_pj.total").max(f64::MIN_POSITIVE)
-    });
-    let title = format!("{model}: DRAM share of the energy against batch");
-    let labels = Labels {
-        title: &title,
-        x: "batch (images)",
-        y: "DRAM energy share (%)",
-    };
-    draw_auto(
-        &dir.join(format!("dram-share-{name}.svg")),
-        &labels,
-        &mut share,
-        true,
-    )
+    for (file, what, y, value) in PLOTS {
+        let title = format!("{model}: {what} against batch");
+        let labels = Labels {
+            title: &title,
+            x: "batch (images)",
+            y,
+        };
+        let path = dir.join(format!("{file}-{}.svg", file_part(model)));
+        draw_auto(&path, &labels, &mut series(rows, value), true)?;
+    }
+    Ok(())
 }
 
 /// One series per chip, mode and scheduler: (batch, value) in batch order.
-fn series(rows: &[&Row], value: impl Fn(&Row) -> f64) -> Vec<Series> {
+fn series(rows: &[&Row], value: fn(&Row) -> f64) -> Vec<Series> {
     let mut all: Vec<Series> = Vec::new();
     for r in rows {
         let name = r.series();

@@ -3,22 +3,19 @@
 //! crossbar writes, compute, buffers, interconnect, vector unit, leakage) as shares, with the
 //! total in the bar's label.
 
-use super::chart::{color, plot_error, SIZE};
+use super::chart::{boxed_legend, category, color, plot_error, SIZE};
 use super::{file_part, Row};
 use crate::Result;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The energy components of a report, in its key order.
-const COMPONENTS: [&str; 7] = [
-    "dram",
-    "crossbar_write",
-    "compute",
-    "buffer",
-    "interconnect",
-    "vector",
-    "leakage",
-];
+/// The energy components of a report (the keys of `energy_pj` but `total`), in key order.
+fn components(row: &Row) -> Vec<String> {
+    row.report["energy_pj"]
+        .as_object()
+        .map(|o| o.keys().filter(|k| *k != "total").cloned().collect())
+        .unwrap_or_default()
+}
 
 /// Writes `breakdown-<model>.svg`.
 pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
@@ -60,22 +57,16 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 13))
         .y_labels(bars.len().max(1))
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| category(*y, &labels))
         .disable_y_mesh()
         .draw()
         .map_err(|e| fail(e.to_string()))?;
-    for (c, component) in COMPONENTS.iter().enumerate() {
+    let components = bars.first().map(|r| components(r)).unwrap_or_default();
+    for (c, component) in components.iter().enumerate() {
         let key = format!("energy_pj.{component}");
         let rects = bars.iter().enumerate().map(|(i, r)| {
             let total = r.number("energy_pj.total").max(f64::MIN_POSITIVE);
-            let before: f64 = COMPONENTS[..c]
+            let before: f64 = components[..c]
                 .iter()
                 .map(|k| r.number(&format!("energy_pj.{k}")))
                 .sum();
@@ -90,16 +81,10 @@ pub fn write(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
         chart
             .draw_series(rects)
             .map_err(|e| fail(e.to_string()))?
-            .label(*component)
+            .label(component.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
+    boxed_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&fail)?;
     root.present().map_err(|e| fail(e.to_string()))
 }
 

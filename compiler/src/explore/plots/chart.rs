@@ -4,6 +4,7 @@
 
 use crate::{Error, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -79,7 +80,7 @@ pub fn tick(v: &f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".into()
-    } else if !(1e-2..1e5).contains(&a) {
+    } else if !(1e-2..1e4).contains(&a) {
         format!("{v:.0e}")
     } else {
         let text = format!("{v:.2}");
@@ -215,6 +216,30 @@ where
     }
     legend(&right, series).map_err(&fail)?;
     root.present().map_err(|e| fail(e.to_string()))
+}
+
+/// Draws the series labels of `chart` in a framed box at `position`.
+pub fn boxed_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// The tick label of a category axis at `y`: `names[y]` on whole numbers, nothing between.
+pub fn category(y: f64, names: &[String]) -> String {
+    let i = y.round();
+    if (y - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
 
 /// Draws `series` with x and y each on a log axis when their data span decades, else linear.

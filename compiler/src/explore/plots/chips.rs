@@ -1,12 +1,12 @@
 //! Plots across chips: area efficiency (the best TOPS/mm^2 of each chip over modes and
 //! schedulers at the sweep's largest batch, against its area, one series per model) and, per
 //! model, every point's throughput against its energy per image with the Pareto front over
-//! throughput (higher), energy per image (lower) and chip area (smaller) marked.
+//! throughput (higher), energy per image (lower) and chip area (smaller) marked by area.
 
-use super::chart::{color, draw_auto, plot_error, range, tick, Labels, Series, SIZE};
+use super::chart::{draw_auto, draw_series, range, Labels, Series};
 use super::{file_part, models, Row};
 use crate::Result;
-use plotters::prelude::*;
+use plotters::coord::combinators::IntoLogRange;
 use std::path::Path;
 
 /// Writes `area-efficiency.svg`.
@@ -66,69 +66,49 @@ pub fn pareto<'a, 'r>(rows: &[&'a Row<'r>]) -> Vec<&'a Row<'r>> {
         .collect()
 }
 
-/// Writes `pareto-<model>.svg`: all points grey, the front coloured by chip area and labelled
-/// with their point numbers.
+/// Writes `pareto-<model>.svg`: every point, and the front's points as one series per chip area
+/// whose legend lists their point numbers.
 pub fn write_pareto(rows: &[&Row], model: &str, dir: &Path) -> Result<()> {
-    let path = dir.join(format!("pareto-{}.svg", file_part(model)));
-    let fail = plot_error(&path);
     let front = pareto(rows);
     let xy = |r: &Row| (r.number("throughput_fps"), r.energy_per_image() / 1e6);
     let xs = range(rows.iter().map(|r| xy(r).0), true);
     let ys = range(rows.iter().map(|r| xy(r).1), true);
-    let root = SVGBackend::new(&path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-    let title = format!(
-        "{model}: throughput vs energy per image; Pareto front over throughput, energy, area ({} of {} points)",
-        front.len(),
-        rows.len()
-    );
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(80)
-        .build_cartesian_2d(xs.log_scale(), ys.log_scale())
-        .map_err(|e| fail(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc("throughput (images/s, log)")
-        .y_desc("energy per image (uJ, log)")
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
-    chart
-        .draw_series(
-            rows.iter()
-                .map(|r| Circle::new(xy(r), 3, RGBColor(190, 190, 190).filled())),
-        )
-        .map_err(|e| fail(e.to_string()))?
-        .label("dominated point")
-        .legend(|(x, y)| Circle::new((x + 8, y), 3, RGBColor(190, 190, 190).filled()));
+    let mut series = vec![Series {
+        name: "every point".into(),
+        points: rows.iter().map(|r| xy(r)).collect(),
+    }];
     let mut areas: Vec<f64> = front.iter().map(|r| r.number("area_mm2")).collect();
     areas.sort_by(f64::total_cmp);
     areas.dedup();
-    for (i, area) in areas.iter().enumerate() {
-        let on_front = front.iter().filter(|r| r.number("area_mm2") == *area);
-        let c = color(i);
-        chart
-            .draw_series(on_front.map(|r| {
-                EmptyElement::at(xy(r))
-                    + Circle::new((0, 0), 6, c.filled())
-                    + Text::new(format!("#{}", r.index), (8, -8), ("sans-serif", 12))
-            }))
-            .map_err(|e| fail(e.to_string()))?
-            .label(format!("front, {area:.2} mm^2"))
-            .legend(move |(x, y)| Circle::new((x + 8, y), 6, c.filled()));
+    for area in areas {
+        let on_front: Vec<&Row> = front
+            .iter()
+            .copied()
+            .filter(|r| r.number("area_mm2") == area)
+            .collect();
+        let numbers: Vec<String> = on_front.iter().map(|r| format!("#{}", r.index)).collect();
+        series.push(Series {
+            name: format!("front, {area:.2} mm^2: {}", numbers.join(" ")),
+            points: on_front.iter().map(|r| xy(r)).collect(),
+        });
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
-    root.present().map_err(|e| fail(e.to_string()))
+    let title = format!(
+        "{model}: Pareto front over throughput, energy, area ({} of {} points)",
+        front.len(),
+        rows.len()
+    );
+    let labels = Labels {
+        title: &title,
+        x: "throughput (images/s, log)",
+        y: "energy per image (uJ, log)",
+    };
+    let path = dir.join(format!("pareto-{}.svg", file_part(model)));
+    draw_series(
+        &path,
+        &labels,
+        xs.log_scale(),
+        ys.log_scale(),
+        &mut series,
+        false,
+    )
 }

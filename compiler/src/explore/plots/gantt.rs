@@ -3,7 +3,7 @@
 //! split into busy time and bubbles (the idle share of its stages: 1 - mean stage time / slowest
 //! stage time), and any time it waits for DRAM activation transfers beyond its compute.
 
-use super::chart::{color, plot_error, SIZE};
+use super::chart::{boxed_legend, category, color, plot_error, SIZE};
 use super::Row;
 use crate::Result;
 use plotters::prelude::*;
@@ -32,6 +32,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
     let bars = bars(&segments);
     let end = bars.iter().map(|b| b.3).fold(0.0, f64::max).max(1e-6);
     let n = segments.len().max(1);
+    let rows: Vec<String> = (0..n).map(|i| i.to_string()).collect();
     let height = SIZE.1.max(120 + 22 * n as u32);
     let root = SVGBackend::new(&path, (SIZE.0, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
@@ -58,14 +59,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 13))
         .y_labels(n.min(40))
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 {
-                format!("{i}")
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| category(*y, &rows))
         .disable_y_mesh()
         .draw()
         .map_err(|e| fail(e.to_string()))?;
@@ -84,13 +78,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| fail(e.to_string()))?;
+    boxed_legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&fail)?;
     root.present().map_err(|e| fail(e.to_string()))
 }
 
