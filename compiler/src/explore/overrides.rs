@@ -1,7 +1,8 @@
 //! Target overrides: `--set section.field=value` (or a sweep file's `[set]`) applied to the
 //! target's parsed TOML table, which is then parsed and validated exactly as a target file is, so
 //! an override that makes no chip gets the same error a file would, naming the key and value.
-//! An overridden chip is named by its label (`compact-4x4 chip.tiles_x=2`) unless `chip.name` is
+//! A linked key `a.x+b.y` sets several fields to each value of one axis (`chip.tiles_x+chip.tiles_y`
+//! sweeps square chips). An overridden chip is named by its label (`compact-4x4 chip.tiles_x=2`) unless `chip.name` is
 //! set. Unless the overrides set them, `[area]` and `[leakage]` are scaled from the base target's
 //! figures by its unit counts ([`Target::scale_area_and_leakage_from`], docs/targets.md §9).
 
@@ -49,7 +50,11 @@ pub fn chips(sweep: &Sweep) -> Result<Vec<Chip>> {
             };
             if !chip.settings.is_empty() {
                 chip.target = overridden(&text, &origin, &base, &chip.settings)?;
-                if !chip.settings.iter().any(|(key, _)| key == "chip.name") {
+                if !chip
+                    .settings
+                    .iter()
+                    .any(|(keys, _)| keys.split('+').any(|k| k == "chip.name"))
+                {
                     chip.target.chip.name = chip.label();
                 }
             }
@@ -93,10 +98,12 @@ fn overridden(
     target.scale_area_and_leakage_from(base);
     let explicit: Vec<_> = settings
         .iter()
-        .filter(|(key, _)| {
-            SCALED_SECTIONS
-                .iter()
-                .any(|s| key.starts_with(&format!("{s}.")))
+        .filter(|(keys, _)| {
+            keys.split('+').any(|key| {
+                SCALED_SECTIONS
+                    .iter()
+                    .any(|s| key.starts_with(&format!("{s}.")))
+            })
         })
         .cloned()
         .collect();
@@ -120,11 +127,13 @@ fn with_settings(
     settings: &[(String, toml::Value)],
     origin: &str,
 ) -> Result<String> {
-    for (key, value) in settings {
-        set_field(&mut table, key, value).map_err(|message| Error::Sweep {
-            origin: origin.to_owned(),
-            message,
-        })?;
+    for (keys, value) in settings {
+        for key in keys.split('+') {
+            set_field(&mut table, key, value).map_err(|message| Error::Sweep {
+                origin: origin.to_owned(),
+                message,
+            })?;
+        }
     }
     toml::to_string(&table).map_err(|e| Error::Sweep {
         origin: origin.to_owned(),
@@ -164,7 +173,7 @@ fn set_field(table: &mut toml::Table, key: &str, value: &toml::Value) -> Result<
     Ok(())
 }
 
-/// A `--set key=v1,v2,...` argument as an axis; each value is a TOML value, or a string when it
+/// A `--set key=v1,v2,...` argument as an axis (`key` may link fields: `a.x+b.y`); each value is a TOML value, or a string when it
 /// does not parse as one (`crossbar.cell=rram`).
 pub fn parse_set(argument: &str) -> std::result::Result<Axis, String> {
     let Some((key, values)) = argument.split_once('=') else {

@@ -14,6 +14,7 @@
 //! [set]                                # target overrides: any field of the target TOML
 //! chip.tiles_x = [2, 4]
 //! crossbar.rows = [128, 256]
+//! "chip.tiles_x+chip.tiles_y" = [6, 9]   # linked: both fields take each value (square chips)
 //! ```
 
 use crate::schedule::{Pipeline, Scheduler};
@@ -265,7 +266,8 @@ fn parse_index(key: &str, value: &toml::Value, origin: &str) -> Result<usize> {
         .ok_or_else(|| error(origin, format!("`{key}`: `{value}` is not a point index")))
 }
 
-/// The `[set]` table: `section.field = value or [values]`, flattened to `section.field` axes.
+/// The `[set]` table: `section.field = value or [values]`, flattened to `section.field` axes, and
+/// quoted linked keys `"a.x+b.y" = [values]`.
 fn set_axes(value: &toml::Value, origin: &str) -> Result<Vec<Axis>> {
     let Some(sections) = value.as_table() else {
         return Err(error(
@@ -275,6 +277,15 @@ fn set_axes(value: &toml::Value, origin: &str) -> Result<Vec<Axis>> {
     };
     let mut axes = Vec::new();
     for (section, fields) in sections {
+        if section.contains('.') {
+            // A quoted full key, e.g. "chip.tiles_x+chip.tiles_y" = [6, 9].
+            let values = list(&format!("set.{section}"), fields, origin)?;
+            axes.push(Axis {
+                key: section.clone(),
+                values,
+            });
+            continue;
+        }
         let Some(fields) = fields.as_table() else {
             return Err(error(
                 origin,

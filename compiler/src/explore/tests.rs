@@ -239,3 +239,23 @@ fn csv_flattens_every_report_key() {
     }
     assert_eq!(csv.lines().count(), results.points.len() + 1);
 }
+
+#[test]
+fn linked_keys_set_every_field() {
+    let s = sweep("models = ['lenet.onnx']\n[set]\n\"chip.tiles_x+chip.tiles_y\" = [2, 6]\n");
+    let made = chips(&s).unwrap();
+    let sizes: Vec<(u32, u32)> = made
+        .iter()
+        .map(|c| (c.target.chip.tiles_x, c.target.chip.tiles_y))
+        .collect();
+    assert_eq!(sizes, [(2, 2), (6, 6)]);
+    let mut cli = sweep("models = ['lenet.onnx']");
+    cli.set = vec![parse_set("crossbar.rows+crossbar.rows_read_in_parallel=64").unwrap()];
+    assert_eq!(
+        chips(&cli).unwrap()[0]
+            .target
+            .crossbar
+            .rows_read_in_parallel,
+        64
+    );
+}

@@ -10,21 +10,22 @@
 //! | `accumulation` | ADCs on the chip (one shift-and-add per ADC) |
 //! | `interconnect` | PEs on the chip (the H-tree's leaves) |
 //! | `other` | crossbar rows on the chip (word-line decoders and drivers) |
-//! | `unattributed` | tiles (NeuroSim's per-tile uncategorised area, §4) |
+//! | `unattributed` | PEs on the chip (NeuroSim's uncategorised area, §4 and §9) |
 
 use super::Target;
 
 /// The unit counts of a chip that its area components scale with, in `[area]` order.
 fn unit_counts(t: &Target) -> [f64; 6] {
     let crossbars = t.total_crossbars() as f64;
+    let pes = t.total_tiles() as f64 * t.pes_per_tile() as f64;
     let adcs = crossbars * f64::from(t.crossbar.cols.div_ceil(t.crossbar.columns_per_adc.max(1)));
     [
         crossbars * t.cells_per_crossbar() as f64,
         adcs * 2f64.powi(t.crossbar.adc_bits.min(64) as i32),
         adcs,
-        t.total_tiles() as f64 * t.pes_per_tile() as f64,
+        pes,
         crossbars * f64::from(t.crossbar.rows),
-        t.total_tiles() as f64,
+        pes,
     ]
 }
 

@@ -616,6 +616,24 @@ fn area_scaling_follows_the_crossbar() {
 }
 
 #[test]
+fn area_scaling_predicts_the_network_size_study_chips() {
+    // The reference's 6x6 and 9x9 chips of 1024-cell tiles (2x2 PEs): about 17.5-18.1 and
+    // 39.6-41.0 mm^2 (docs/targets.md §9).
+    let base = compact();
+    for (tiles, low, high) in [(6, 17.5, 18.1), (9, 39.6, 41.0)] {
+        let mut chip = base.clone();
+        (chip.chip.tiles_x, chip.chip.tiles_y) = (tiles, tiles);
+        (chip.chip.pes_per_tile_x, chip.chip.pes_per_tile_y) = (2, 2);
+        chip.scale_area_and_leakage_from(&base);
+        let area = chip.area_total_mm2();
+        assert!(
+            area > 0.95 * low && area < 1.05 * high,
+            "{tiles}x{tiles}: {area} mm2"
+        );
+    }
+}
+
+#[test]
 fn source_gives_the_text_load_parses() {
     let (text, origin) = Target::source("compact-4x4").unwrap();
     assert_eq!(origin, "preset compact-4x4");
