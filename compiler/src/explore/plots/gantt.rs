@@ -3,7 +3,7 @@
 //! split into busy time and bubbles (the idle share of its stages: 1 - mean stage time / slowest
 //! stage time), and any time it waits for DRAM activation transfers beyond its compute.
 
-use super::chart::{boxed_legend, category, color, plot_error, SIZE};
+use super::chart::{boxed_legend, category, color, plot_error, tick, SIZE};
 use super::Row;
 use crate::Result;
 use plotters::prelude::*;
@@ -56,6 +56,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
         .configure_mesh()
         .x_desc("time from the batch's start (us)")
         .y_desc("segment")
+        .x_label_formatter(&tick)
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 13))
         .y_labels(n.min(40))
