@@ -7,8 +7,9 @@ use super::shard::{merge, Shard};
 use super::spec::{parse_batch, parse_each, parse_scheduler, Sweep};
 use super::{plots, run};
 use crate::schedule::Pipeline;
-use crate::Result;
-use std::path::PathBuf;
+use crate::{Error, Result};
+use pim_runtime::target::Target;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// pimc explore: sweeps models, chips, batches, modes and schedulers through the cost model.
@@ -77,10 +78,10 @@ fn sweep(args: &ExploreArgs) -> Result<Sweep> {
     };
     let origin = "command line";
     if !args.models.is_empty() {
-        sweep.models.clone_from(&args.models);
+        sweep.models = from_here(&args.models, &sweep)?;
     }
     if !args.targets.is_empty() {
-        sweep.targets.clone_from(&args.targets);
+        sweep.targets = from_here(&args.targets, &sweep)?;
     }
     if !args.batches.is_empty() {
         sweep.batches = parse_each("--batch", &args.batches, origin, parse_batch)?;
@@ -105,6 +106,29 @@ fn sweep(args: &ExploreArgs) -> Result<Sweep> {
     }
     sweep.check(origin)?;
     Ok(sweep)
+}
+
+/// Command-line paths, relative to the current directory, made to resolve from the sweep's base
+/// directory (absolute when a sweep file sets another base; presets stay names).
+fn from_here(items: &[String], sweep: &Sweep) -> Result<Vec<String>> {
+    if sweep.base_dir == Path::new(".") {
+        return Ok(items.to_vec());
+    }
+    let here = std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
+    })?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let preset = Target::preset_names().contains(&item.as_str());
+            if preset || Path::new(item).is_absolute() {
+                item.clone()
+            } else {
+                here.join(item).display().to_string()
+            }
+        })
+        .collect())
 }
 
 /// One line on stdout: points, errors, time and rate.
