@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// One bar: kind (legend index), row, start and end, µs.
-type Bar = (usize, usize, f64, f64);
+pub(super) type Bar = (usize, usize, f64, f64);
 
 /// The bar kinds, in legend order.
 const KINDS: [&str; 4] = [
@@ -84,7 +84,7 @@ pub fn write(row: &Row, dir: &Path) -> Result<()> {
 }
 
 /// The bars of the segments laid end to end (µs).
-fn bars(segments: &[Value]) -> Vec<Bar> {
+pub(super) fn bars(segments: &[Value]) -> Vec<Bar> {
     let us = |s: &Value, key: &str| s[key].as_f64().unwrap_or(0.0) / 1e3;
     let mut bars = Vec::new();
     let mut start = 0.0;

@@ -18,6 +18,8 @@ mod breakdown;
 mod chart;
 mod chips;
 mod gantt;
+#[cfg(test)]
+mod tests;
 
 use super::output::Results;
 use crate::{Error, Result};
