@@ -36,8 +36,10 @@ pub fn run(sweep: &Sweep, shard: Option<Shard>) -> Result<Results> {
         .copied()
         .filter(|p| shard.is_none_or(|s| s.contains(p.index)))
         .collect();
-    let prepared = Prepared::new(sweep, &chips, &mine)?;
     let bar = progress_bar(mine.len());
+    bar.set_message("importing and rewriting the models");
+    let prepared = Prepared::new(sweep, &chips, &mine)?;
+    bar.set_message("points");
     let results: Vec<Value> = mine
         .par_iter()
         .map(|p| {
@@ -81,9 +83,10 @@ fn progress_bar(points: usize) -> ProgressBar {
     if !std::io::stdout().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(points as u64), ProgressDrawTarget::stderr());
+    let bar =
+        ProgressBar::with_draw_target(Some(points as u64), ProgressDrawTarget::stderr_with_hz(5));
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} points, {per_sec}, eta {eta}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}, {per_sec}, eta {eta}")
     {
         bar.set_style(style);
     }
