@@ -7,7 +7,7 @@ Usage (with the project venv, /work/main/.venv/bin/python):
 
 Selection (--only): model names, shell-style patterns ("op_conv*") or groups:
   small  = nets + ops + bad (the committed models; the default selection)
-  paper  = the paper's networks (vgg8, resnet18/34/50, alexnet_cifar, densenet40; large, git-ignored)
+  paper  = the paper's networks (vgg8, resnet18/34/50/101/152, alexnet_cifar, densenet40; large, git-ignored)
            and vgg16 (the COMPASS comparison)
   nets | ops | bad | all
 Where files go:
@@ -860,7 +860,8 @@ def resnet_doc(name, blocks, bottleneck, classes):
 
 
 for _rn in [("resnet18", [2, 2, 2, 2], False, 100, 13), ("resnet34", [3, 4, 6, 3], False, 100, 11),
-            ("resnet50", [3, 4, 6, 3], True, 100, 17)]:
+            ("resnet50", [3, 4, 6, 3], True, 100, 17), ("resnet101", [3, 4, 23, 3], True, 100, 17),
+            ("resnet152", [3, 8, 36, 3], True, 100, 17)]:
     def _mk(c=_rn):
         name, blocks, bott, classes, opset = c
         doc = resnet_doc(name, blocks, bott, classes)

@@ -75,3 +75,10 @@ pub fn exit_with(tool: &str, result: Result<()>) -> ExitCode {
         }
     }
 }
+
+/// The model's name in reports: the file name without its extension.
+pub fn model_name(model: &Path) -> String {
+    model
+        .file_stem()
+        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
+}

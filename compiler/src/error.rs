@@ -50,6 +50,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A design-space sweep (file or command line) that names no valid set of points.
+    #[error("{origin}: {message}")]
+    Sweep {
+        /// The sweep file, or `command line`.
+        origin: String,
+        /// Which key and value are wrong, and what is expected.
+        message: String,
+    },
     /// A command-line usage error.
     #[error("{0}")]
     Usage(String),

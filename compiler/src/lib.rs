@@ -21,6 +21,7 @@ pub mod backend;
 pub mod cli;
 pub mod cost;
 pub mod error;
+pub mod explore;
 pub mod frontend;
 pub mod functions;
 pub mod graph;

@@ -14,7 +14,7 @@ use crate::frontend::{self, ImportOptions};
 use crate::passes::{self, Ir};
 use crate::schedule::{ir::Scheduled, Options};
 use crate::{Error, Result};
-use pim_dialects::{func::print_module, BuildOptions, Dialects, Func, PimOp};
+use pim_dialects::{func::print_module, BuildOptions, Dialects, Func, GraphOp, PimOp};
 use pim_runtime::target::Target;
 use std::path::{Path, PathBuf};
 
@@ -145,16 +145,32 @@ fn isa_phase() -> &'static [(&'static str, &'static str)] {
 /// verification: what the back end needs, for callers that hold a `Func` rather than a
 /// [`Compiler`] (tests, benchmarks, design-space exploration).
 pub fn schedule_layers(func: Func<PimOp>, cx: &passes::PassContext) -> Result<Func<PimOp>> {
-    let mut ir = Ir::Pim(func);
-    for phase in [Phase::Tiled, Phase::Scheduled] {
-        for (flag, options) in phase.passes() {
-            ir = (passes::find(flag)?.run)(ir, options, cx)?;
-        }
-    }
+    let ir = run_phases(Ir::Pim(func), &[Phase::Tiled, Phase::Scheduled], cx)?;
     match ir {
         Ir::Pim(func) => Ok(func),
         other => Err(passes::wrong_level("schedule_layers", &other, "pim")),
     }
+}
+
+/// Runs the passes of phases `graph` and `pim` on imported IR without printing or MLIR
+/// verification: the layer-level IR that [`plan`] schedules (design-space exploration imports
+/// and rewrites a model once and plans it many times).
+pub fn lower_graph(graph: Func<GraphOp>, cx: &passes::PassContext) -> Result<Func<PimOp>> {
+    let ir = run_phases(Ir::Graph(graph), &[Phase::Graph, Phase::Pim], cx)?;
+    match ir {
+        Ir::Pim(func) => Ok(func),
+        other => Err(passes::wrong_level("lower_graph", &other, "pim")),
+    }
+}
+
+/// Runs the passes of `phases`, in order, on `ir`.
+fn run_phases(mut ir: Ir, phases: &[Phase], cx: &passes::PassContext) -> Result<Ir> {
+    for phase in phases {
+        for (flag, options) in phase.passes() {
+            ir = (passes::find(flag)?.run)(ir, options, cx)?;
+        }
+    }
+    Ok(ir)
 }
 
 /// [`schedule_layers`] with `options` on `target`, and the schedule read back.

@@ -9,12 +9,14 @@
 //! pimc model.onnx --emit=report --target=unlimited-6x6 --batch 64 --report=report.json
 //! pimc model.onnx -o model.pimbin --report model.json   # the program and its report, one run
 //! pimc scheduled.mlir --emit=report                     # cost a (hand-edited) schedule
+//! pimc explore sweeps/paper-modes.toml --out results/   # design-space exploration (docs/explore.md)
 //! ```
 
 use clap::Parser;
 use pim_runtime::target::Target;
-use pimc::cli::{exit_with, write_output, PrintFlags};
+use pimc::cli::{exit_with, model_name, write_output, PrintFlags};
 use pimc::cost::Report;
+use pimc::explore::command::ExploreArgs;
 use pimc::frontend::ImportOptions;
 use pimc::passes::Ir;
 use pimc::pipeline::{Compiler, Phase};
@@ -160,24 +162,12 @@ fn run(args: Args) -> Result<()> {
     write_output(&args.output, &bytes)
 }
 
-/// The model's name in reports: the file name without its extension.
-fn model_name(model: &std::path::Path) -> String {
-    model
-        .file_stem()
-        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
-}
-
 /// `--pipeline`: a mode or `auto`.
 #[derive(Debug, Clone, Copy)]
 struct PipelineChoice(Option<Pipeline>);
 
 fn parse_pipeline(value: &str) -> std::result::Result<PipelineChoice, String> {
-    if value == "auto" {
-        return Ok(PipelineChoice(None));
-    }
-    Pipeline::named(value)
-        .map(|p| PipelineChoice(Some(p)))
-        .ok_or_else(|| format!("`{value}` is not a mode: layer, baseline, reuse, full or auto"))
+    Pipeline::parse_choice(value).map(PipelineChoice)
 }
 
 /// What to write: `--emit`, else a `.pimbin` output file means the program, else MLIR text.
@@ -221,5 +211,10 @@ fn list_targets() -> Result<String> {
 }
 
 fn main() -> ExitCode {
+    // `pimc explore ...` is design-space exploration (a model file named `explore` is `./explore`).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "explore") {
+        let args = ExploreArgs::parse_from(std::env::args_os().skip(1));
+        return exit_with("pimc explore", pimc::explore::command::main(args));
+    }
     exit_with("pimc", run(Args::parse()))
 }

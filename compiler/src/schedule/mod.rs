@@ -64,6 +64,21 @@ impl Pipeline {
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
+    /// A `--pipeline` value: a mode, or `auto` (`None`: the cheapest mode that fits).
+    pub fn parse_choice(value: &str) -> Result<Option<Self>, String> {
+        if value == "auto" {
+            return Ok(None);
+        }
+        Self::named(value)
+            .map(Some)
+            .ok_or_else(|| format!("`{value}` is not a mode: layer, baseline, reuse, full or auto"))
+    }
+
+    /// The name of a `--pipeline` value (`auto` for `None`).
+    pub fn choice_name(choice: Option<Self>) -> &'static str {
+        choice.map_or("auto", Self::name)
+    }
+
     /// How a segment of this mode runs its images.
     pub fn execution(self) -> Execution {
         match self {

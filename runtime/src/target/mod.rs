@@ -23,6 +23,7 @@
 //! ```
 
 mod error;
+mod scaling;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -87,31 +88,31 @@ impl Target {
 
     /// A built-in preset by name, parsed and validated.
     pub fn preset(name: &str) -> Result<Target, TargetError> {
-        let text = PRESETS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, text)| *text)
-            .ok_or_else(|| TargetError::UnknownPreset {
-                name: name.to_string(),
-                available: PRESET_NAMES.join(", "),
-            })?;
-        Target::from_toml_str(text, &format!("preset {name}"))
+        Target::from_toml_str(preset_text(name)?, &format!("preset {name}"))
     }
 
     /// A preset name or a path: a path if it ends in `.toml` or contains a `/` (or `\`),
     /// otherwise a preset name.
     pub fn load(name_or_path: &str) -> Result<Target, TargetError> {
+        let (text, origin) = Target::source(name_or_path)?;
+        Target::from_toml_str(&text, &origin)
+    }
+
+    /// The TOML text [`Target::load`] reads for `name_or_path`, and the origin its errors name
+    /// (`preset NAME` or the path); e.g. to edit the text's table before parsing it.
+    pub fn source(name_or_path: &str) -> Result<(String, String), TargetError> {
         let is_path = name_or_path.ends_with(".toml")
             || name_or_path.contains('/')
             || name_or_path.contains('\\');
         if !is_path {
-            return Target::preset(name_or_path);
+            let text = preset_text(name_or_path)?.to_string();
+            return Ok((text, format!("preset {name_or_path}")));
         }
         let text = std::fs::read_to_string(name_or_path).map_err(|source| TargetError::Io {
             path: name_or_path.to_string(),
             source,
         })?;
-        Target::from_toml_str(&text, name_or_path)
+        Ok((text, name_or_path.to_string()))
     }
 
     /// Parses and validates TOML text; `origin` (a path or a preset name) prefixes error messages.
@@ -331,6 +332,18 @@ impl Target {
     pub fn leakage_total_mw(&self) -> f64 {
         self.leakage.total_mw()
     }
+}
+
+/// The TOML text of a built-in preset.
+fn preset_text(name: &str) -> Result<&'static str, TargetError> {
+    PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| TargetError::UnknownPreset {
+            name: name.to_string(),
+            available: PRESET_NAMES.join(", "),
+        })
 }
 
 /// A parser message on one line (toml puts hints on following lines).

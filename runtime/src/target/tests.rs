@@ -573,3 +573,73 @@ fn line_column_counts_from_one() {
     assert_eq!(line_column("ab", None), (1, 1));
     assert_eq!(line_column("é\nx", Some(3..4)), (2, 1));
 }
+
+#[test]
+fn area_scaling_keeps_the_base_chip() {
+    let base = compact();
+    let mut same = base.clone();
+    same.scale_area_and_leakage_from(&base);
+    assert_eq!(same.area, base.area);
+    assert_eq!(same.leakage, base.leakage);
+}
+
+#[test]
+fn area_scaling_predicts_the_6x6_chip_from_the_4x4() {
+    // The reference's 6x6 chip is the 4x4 chip's tile 36 times instead of 16 (docs/targets.md §9).
+    let base = compact();
+    let reference = Target::preset("unlimited-6x6").unwrap();
+    let mut six = base.clone();
+    six.chip.tiles_x = 6;
+    six.chip.tiles_y = 6;
+    six.scale_area_and_leakage_from(&base);
+    let error = six.area_total_mm2() / reference.area_total_mm2() - 1.0;
+    assert!(error.abs() < 0.01, "6x6 area {} mm2", six.area_total_mm2());
+    let leak = six.leakage_total_mw() / reference.leakage_total_mw() - 1.0;
+    assert!(
+        leak.abs() < 0.01,
+        "6x6 leakage {} mW",
+        six.leakage_total_mw()
+    );
+}
+
+#[test]
+fn area_scaling_follows_the_crossbar() {
+    let base = compact();
+    let mut big = base.clone();
+    big.crossbar.rows = 256;
+    big.crossbar.cols = 256;
+    big.scale_area_and_leakage_from(&base);
+    assert!((big.area.cim_arrays_mm2 / base.area.cim_arrays_mm2 - 4.0).abs() < 1e-12);
+    assert!((big.area.adc_mm2 / base.area.adc_mm2 - 2.0).abs() < 1e-12);
+    assert!((big.area.other_mm2 / base.area.other_mm2 - 2.0).abs() < 1e-12);
+    assert_eq!(big.area.unattributed_mm2, base.area.unattributed_mm2);
+}
+
+#[test]
+fn area_scaling_predicts_the_network_size_study_chips() {
+    // The reference's 6x6 and 9x9 chips of 1024-cell tiles (2x2 PEs): about 17.5-18.1 and
+    // 39.6-41.0 mm^2 (docs/targets.md §9).
+    let base = compact();
+    for (tiles, low, high) in [(6, 17.5, 18.1), (9, 39.6, 41.0)] {
+        let mut chip = base.clone();
+        (chip.chip.tiles_x, chip.chip.tiles_y) = (tiles, tiles);
+        (chip.chip.pes_per_tile_x, chip.chip.pes_per_tile_y) = (2, 2);
+        chip.scale_area_and_leakage_from(&base);
+        let area = chip.area_total_mm2();
+        assert!(
+            area > 0.95 * low && area < 1.05 * high,
+            "{tiles}x{tiles}: {area} mm2"
+        );
+    }
+}
+
+#[test]
+fn source_gives_the_text_load_parses() {
+    let (text, origin) = Target::source("compact-4x4").unwrap();
+    assert_eq!(origin, "preset compact-4x4");
+    assert_eq!(Target::from_toml_str(&text, &origin).unwrap(), compact());
+    assert!(matches!(
+        Target::source("nope"),
+        Err(TargetError::UnknownPreset { .. })
+    ));
+}
