@@ -7,7 +7,8 @@ weights on 256x256 SRAM crossbars (a variant of each preset written to a tempora
 
 COMPASS reports 1.80x / 1.71x / 2.24x over greedy and 1.56x / 1.31x / 1.98x over layer-by-layer.
 Usage: scripts/bench-compass.py [--targets compact-4x4] [--batch 16] [MODEL...]
-(default models: test-models/generated/vgg16.onnx, resnet18.onnx, test-models/zoo/light_squeezenet.onnx).
+(default models: test-models/generated/vgg16.onnx (generated if missing, `generate.py --only vgg16`),
+resnet18.onnx, test-models/zoo/light_squeezenet.onnx).
 """
 import argparse
 import json
@@ -57,7 +58,11 @@ def main() -> int:
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
     pimc = os.path.join(ROOT, "target", "release", "pimc")
-    models = args.models or [os.path.join(ROOT, "test-models", "generated", "vgg16.onnx"),
+    vgg16 = os.path.join(ROOT, "test-models", "generated", "vgg16.onnx")
+    if not args.models and not os.path.exists(vgg16):
+        subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"),
+                        os.path.join(ROOT, "test-models", "generate.py"), "--only", "vgg16"], check=True)
+    models = args.models or [vgg16,
                              os.path.join(ROOT, "test-models", "generated", "resnet18.onnx"),
                              os.path.join(ROOT, "test-models", "zoo", "light_squeezenet.onnx")]
     print("| model | target | pimc auto (images/s) | paper reuse | pimc reuse, greedy segments | layer "

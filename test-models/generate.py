@@ -7,12 +7,13 @@ Usage (with the project venv, /work/main/.venv/bin/python):
 
 Selection (--only): model names, shell-style patterns ("op_conv*") or groups:
   small  = nets + ops + bad (the committed models; the default selection)
-  paper  = the paper's networks (vgg8, resnet18/34/50/101/152, alexnet_cifar, densenet40; large, git-ignored)
-           and vgg16 (the COMPASS comparison)
+  paper  = the paper's networks (vgg8, resnet18/34/50, alexnet_cifar, densenet40; large, git-ignored)
+  study  = networks for the studies outside CI (resnet101/152: the network-size study, vgg16: the
+           COMPASS comparison; large, git-ignored, into generated/ like paper)
   nets | ops | bad | all
 Where files go:
   small models -> <out>/nets/, <out>/ops/, <out>/bad/      (default out: this script's directory)
-  paper models -> <out>/ (flat)                             (default out: <this dir>/generated)
+  paper, study models -> <out>/ (flat)                      (default out: <this dir>/generated)
   --zoo        -> <out>/zoo/  the nine light_*.onnx models copied from the installed onnx package
                   (with --zoo and no --only, only the zoo is copied)
 Other actions: --list prints names; --table prints the README model table (builds models in
@@ -71,7 +72,7 @@ def seed_of(name: str) -> int:
 @dataclass
 class Spec:
     name: str
-    kind: str  # paper | nets | ops | bad
+    kind: str  # paper | study | nets | ops | bad | exporter
     build: Callable[[], "onnx.ModelProto | bytes"]
     what: str
     checker_ok: bool = True  # expected onnx.checker outcome
@@ -806,7 +807,7 @@ VGG16_DOC = ("VGG-16 (CIFAR-10), the layout of the COMPASS comparison (DATE 2025
              "128, 128, M, 256 x3, M, 512 x3, M, 512 x3, M) with ReLU, FC 512->10. Conv/FC have biases.")
 
 
-@model("vgg16", "paper", VGG16_DOC)
+@model("vgg16", "study", VGG16_DOC)
 def build_vgg16():
     n = Net("vgg16", [3, 32, 32])
     x = n.input_name
@@ -866,7 +867,7 @@ for _rn in [("resnet18", [2, 2, 2, 2], False, 100, 13), ("resnet34", [3, 4, 6, 3
         name, blocks, bott, classes, opset = c
         doc = resnet_doc(name, blocks, bott, classes)
 
-        @model(name, "paper", doc)
+        @model(name, "study" if name in ("resnet101", "resnet152") else "paper", doc)
         def _b():
             n, x = _resnet(name, blocks, bott, classes, opset)
             return net_finish(n, x, [classes], opset, doc)
@@ -1270,10 +1271,10 @@ def _():
     return net_finish(n, y, [10], 18, "attention block (dynamo exporter)")
 
 
-KIND_ORDER = {"nets": 0, "ops": 1, "bad": 2, "paper": 3, "exporter": 4}
-GROUPS = {"small": {"nets", "ops", "bad", "exporter"}, "paper": {"paper"}, "nets": {"nets"},
-          "ops": {"ops"}, "bad": {"bad"}, "exporter": {"exporter"},
-          "all": {"nets", "ops", "bad", "exporter", "paper"}}
+KIND_ORDER = {"nets": 0, "ops": 1, "bad": 2, "paper": 3, "exporter": 4, "study": 5}
+GROUPS = {"small": {"nets", "ops", "bad", "exporter"}, "paper": {"paper"}, "study": {"study"},
+          "nets": {"nets"}, "ops": {"ops"}, "bad": {"bad"}, "exporter": {"exporter"},
+          "all": {"nets", "ops", "bad", "exporter", "paper", "study"}}
 
 
 def select(only: list[str] | None) -> list[Spec]:
@@ -1296,7 +1297,7 @@ def select(only: list[str] | None) -> list[Spec]:
 
 
 def out_path(spec: Spec, out: str | None) -> str:
-    if spec.kind == "paper":
+    if spec.kind in ("paper", "study"):
         d = out if out else os.path.join(HERE, "generated")
     else:
         d = os.path.join(out if out else HERE, spec.kind)
@@ -1469,7 +1470,7 @@ def table(specs, include_zoo=True) -> str:
     rows = ["| model | dir | provenance | opset (IR) | inputs | outputs | MVM weights | params | exercises |",
             "|---|---|---|---|---|---|---:|---:|---|"]
     for s in specs:
-        d = "generated" if s.kind == "paper" else s.kind
+        d = "generated" if s.kind in ("paper", "study") else s.kind
         obj = s.build()
         if isinstance(obj, (bytes, bytearray)):
             rows.append(f"| `{s.name}` | {d} | generated, seed {seed_of(s.name)} | - | - | - | - | - | {s.what} |")
