@@ -398,7 +398,7 @@ impl Machine {
 
 /// The rows of `b` of a `matmul` whose parameter is `param` (0 when the entry is not one float:
 /// `vector::evaluate` reports that).
-fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
+pub(crate) fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
     match constants.get(param as usize).map(|c| &c.value) {
         Some(ConstValue::Floats(v)) => v.first().map_or(0, |&n| n as u32),
         _ => 0,
@@ -455,7 +455,7 @@ fn pow2(shift: u32) -> Result<f32, Fault> {
 }
 
 /// Constants-table entry `index`, which must be a window.
-fn window_at(constants: &[Constant], index: u32) -> Result<&Window, Fault> {
+pub(crate) fn window_at(constants: &[Constant], index: u32) -> Result<&Window, Fault> {
     match constants.get(index as usize).map(|c| &c.value) {
         Some(ConstValue::Window(w)) => Ok(w),
         Some(other) => Err(Fault::Constant {

@@ -38,18 +38,19 @@
 
 mod bindings;
 mod compare;
-mod control;
+pub(crate) mod control;
 mod crossbar;
 mod error;
 mod faults;
-mod machine;
+pub(crate) mod machine;
 mod memory;
 mod npy;
 mod stats;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
+pub mod timing;
 mod vector;
-mod window;
+pub(crate) mod window;
 
 pub use compare::{compare_outputs, Tolerance};
 pub use crossbar::Crossbar;
