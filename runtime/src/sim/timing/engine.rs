@@ -237,12 +237,14 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// The earliest start of an instruction with `accesses`, given its units' free time.
-    fn start(&self, accesses: &[Access], units_free: f64) -> f64 {
-        self.scoreboard
-            .ready(accesses)
-            .max(self.floor)
-            .max(units_free)
+    /// The earliest time the data of an instruction with `accesses` is ready.
+    fn ready(&self, accesses: &[Access]) -> f64 {
+        self.scoreboard.ready(accesses).max(self.floor)
+    }
+
+    /// The earliest start of `duration` of work on unit `id` of `kind` once `accesses` are ready.
+    fn start(&self, accesses: &[Access], kind: UnitKind, id: usize, duration: f64) -> f64 {
+        self.units.fit(kind, id, self.ready(accesses), duration)
     }
 
     fn bytes(&self, elements: u64, bits: u32) -> f64 {
@@ -266,8 +268,8 @@ impl<'p> Engine<'p> {
         let elements = u64::from(len) * u64::from(count);
         let bytes = self.bytes(elements, self.target.precision.activation_bits);
         let dram = &self.target.dram;
-        let start = self.start(&accesses, self.units.free(UnitKind::Dram, 0));
         let busy = bytes / dram.bandwidth_gb_s;
+        let start = self.start(&accesses, UnitKind::Dram, 0, busy);
         let end = start + busy + if bytes > 0.0 { dram.latency_ns } else { 0.0 };
         self.units.occupy(UnitKind::Dram, 0, start, start + busy);
         self.recorder.span(Track::Dram, pc, start, start + busy);
@@ -296,8 +298,9 @@ impl<'p> Engine<'p> {
         let elements = u64::from(len) * u64::from(count);
         let bits = self.target.precision.activation_bits;
         let bytes = self.bytes(elements, bits);
-        let start = self.start(&accesses, self.units.free(UnitKind::Interconnect, 0));
-        let end = start + 2.0 * bytes / self.move_bandwidth_gb_s();
+        let duration = 2.0 * bytes / self.move_bandwidth_gb_s();
+        let start = self.start(&accesses, UnitKind::Interconnect, 0, duration);
+        let end = start + duration;
         self.units.occupy(UnitKind::Interconnect, 0, start, end);
         self.recorder.span(Track::Interconnect, pc, start, end);
         self.scoreboard.record(&accesses, end);
@@ -342,8 +345,9 @@ impl<'p> Engine<'p> {
         let weights = u64::from(rows) * u64::from(cols);
         let bytes = self.bytes(weights, self.target.precision.weight_bits);
         let dram = &self.target.dram;
-        let dram_start = self.start(&accesses, self.units.free(UnitKind::Dram, 0));
-        let streamed = dram_start + bytes / dram.bandwidth_gb_s;
+        let read_ns = bytes / dram.bandwidth_gb_s;
+        let dram_start = self.start(&accesses, UnitKind::Dram, 0, read_ns);
+        let streamed = dram_start + read_ns;
         self.units.occupy(UnitKind::Dram, 0, dram_start, streamed);
         self.recorder.span(Track::Dram, pc, dram_start, streamed);
         let first_data = dram_start + dram.latency_ns;
@@ -356,9 +360,10 @@ impl<'p> Engine<'p> {
         };
         let mut end = streamed + dram.latency_ns;
         for &id in &xbars {
-            let (driver, free) = self.units.first_free(UnitKind::WriteDriver);
-            let xbar_free = self.units.free(UnitKind::Crossbar, id as usize);
-            let start = first_data.max(free).max(xbar_free);
+            let at = self
+                .units
+                .fit(UnitKind::Crossbar, id as usize, first_data, write_ns);
+            let (driver, start) = self.units.first_fit(UnitKind::WriteDriver, at, write_ns);
             let done = (start + write_ns).max(streamed + dram.latency_ns);
             self.units
                 .occupy(UnitKind::WriteDriver, driver, start, done);
@@ -440,11 +445,7 @@ impl<'p> Engine<'p> {
             * u64::from(ar.div_ceil(t.crossbar.rows_read_in_parallel.max(1)));
         let activations = u64::from(count) * steps;
         let compute_ns = activations as f64 * t.crossbar_step_ns();
-        let free = self
-            .units
-            .free(UnitKind::Crossbar, xbar as usize)
-            .max(self.units.free(UnitKind::PeLink, pe));
-        let start = self.start(&accesses, free);
+        let start = self.mvm_start(&accesses, xbar as usize, pe, link_ns, compute_ns);
         let linked = start + link_ns;
         let computed = linked + compute_ns;
         let end = computed + t.interconnect.latency_ns;
@@ -460,6 +461,35 @@ impl<'p> Engine<'p> {
         c.mvm_inputs += inputs;
         c.mvm_outputs += outputs;
         Ok((start, end))
+    }
+
+    /// The earliest start of an `mvm` whose PE link is busy `link_ns` from its start and its
+    /// crossbar `compute_ns` after that: the link and the crossbar must both be free then.
+    fn mvm_start(
+        &self,
+        accesses: &[Access],
+        xbar: usize,
+        pe: usize,
+        link_ns: f64,
+        compute_ns: f64,
+    ) -> f64 {
+        let mut start = self.ready(accesses);
+        for _ in 0..16 {
+            let linked = self.units.fit(UnitKind::PeLink, pe, start, link_ns);
+            let computes = self
+                .units
+                .fit(UnitKind::Crossbar, xbar, linked + link_ns, compute_ns);
+            if computes <= linked + link_ns {
+                return linked;
+            }
+            start = computes - link_ns;
+        }
+        // No common gap found quickly: after everything both units have.
+        let after = self
+            .units
+            .last_end(UnitKind::PeLink, pe)
+            .max(self.units.last_end(UnitKind::Crossbar, xbar) - link_ns);
+        after.max(start)
     }
 
     /// `acc`: the adder tree of the destination's tile (the chip's for the global buffer) for
@@ -488,8 +518,9 @@ impl<'p> Engine<'p> {
             Space::Pe => (u64::from(dst.unit) / self.target.pes_per_tile().max(1)) as usize,
             _ => tiles as usize,
         };
-        let start = self.start(&accesses, self.units.free(UnitKind::Adder, adder));
-        let end = start + self.target.crossbar.accumulate_latency_ns;
+        let duration = self.target.crossbar.accumulate_latency_ns;
+        let start = self.start(&accesses, UnitKind::Adder, adder, duration);
+        let end = start + duration;
         self.units.occupy(UnitKind::Adder, adder, start, end);
         self.recorder.span(Track::Adders, pc, start, end);
         self.scoreboard.record(&accesses, end);
@@ -521,8 +552,9 @@ impl<'p> Engine<'p> {
             span(dst, w.dst, true),
         ];
         let v = &self.target.vector;
-        let start = self.start(&accesses, self.units.free(UnitKind::Vector, 0));
-        let end = start + w.ops.div_ceil(u64::from(v.lanes.max(1))) as f64 * v.op_latency_ns;
+        let duration = w.ops.div_ceil(u64::from(v.lanes.max(1))) as f64 * v.op_latency_ns;
+        let start = self.start(&accesses, UnitKind::Vector, 0, duration);
+        let end = start + duration;
         self.units.occupy(UnitKind::Vector, 0, start, end);
         self.recorder.span(Track::Vector, pc, start, end);
         self.scoreboard.record(&accesses, end);

@@ -1,7 +1,12 @@
 //! The machine's units as the timing model sees them (`docs/isa.md` §3): when each is next free,
 //! and how long it has been busy. Crossbars, PE links (the H-tree branch into each PE), the
 //! adder trees (one per tile, one for the global buffer), the write drivers
-//! (`concurrent_writes`), the DRAM channel, the vector unit and the interconnect.
+//! (`concurrent_writes`), the DRAM channel, the vector unit and the interconnect. A unit serves
+//! its instructions in any order: an instruction issued later but ready earlier takes an idle
+//! gap of the unit (backfilling), so a stalled stage of a software pipeline does not hold up
+//! the independent work behind it.
+
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::target::Target;
 
@@ -54,17 +59,76 @@ impl UnitKind {
     }
 }
 
-/// One pool of identical units: when each is next free.
+/// Busy intervals a unit keeps for backfilling; older ones are forgotten (nothing is placed
+/// before the oldest kept interval's end), which bounds the memory and the search.
+pub const WINDOW: usize = 64;
+
+/// One unit: its busy intervals, by start (the bits of a non-negative `f64` order as it does)
+/// and insertion number, with their ends; disjoint.
+#[derive(Debug, Clone, Default)]
+struct Unit {
+    busy: BTreeMap<(u64, u64), f64>,
+    /// Keys of `busy` in insertion order, to forget the oldest.
+    order: VecDeque<(u64, u64)>,
+    /// Nothing starts before this (the end of the forgotten intervals).
+    horizon: f64,
+    next: u64,
+}
+
+impl Unit {
+    /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
+    /// none of the unit's.
+    fn fit(&self, ready: f64, duration: f64) -> f64 {
+        let mut start = ready.max(self.horizon);
+        for (&(bits, _), &e) in &self.busy {
+            let s = f64::from_bits(bits);
+            if e <= start {
+                continue;
+            }
+            if start + duration <= s {
+                break;
+            }
+            start = start.max(e);
+        }
+        start
+    }
+
+    /// When everything the unit has is done.
+    fn last_end(&self) -> f64 {
+        self.busy.values().copied().fold(self.horizon, f64::max)
+    }
+
+    fn occupy(&mut self, start: f64, end: f64) {
+        if end <= start {
+            return;
+        }
+        let key = (start.max(0.0).to_bits(), self.next);
+        self.next += 1;
+        self.busy.insert(key, end);
+        self.order.push_back(key);
+        if self.order.len() > WINDOW {
+            if let Some(e) = self.order.pop_front().and_then(|k| self.busy.remove(&k)) {
+                self.horizon = self.horizon.max(e);
+            }
+        }
+    }
+}
+
+/// One pool of identical units.
 #[derive(Debug, Clone)]
 struct Pool {
-    free: Vec<f64>,
+    units: Vec<Unit>,
 }
 
 impl Pool {
     fn new(units: u64) -> Pool {
         Pool {
-            free: vec![0.0; usize::try_from(units.max(1)).unwrap_or(1)],
+            units: vec![Unit::default(); usize::try_from(units.max(1)).unwrap_or(1)],
         }
+    }
+
+    fn unit(&self, id: usize) -> &Unit {
+        &self.units[id % self.units.len()]
     }
 }
 
@@ -93,36 +157,37 @@ impl Units {
 
     /// How many units of `kind` there are.
     pub fn count(&self, kind: UnitKind) -> usize {
-        self.pools[kind.index()].free.len()
+        self.pools[kind.index()].units.len()
     }
 
-    /// When unit `id` of `kind` is next free (ids past the pool wrap: verification keeps them
-    /// in range).
-    pub fn free(&self, kind: UnitKind, id: usize) -> f64 {
-        let pool = &self.pools[kind.index()].free;
-        pool[id % pool.len()]
+    /// The earliest start at or after `ready` when unit `id` of `kind` is free for `duration`
+    /// (ids past the pool wrap: verification keeps them in range).
+    pub fn fit(&self, kind: UnitKind, id: usize, ready: f64, duration: f64) -> f64 {
+        self.pools[kind.index()].unit(id).fit(ready, duration)
     }
 
-    /// The unit of `kind` that is free first, and when.
-    pub fn first_free(&self, kind: UnitKind) -> (usize, f64) {
-        let pool = &self.pools[kind.index()].free;
-        pool.iter().enumerate().fold(
-            (0, f64::INFINITY),
-            |best, (i, &t)| {
-                if t < best.1 {
-                    (i, t)
-                } else {
-                    best
-                }
-            },
-        )
+    /// The unit of `kind` that can start `duration` of work first at or after `ready`, and when.
+    pub fn first_fit(&self, kind: UnitKind, ready: f64, duration: f64) -> (usize, f64) {
+        let pool = &self.pools[kind.index()].units;
+        pool.iter()
+            .enumerate()
+            .map(|(i, u)| (i, u.fit(ready, duration)))
+            .fold(
+                (0, f64::INFINITY),
+                |best, (i, t)| if t < best.1 { (i, t) } else { best },
+            )
+    }
+
+    /// When unit `id` of `kind` has done everything it has.
+    pub fn last_end(&self, kind: UnitKind, id: usize) -> f64 {
+        self.pools[kind.index()].unit(id).last_end()
     }
 
     /// Unit `id` of `kind` busy from `start` to `end`.
     pub fn occupy(&mut self, kind: UnitKind, id: usize, start: f64, end: f64) {
-        let pool = &mut self.pools[kind.index()].free;
+        let pool = &mut self.pools[kind.index()].units;
         let len = pool.len();
-        pool[id % len] = end;
+        pool[id % len].occupy(start, end);
         self.busy[kind.index()] += (end - start).max(0.0);
     }
 
