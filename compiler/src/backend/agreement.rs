@@ -8,7 +8,7 @@
 use super::tests::{compile_reported, lower};
 use crate::cost::Report;
 use crate::schedule::{Options as ScheduleOptions, Pipeline};
-use pim_runtime::sim::timing::{simulate, Options, TimingReport};
+use pim_runtime::sim::timing::{chrome_trace, simulate, Options, TimingReport};
 use pim_runtime::target::Target;
 
 /// The test networks of `test-models/nets`.
@@ -135,4 +135,73 @@ fn timing_and_analytic_throughput_agree_in_baseline_mode() {
             t.throughput_fps
         );
     }
+}
+
+/// The trace of LeNet in `reuse` mode at batch 4 shows each segment's weight load, then its
+/// pipeline filling (stages starting one after another), its steady state (every stage busy)
+/// and its drain (the first stage done, the last still working), in that order, and one
+/// track per layer with one slice per image.
+#[test]
+fn the_trace_of_a_reuse_pipeline_shows_fill_steady_state_and_drain() {
+    let (_, func) = lower("lenet", 1);
+    let target = Target::preset("compact-4x4").expect("preset");
+    let options = ScheduleOptions {
+        batch: 4,
+        pipeline: Some(Pipeline::Reuse),
+        ..ScheduleOptions::default()
+    };
+    let (program, _) = compile_reported(&func, &target, options).expect("compile");
+    let timed = simulate(
+        &program,
+        &Options {
+            trace: true,
+            ..Options::default()
+        },
+    )
+    .expect("run");
+    let trace: serde_json::Value =
+        serde_json::from_str(&chrome_trace(&program, &timed)).expect("JSON");
+    let events = trace["traceEvents"].as_array().expect("events");
+    let track = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["name"] == "thread_name" && e["args"]["name"] == name)
+            .map(|e| (e["pid"].clone(), e["tid"].clone()))
+            .unwrap_or_else(|| panic!("no track {name}"))
+    };
+    let slices = |(pid, tid): (serde_json::Value, serde_json::Value)| -> Vec<(String, f64, f64)> {
+        events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["pid"] == pid && e["tid"] == tid)
+            .map(|e| {
+                let ts = e["ts"].as_f64().expect("ts");
+                (
+                    e["name"].as_str().unwrap_or("").to_owned(),
+                    ts,
+                    ts + e["dur"].as_f64().expect("dur"),
+                )
+            })
+            .collect()
+    };
+    let phases = slices(track("segment0 phases"));
+    let names: Vec<&str> = phases.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["weight load", "fill", "steady state", "drain"]);
+    for pair in phases.windows(2) {
+        assert!(pair[0].2 <= pair[1].1 + 1e-9, "{pair:?}");
+        assert!(pair[1].2 > pair[1].1, "{pair:?}");
+    }
+    // Both crossbar stages of segment 0 ran once per image; the second stage's first image
+    // ends the fill, the first stage's last image starts the drain.
+    let conv1 = slices(track("seg 0 / /conv1/Conv"));
+    let conv2 = slices(track("seg 0 / /conv2/Conv"));
+    assert_eq!((conv1.len(), conv2.len()), (4, 4));
+    assert!((phases[1].2 - conv2[0].1).abs() < 1e-6);
+    assert!((phases[2].2 - conv1[3].2).abs() < 1e-6);
+    // The stages overlap in the steady state: image 1 of conv1 runs while image 0 of conv2 does.
+    assert!(
+        conv1[1].1 < conv2[0].2 && conv2[0].1 < conv1[1].2,
+        "{conv1:?} {conv2:?}"
+    );
+    let dram = slices(track("DRAM channel"));
+    assert!(dram.iter().any(|d| d.0 == "wload") && dram.iter().any(|d| d.0 == "store"));
 }

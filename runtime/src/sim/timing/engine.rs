@@ -74,8 +74,8 @@ struct Engine<'p> {
     registers: [u32; 16],
     scoreboard: Scoreboard,
     units: Units,
-    /// Active block (rows, weight columns) of each written crossbar.
-    blocks: BTreeMap<u32, (u32, u32)>,
+    /// Active block (rows, weight columns) of each crossbar, `None` until written.
+    blocks: Vec<Option<(u32, u32)>>,
     /// Nothing starts before this (barriers, waits).
     floor: f64,
     /// The latest completion so far.
@@ -150,7 +150,7 @@ impl<'p> Engine<'p> {
             registers: [0; 16],
             scoreboard: Scoreboard::default(),
             units: Units::new(&program.target),
-            blocks: BTreeMap::new(),
+            blocks: vec![None; usize::try_from(program.target.total_crossbars()).unwrap_or(0)],
             floor: 0.0,
             horizon: 0.0,
             events: BTreeMap::new(),
@@ -385,11 +385,15 @@ impl<'p> Engine<'p> {
 
     /// The active block of crossbar `id` after a write reaching `(rows, cols)`.
     fn set_block(&mut self, id: u32, clear: bool, rows: u32, cols: u32) {
-        let block = self.blocks.entry(id).or_insert((0, 0));
-        if clear {
-            *block = (0, 0);
-        }
-        *block = (block.0.max(rows), block.1.max(cols));
+        let Some(slot) = self.blocks.get_mut(id as usize) else {
+            return;
+        };
+        let block = if clear {
+            (0, 0)
+        } else {
+            slot.unwrap_or((0, 0))
+        };
+        *slot = Some((block.0.max(rows), block.1.max(cols)));
     }
 
     /// `mvm`: the PE's link carries the inputs (once per PE for vectors its crossbars share)
@@ -410,9 +414,11 @@ impl<'p> Engine<'p> {
         else {
             return Err(Fault::Malformed("not an mvm".into()));
         };
-        let (ar, ac) = *self
+        let (ar, ac) = self
             .blocks
-            .get(&xbar)
+            .get(xbar as usize)
+            .copied()
+            .flatten()
             .ok_or(Fault::UnloadedCrossbar { xbar })?;
         let constants = &self.program.constants;
         let (len, n, stride) = work::mvm_source_len(constants, mode, win, count, sstride, ar)?;

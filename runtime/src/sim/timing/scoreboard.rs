@@ -13,7 +13,7 @@
 //! an earlier one replaces it, and a contiguous write removes the accesses it covers, so the
 //! table holds about one entry per distinct operand of the code (and image, in DRAM).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A memory the scoreboard tracks: a space code and a unit (tile, PE or crossbar id).
 pub(super) type MemoryId = (u8, u32);
@@ -85,19 +85,27 @@ struct Times {
     read: f64,
 }
 
-/// The accesses to one memory, by geometry.
+/// The accesses to one memory, by geometry, in buckets by the log2 of their bounding
+/// interval's length (so that finding the entries that may overlap an access looks only
+/// `2^k` elements back in bucket `k`).
 #[derive(Debug, Clone, Default)]
 struct Table {
-    entries: BTreeMap<Geometry, Times>,
-    /// The longest bounding interval in the table (to find the entries that may overlap).
-    extent: u64,
+    buckets: BTreeMap<u32, BTreeMap<Geometry, Times>>,
+}
+
+/// The bucket of a geometry: the bit length of its extent.
+fn bucket(g: Geometry) -> u32 {
+    u64::BITS - (g.1 - g.0).leading_zeros()
 }
 
 impl Table {
     /// Entries whose bounding interval may meet `[start, end)`.
     fn near(&self, start: u64, end: u64) -> impl Iterator<Item = (&Geometry, &Times)> {
-        let from = (start.saturating_sub(self.extent), 0, 0, 0);
-        self.entries.range(from..(end, 0, 0, 0))
+        self.buckets.iter().flat_map(move |(&k, entries)| {
+            let reach = 1u64.checked_shl(k).unwrap_or(u64::MAX);
+            let from = (start.saturating_sub(reach), 0, 0, 0);
+            entries.range(from..(end, 0, 0, 0))
+        })
     }
 
     fn ready(&self, g: Geometry, write: bool) -> f64 {
@@ -121,11 +129,17 @@ impl Table {
                 .filter(|e| e.0 >= g.0 && e.1 <= g.1)
                 .collect();
             for e in covered {
-                self.entries.remove(&e);
+                if let Some(entries) = self.buckets.get_mut(&bucket(e)) {
+                    entries.remove(&e);
+                }
             }
         }
-        self.extent = self.extent.max(g.1 - g.0);
-        let times = self.entries.entry(g).or_default();
+        let times = self
+            .buckets
+            .entry(bucket(g))
+            .or_default()
+            .entry(g)
+            .or_default();
         if write {
             *times = Times {
                 written: done,
@@ -140,7 +154,7 @@ impl Table {
 /// The scoreboard over every memory.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Scoreboard {
-    memories: BTreeMap<MemoryId, Table>,
+    memories: HashMap<MemoryId, Table>,
 }
 
 impl Scoreboard {

@@ -79,12 +79,15 @@ impl Unit {
     /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
     /// none of the unit's.
     fn fit(&self, ready: f64, duration: f64) -> f64 {
-        let mut start = ready.max(self.horizon);
-        for (&(bits, _), &e) in &self.busy {
+        let mut start = ready.max(self.horizon).max(0.0);
+        let at = (start.to_bits(), u64::MAX);
+        // The interval starting last at or before `start` may cover it; the later ones are
+        // the gaps' ends.
+        if let Some((_, &e)) = self.busy.range(..=at).next_back() {
+            start = start.max(e);
+        }
+        for (&(bits, _), &e) in self.busy.range(at..) {
             let s = f64::from_bits(bits);
-            if e <= start {
-                continue;
-            }
             if start + duration <= s {
                 break;
             }
