@@ -23,7 +23,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release")
+BIN = os.environ.get("PIMC_BIN", os.path.join(ROOT, "target", "release"))
 REFUSAL = "crossbars to hold all weights"
 
 
