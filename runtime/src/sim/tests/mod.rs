@@ -8,7 +8,7 @@ mod control;
 mod conv;
 mod errors;
 mod faults;
-mod fc;
+pub(crate) mod fc;
 mod npy;
 pub(crate) mod robust;
 mod vector;

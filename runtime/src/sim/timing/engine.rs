@@ -14,13 +14,9 @@ use super::Energy;
 use crate::container::Program;
 use crate::isa::{Instruction, MemRef, Space};
 use crate::sim::control::{Next, Sequencer};
-use crate::sim::{Fault, SimError};
+use crate::sim::{limit_message, Fault, SimError, MAX_EXECUTED};
 use crate::target::Target;
 
-/// Instructions one run may execute at most by default: a bound on the work a malformed program
-/// can ask for (nested loops of 2^32 iterations), far above any compiled network (VGG-8 at batch
-/// 256 in `reuse` mode executes about 1.7 x 10^7); about ten seconds of control instructions.
-pub const MAX_EXECUTED: u64 = 1 << 30;
 
 /// The input vectors of an `mvm` as a PE receives them: PE, source memory and address, first
 /// pixel, vectors, window and source stride. Crossbars of one PE that read the same vectors
@@ -123,13 +119,7 @@ pub fn run(program: &Program, options: &Options) -> Result<Timed, SimError> {
     while let Some(inst) = code.get(pc) {
         engine.counts.executed += 1;
         if engine.counts.executed > options.max_executed {
-            return Err(at(
-                pc,
-                Fault::Malformed(format!(
-                    "more than {} instructions executed: the timing model stops here",
-                    options.max_executed
-                )),
-            ));
+            return Err(at(pc, Fault::Malformed(limit_message(options.max_executed))));
         }
         engine.step(pc, inst).map_err(|f| at(pc, f))?;
         let registers = engine.registers;
