@@ -126,7 +126,10 @@ fn main() -> Result<(), String> {
                 std::fs::create_dir_all(&cli.out).map_err(|e| e.to_string())?;
                 let file = cli.out.join(format!("{target}-{n}.bin"));
                 std::fs::write(&file, &input).map_err(|e| e.to_string())?;
-                println!("finding {findings}: {target} input {n}: {message} ({})", file.display());
+                println!(
+                    "finding {findings}: {target} input {n}: {message} ({})",
+                    file.display()
+                );
             }
         }
     }

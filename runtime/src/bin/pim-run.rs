@@ -10,9 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::time::{Duration, Instant};
+
 use clap::{ArgGroup, CommandFactory, Parser};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pim_runtime::container::Program;
-use pim_runtime::sim::timing::{chrome_trace, simulate, Options, TimingReport};
+use pim_runtime::sim::timing::{chrome_trace, simulate_with, Options, TimingReport};
 use pim_runtime::sim::{output_file_names, read_npy, write_npy, Simulator};
 use pim_runtime::Tensor;
 
@@ -88,6 +91,47 @@ fn write_outputs(cli: &Cli, outputs: &[(String, Tensor)]) -> Result<(), String> 
     Ok(())
 }
 
+/// A spinner with the instructions executed, shown on stderr once a run has taken a second
+/// (and only when stderr is a terminal: indicatif hides it otherwise).
+struct Progress {
+    start: Instant,
+    bar: Option<ProgressBar>,
+    what: &'static str,
+}
+
+impl Progress {
+    fn new(what: &'static str) -> Progress {
+        Progress {
+            start: Instant::now(),
+            bar: None,
+            what,
+        }
+    }
+
+    fn update(&mut self, executed: u64) {
+        if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} {prefix}: {human_pos} instructions, {elapsed}",
+            );
+            if let Ok(style) = style {
+                bar.set_style(style);
+            }
+            bar.set_prefix(self.what);
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(executed);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Writes `text` to `path`.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -100,7 +144,10 @@ fn run_timed(cli: &Cli, program: &Program) -> Result<String, String> {
         trace: cli.trace.is_some(),
         ..Options::default()
     };
-    let timed = simulate(program, &options).map_err(|e| format!("{model}: {e}"))?;
+    let mut bar = Progress::new("timing");
+    let timed = simulate_with(program, &options, &mut |n| bar.update(n))
+        .map_err(|e| format!("{model}: {e}"))?;
+    bar.finish();
     let name = cli
         .model
         .file_stem()
@@ -136,7 +183,10 @@ fn run(cli: &Cli) -> Result<Option<String>, String> {
     let mut sim = Simulator::new(&program).map_err(|e| format!("{model}: {e}"))?;
     sim.set_inputs(&inputs)
         .map_err(|e| format!("{model}: {e}"))?;
-    sim.execute().map_err(|e| format!("{model}: {e}"))?;
+    let mut bar = Progress::new("running");
+    sim.execute_with(&mut |n| bar.update(n))
+        .map_err(|e| format!("{model}: {e}"))?;
+    bar.finish();
     let outputs = sim.outputs().map_err(|e| format!("{model}: {e}"))?;
     write_outputs(cli, &outputs)?;
     let stats = cli.stats.then(|| sim.stats().to_string());

@@ -13,7 +13,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -27,7 +27,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            self.next() % n
+            self.next_u64() % n
         }
     }
 }
@@ -58,7 +58,9 @@ pub struct Mutator {
 impl Mutator {
     /// A mutator seeded with `seed`.
     pub fn new(seed: u64) -> Mutator {
-        Mutator { rng: Rng::new(seed) }
+        Mutator {
+            rng: Rng::new(seed),
+        }
     }
 
     /// `bytes` with one to four mutations.
@@ -76,7 +78,7 @@ impl Mutator {
 
     fn one(&mut self, b: &mut Vec<u8>) {
         if b.is_empty() {
-            b.push(self.rng.next() as u8);
+            b.push(self.rng.next_u64() as u8);
             return;
         }
         match self.rng.below(7) {
@@ -86,7 +88,7 @@ impl Mutator {
             }
             1 => {
                 let i = self.at(b);
-                b[i] = self.rng.next() as u8;
+                b[i] = self.rng.next_u64() as u8;
             }
             2 => {
                 // An interesting value written as 1, 2, 4 or 8 little-endian bytes.
@@ -107,7 +109,7 @@ impl Mutator {
             4 => {
                 let i = self.at(b);
                 let n = 1 + self.rng.below(64) as usize;
-                let fill: Vec<u8> = (0..n).map(|_| self.rng.next() as u8).collect();
+                let fill: Vec<u8> = (0..n).map(|_| self.rng.next_u64() as u8).collect();
                 b.splice(i..i, fill);
             }
             5 => {

@@ -70,6 +70,9 @@ use control::{Next, Sequencer};
 /// compiled network (VGG-8 at batch 256 in `reuse` mode executes about 1.7 x 10^7).
 pub const MAX_EXECUTED: u64 = 1 << 30;
 
+/// How often (in executed instructions) a run reports its progress.
+pub const PROGRESS_EVERY: u64 = 1 << 14;
+
 /// A program loaded onto a machine: bind inputs, execute, read outputs and statistics.
 /// [`Simulator::run`] does all of it in one call.
 #[derive(Debug, Clone)]
@@ -121,6 +124,12 @@ impl<'p> Simulator<'p> {
     /// Executes the code from instruction 0 until `halt`, with registers and events reset and
     /// the statistics restarted (memories and crossbars keep their contents).
     pub fn execute(&mut self) -> Result<(), SimError> {
+        self.execute_with(&mut |_| {})
+    }
+
+    /// [`execute`](Simulator::execute), calling `progress` with the instructions executed so far
+    /// every [`PROGRESS_EVERY`] instructions (for a progress bar).
+    pub fn execute_with(&mut self, progress: &mut dyn FnMut(u64)) -> Result<(), SimError> {
         let code = &self.program.code;
         let constants = &self.program.constants;
         let at = |index: usize, fault| SimError::Execution {
@@ -137,6 +146,9 @@ impl<'p> Simulator<'p> {
             executed += 1;
             if executed > self.limit {
                 return Err(at(pc, Fault::Malformed(limit_message(self.limit))));
+            }
+            if executed.is_multiple_of(PROGRESS_EVERY) {
+                progress(executed);
             }
             let active_rows = match inst {
                 crate::isa::Instruction::Mvm { xbar, .. } => {

@@ -14,9 +14,8 @@ use super::Energy;
 use crate::container::Program;
 use crate::isa::{Instruction, MemRef, Space};
 use crate::sim::control::{Next, Sequencer};
-use crate::sim::{limit_message, Fault, SimError, MAX_EXECUTED};
+use crate::sim::{limit_message, Fault, SimError, MAX_EXECUTED, PROGRESS_EVERY};
 use crate::target::Target;
-
 
 /// The input vectors of an `mvm` as a PE receives them: PE, source memory and address, first
 /// pixel, vectors, window and source stride. Crossbars of one PE that read the same vectors
@@ -105,6 +104,16 @@ impl Default for Options {
 
 /// Runs `program` in time.
 pub fn run(program: &Program, options: &Options) -> Result<Timed, SimError> {
+    run_with(program, options, &mut |_| {})
+}
+
+/// [`run`], calling `progress` with the instructions executed so far every
+/// [`PROGRESS_EVERY`] instructions (for a progress bar).
+pub fn run_with(
+    program: &Program,
+    options: &Options,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Timed, SimError> {
     program.validate().map_err(SimError::Verify)?;
     program.verify().map_err(SimError::Verify)?;
     let code = &program.code;
@@ -119,7 +128,13 @@ pub fn run(program: &Program, options: &Options) -> Result<Timed, SimError> {
     while let Some(inst) = code.get(pc) {
         engine.counts.executed += 1;
         if engine.counts.executed > options.max_executed {
-            return Err(at(pc, Fault::Malformed(limit_message(options.max_executed))));
+            return Err(at(
+                pc,
+                Fault::Malformed(limit_message(options.max_executed)),
+            ));
+        }
+        if engine.counts.executed.is_multiple_of(PROGRESS_EVERY) {
+            progress(engine.counts.executed);
         }
         engine.step(pc, inst).map_err(|f| at(pc, f))?;
         let registers = engine.registers;

@@ -43,7 +43,7 @@ mod trace;
 mod units;
 mod work;
 
-pub use engine::{run as simulate, Counts, Options, Timed};
+pub use engine::{run as simulate, run_with as simulate_with, Counts, Options, Timed};
 pub use record::{Label, LayerTotals, Layers, SegmentTotals, Span, Track};
 pub use report::{round, TimingReport};
 pub use trace::chrome_trace;
