@@ -43,7 +43,7 @@ mod crossbar;
 mod error;
 mod faults;
 pub(crate) mod machine;
-mod memory;
+pub(crate) mod memory;
 mod npy;
 mod stats;
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::Energy;
 use crate::container::Program;
 use crate::isa::{Instruction, MemRef, Space};
 use crate::sim::control::{Next, Sequencer};
+use crate::sim::memory::{Blocks, Memories, Operand};
 use crate::sim::{limit_message, Fault, SimError, MAX_EXECUTED, PROGRESS_EVERY};
 use crate::target::Target;
 
@@ -82,6 +83,9 @@ struct Engine<'p> {
     energy: Energy,
     counts: Counts,
     recorder: Recorder,
+    /// The memories' sizes (no contents): operands are checked as the functional simulator
+    /// checks them, with its errors.
+    bounds: Memories,
 }
 
 /// How to run.
@@ -163,6 +167,7 @@ impl<'p> Engine<'p> {
             energy: Energy::default(),
             counts: Counts::default(),
             recorder: Recorder::new(program, trace),
+            bounds: Memories::new(&program.target, program.weights_dram_range()),
         }
     }
 
@@ -191,7 +196,7 @@ impl<'p> Engine<'p> {
                 count,
                 sstride,
                 dstride,
-            } => self.dram_transfer(pc, [src, dst], [sstride, dstride], len, count),
+            } => self.dram_transfer(pc, [src, dst], [sstride, dstride], len, count)?,
             Instruction::Copy {
                 src,
                 dst,
@@ -199,10 +204,10 @@ impl<'p> Engine<'p> {
                 count,
                 sstride,
                 dstride,
-            } => self.copy(pc, [src, dst], [sstride, dstride], len, count),
+            } => self.copy(pc, [src, dst], [sstride, dstride], len, count)?,
             Instruction::WLoad { .. } => self.wload(pc, inst)?,
             Instruction::Mvm { .. } => self.mvm(inst)?,
-            Instruction::Acc { .. } => self.acc(pc, inst),
+            Instruction::Acc { .. } => self.acc(pc, inst)?,
             Instruction::VecOp { .. } => self.vop(pc, inst)?,
             _ => return Ok(()),
         };
@@ -242,6 +247,42 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// Checks that each operand's access lies inside its memory (and DRAM writes outside the
+    /// weights), as the functional simulator does.
+    fn in_bounds(&self, operands: &[(&'static str, MemRef, &Access)]) -> Result<(), Fault> {
+        operands.iter().try_for_each(|&(name, mem, a)| {
+            let op = Operand {
+                name,
+                mem,
+                base: a.start,
+            };
+            let blocks = Blocks {
+                len: a.len,
+                count: a.count,
+                stride: a.stride,
+            };
+            self.bounds.check(&op, blocks, a.write)
+        })
+    }
+
+    /// The accesses of a `load`, `store`, `copy` or `acc`: `count` blocks of `len` from `src`
+    /// (read) and to `dst` (written), checked.
+    fn two_operands(
+        &self,
+        [src, dst]: [MemRef; 2],
+        [sstride, dstride]: [u32; 2],
+        len: u32,
+        count: u32,
+    ) -> Result<[Access; 2], Fault> {
+        let r = &self.registers;
+        let accesses = [
+            strided(src, r, len, count, sstride, false),
+            strided(dst, r, len, count, dstride, true),
+        ];
+        self.in_bounds(&[("src", src, &accesses[0]), ("dst", dst, &accesses[1])])?;
+        Ok(accesses)
+    }
+
     /// The earliest time the data of an instruction with `accesses` is ready.
     fn ready(&self, accesses: &[Access]) -> f64 {
         self.scoreboard.ready(accesses).max(self.floor)
@@ -264,12 +305,8 @@ impl<'p> Engine<'p> {
         [sstride, dstride]: [u32; 2],
         len: u32,
         count: u32,
-    ) -> (f64, f64) {
-        let r = &self.registers;
-        let accesses = [
-            strided(src, r, len, count, sstride, false),
-            strided(dst, r, len, count, dstride, true),
-        ];
+    ) -> Result<(f64, f64), Fault> {
+        let accesses = self.two_operands([src, dst], [sstride, dstride], len, count)?;
         let elements = u64::from(len) * u64::from(count);
         let bytes = self.bytes(elements, self.target.precision.activation_bits);
         let dram = &self.target.dram;
@@ -283,7 +320,7 @@ impl<'p> Engine<'p> {
         self.energy.dram += 8.0 * bytes * dram.energy_pj_per_bit;
         self.energy.buffer += 8.0 * bytes * self.target.buffers.energy_pj_per_bit;
         self.counts.activation_bytes += bytes as u64;
-        (start, end)
+        Ok((start, end))
     }
 
     /// `copy`: every element read and written once through the buffer port, on the interconnect.
@@ -294,12 +331,8 @@ impl<'p> Engine<'p> {
         [sstride, dstride]: [u32; 2],
         len: u32,
         count: u32,
-    ) -> (f64, f64) {
-        let r = &self.registers;
-        let accesses = [
-            strided(src, r, len, count, sstride, false),
-            strided(dst, r, len, count, dstride, true),
-        ];
+    ) -> Result<(f64, f64), Fault> {
+        let accesses = self.two_operands([src, dst], [sstride, dstride], len, count)?;
         let elements = u64::from(len) * u64::from(count);
         let bits = self.target.precision.activation_bits;
         let bytes = self.bytes(elements, bits);
@@ -310,7 +343,7 @@ impl<'p> Engine<'p> {
         self.recorder.span(Track::Interconnect, pc, start, end);
         self.scoreboard.record(&accesses, end);
         self.energy.buffer += 2.0 * 8.0 * bytes * self.target.buffers.energy_pj_per_bit;
-        (start, end)
+        Ok((start, end))
     }
 
     /// The buffer port data moves go through: the global buffer's, the tiles' without one.
@@ -344,7 +377,9 @@ impl<'p> Engine<'p> {
         let xbars: Vec<u32> = (0..copies)
             .map(|k| xbar.wrapping_add(k.wrapping_mul(xstride)))
             .collect();
-        let mut accesses = vec![strided(src, &self.registers, cols, rows, stride, false)];
+        let source = strided(src, &self.registers, cols, rows, stride, false);
+        self.in_bounds(&[("src", src, &source)])?;
+        let mut accesses = vec![source];
         accesses.extend(xbars.iter().map(|&x| work::weights(x, true)));
         let x = &self.target.crossbar;
         let weights = u64::from(rows) * u64::from(cols);
@@ -433,6 +468,7 @@ impl<'p> Engine<'p> {
             strided(dst, r, ac, count, dstride, true),
             work::weights(xbar, false),
         ];
+        self.in_bounds(&[("src", src, &accesses[0]), ("dst", dst, &accesses[1])])?;
         let t = self.target;
         let pe = (u64::from(xbar) / t.crossbars_per_pe().max(1)) as usize;
         let key = (
@@ -505,7 +541,7 @@ impl<'p> Engine<'p> {
 
     /// `acc`: the adder tree of the destination's tile (the chip's for the global buffer) for
     /// one `accumulate_latency_ns`.
-    fn acc(&mut self, pc: usize, inst: &Instruction) -> (f64, f64) {
+    fn acc(&mut self, pc: usize, inst: &Instruction) -> Result<(f64, f64), Fault> {
         let Instruction::Acc {
             src,
             dst,
@@ -516,13 +552,9 @@ impl<'p> Engine<'p> {
             ..
         } = *inst
         else {
-            return (self.floor, self.floor);
+            return Err(Fault::Malformed("not an acc".into()));
         };
-        let r = &self.registers;
-        let accesses = [
-            strided(src, r, len, count, sstride, false),
-            strided(dst, r, len, count, dstride, true),
-        ];
+        let accesses = self.two_operands([src, dst], [sstride, dstride], len, count)?;
         let tiles = self.target.total_tiles();
         let adder = match dst.space {
             Space::Tile => usize::from(dst.unit),
@@ -536,7 +568,7 @@ impl<'p> Engine<'p> {
         self.recorder.span(Track::Adders, pc, start, end);
         self.scoreboard.record(&accesses, end);
         self.counts.merged += u64::from(len) * u64::from(count);
-        (start, end)
+        Ok((start, end))
     }
 
     /// `vop`: the vector unit for `op_latency_ns x ceil(ops / lanes)`.

@@ -174,3 +174,19 @@ proptest! {
         }
     }
 }
+
+/// An operand out of its buffer through a register, or a store into the weights: the timing
+/// simulator reports the functional simulator's error, not a time.
+#[test]
+fn out_of_range_operands_are_the_functional_errors() {
+    for code in [
+        "rset reg=r1, value=0x1fff0\nload src=dram[0x0], dst=global[r1+0x20], len=64, count=1, sstride=0, dstride=0\nhalt",
+        "store src=global[0x0], dst=dram[0x10], len=4, count=1, sstride=0, dstride=0\nhalt",
+        "vop op=relu, dst=tile99[0x0], a=global[0x0], b=dram[0x0], len=4, count=1, param=0\nhalt",
+    ] {
+        let p = program(code, values(64, 80), vec![], vec![]);
+        let timed = simulate(&p, &Options::default()).unwrap_err().to_string();
+        let functional = crate::sim::Simulator::run::<&str>(&p, &[]).unwrap_err().to_string();
+        assert_eq!(timed, functional);
+    }
+}
