@@ -50,12 +50,14 @@ def functional(args, tmp):
     subprocess.run([sys.executable, os.path.join(ROOT, "test-models", "reference.py"), "run",
                     args.model, "--out-dir", ref, "--batch", str(args.batch)], check=True)
     session = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
+    import json
+    manifest = json.load(open(os.path.join(ref, "manifest.json")))
     feeds = {}
     pim_inputs = []
-    for i in session.get_inputs():
-        path = os.path.join(ref, i.name + ".npy")
-        feeds[i.name] = np.load(path)
-        pim_inputs += ["--input", f"{i.name}={path}"]
+    for i in manifest["inputs"]:
+        path = os.path.join(ref, i["file"])
+        feeds[i["name"]] = np.load(path)
+        pim_inputs += ["--input", f"{i['name']}={path}"]
     pim, _ = best([os.path.join(BIN, "pim-run"), program, *pim_inputs, "--output-dir",
                    os.path.join(tmp, "out")], args.repeat)
     times = []
