@@ -45,12 +45,13 @@ mod work;
 
 pub use engine::{run as simulate, run_with as simulate_with, Counts, Options, Timed};
 pub use record::{Label, LayerTotals, Layers, SegmentTotals, Span, Track};
-pub use report::{round, TimingReport};
+pub use report::{round, Crossbars, DramBytes, EnergyReport, TimingReport};
 pub use trace::chrome_trace;
 pub use units::UnitKind;
 pub use work::{unary_ops, NORM_OPS, SOFTMAX_OPS, TRANSCENDENTAL_OPS};
 
-/// Energy by component, pJ (the components of the compiler's report).
+/// Energy by component, pJ: the components of both reports (the compiler's cost model uses this
+/// type too).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Energy {
     /// DRAM reads and writes (weights and activations).
@@ -79,5 +80,39 @@ impl Energy {
             + self.interconnect
             + self.vector
             + self.leakage
+    }
+
+    /// Every component times `factor`.
+    pub fn scaled(&self, factor: f64) -> Self {
+        Self {
+            dram: self.dram * factor,
+            crossbar_write: self.crossbar_write * factor,
+            compute: self.compute * factor,
+            buffer: self.buffer * factor,
+            interconnect: self.interconnect * factor,
+            vector: self.vector * factor,
+            leakage: self.leakage * factor,
+        }
+    }
+}
+
+impl std::ops::Add for Energy {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            dram: self.dram + o.dram,
+            crossbar_write: self.crossbar_write + o.crossbar_write,
+            compute: self.compute + o.compute,
+            buffer: self.buffer + o.buffer,
+            interconnect: self.interconnect + o.interconnect,
+            vector: self.vector + o.vector,
+            leakage: self.leakage + o.leakage,
+        }
+    }
+}
+
+impl std::iter::Sum for Energy {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::default(), |a, b| a + b)
     }
 }

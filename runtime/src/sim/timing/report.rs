@@ -1,6 +1,7 @@
 //! The timing report: the figures of a timed run under the keys of the compiler's cost report
-//! (`docs/cost-model.md` §12), so that `pimc --report` and `pim-run --timing --report` can be
-//! diffed key by key, plus what only a run can measure (utilisation per unit kind, executed
+//! (`docs/cost-model.md` §12; the compiler's report uses [`EnergyReport`], [`DramBytes`],
+//! [`Crossbars`] and [`round`] from here), so that `pimc --report` and `pim-run --timing
+//! --report` can be diffed key by key, plus what only a run can measure (utilisation per unit kind, executed
 //! instructions). Floats are rounded to 9 significant digits, as the compiler's are.
 
 use serde::Serialize;
@@ -31,23 +32,23 @@ pub struct EnergyReport {
     pub leakage: f64,
 }
 
-/// DRAM traffic, bytes.
+/// DRAM traffic of the batch, bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DramBytes {
-    /// Weights read by `wload`s.
+    /// Weights read.
     pub weights: u64,
-    /// Activations moved by `load`s and `store`s.
+    /// Activations read and written (network inputs and outputs, spills and fills).
     pub activations: u64,
 }
 
 /// Crossbar use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Crossbars {
-    /// Crossbars the `mvm`s of the fullest segment use.
+    /// Crossbars holding weights in the fullest segment.
     pub used: u64,
     /// Crossbars on the chip.
     pub available: u64,
-    /// Crossbars written whole (every copy of every clearing `wload`).
+    /// Crossbar writes of the batch (every copy of every segment, every run).
     pub written: u64,
 }
 
@@ -182,7 +183,8 @@ fn batch(program: &Program) -> u64 {
 }
 
 impl EnergyReport {
-    fn new(e: &Energy) -> EnergyReport {
+    /// The components of `e`, rounded.
+    pub fn new(e: &Energy) -> EnergyReport {
         EnergyReport {
             total: round(e.total()),
             dram: round(e.dram),
@@ -193,6 +195,19 @@ impl EnergyReport {
             vector: round(e.vector),
             leakage: round(e.leakage),
         }
+    }
+
+    /// The components with their names, in key order (total excluded).
+    pub fn components(&self) -> [(&'static str, f64); 7] {
+        [
+            ("dram", self.dram),
+            ("crossbar_write", self.crossbar_write),
+            ("compute", self.compute),
+            ("buffer", self.buffer),
+            ("interconnect", self.interconnect),
+            ("vector", self.vector),
+            ("leakage", self.leakage),
+        ]
     }
 }
 
