@@ -283,6 +283,25 @@ impl<'p> Engine<'p> {
         Ok(accesses)
     }
 
+    /// Instruction `pc` with `accesses` on one unit (kind, id, trace track): it starts when its
+    /// data is ready and the unit has `busy` ns free, occupies the unit that long and completes
+    /// `latency` ns later. Returns its start and completion.
+    fn on_unit(
+        &mut self,
+        pc: usize,
+        (kind, id, track): (UnitKind, usize, Track),
+        accesses: &[Access],
+        busy: f64,
+        latency: f64,
+    ) -> (f64, f64) {
+        let start = self.start(accesses, kind, id, busy);
+        self.units.occupy(kind, id, start, start + busy);
+        self.recorder.span(track, pc, start, start + busy);
+        let end = start + busy + latency;
+        self.scoreboard.record(accesses, end);
+        (start, end)
+    }
+
     /// The earliest time the data of an instruction with `accesses` is ready.
     fn ready(&self, accesses: &[Access]) -> f64 {
         self.scoreboard.ready(accesses).max(self.floor)
@@ -311,12 +330,10 @@ impl<'p> Engine<'p> {
         let bytes = self.bytes(elements, self.target.precision.activation_bits);
         let dram = &self.target.dram;
         let busy = bytes / dram.bandwidth_gb_s;
-        let start = self.start(&accesses, UnitKind::Dram, 0, busy);
-        let end = start + busy + if bytes > 0.0 { dram.latency_ns } else { 0.0 };
-        self.units.occupy(UnitKind::Dram, 0, start, start + busy);
-        self.recorder.span(Track::Dram, pc, start, start + busy);
+        let latency = if bytes > 0.0 { dram.latency_ns } else { 0.0 };
+        let unit = (UnitKind::Dram, 0, Track::Dram);
+        let (start, end) = self.on_unit(pc, unit, &accesses, busy, latency);
         self.recorder.activation(busy);
-        self.scoreboard.record(&accesses, end);
         self.energy.dram += 8.0 * bytes * dram.energy_pj_per_bit;
         self.energy.buffer += 8.0 * bytes * self.target.buffers.energy_pj_per_bit;
         self.counts.activation_bytes += bytes as u64;
@@ -337,11 +354,8 @@ impl<'p> Engine<'p> {
         let bits = self.target.precision.activation_bits;
         let bytes = self.bytes(elements, bits);
         let duration = 2.0 * bytes / self.move_bandwidth_gb_s();
-        let start = self.start(&accesses, UnitKind::Interconnect, 0, duration);
-        let end = start + duration;
-        self.units.occupy(UnitKind::Interconnect, 0, start, end);
-        self.recorder.span(Track::Interconnect, pc, start, end);
-        self.scoreboard.record(&accesses, end);
+        let unit = (UnitKind::Interconnect, 0, Track::Interconnect);
+        let (start, end) = self.on_unit(pc, unit, &accesses, duration, 0.0);
         self.energy.buffer += 2.0 * 8.0 * bytes * self.target.buffers.energy_pj_per_bit;
         Ok((start, end))
     }
@@ -562,11 +576,8 @@ impl<'p> Engine<'p> {
             _ => tiles as usize,
         };
         let duration = self.target.crossbar.accumulate_latency_ns;
-        let start = self.start(&accesses, UnitKind::Adder, adder, duration);
-        let end = start + duration;
-        self.units.occupy(UnitKind::Adder, adder, start, end);
-        self.recorder.span(Track::Adders, pc, start, end);
-        self.scoreboard.record(&accesses, end);
+        let unit = (UnitKind::Adder, adder, Track::Adders);
+        let (start, end) = self.on_unit(pc, unit, &accesses, duration, 0.0);
         self.counts.merged += u64::from(len) * u64::from(count);
         Ok((start, end))
     }
@@ -596,11 +607,8 @@ impl<'p> Engine<'p> {
         ];
         let v = &self.target.vector;
         let duration = w.ops.div_ceil(u64::from(v.lanes.max(1))) as f64 * v.op_latency_ns;
-        let start = self.start(&accesses, UnitKind::Vector, 0, duration);
-        let end = start + duration;
-        self.units.occupy(UnitKind::Vector, 0, start, end);
-        self.recorder.span(Track::Vector, pc, start, end);
-        self.scoreboard.record(&accesses, end);
+        let unit = (UnitKind::Vector, 0, Track::Vector);
+        let (start, end) = self.on_unit(pc, unit, &accesses, duration, 0.0);
         self.energy.vector += w.ops as f64 * v.op_energy_pj;
         Ok((start, end))
     }
