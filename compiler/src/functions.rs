@@ -149,19 +149,10 @@ pub fn steps(kind: &str, alpha: f32, beta: f32) -> Option<Vec<Step>> {
 }
 
 /// Element ops of one `vop` per element (an op being one compare/add/multiply of the vector
-/// unit): 4 for the transcendental ones (exp-based, `docs/cost-model.md` §2), 1 otherwise.
+/// unit): the runtime's count, which its timing simulator charges (4 for the transcendental
+/// ones, exp-based: `docs/cost-model.md` §2; 1 otherwise).
 pub fn vop_ops(op: VOp) -> u64 {
-    match op {
-        VOp::Elu
-        | VOp::Sigmoid
-        | VOp::Tanh
-        | VOp::Exp
-        | VOp::Log
-        | VOp::Erf
-        | VOp::Softplus
-        | VOp::Pow => crate::cost::op_cost::TRANSCENDENTAL_OPS as u64,
-        _ => 1,
-    }
+    pim_runtime::sim::timing::unary_ops(op)
 }
 
 /// Element ops per element of function `kind` (1 for an unknown kind).

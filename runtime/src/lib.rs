@@ -4,6 +4,7 @@
 //! It depends on nothing MLIR.
 
 pub mod container;
+pub mod fuzz;
 pub mod isa;
 pub mod kernels;
 pub mod sim;

@@ -90,6 +90,16 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
         gen.own_slots = values_crossing_places(func, &sched);
     }
     gen.plan()?;
+    // The schedule's names, for the timing report of `pim-run --timing` (`docs/runtime.md`).
+    let s = &sched.schedule;
+    gen.program.producer = format!(
+        "pimc {} batch={} pipeline={} scheduler={} mapping={}",
+        env!("CARGO_PKG_VERSION"),
+        s.batch,
+        s.pipeline.name(),
+        s.scheduler.name(),
+        s.granularity.name()
+    );
     let stages = sched.program.stages.len();
     let mut loads = Loads {
         blocks: vec![None; stages],
@@ -738,8 +748,7 @@ fn u24(v: usize, what: &str) -> R<u32> {
 impl<'f> Gen<'f> {
     fn new(func: &'f Func<PimOp>, target: &'f Target, images: Images, pipelined: bool) -> R<Self> {
         let staging = Staging::of(target)?;
-        let mut program = Program::new(target.clone());
-        program.producer = format!("pimc {}", env!("CARGO_PKG_VERSION"));
+        let program = Program::new(target.clone());
         // Constant 0: never referenced by an op with parameters (ops without take param 0).
         Ok(Self {
             func,

@@ -23,6 +23,8 @@
 //! # let _ = bytes; Ok(()) }
 //! ```
 
+#[cfg(test)]
+mod agreement;
 mod codegen;
 #[cfg(test)]
 mod tests;

@@ -39,7 +39,7 @@ fn model(name: &str) -> String {
 }
 
 /// The graph-level (rewritten) and layer-level functions of a test network at `batch`.
-fn lower(name: &str, batch: usize) -> (Graph, Func<PimOp>) {
+pub(super) fn lower(name: &str, batch: usize) -> (Graph, Func<PimOp>) {
     let options = crate::frontend::ImportOptions { batch };
     let graph =
         crate::frontend::import_file(std::path::Path::new(&model(name)), options).expect("import");
@@ -594,7 +594,7 @@ fn looped_segments_keep_crossing_values_per_image() {
 }
 
 /// Schedules layer-level IR, reports its cost and compiles it.
-fn compile_reported(
+pub(super) fn compile_reported(
     func: &Func<PimOp>,
     target: &Target,
     options: ScheduleOptions,

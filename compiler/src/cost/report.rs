@@ -12,7 +12,7 @@
 //! across runs and summation noise does not show; lists are in stage order.
 
 use super::model::{evaluate, lower_bound, ScheduleCost};
-use super::units::{self, Energy};
+use super::units;
 use crate::program::layers::VectorWork;
 use crate::program::stages::StageMvm;
 use crate::program::{Program, Stage};
@@ -22,74 +22,9 @@ use pim_runtime::target::Target;
 use serde::Serialize;
 use std::fmt::Write;
 
-/// Energy of the batch by component, pJ.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EnergyReport {
-    /// All components.
-    pub total: f64,
-    /// DRAM reads and writes.
-    pub dram: f64,
-    /// Crossbar weight writes.
-    pub crossbar_write: f64,
-    /// Crossbar reads, ADCs, shift-and-add, accumulation.
-    pub compute: f64,
-    /// On-chip buffers.
-    pub buffer: f64,
-    /// On-chip interconnect.
-    pub interconnect: f64,
-    /// Vector unit.
-    pub vector: f64,
-    /// Static power over the latency.
-    pub leakage: f64,
-}
-
-impl EnergyReport {
-    fn new(e: &Energy) -> Self {
-        Self {
-            total: round(e.total()),
-            dram: round(e.dram),
-            crossbar_write: round(e.crossbar_write),
-            compute: round(e.compute),
-            buffer: round(e.buffer),
-            interconnect: round(e.interconnect),
-            vector: round(e.vector),
-            leakage: round(e.leakage),
-        }
-    }
-
-    /// The components with their names, in key order (total excluded).
-    pub fn components(&self) -> [(&'static str, f64); 7] {
-        [
-            ("dram", self.dram),
-            ("crossbar_write", self.crossbar_write),
-            ("compute", self.compute),
-            ("buffer", self.buffer),
-            ("interconnect", self.interconnect),
-            ("vector", self.vector),
-            ("leakage", self.leakage),
-        ]
-    }
-}
-
-/// DRAM traffic of the batch, bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DramBytes {
-    /// Weights read.
-    pub weights: u64,
-    /// Activations read and written (network inputs and outputs, spills and fills).
-    pub activations: u64,
-}
-
-/// Crossbar use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Crossbars {
-    /// Crossbars holding weights in the fullest segment.
-    pub used: u64,
-    /// Crossbars on the chip.
-    pub available: u64,
-    /// Crossbar writes of the batch (every copy of every segment, every run).
-    pub written: u64,
-}
+/// The energy by component, DRAM traffic and crossbar use blocks, and the rounding, are the
+/// timing report's: the two reports share their keys by construction.
+pub use pim_runtime::sim::timing::{round, Crossbars, DramBytes, EnergyReport};
 
 /// One segment; times are totals over the batch (all runs).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -369,14 +304,6 @@ fn vector_report(target: &Target, name: &str, work: &VectorWork, segment: usize)
         energy_pj: round(units::vector_energy(target, work).total()),
         vector_ops: work.ops,
     }
-}
-
-/// `x` rounded to 9 significant digits (0 for non-finite values, which JSON cannot hold).
-pub fn round(x: f64) -> f64 {
-    if !x.is_finite() {
-        return 0.0;
-    }
-    format!("{x:.8e}").parse().unwrap_or(0.0)
 }
 
 impl Report {

@@ -21,71 +21,8 @@ use crate::program::layers::VectorWork;
 use crate::program::tiling::{LayerMapping, MatrixShape, Tiling};
 use pim_runtime::target::Target;
 
-/// Energy by component, pJ.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Energy {
-    /// DRAM reads and writes (weights and activations).
-    pub dram: f64,
-    /// Crossbar weight writes.
-    pub crossbar_write: f64,
-    /// Crossbar reads, ADCs, shift-and-add and partial-sum accumulation.
-    pub compute: f64,
-    /// On-chip buffer accesses.
-    pub buffer: f64,
-    /// On-chip interconnect traversals.
-    pub interconnect: f64,
-    /// Vector-unit element ops.
-    pub vector: f64,
-    /// Static power over the latency.
-    pub leakage: f64,
-}
-
-impl Energy {
-    /// The sum of all components.
-    pub fn total(&self) -> f64 {
-        self.dram
-            + self.crossbar_write
-            + self.compute
-            + self.buffer
-            + self.interconnect
-            + self.vector
-            + self.leakage
-    }
-
-    /// Every component times `factor`.
-    pub fn scaled(&self, factor: f64) -> Self {
-        Self {
-            dram: self.dram * factor,
-            crossbar_write: self.crossbar_write * factor,
-            compute: self.compute * factor,
-            buffer: self.buffer * factor,
-            interconnect: self.interconnect * factor,
-            vector: self.vector * factor,
-            leakage: self.leakage * factor,
-        }
-    }
-}
-
-impl std::ops::Add for Energy {
-    type Output = Self;
-    fn add(self, o: Self) -> Self {
-        Self {
-            dram: self.dram + o.dram,
-            crossbar_write: self.crossbar_write + o.crossbar_write,
-            compute: self.compute + o.compute,
-            buffer: self.buffer + o.buffer,
-            interconnect: self.interconnect + o.interconnect,
-            vector: self.vector + o.vector,
-            leakage: self.leakage + o.leakage,
-        }
-    }
-}
-
-impl std::iter::Sum for Energy {
-    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
-        iter.fold(Self::default(), |a, b| a + b)
-    }
-}
+/// Energy by component, pJ: the runtime's type, shared with its timing report.
+pub use pim_runtime::sim::timing::Energy;
 
 /// The read latency of one crossbar layer for one image, ns, by term.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

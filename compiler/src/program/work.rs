@@ -1,15 +1,16 @@
 //! The work of vector-unit ops: element operations per output element by op kind. These are
 //! pimc's assumptions (an "op" being one compare, add or multiply of `[vector]`,
 //! `docs/targets.md` §2), shared by the layer list (`layers.rs`) and the op-level cost of graph
-//! rewriting (`crate::cost::op_cost`).
+//! rewriting (`crate::cost::op_cost`). The counts of the ops the vector unit runs as one `vop`
+//! are the runtime's (`pim_runtime::sim::timing`), which its timing simulator charges.
 
 /// Vector-unit operations per element of a transcendental activation (exp/tanh and arithmetic).
-pub const TRANSCENDENTAL_OPS: usize = 4;
+pub const TRANSCENDENTAL_OPS: usize = pim_runtime::sim::timing::TRANSCENDENTAL_OPS as usize;
 /// Vector-unit operations per element of inference-mode batch normalisation as ONNX defines it:
 /// subtract the mean, divide by `sqrt(var + eps)`, multiply by the scale, add the bias.
 pub const BATCH_NORM_OPS: usize = 4;
 /// Vector-unit operations per element of softmax / log-softmax (exp, sum, divide or log).
-pub const SOFTMAX_OPS: usize = 3;
+pub const SOFTMAX_OPS: usize = pim_runtime::sim::timing::SOFTMAX_OPS as usize;
 
 /// Vector-unit operations per element of an activation function by its `pim.act` kind: the sum
 /// over the `vop`s the back end runs for it (`crate::functions`): one for the piecewise-linear
@@ -40,7 +41,7 @@ pub fn lrn_ops(size: i64) -> u64 {
 /// Vector-unit operations per element of `graph.norm` / `pim.norm`: two passes over the group
 /// (sum, then the squared deviation: subtract, multiply, add) and the normalisation (subtract,
 /// multiply by the reciprocal standard deviation).
-pub const NORM_OPS: usize = 6;
+pub const NORM_OPS: usize = pim_runtime::sim::timing::NORM_OPS as usize;
 
 /// Vector-unit operations per input element of a reduction of `kind`: one add or compare, plus
 /// a multiply for the squaring ones (`l2`, `sum_square`).

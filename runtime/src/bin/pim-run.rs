@@ -1,21 +1,28 @@
 //! `pim-run MODEL.pimbin --input NAME=FILE.npy ... (-o OUT.npy | --output-dir DIR) [--stats]`:
 //! runs a compiled program on the functional simulator and writes its outputs as `.npy` files
 //! (one output with `-o`, any number into a directory as `<name>.npy`, names sanitised).
-//! `--stats` prints the executed instructions per cost class. Errors print
-//! `pim-run: error: <message>` and exit with status 1.
+//! `--stats` prints the executed instructions per cost class.
+//! `pim-run MODEL.pimbin --timing [--report T.json] [--trace TRACE.json]` runs it in time
+//! instead (inputs optional: timing does not depend on data) and prints the timing report, with
+//! the cost report's keys in `--report` and a Chrome trace in `--trace` (`docs/runtime.md` §9).
+//! Errors print `pim-run: error: <message>` and exit with status 1.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Parser};
+use std::time::{Duration, Instant};
+
+use clap::{ArgGroup, CommandFactory, Parser};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pim_runtime::container::Program;
+use pim_runtime::sim::timing::{chrome_trace, simulate_with, Options, TimingReport};
 use pim_runtime::sim::{output_file_names, read_npy, write_npy, Simulator};
 use pim_runtime::Tensor;
 
 /// Run a .pimbin on the functional simulator.
 #[derive(Debug, Parser)]
 #[command(name = "pim-run", version)]
-#[command(group(ArgGroup::new("out").required(true).args(["output", "output_dir"])))]
+#[command(group(ArgGroup::new("out").args(["output", "output_dir"])))]
 struct Cli {
     /// The compiled program.
     model: PathBuf,
@@ -31,6 +38,15 @@ struct Cli {
     /// Print the executed instructions per cost class.
     #[arg(long)]
     stats: bool,
+    /// Run the program in time on its target and print the timing report (inputs optional).
+    #[arg(long)]
+    timing: bool,
+    /// With --timing: write the timing report as JSON (the cost report's keys) to this file.
+    #[arg(long, value_name = "FILE.json", requires = "timing")]
+    report: Option<PathBuf>,
+    /// With --timing: write a Chrome trace (Perfetto, chrome://tracing) to this file.
+    #[arg(long, value_name = "FILE.json", requires = "timing")]
+    trace: Option<PathBuf>,
 }
 
 /// `NAME=FILE.npy` as the name and the tensor read from the file.
@@ -75,10 +91,90 @@ fn write_outputs(cli: &Cli, outputs: &[(String, Tensor)]) -> Result<(), String> 
     Ok(())
 }
 
+/// A spinner with the instructions executed, shown on stderr once a run has taken a second
+/// (and only when stderr is a terminal: indicatif hides it otherwise).
+struct Progress {
+    start: Instant,
+    bar: Option<ProgressBar>,
+    what: &'static str,
+}
+
+impl Progress {
+    fn new(what: &'static str) -> Progress {
+        Progress {
+            start: Instant::now(),
+            bar: None,
+            what,
+        }
+    }
+
+    fn update(&mut self, executed: u64) {
+        if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} {prefix}: {human_pos} instructions, {elapsed}",
+            );
+            if let Ok(style) = style {
+                bar.set_style(style);
+            }
+            bar.set_prefix(self.what);
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(executed);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Writes `text` to `path`.
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The program run in time: the report printed, and written where the command line says.
+fn run_timed(cli: &Cli, program: &Program) -> Result<String, String> {
+    let model = cli.model.display();
+    let options = Options {
+        trace: cli.trace.is_some(),
+        ..Options::default()
+    };
+    let mut bar = Progress::new("timing");
+    let timed = simulate_with(program, &options, &mut |n| bar.update(n))
+        .map_err(|e| format!("{model}: {e}"))?;
+    bar.finish();
+    let name = cli
+        .model
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let report = TimingReport::new(program, &name, &timed);
+    if let Some(path) = &cli.report {
+        write_file(path, &report.to_json())?;
+    }
+    if let Some(path) = &cli.trace {
+        write_file(path, &chrome_trace(program, &timed))?;
+    }
+    Ok(report.to_text())
+}
+
 fn run(cli: &Cli) -> Result<Option<String>, String> {
     let model = cli.model.display();
     let bytes = std::fs::read(&cli.model).map_err(|e| format!("cannot read {model}: {e}"))?;
     let program = Program::read(&bytes).map_err(|e| format!("{model}: {e}"))?;
+    let functional = cli.output.is_some() || cli.output_dir.is_some();
+    let timing = if cli.timing {
+        Some(run_timed(cli, &program)?)
+    } else {
+        None
+    };
+    if !functional {
+        return Ok(timing);
+    }
     let inputs = cli
         .inputs
         .iter()
@@ -87,14 +183,29 @@ fn run(cli: &Cli) -> Result<Option<String>, String> {
     let mut sim = Simulator::new(&program).map_err(|e| format!("{model}: {e}"))?;
     sim.set_inputs(&inputs)
         .map_err(|e| format!("{model}: {e}"))?;
-    sim.execute().map_err(|e| format!("{model}: {e}"))?;
+    let mut bar = Progress::new("running");
+    sim.execute_with(&mut |n| bar.update(n))
+        .map_err(|e| format!("{model}: {e}"))?;
+    bar.finish();
     let outputs = sim.outputs().map_err(|e| format!("{model}: {e}"))?;
     write_outputs(cli, &outputs)?;
-    Ok(cli.stats.then(|| sim.stats().to_string()))
+    let stats = cli.stats.then(|| sim.stats().to_string());
+    Ok(match (timing, stats) {
+        (Some(t), Some(s)) => Some(t + &s),
+        (t, s) => t.or(s),
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !cli.timing && cli.output.is_none() && cli.output_dir.is_none() {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "one of -o OUT.npy or --output-dir DIR is required (or --timing)",
+            )
+            .exit();
+    }
     match run(&cli) {
         Ok(stats) => {
             if let Some(stats) = stats {

@@ -266,7 +266,21 @@ impl Machine {
                 check_pixels(w, pix, count)?;
                 let pattern = Blocks::contiguous(image_len(w));
                 self.memory.check(&src, pattern, false)?;
-                Input::Window(snapshot(&self.memory, &src, pattern), w, u64::from(pix))
+                // Only the image rows these pixels read are copied.
+                let pixels = u64::from(pix)..u64::from(pix) + u64::from(count);
+                let (first, last) = Im2col::rows(w, pixels);
+                let row = u64::from(w.in_w) * u64::from(w.channels);
+                let rows = Blocks::contiguous((last - first.min(last)) * row);
+                let held = Operand {
+                    base: src.base + first * row,
+                    ..src
+                };
+                Input::Window(
+                    snapshot(&self.memory, &held, rows),
+                    w,
+                    u64::from(pix),
+                    first,
+                )
             }
         };
         let (mut x, mut y) = (vec![0.0; ar], vec![0.0; ac]);
@@ -398,7 +412,7 @@ impl Machine {
 
 /// The rows of `b` of a `matmul` whose parameter is `param` (0 when the entry is not one float:
 /// `vector::evaluate` reports that).
-fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
+pub(crate) fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
     match constants.get(param as usize).map(|c| &c.value) {
         Some(ConstValue::Floats(v)) => v.first().map_or(0, |&n| n as u32),
         _ => 0,
@@ -409,8 +423,9 @@ fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
 enum Input<'a> {
     /// Vector `v` at offset `v * sstride` of the snapshot.
     Dense(Vec<f32>, u64),
-    /// Vector `v` gathered for output pixel `pix + v` of the window over the snapshot image.
-    Window(Vec<f32>, &'a Window, u64),
+    /// Vector `v` gathered for output pixel `pix + v` of the window over the snapshot of the
+    /// image's rows from the last field on.
+    Window(Vec<f32>, &'a Window, u64, u64),
 }
 
 impl Input<'_> {
@@ -423,7 +438,7 @@ impl Input<'_> {
                 x.fill(0.0);
                 x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
             }
-            Input::Window(image, w, pix) => Im2col::new(w, image).gather(pix + v, x),
+            Input::Window(image, w, pix, first) => Im2col::new(w, image, *first).gather(pix + v, x),
         }
     }
 }
@@ -455,7 +470,7 @@ fn pow2(shift: u32) -> Result<f32, Fault> {
 }
 
 /// Constants-table entry `index`, which must be a window.
-fn window_at(constants: &[Constant], index: u32) -> Result<&Window, Fault> {
+pub(crate) fn window_at(constants: &[Constant], index: u32) -> Result<&Window, Fault> {
     match constants.get(index as usize).map(|c| &c.value) {
         Some(ConstValue::Window(w)) => Ok(w),
         Some(other) => Err(Fault::Constant {

@@ -14,59 +14,85 @@ pub(crate) fn image_len(w: &Window) -> u64 {
         .saturating_mul(u64::from(w.channels))
 }
 
-/// The im2col gather of one window-mode `mvm`: the geometry of `w` over one image.
+/// The im2col gather of one window-mode `mvm`: the geometry of `w` over the rows of one image
+/// that a range of output pixels reads ([`Im2col::rows`]), held from image row `first_row` on.
 pub(crate) struct Im2col<'a> {
     w: &'a Window,
     image: &'a [f32],
+    first_row: u64,
     out_w: u64,
 }
 
 impl<'a> Im2col<'a> {
-    /// The gather of window `w` over `image` (its `in_h x in_w x channels` elements).
-    pub fn new(w: &'a Window, image: &'a [f32]) -> Im2col<'a> {
+    /// The gather of window `w` over `image`: the image's rows from `first_row` on (all of its
+    /// channels, HWC).
+    pub fn new(w: &'a Window, image: &'a [f32], first_row: u64) -> Im2col<'a> {
         Im2col {
             w,
             image,
+            first_row,
             out_w: w.out_w().max(1),
         }
+    }
+
+    /// The image rows `first..last` (half-open, clamped to the image) that output pixels
+    /// `pixels` read.
+    pub fn rows(w: &Window, pixels: std::ops::Range<u64>) -> (u64, u64) {
+        let out_w = w.out_w().max(1);
+        let (oy0, oy1) = (pixels.start / out_w, pixels.end.saturating_sub(1) / out_w);
+        let reach = u64::from(w.kernel_h.max(1) - 1) * u64::from(w.dilation_h);
+        let first = coord(oy0, w.stride_h, 0, 0, w.pad_top).max(0) as u64;
+        let last = coord(oy1, w.stride_h, reach, 1, w.pad_top) + 1;
+        let in_h = u64::from(w.in_h);
+        (
+            first.min(in_h),
+            u64::try_from(last.max(0)).unwrap_or(0).min(in_h),
+        )
     }
 
     /// Fills `out` with elements `row0..row0 + out.len()` of the im2col vector of output pixel
     /// `pixel`: element `e = (ky * kernel_w + kx) * cn + c` is the image at
     /// `(oy*stride_h + ky*dilation_h - pad_top, ox*stride_w + kx*dilation_w - pad_left)`, channel
-    /// `c0 + c`; 0 in the padding and past the vector's end.
+    /// `c0 + c`; 0 in the padding and past the vector's end. Channels of one tap are copied as
+    /// one slice.
     pub fn gather(&self, pixel: u64, out: &mut [f32]) {
         let w = self.w;
         let (oy, ox) = (pixel / self.out_w, pixel % self.out_w);
         let (cn, kw) = (u64::from(w.cn.max(1)), u64::from(w.kernel_w.max(1)));
         let len = w.vector_len();
-        for (i, o) in out.iter_mut().enumerate() {
+        let mut i = 0usize;
+        while i < out.len() {
             let e = u64::from(w.row0) + i as u64;
-            *o = if e < len {
-                let (tap, c) = (e / cn, e % cn);
-                let iy = coord(oy, w.stride_h, tap / kw, w.dilation_h, w.pad_top);
-                let ix = coord(ox, w.stride_w, tap % kw, w.dilation_w, w.pad_left);
-                self.pixel_value(iy, ix, c)
-            } else {
-                0.0
-            };
+            if e >= len {
+                out[i..].fill(0.0);
+                return;
+            }
+            let (tap, c) = (e / cn, e % cn);
+            let run = ((cn - c) as usize).min(out.len() - i);
+            let iy = coord(oy, w.stride_h, tap / kw, w.dilation_h, w.pad_top);
+            let ix = coord(ox, w.stride_w, tap % kw, w.dilation_w, w.pad_left);
+            let dst = &mut out[i..i + run];
+            match self.pixel_slice(iy, ix, c, run) {
+                Some(src) => dst.copy_from_slice(src),
+                None => dst.fill(0.0),
+            }
+            i += run;
         }
     }
 
-    /// Channel `c0 + c` of image pixel `(iy, ix)`, or 0 outside the image.
-    fn pixel_value(&self, iy: i64, ix: i64, c: u64) -> f32 {
+    /// Channels `c0 + c .. c0 + c + n` of image pixel `(iy, ix)`, or `None` outside the image
+    /// (or the rows held).
+    fn pixel_slice(&self, iy: i64, ix: i64, c: u64, n: usize) -> Option<&[f32]> {
         let w = self.w;
         let inside = (0..i64::from(w.in_h)).contains(&iy) && (0..i64::from(w.in_w)).contains(&ix);
         if !inside {
-            return 0.0;
+            return None;
         }
-        let index = (iy as u64 * u64::from(w.in_w) + ix as u64) * u64::from(w.channels)
-            + u64::from(w.c0)
-            + c;
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.image.get(i).copied())
-            .unwrap_or(0.0)
+        let row = (iy as u64).checked_sub(self.first_row)?;
+        let index =
+            (row * u64::from(w.in_w) + ix as u64) * u64::from(w.channels) + u64::from(w.c0) + c;
+        let start = usize::try_from(index).ok()?;
+        self.image.get(start..start.checked_add(n)?)
     }
 }
 

@@ -29,7 +29,7 @@ halt
 ";
 
 /// The FC program, its input and the reference output relu(x W + b).
-pub(super) fn fc_case() -> (Program, Vec<(&'static str, Tensor)>, Tensor) {
+pub(crate) fn fc_case() -> (Program, Vec<(&'static str, Tensor)>, Tensor) {
     let w = random(&[160, 20], 1);
     let b = random(&[20], 2);
     let x = random(&[2, 160], 3);

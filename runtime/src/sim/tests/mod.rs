@@ -8,9 +8,9 @@ mod control;
 mod conv;
 mod errors;
 mod faults;
-mod fc;
+pub(crate) mod fc;
 mod npy;
-mod robust;
+pub(crate) mod robust;
 mod vector;
 
 use super::{compare_outputs, SimError, Simulator, Tolerance};
@@ -21,7 +21,7 @@ use crate::Tensor;
 
 /// A program for compact-4x4 (128 x 128 crossbars of 16 8-bit weights per row, a
 /// 131072-element global buffer) from assembly text, weights, constants and bindings.
-fn program(
+pub(crate) fn program(
     code: &str,
     weights: Vec<f32>,
     constants: Vec<Constant>,
@@ -51,7 +51,7 @@ fn input(name: &str, shape: &[usize], dram_addr: u64) -> Binding {
 }
 
 /// An output binding.
-fn output(name: &str, shape: &[usize], dram_addr: u64) -> Binding {
+pub(crate) fn output(name: &str, shape: &[usize], dram_addr: u64) -> Binding {
     binding(name, Direction::Output, shape, dram_addr)
 }
 
@@ -99,7 +99,7 @@ fn tensor(shape: &[usize], data: Vec<f32>) -> Tensor {
 }
 
 /// `n` deterministic pseudo-random values in [-1, 1).
-fn values(n: usize, seed: u64) -> Vec<f32> {
+pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut state = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);

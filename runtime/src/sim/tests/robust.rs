@@ -44,7 +44,7 @@ fn dram(seed: u32) -> MemRef {
 }
 
 /// An instruction of a random kind with small random fields.
-fn instruction(s: [u32; 6]) -> Instruction {
+pub(crate) fn instruction(s: [u32; 6]) -> Instruction {
     let small = |v: u32, n: u32| v % n;
     match s[0] % 10 {
         0 => Instruction::Load {
@@ -137,7 +137,7 @@ fn instruction(s: [u32; 6]) -> Instruction {
 }
 
 /// Floats, two windows (a 4x4x2 image, channel 1; the second with row0 = 8) and LRN parameters.
-fn constants() -> Vec<Constant> {
+pub(crate) fn constants() -> Vec<Constant> {
     let w = Window {
         cn: 1,
         c0: 1,

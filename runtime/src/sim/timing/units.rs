@@ -1,0 +1,201 @@
+//! The machine's units as the timing model sees them (`docs/isa.md` §3): when each is next free,
+//! and how long it has been busy. Crossbars, PE links (the H-tree branch into each PE), the
+//! adder trees (one per tile, one for the global buffer), the write drivers
+//! (`concurrent_writes`), the DRAM channel, the vector unit and the interconnect. A unit serves
+//! its instructions in any order: an instruction issued later but ready earlier takes an idle
+//! gap of the unit (backfilling), so a stalled stage of a software pipeline does not hold up
+//! the independent work behind it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::target::Target;
+
+/// The kinds of unit, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitKind {
+    /// The crossbars (array reads, ADCs, shift-and-add).
+    Crossbar,
+    /// The links into the PEs (inputs in, outputs out).
+    PeLink,
+    /// The partial-sum adder trees.
+    Adder,
+    /// The crossbar write drivers.
+    WriteDriver,
+    /// The DRAM channel.
+    Dram,
+    /// The vector unit.
+    Vector,
+    /// The on-chip interconnect (buffer-to-buffer copies).
+    Interconnect,
+}
+
+impl UnitKind {
+    /// Every kind, in report order.
+    pub const ALL: [UnitKind; 7] = [
+        UnitKind::Crossbar,
+        UnitKind::PeLink,
+        UnitKind::Adder,
+        UnitKind::WriteDriver,
+        UnitKind::Dram,
+        UnitKind::Vector,
+        UnitKind::Interconnect,
+    ];
+
+    /// The report's name of the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnitKind::Crossbar => "crossbar",
+            UnitKind::PeLink => "pe_link",
+            UnitKind::Adder => "adder",
+            UnitKind::WriteDriver => "write_driver",
+            UnitKind::Dram => "dram",
+            UnitKind::Vector => "vector",
+            UnitKind::Interconnect => "interconnect",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Busy intervals a unit keeps for backfilling; older ones are forgotten (nothing is placed
+/// before the oldest kept interval's end), which bounds the memory and the search.
+pub const WINDOW: usize = 64;
+
+/// One unit: its busy intervals, by start (the bits of a non-negative `f64` order as it does)
+/// and insertion number, with their ends; disjoint.
+#[derive(Debug, Clone, Default)]
+struct Unit {
+    busy: BTreeMap<(u64, u64), f64>,
+    /// Keys of `busy` in insertion order, to forget the oldest.
+    order: VecDeque<(u64, u64)>,
+    /// Nothing starts before this (the end of the forgotten intervals).
+    horizon: f64,
+    next: u64,
+}
+
+impl Unit {
+    /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
+    /// none of the unit's.
+    fn fit(&self, ready: f64, duration: f64) -> f64 {
+        let mut start = ready.max(self.horizon).max(0.0);
+        let at = (start.to_bits(), u64::MAX);
+        // The interval starting last at or before `start` may cover it; the later ones are
+        // the gaps' ends.
+        if let Some((_, &e)) = self.busy.range(..=at).next_back() {
+            start = start.max(e);
+        }
+        for (&(bits, _), &e) in self.busy.range(at..) {
+            let s = f64::from_bits(bits);
+            if start + duration <= s {
+                break;
+            }
+            start = start.max(e);
+        }
+        start
+    }
+
+    /// When everything the unit has is done.
+    fn last_end(&self) -> f64 {
+        self.busy.values().copied().fold(self.horizon, f64::max)
+    }
+
+    fn occupy(&mut self, start: f64, end: f64) {
+        if end <= start {
+            return;
+        }
+        let key = (start.max(0.0).to_bits(), self.next);
+        self.next += 1;
+        self.busy.insert(key, end);
+        self.order.push_back(key);
+        if self.order.len() > WINDOW {
+            if let Some(e) = self.order.pop_front().and_then(|k| self.busy.remove(&k)) {
+                self.horizon = self.horizon.max(e);
+            }
+        }
+    }
+}
+
+/// One pool of identical units.
+#[derive(Debug, Clone)]
+struct Pool {
+    units: Vec<Unit>,
+}
+
+impl Pool {
+    fn new(units: u64) -> Pool {
+        Pool {
+            units: vec![Unit::default(); usize::try_from(units.max(1)).unwrap_or(1)],
+        }
+    }
+
+    fn unit(&self, id: usize) -> &Unit {
+        &self.units[id % self.units.len()]
+    }
+}
+
+/// Every unit of the chip.
+#[derive(Debug, Clone)]
+pub(super) struct Units {
+    pools: Vec<Pool>,
+    busy: [f64; 7],
+}
+
+impl Units {
+    /// The units of `target`.
+    pub fn new(target: &Target) -> Units {
+        let count = |kind: UnitKind| match kind {
+            UnitKind::Crossbar => target.total_crossbars(),
+            UnitKind::PeLink => target.total_tiles().saturating_mul(target.pes_per_tile()),
+            UnitKind::Adder => target.total_tiles().saturating_add(1),
+            UnitKind::WriteDriver => u64::from(target.crossbar.concurrent_writes),
+            _ => 1,
+        };
+        Units {
+            pools: UnitKind::ALL.iter().map(|&k| Pool::new(count(k))).collect(),
+            busy: [0.0; 7],
+        }
+    }
+
+    /// How many units of `kind` there are.
+    pub fn count(&self, kind: UnitKind) -> usize {
+        self.pools[kind.index()].units.len()
+    }
+
+    /// The earliest start at or after `ready` when unit `id` of `kind` is free for `duration`
+    /// (ids past the pool wrap: verification keeps them in range).
+    pub fn fit(&self, kind: UnitKind, id: usize, ready: f64, duration: f64) -> f64 {
+        self.pools[kind.index()].unit(id).fit(ready, duration)
+    }
+
+    /// The unit of `kind` that can start `duration` of work first at or after `ready`, and when.
+    pub fn first_fit(&self, kind: UnitKind, ready: f64, duration: f64) -> (usize, f64) {
+        let pool = &self.pools[kind.index()].units;
+        pool.iter()
+            .enumerate()
+            .map(|(i, u)| (i, u.fit(ready, duration)))
+            .fold(
+                (0, f64::INFINITY),
+                |best, (i, t)| if t < best.1 { (i, t) } else { best },
+            )
+    }
+
+    /// When unit `id` of `kind` has done everything it has.
+    pub fn last_end(&self, kind: UnitKind, id: usize) -> f64 {
+        self.pools[kind.index()].unit(id).last_end()
+    }
+
+    /// Unit `id` of `kind` busy from `start` to `end`.
+    pub fn occupy(&mut self, kind: UnitKind, id: usize, start: f64, end: f64) {
+        let pool = &mut self.pools[kind.index()].units;
+        let len = pool.len();
+        pool[id % len].occupy(start, end);
+        self.busy[kind.index()] += (end - start).max(0.0);
+    }
+
+    /// Busy time of all units of `kind`, summed, ns.
+    pub fn busy(&self, kind: UnitKind) -> f64 {
+        self.busy[kind.index()]
+    }
+}
