@@ -81,6 +81,24 @@ fn case(
     case_on(name, batch, &target, pipeline)
 }
 
+/// Seeded inputs for `graph` and its outputs on them, by the graph-level evaluator.
+fn seeded_reference(graph: &Graph) -> (Named, Named) {
+    let inputs: Named = graph
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), seeded(graph.shape(p.value), 7 + i as u64)))
+        .collect();
+    let tensors: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
+    let expected: Named = graph
+        .outputs
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(crate::graph::eval::evaluate(graph, &tensors).expect("evaluate"))
+        .collect();
+    (inputs, expected)
+}
+
 /// A test network compiled for `target`, its seeded inputs and the graph-level outputs.
 fn case_on(
     name: &str,
@@ -94,19 +112,7 @@ fn case_on(
         ..ScheduleOptions::default()
     };
     let program = compile(&func, target, &options).expect("compile");
-    let inputs: Named = graph
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.clone(), seeded(graph.shape(p.value), 7 + i as u64)))
-        .collect();
-    let tensors: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
-    let expected: Named = graph
-        .outputs
-        .iter()
-        .map(|p| p.name.clone())
-        .zip(crate::graph::eval::evaluate(&graph, &tensors).expect("evaluate"))
-        .collect();
+    let (inputs, expected) = seeded_reference(&graph);
     (program, inputs, expected)
 }
 
@@ -624,19 +630,7 @@ fn run_reported(
         }
         other => other.unwrap_or_else(|e| panic!("{name} {options:?}: {e}")),
     };
-    let inputs: Named = graph
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.clone(), seeded(graph.shape(p.value), 7 + i as u64)))
-        .collect();
-    let tensors: Vec<Tensor> = inputs.iter().map(|(_, t)| t.clone()).collect();
-    let expected: Named = graph
-        .outputs
-        .iter()
-        .map(|p| p.name.clone())
-        .zip(crate::graph::eval::evaluate(&graph, &tensors).expect("evaluate"))
-        .collect();
+    let (inputs, expected) = seeded_reference(&graph);
     let mut sim = Simulator::new(&program).expect("load");
     sim.set_inputs(&inputs).expect("inputs");
     sim.execute().expect("simulate");
