@@ -561,15 +561,16 @@ irdl.dialect @pim {
     %stages = irdl.region with size 1
     irdl.regions(stages: %stages)
   }
-  // Phase scheduled: a stage, a crossbar layer (or column part) and its vector epilogue; the region holds one pim.layer per layer in order. copies of the weights from first_crossbar (-1: not placed), loaded at the segment's start or prefetched during the previous segment.
+  // Phase scheduled: a stage, a crossbar layer (or column part) and its vector epilogue; the region holds one pim.layer per layer in order. copies of the weights, copy d from first_crossbar + d x copy_stride (both -1: not placed), loaded at the segment's start or prefetched during the previous segment.
   irdl.operation @stage {
     %copies_attr = irdl.base "#builtin.integer"
+    %copy_stride_attr = irdl.base "#builtin.integer"
     %first_crossbar_attr = irdl.base "#builtin.integer"
     %load_attr = irdl.base "#builtin.string"
     %part_attr = irdl.base "#builtin.integer"
     %parts_attr = irdl.base "#builtin.integer"
     %layers = irdl.region with size 1
-    irdl.attributes {"copies" = %copies_attr, "first_crossbar" = %first_crossbar_attr, "load" = %load_attr, "part" = %part_attr, "parts" = %parts_attr}
+    irdl.attributes {"copies" = %copies_attr, "copy_stride" = %copy_stride_attr, "first_crossbar" = %first_crossbar_attr, "load" = %load_attr, "part" = %part_attr, "parts" = %parts_attr}
     irdl.regions(layers: %layers)
   }
   // Phase scheduled: one layer of a stage, named by its result.

@@ -13,7 +13,7 @@
 //!       "pim.layer"(%5) : (tensor<1x6x28x28xf32>) -> ()
 //!       "pim.layer"(%6) : (tensor<1x6x28x28xf32>) -> ()
 //!       ub.unreachable
-//!     }) {copies = 4 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+//!     }) {copies = 4 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
 //!     ub.unreachable
 //!   }) : () -> ()
 //!   ub.unreachable
@@ -68,7 +68,14 @@ pub const CATALOG: [(&str, usize, &[&str]); 4] = [
     (
         "stage",
         0,
-        &["copies", "first_crossbar", "load", "part", "parts"],
+        &[
+            "copies",
+            "copy_stride",
+            "first_crossbar",
+            "load",
+            "part",
+            "parts",
+        ],
     ),
     ("layer", 1, &[]),
 ];
@@ -112,6 +119,8 @@ pub struct StageOp {
     pub copies: i64,
     /// First crossbar of the copies (-1: not placed yet).
     pub first_crossbar: i64,
+    /// Crossbars from one copy's first crossbar to the next's (-1: not placed yet).
+    pub copy_stride: i64,
     /// When the weights are written: `segment` (at the segment's start) or `prefetch` (during
     /// the previous segment's drain).
     pub load: String,
@@ -148,6 +157,7 @@ impl ScheduleOp {
                             .collect::<Result<Vec<_>, _>>()?;
                         let attributes = [
                             ("copies", int(context, stage.copies)),
+                            ("copy_stride", int(context, stage.copy_stride)),
                             ("first_crossbar", int(context, stage.first_crossbar)),
                             ("load", string(context, &stage.load)),
                             ("part", int(context, stage.part)),
@@ -219,6 +229,7 @@ fn read_stage(
         parts: attribute(stage, "parts")?,
         copies: attribute(stage, "copies")?,
         first_crossbar: attribute(stage, "first_crossbar")?,
+        copy_stride: attribute(stage, "copy_stride")?,
         load: attribute(stage, "load")?,
     })
 }

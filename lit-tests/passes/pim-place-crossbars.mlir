@@ -1,5 +1,6 @@
 // RUN: %pimc-opt --split-input-file %s --pim-place-crossbars | FileCheck %s
 // RUN: %pimc-opt --split-input-file %s --pim-place-crossbars | %mlir-opt --split-input-file > /dev/null
+// RUN: %pimc %models/nets/lenet.onnx --pipeline=full --batch=16 --compile-to=scheduled | FileCheck %s --check-prefix=CHECK-SPREAD
 // RUN: not %pimc-opt %S/Inputs/too-many-copies.mlir --pim-place-crossbars 2>&1 | FileCheck %s --check-prefix=CHECK-BIG
 
 // A hand-written schedule (as pim-duplicate-layers leaves it). The paper's scheduler places every
@@ -8,13 +9,13 @@
 // segments at the top of the chip instead, so that pim-prefetch-weights can load them while
 // segment 0 drains.
 // CHECK-LABEL: func.func @segments
-// CHECK: }) {copies = 1 : i64, first_crossbar = 0 : i64,
-// CHECK: }) {copies = 1 : i64, first_crossbar = 3 : i64,
-// CHECK: }) {copies = 1 : i64, first_crossbar = 0 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 3 : i64, first_crossbar = 0 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64,
 // CHECK-LABEL: func.func @pimc
-// CHECK: }) {copies = 1 : i64, first_crossbar = 0 : i64,
-// CHECK: }) {copies = 1 : i64, first_crossbar = 3 : i64,
-// CHECK: }) {copies = 1 : i64, first_crossbar = 4095 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 3 : i64, first_crossbar = 0 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64,
+// CHECK: }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4095 : i64,
 func.func @segments(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
   %w1 = "pim.constant"() {value = dense<1.000000e-02> : tensor<1x300x16xf32>} : () -> tensor<1x300x16xf32>
   %t1 = "pim.tile"(%w1) {col_tiles = 1 : i64, columns_per_weight = 8 : i64, crossbars = 3 : i64, groups_per_crossbar = 1 : i64, parts = 1 : i64, row_tiles = 3 : i64} : (tensor<1x300x16xf32>) -> tensor<1x300x16xf32>
@@ -33,18 +34,18 @@ func.func @segments(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -72,24 +73,33 @@ func.func @pimc(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
   }) {batch = 1 : i64, granularity = "crossbar", images = 1 : i64, pipeline = "reuse", runs = 1 : i64, scheduler = "pimc"} : () -> ()
   return %y : tensor<1x10xf32>
 }
+
+// Under the crossbar granularity the copies of a duplicated layer go one per PE (16 crossbars
+// on compact-4x4), at the lowest free offset within the PEs, the largest copies first: LeNet's
+// conv2 (2 crossbars a copy) at offset 0 of PEs 0..33, then conv1 (1 crossbar) at offset 0 of
+// the next 157 PEs; the undivided fully connected layers in the first free runs.
+// CHECK-SPREAD: "pim.layer"(%4)
+// CHECK-SPREAD: copies = 157 : i64, copy_stride = 16 : i64, first_crossbar = 544 : i64
+// CHECK-SPREAD: "pim.layer"(%10)
+// CHECK-SPREAD: copies = 34 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64
 
 // A hand-edited schedule asking for more copies than the chip holds is refused
 // (Inputs/too-many-copies.mlir asks for 10000 copies of a 3-crossbar layer).

@@ -33,18 +33,18 @@ func.func @free(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -72,18 +72,18 @@ func.func @busy(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -111,18 +111,18 @@ func.func @paper(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -150,18 +150,18 @@ func.func @baseline(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%g) : (tensor<1x16xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<1x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4095 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable

@@ -26,11 +26,11 @@
 // CHECK-BASELINE-NEXT:       "pim.layer"(%[[H]]) : (tensor<4x32xf32>) -> ()
 // CHECK-BASELINE-NEXT:       "pim.layer"(%[[R]]) : (tensor<4x32xf32>) -> ()
 // CHECK-BASELINE-NEXT:       ub.unreachable
-// CHECK-BASELINE-NEXT:     }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+// CHECK-BASELINE-NEXT:     }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
 // CHECK-BASELINE-NEXT:     "pim.stage"() ({
 // CHECK-BASELINE-NEXT:       "pim.layer"(%[[Y]]) : (tensor<4x10xf32>) -> ()
 // CHECK-BASELINE-NEXT:       ub.unreachable
-// CHECK-BASELINE-NEXT:     }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+// CHECK-BASELINE-NEXT:     }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
 // CHECK-BASELINE-NEXT:     ub.unreachable
 // CHECK-BASELINE-NEXT:   }) : () -> ()
 // CHECK-BASELINE-NEXT:   ub.unreachable

@@ -195,12 +195,13 @@ fn the_trace_of_a_reuse_pipeline_shows_fill_steady_state_and_drain() {
         assert!(pair[0].2 <= pair[1].1 + 1e-9, "{pair:?}");
         assert!(pair[1].2 > pair[1].1, "{pair:?}");
     }
-    // Both crossbar stages of segment 0 ran once per image; the second stage's first image
-    // ends the fill, the first stage's last image starts the drain.
+    // The crossbar stages of segment 0 ran once per image; the last stage's first image ends
+    // the fill, the first stage's last image starts the drain.
     let conv1 = slices(track("seg 0 / /conv1/Conv"));
     let conv2 = slices(track("seg 0 / /conv2/Conv"));
-    assert_eq!((conv1.len(), conv2.len()), (4, 4));
-    assert!((phases[1].2 - conv2[0].1).abs() < 1e-6);
+    let fc3 = slices(track("seg 0 / /fc3/Gemm"));
+    assert_eq!((conv1.len(), conv2.len(), fc3.len()), (4, 4, 4));
+    assert!((phases[1].2 - fc3[0].1).abs() < 1e-6);
     assert!((phases[2].2 - conv1[3].2).abs() < 1e-6);
     // The stages overlap in the steady state: image 1 of conv1 runs while image 0 of conv2 does.
     assert!(

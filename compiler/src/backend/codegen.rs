@@ -577,20 +577,20 @@ impl Gen<'_> {
         let blocks = blocks.as_deref().unwrap_or_default();
         let per_copy = mvm.mapping.tiling.crossbars;
         let plan = &sched.schedule.stages[s];
-        let first = plan.first_crossbar.ok_or_else(|| {
+        let placement = plan.placement.ok_or_else(|| {
             format!(
                 "layer `{}` has no crossbars (run pim-place-crossbars)",
                 node.name
             )
         })?;
-        // Placement checked the crossbars (schedule::ir::read): copy `d` holds blocks at
-        // `first + d * per_copy`, so one broadcast wload per block writes every copy.
+        // Placement checked the crossbars (schedule::ir::read): copy `d` holds blocks from
+        // `first + d * stride`, so one broadcast wload per block writes every copy.
         let to_u32 = |v: u64| u32::try_from(v).map_err(|_| format!("crossbar {v} exceeds 32 bits"));
         for (i, block) in blocks.iter().enumerate() {
             let (start, len) = block.pieces;
             for (k, piece) in self.pieces[start..start + len].to_vec().iter().enumerate() {
                 self.program.code.push(Instruction::WLoad {
-                    xbar: to_u32(first + i as u64)?,
+                    xbar: to_u32(placement.first + i as u64)?,
                     src: dram(piece.dram)?,
                     stride: piece.cols as u32,
                     row: piece.row as u32,
@@ -599,16 +599,17 @@ impl Gen<'_> {
                     cols: piece.cols as u32,
                     clear: k == 0,
                     copies: to_u32(plan.copies)?,
-                    xstride: to_u32(if plan.copies > 1 { per_copy } else { 0 })?,
+                    xstride: to_u32(if plan.copies > 1 { placement.stride } else { 0 })?,
                 });
             }
         }
         let copies = (0..plan.copies)
             .map(|d| {
+                let first = placement.copy(d, per_copy).start;
                 blocks
                     .iter()
                     .enumerate()
-                    .map(|(i, block)| Ok((to_u32(first + d * per_copy + i as u64)?, *block)))
+                    .map(|(i, block)| Ok((to_u32(first + i as u64)?, *block)))
                     .collect::<R<Vec<_>>>()
             })
             .collect::<R<Vec<_>>>()?;

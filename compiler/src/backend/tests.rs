@@ -557,11 +557,14 @@ fn images_run_in_loops_with_the_code_of_one_image() {
         let pipelined = pipeline.execution() == crate::schedule::Execution::Pipelined;
         assert_eq!(loops(&one) > 0, pipelined, "{pipeline:?}");
         assert!(loops(&program) > 0, "{pipeline:?}: no loop");
-        // The per-image code is emitted once; only register moves are added.
+        // The per-image code is emitted once per segment, not once per image: sixteen images
+        // take less than three times the code of one (the schedules may differ: the model
+        // segments differently as the batch grows).
+        let (sixteen, _, _) = case("mini_resnet", 16, "compact-4x4", Some(pipeline));
         assert!(
-            program.code.len() < one.code.len() + 30 * (one.code.len() / 100 + 1),
-            "{pipeline:?}: {} instructions for 4 images, {} for one",
-            program.code.len(),
+            sixteen.code.len() < 3 * one.code.len(),
+            "{pipeline:?}: {} instructions for 16 images, {} for one",
+            sixteen.code.len(),
             one.code.len()
         );
         let got = Simulator::run(&program, &inputs).expect("simulate");

@@ -28,8 +28,8 @@ use std::ops::Range;
 pub struct StageCost {
     /// Vector-unit time of its epilogue, ns.
     pub vector_ns: f64,
-    /// Interconnect time of all its vectors through one tile's H-tree, ns (its share of the
-    /// H-trees a pipelined segment shares).
+    /// Interconnect time of all its vectors through one PE link, ns (its share of the links a
+    /// pipelined segment shares).
     pub link_ns: f64,
     /// Energy: compute, buffer, interconnect and vector, pJ.
     pub energy: Energy,
@@ -189,7 +189,7 @@ impl PipelinedSegment {
 }
 
 /// The least period of a pipelined segment whatever its copies: its vector work on the shared
-/// vector unit, its interconnect traffic spread over every tile's H-tree.
+/// vector unit, its interconnect traffic spread over every PE link.
 fn period_floor(target: &Target, costs: &[StageCost]) -> f64 {
     costs
         .iter()
@@ -329,9 +329,9 @@ fn compute_phase(
 }
 
 /// The interconnect time per image of stages with costs `costs` when their traffic is spread
-/// evenly over all the chip's tile H-trees: the least a pipelined segment's period can be.
+/// evenly over all the chip's PE links: the least a pipelined segment's period can be.
 pub fn shared_link_ns(target: &Target, costs: &[StageCost]) -> f64 {
-    costs.iter().map(|c| c.link_ns).sum::<f64>() / target.total_tiles().max(1) as f64
+    costs.iter().map(|c| c.link_ns).sum::<f64>() / target.total_pes().max(1) as f64
 }
 
 /// The compute phase with DRAM activation transfers: overlapped (double-buffered per image) when

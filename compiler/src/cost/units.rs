@@ -3,11 +3,11 @@
 //! unless stated; `docs/cost-model.md` §7 has the equations and the source of every constant.
 //!
 //! - **crossbar layer** with `G` groups of `R x C`, `P` vectors, `X` crossbars per copy, `D`
-//!   copies of which `s(D)` sit in the busiest tile ([`mvm_time`], [`mvm_energy`]):
+//!   copies of which `s(D)` share the busiest PE link ([`mvm_time`], [`mvm_energy`]):
 //!   `t = ceil(P/D)·n·t_step + (min(G·R, PE rows) + min(G·C, PE cols))·V·bits / (8·link GB/s) +
-//!   fill`, with `V = min(P, s(D)·ceil(P/D))` the vectors through the busiest tile's H-tree
-//!   (`s(D) = min(D, in-tile copies)` in NeuroSim's mapping, `ceil(D / tile slots)` when pimc
-//!   spreads copies over the tiles) and `fill` one interconnect traversal plus one adder-tree
+//!   fill`, with `V = min(P, s(D)·ceil(P/D))` the vectors through the busiest PE link
+//!   (`s(D) = min(D, in-tile copies)` in NeuroSim's mapping, `ceil(D / PE slots)` when pimc
+//!   spreads copies over the PEs) and `fill` one interconnect traversal plus one adder-tree
 //!   latency per hierarchy level the rows span;
 //!   `E = X·P·n·E_act + (B_in + B_out)·(e_buffer + e_interconnect) + G·C·P·e_accumulate`;
 //! - **vector layer**: `t = op_latency·ceil(ops / lanes) + moved·2·bytes / buffer GB/s`,
@@ -29,7 +29,7 @@ pub use pim_runtime::sim::timing::Energy;
 pub struct MvmTime {
     /// Bit-serial activations of the busiest copy: `ceil(P/D)·n·t_step`.
     pub compute_ns: f64,
-    /// The busiest tile's interconnect transfers.
+    /// The busiest PE link's transfers.
     pub interconnect_ns: f64,
     /// Pipeline fill: one interconnect traversal and the adder-tree levels.
     pub fill_ns: f64,
@@ -51,7 +51,7 @@ pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u
         .div_ceil(copies)
         .saturating_mul(target.activations_per_input_vector());
     let (pe_rows, pe_cols) = pe_span(target, shape);
-    let busiest = mapping.busiest_tile_vectors(copies, vectors);
+    let busiest = mapping.busiest_link_vectors(copies, vectors);
     let bits = (pe_rows + pe_cols)
         .saturating_mul(busiest)
         .saturating_mul(u64::from(target.precision.activation_bits));

@@ -1,28 +1,39 @@
 //! `pim-place-crossbars` (phase `scheduled`): gives every stage's copies their physical
-//! crossbars. Within a segment the stages take consecutive crossbar ranges in stage order (copy
-//! after copy, each `crossbars` of its `pim.tile` long: the chip's crossbars are numbered tile by
-//! tile, PE by PE, so consecutive ids share tiles and PEs); the next segment rewrites crossbars.
+//! crossbars, `copies` copies from `first_crossbar`, `copy_stride` crossbars apart. The chip's
+//! crossbars are numbered tile by tile, PE by PE, so consecutive ids share PEs and tiles; the
+//! next segment rewrites crossbars.
 //!
-//! Where the segments start depends on the scheduler: the `paper` scheduler places every segment
+//! Where the segments go depends on the scheduler: the `paper` scheduler places every segment
 //! from crossbar 0; `pimc` alternates, odd segments ending at the chip's last crossbar, so that a
-//! segment's stages avoid the crossbars the previous segment uses wherever the two do not fill
-//! the chip together, and `pim-prefetch-weights` can load them during the previous segment.
+//! segment's stages avoid the crossbars of its neighbours wherever the two fit the chip
+//! together, and `pim-prefetch-weights` can load them during the previous segment.
+//!
+//! How the copies go depends on the granularity. Under `tile` (NeuroSim's mapping) a stage's
+//! copies are consecutive. Under `crossbar` the cost model assumes the copies of a layer are
+//! spread over the PEs, each PE's link carrying the vectors of one copy (`docs/cost-model.md`
+//! §7), so the pass spreads them: in the segment's region (the chip less what its neighbours
+//! need), the duplicated layers whose copy fits one PE are placed first, largest copies first,
+//! one copy per PE (`copy_stride` = a PE's crossbars) at the lowest free offset within the PEs;
+//! the other stages then take the first free run of consecutive crossbars. A stage whose copies
+//! cannot be spread is packed; a segment that cannot be laid out so is placed consecutively.
 //!
 //! ```text
-//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, first_crossbar = -1, ...}   // 3 crossbars a copy
-//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, first_crossbar = -1, ...}
-//! // after:
-//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, first_crossbar = 0, ...}    // crossbars 0..6
-//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, first_crossbar = 6, ...}
+//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, copy_stride = -1, first_crossbar = -1, ...}  // 3 crossbars a copy
+//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, copy_stride = -1, first_crossbar = -1, ...}
+//! // after, on a chip of 16 crossbars per PE:
+//! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, copy_stride = 16, first_crossbar = 0, ...}   // 0..3, 16..19
+//! "pim.stage"() ({ "pim.layer"(%c2) ... }) {copies = 1, copy_stride = 3, first_crossbar = 3, ...}
 //! ```
 
 use super::{run_on_layers, Ir, PassContext};
+use crate::program::Granularity;
 use crate::program::{Program, ProgramError};
 use crate::schedule::ir::{read, write};
-use crate::schedule::{Schedule, Scheduler};
+use crate::schedule::{Placement, Schedule, Scheduler};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
 use pim_runtime::target::Target;
+use std::ops::Range;
 
 /// The pass flag.
 pub const FLAG: &str = "pim-place-crossbars";
@@ -51,30 +62,210 @@ pub fn place(
     mut schedule: Schedule,
 ) -> Result<Schedule, ProgramError> {
     let total = target.total_crossbars();
+    let needs: Vec<Vec<Need>> = schedule
+        .segments
+        .iter()
+        .map(|range| range.clone().map(|s| need(program, &schedule, s)).collect())
+        .collect();
+    let used: Vec<u64> = needs
+        .iter()
+        .map(|n| n.iter().map(Need::crossbars).sum())
+        .collect();
+    let mut previous: Option<Range<u64>> = None;
     for (id, range) in schedule.segments.clone().into_iter().enumerate() {
-        let sizes: Vec<u64> = range
-            .clone()
-            .map(|s| {
-                let crossbars = program.stages[s]
-                    .mvm
-                    .as_ref()
-                    .map_or(0, |m| m.mapping.tiling.crossbars);
-                schedule.stages[s].copies.saturating_mul(crossbars)
-            })
-            .collect();
-        let used: u64 = sizes.iter().sum();
-        if used > total {
+        if used[id] > total {
             return Err(ProgramError::InvalidSchedule(format!(
-                "segment {id} needs {used} crossbars, the target has {total}"
+                "segment {id} needs {} crossbars, the target has {total}",
+                used[id]
             )));
         }
         let from_top = schedule.scheduler == Scheduler::Pimc && id % 2 == 1;
-        let mut next = if from_top { total - used } else { 0 };
-        for (s, size) in range.zip(sizes) {
-            let plan = &mut schedule.stages[s];
-            plan.first_crossbar = (size > 0).then_some(next);
-            next += size;
+        let next = used.get(id + 1).copied().unwrap_or(0);
+        let region = region(total, used[id], next, from_top, previous.as_ref());
+        let base = if from_top { total - used[id] } else { 0 };
+        let packed = || consecutive(&needs[id], base);
+        let placements = if schedule.granularity == Granularity::Crossbar {
+            let per_pe = target.crossbars_per_pe();
+            spread(&needs[id], &region, per_pe, from_top).unwrap_or_else(packed)
+        } else {
+            packed()
+        };
+        previous = span(&needs[id], &placements);
+        for (s, placement) in range.zip(placements) {
+            schedule.stages[s].placement = placement;
         }
     }
     Ok(schedule)
+}
+
+/// What one stage needs: copies of `per_copy` crossbars (0: no crossbar layer).
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    copies: u64,
+    per_copy: u64,
+}
+
+impl Need {
+    fn crossbars(&self) -> u64 {
+        self.copies.saturating_mul(self.per_copy)
+    }
+}
+
+fn need(program: &Program, schedule: &Schedule, s: usize) -> Need {
+    let per_copy = program.stages[s]
+        .mvm
+        .as_ref()
+        .map_or(0, |m| m.mapping.tiling.crossbars);
+    Need {
+        copies: schedule.stages[s].copies,
+        per_copy,
+    }
+}
+
+/// The crossbars a segment using `used` of `total` may take: from the bottom or up to the top,
+/// leaving the `next` segment's crossbars and the `previous` segment's span free where the
+/// segments fit the chip together (so either's weights can load while the other runs).
+fn region(
+    total: u64,
+    used: u64,
+    next: u64,
+    from_top: bool,
+    previous: Option<&Range<u64>>,
+) -> Range<u64> {
+    let beside_next = if used + next <= total { next } else { 0 };
+    if from_top {
+        let above_previous = previous.map_or(0, |p| p.end);
+        let lo = beside_next.max(above_previous).min(total - used);
+        lo..total
+    } else {
+        let below_previous = previous.map_or(total, |p| p.start);
+        let hi = (total - beside_next).min(below_previous).max(used);
+        0..hi
+    }
+}
+
+/// Every stage's copies one after another from `first`.
+fn consecutive(needs: &[Need], first: u64) -> Vec<Option<Placement>> {
+    let mut next = first;
+    needs
+        .iter()
+        .map(|n| {
+            let placement = (n.per_copy > 0).then_some(Placement {
+                first: next,
+                stride: n.per_copy,
+            });
+            next += n.crossbars();
+            placement
+        })
+        .collect()
+}
+
+/// The span of the crossbars `placements` take.
+fn span(needs: &[Need], placements: &[Option<Placement>]) -> Option<Range<u64>> {
+    let ends = needs
+        .iter()
+        .zip(placements)
+        .filter_map(|(n, p)| p.map(|p| p.first..p.end(n.copies, n.per_copy)));
+    ends.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+}
+
+/// The copies of duplicated layers one per PE of `per_pe` crossbars, the rest in free runs, all
+/// in `region` and as low in it as they go (as high when `from_top`); `None` when they do not
+/// fit so.
+fn spread(
+    needs: &[Need],
+    region: &Range<u64>,
+    per_pe: u64,
+    from_top: bool,
+) -> Option<Vec<Option<Placement>>> {
+    let mut free = Free::new(region.clone());
+    let spreads = |n: &Need| n.copies > 1 && n.per_copy > 0 && n.per_copy <= per_pe;
+    let mut order: Vec<usize> = (0..needs.len()).filter(|&s| spreads(&needs[s])).collect();
+    order.sort_by_key(|&s| std::cmp::Reverse(needs[s].per_copy));
+    order.extend((0..needs.len()).filter(|&s| !spreads(&needs[s]) && needs[s].per_copy > 0));
+    let mut placements = vec![None; needs.len()];
+    for s in order {
+        let n = needs[s];
+        let one_per_pe = || free.one_per_pe(n, per_pe, from_top);
+        let placement =
+            (if spreads(&n) { one_per_pe() } else { None }).or_else(|| free.run(n, from_top))?;
+        free.take(n, placement);
+        placements[s] = Some(placement);
+    }
+    Some(placements)
+}
+
+/// The free crossbars of a region.
+struct Free {
+    region: Range<u64>,
+    taken: Vec<bool>,
+}
+
+impl Free {
+    fn new(region: Range<u64>) -> Self {
+        let taken = vec![false; (region.end - region.start) as usize];
+        Self { region, taken }
+    }
+
+    fn is_free(&self, mut crossbars: Range<u64>) -> bool {
+        crossbars.start >= self.region.start
+            && crossbars.end <= self.region.end
+            && crossbars.all(|x| !self.taken[(x - self.region.start) as usize])
+    }
+
+    fn fits(&self, n: Need, p: Placement) -> bool {
+        (0..n.copies).all(|d| self.is_free(p.copy(d, n.per_copy)))
+    }
+
+    /// The first placement, lowest offset within the PEs first, that puts one copy in each of
+    /// `copies` consecutive PEs (the last, from the top of the region down, when `from_top`).
+    fn one_per_pe(&self, n: Need, per_pe: u64, from_top: bool) -> Option<Placement> {
+        let first_pe = self.region.start.div_ceil(per_pe);
+        let last_pe = (self.region.end / per_pe).checked_sub(n.copies)?;
+        let pes: Vec<u64> = if from_top {
+            (first_pe..=last_pe).rev().collect()
+        } else {
+            (first_pe..=last_pe).collect()
+        };
+        (0..=per_pe - n.per_copy).find_map(|offset| {
+            pes.iter()
+                .map(|pe| Placement {
+                    first: pe * per_pe + offset,
+                    stride: per_pe,
+                })
+                .find(|&p| self.fits(n, p))
+        })
+    }
+
+    /// The first run of consecutive free crossbars for every copy (the last when `from_top`).
+    fn run(&self, n: Need, from_top: bool) -> Option<Placement> {
+        let size = n.crossbars();
+        let mut length = 0;
+        let at = |i: usize| {
+            if from_top {
+                self.taken.len() - 1 - i
+            } else {
+                i
+            }
+        };
+        for i in 0..self.taken.len() {
+            length = if self.taken[at(i)] { 0 } else { length + 1 };
+            if length == size {
+                let low = at(i).min(at(i + 1 - size as usize));
+                return Some(Placement {
+                    first: self.region.start + low as u64,
+                    stride: n.per_copy,
+                });
+            }
+        }
+        None
+    }
+
+    fn take(&mut self, n: Need, p: Placement) {
+        for d in 0..n.copies {
+            for x in p.copy(d, n.per_copy) {
+                self.taken[(x - self.region.start) as usize] = true;
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@
 
 use super::{run_on_layers, Ir, PassContext};
 use crate::program::{Program, ProgramError};
-use crate::schedule::ir::{crossbar_ranges, read, write};
+use crate::schedule::ir::{copy_ranges, crossbar_owners, read, write};
 use crate::schedule::{Execution, Load, Schedule, Scheduler};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -48,20 +48,17 @@ pub fn prefetch(program: &Program, _target: &Target, mut schedule: Schedule) -> 
     if schedule.scheduler != Scheduler::Pimc || schedule.execution() != Execution::Pipelined {
         return schedule;
     }
-    let ranges = crossbar_ranges(program, &schedule);
+    let ranges = copy_ranges(program, &schedule);
     for (k, segment) in schedule.segments.clone().into_iter().enumerate().skip(1) {
-        let previous = &schedule.segments[k - 1];
-        let busy: Vec<&std::ops::Range<u64>> = ranges
-            .iter()
-            .filter(|(s, _)| previous.contains(s))
-            .map(|(_, r)| r)
-            .collect();
-        for (s, range) in ranges.iter().filter(|(s, _)| segment.contains(s)) {
-            let free = busy
-                .iter()
-                .all(|b| b.end <= range.start || range.end <= b.start);
-            if free {
-                schedule.stages[*s].load = Load::Prefetch;
+        // Placement was checked when the IR was read: no stages share crossbars.
+        let Ok(busy) = crossbar_owners(&ranges, &schedule.segments[k - 1]) else {
+            continue;
+        };
+        for s in segment {
+            let mut copies = ranges.iter().filter(|(t, _)| *t == s).peekable();
+            let placed = copies.peek().is_some();
+            if placed && copies.all(|(_, r)| r.clone().all(|x| busy[x as usize].is_none())) {
+                schedule.stages[s].load = Load::Prefetch;
             }
         }
     }

@@ -400,20 +400,20 @@ pub fn column_parts(
         .collect())
 }
 
-/// How the copies of a layer share the tiles' interconnect (the calibrated read latency charges
-/// a tile's H-tree for the vectors of every copy inside it, `docs/targets.md` §5.3).
+/// How the copies of a layer share the links into the PEs (the calibrated read latency charges
+/// the busiest PE's link, `docs/targets.md` §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sharing {
-    /// NeuroSim's mapping: the layer's in-tile copies (this many) sit behind one H-tree; tile
-    /// copies have their own.
+    /// NeuroSim's mapping: every PE that holds one of the layer's in-tile copies (this many)
+    /// carries the vectors of all of them; tile copies have their own.
     InTile(u64),
-    /// pimc's placement: copies are spread round-robin over this many disjoint groups of tiles
-    /// (the chip's tiles divided by the tiles one copy spans).
+    /// pimc's placement (`pim-place-crossbars`): copies are spread over this many disjoint groups
+    /// of PEs (the chip's PEs divided by the PEs one copy spans), one copy per PE link.
     Spread(u64),
 }
 
 impl Sharing {
-    /// Copies in the busiest tile when there are `copies` copies.
+    /// Copies behind the busiest PE link when there are `copies` copies.
     pub fn busiest(self, copies: u64) -> u64 {
         match self {
             Sharing::InTile(k) => copies.min(k.max(1)),
@@ -461,10 +461,10 @@ impl LayerMapping {
                 unit_footprint: tiling.footprint(granularity),
                 copies_per_unit: 1,
                 sharing: Sharing::Spread(
-                    target.total_tiles()
+                    target.total_pes()
                         / tiling
                             .crossbars
-                            .div_ceil(target.crossbars_per_tile().max(1))
+                            .div_ceil(target.crossbars_per_pe().max(1))
                             .max(1),
                 ),
                 max_copies: vectors.max(1),
@@ -506,10 +506,10 @@ impl LayerMapping {
         self.max_copies.div_ceil(self.copies_per_unit.max(1)).max(1)
     }
 
-    /// Input vectors (of `vectors` per image) that pass the busiest tile's interconnect with
-    /// `copies` copies: each copy takes `ceil(vectors / copies)` of them, and the busiest tile
-    /// holds [`Sharing::busiest`] copies.
-    pub fn busiest_tile_vectors(&self, copies: u64, vectors: u64) -> u64 {
+    /// Input vectors (of `vectors` per image) that pass the busiest PE link with `copies`
+    /// copies: each copy takes `ceil(vectors / copies)` of them, and the busiest link carries
+    /// [`Sharing::busiest`] copies'.
+    pub fn busiest_link_vectors(&self, copies: u64, vectors: u64) -> u64 {
         let copies = copies.max(1);
         let sharing = self.sharing.busiest(copies);
         vectors.min(sharing.saturating_mul(vectors.div_ceil(copies)))
@@ -617,22 +617,23 @@ mod tests {
         let tile = LayerMapping::new(l1, Granularity::Tile, &t, 1024, false);
         assert_eq!(tile.copies(1), 32);
         // All 32 copies share one tile: every vector crosses its H-tree.
-        assert_eq!(tile.busiest_tile_vectors(tile.copies(1), 1024), 1024);
-        assert_eq!(tile.busiest_tile_vectors(tile.copies(2), 1024), 512);
+        assert_eq!(tile.busiest_link_vectors(tile.copies(1), 1024), 1024);
+        assert_eq!(tile.busiest_link_vectors(tile.copies(2), 1024), 512);
         let fc_tiling = Tiling::new(shape(1, 1024, 10), &t);
         let fc = LayerMapping::new(fc_tiling, Granularity::Tile, &t, 1, true);
         assert_eq!((fc.copies(1), fc.copies(5), fc.max_units()), (1, 1, 1));
         let xbar = LayerMapping::new(l1, Granularity::Crossbar, &t, 64, false);
         assert_eq!((xbar.copies(3), xbar.copies(99)), (3, 64));
         assert_eq!(xbar.max_units(), 64);
-        // pimc spreads the copies over the 16 tiles: 32 copies, 2 per tile, 4 vectors.
-        assert_eq!(xbar.sharing, Sharing::Spread(16));
-        assert_eq!(xbar.busiest_tile_vectors(32, 64), 4);
-        // A copy of 1152 crossbars spans 5 tiles: 3 copies on disjoint tiles.
+        // pimc spreads the copies over the 256 PEs: 32 copies, one per PE, 2 vectors each.
+        assert_eq!(xbar.sharing, Sharing::Spread(256));
+        assert_eq!(xbar.busiest_link_vectors(32, 64), 2);
+        assert_eq!(xbar.busiest_link_vectors(512, 1024), 2 * 2);
+        // A copy of 1152 crossbars spans 72 PEs: 3 copies on disjoint PEs.
         let l6 = Tiling::new(shape(1, 4608, 512), &t);
         let big = LayerMapping::new(l6, Granularity::Crossbar, &t, 64, false);
         assert_eq!(big.sharing, Sharing::Spread(3));
-        assert_eq!(big.busiest_tile_vectors(3, 64), 22);
+        assert_eq!(big.busiest_link_vectors(3, 64), 22);
     }
 
     #[test]
@@ -666,14 +667,14 @@ mod tests {
         }
 
         #[test]
-        fn busiest_tile_never_exceeds_the_vectors(
+        fn busiest_link_never_exceeds_the_vectors(
             rows in 1u64..3000, cols in 1u64..600, vectors in 1u64..5000, units in 1u64..64,
         ) {
             let t = compact();
             let tiling = Tiling::new(shape(1, rows, cols), &t);
             for granularity in [Granularity::Crossbar, Granularity::Tile] {
                 let m = LayerMapping::new(tiling, granularity, &t, vectors, false);
-                let busiest = m.busiest_tile_vectors(m.copies(units), vectors);
+                let busiest = m.busiest_link_vectors(m.copies(units), vectors);
                 prop_assert!(busiest <= vectors);
                 prop_assert!(busiest * m.copies(units) >= vectors.min(m.copies(units)));
                 prop_assert!(m.copies(units) <= vectors);

@@ -7,7 +7,7 @@
 //! the target can run it, so a hand-edited schedule cannot make a later pass, the evaluator or the
 //! back end guess; [`write`] records a schedule.
 
-use super::{Load, Pipeline, Schedule, Scheduler, StagePlan};
+use super::{Load, Pipeline, Placement, Schedule, Scheduler, StagePlan};
 use crate::program::tiling::{column_parts, Granularity, Tiling};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
 use pim_dialects::{Func, Node, PimOp, ScheduleOp, SegmentOp, StageOp, ValueId};
@@ -184,9 +184,12 @@ fn stage_plan(op: &StageOp, network: &Network, s: usize) -> Result<StagePlan, Pr
     if copies == 0 {
         return Err(invalid(format!("stage {s}: 0 copies; at least 1")));
     }
-    let first_crossbar = match op.first_crossbar {
-        -1 => None,
-        v => Some(non_negative(v, "first_crossbar")?),
+    let placement = match (op.first_crossbar, op.copy_stride) {
+        (-1, -1) => None,
+        (first, stride) => Some(Placement {
+            first: non_negative(first, "first_crossbar")?,
+            stride: non_negative(stride, "copy_stride")?,
+        }),
     };
     let load = Load::named(&op.load).ok_or_else(|| {
         invalid(format!(
@@ -201,7 +204,7 @@ fn stage_plan(op: &StageOp, network: &Network, s: usize) -> Result<StagePlan, Pr
             parts,
         },
         copies,
-        first_crossbar,
+        placement,
         load,
     })
 }
@@ -289,70 +292,91 @@ fn check_fits(program: &Program, s: &Schedule, target: &Target) -> Result<(), Pr
     Ok(())
 }
 
-/// The crossbars of every placed stage of `program` under `s`: (stage, first..end).
-pub fn crossbar_ranges(program: &Program, s: &Schedule) -> Vec<(usize, Range<u64>)> {
-    program
-        .stages
-        .iter()
-        .zip(&s.stages)
-        .enumerate()
-        .filter_map(|(i, (stage, plan))| {
-            let m = stage.mvm.as_ref()?;
-            let first = plan.first_crossbar?;
-            Some((i, first..first + plan.copies * m.mapping.tiling.crossbars))
-        })
-        .collect()
+/// The crossbars of every copy of every placed stage of `program` under `s`: (stage, range), one
+/// entry per copy, in stage order.
+pub fn copy_ranges(program: &Program, s: &Schedule) -> Vec<(usize, Range<u64>)> {
+    let mut ranges = Vec::new();
+    for (i, (stage, plan)) in program.stages.iter().zip(&s.stages).enumerate() {
+        let (Some(m), Some(placement)) = (stage.mvm.as_ref(), plan.placement) else {
+            continue;
+        };
+        let per_copy = m.mapping.tiling.crossbars;
+        ranges.extend((0..plan.copies).map(|d| (i, placement.copy(d, per_copy))));
+    }
+    ranges
 }
 
-/// Placed stages lie on the chip and do not overlap within a segment; a prefetched stage's
-/// crossbars are free in the previous segment.
+/// The stage on each crossbar while `segment` runs (`None`: free), up to the last crossbar any
+/// of [`copy_ranges`] uses; `Err((a, b))` when stages `a` and `b` share a crossbar.
+pub fn crossbar_owners(
+    ranges: &[(usize, Range<u64>)],
+    segment: &Range<usize>,
+) -> Result<Vec<Option<usize>>, (usize, usize)> {
+    let used = ranges.iter().map(|(_, r)| r.end).max().unwrap_or(0);
+    let mut owners = vec![None; used as usize];
+    for (stage, range) in ranges.iter().filter(|(s, _)| segment.contains(s)) {
+        for x in range.clone() {
+            match owners[x as usize].replace(*stage) {
+                Some(other) if other != *stage => return Err((other, *stage)),
+                _ => {}
+            }
+        }
+    }
+    Ok(owners)
+}
+
+/// Placed stages lie on the chip, their copies (at least a copy's crossbars apart) and stages do
+/// not overlap within a segment; a prefetched stage's crossbars are free in the previous segment.
 fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(), ProgramError> {
-    let ranges = crossbar_ranges(program, s);
     let total = target.total_crossbars();
     let name = |i: usize| &program.stages[i].name;
-    for (i, range) in &ranges {
-        if range.end > total {
+    for (i, (stage, plan)) in program.stages.iter().zip(&s.stages).enumerate() {
+        let (Some(m), Some(p)) = (stage.mvm.as_ref(), plan.placement) else {
+            continue;
+        };
+        let per_copy = m.mapping.tiling.crossbars;
+        if plan.copies > 1 && p.stride < per_copy {
             return Err(invalid(format!(
-                "stage `{}` is placed on crossbars {}..{}, the target has {total}",
-                name(*i),
-                range.start,
-                range.end
+                "stage `{}`: copy_stride {} is less than the {per_copy} crossbars of a copy",
+                name(i),
+                p.stride
+            )));
+        }
+        let end = p.end(plan.copies, per_copy);
+        if end > total {
+            return Err(invalid(format!(
+                "stage `{}` is placed on crossbars {}..{end}, the target has {total}",
+                name(i),
+                p.first
             )));
         }
     }
-    let in_segment = |segment: &Range<usize>| -> Vec<(usize, Range<u64>)> {
-        ranges
-            .iter()
-            .filter(|(i, _)| segment.contains(i))
-            .cloned()
-            .collect()
-    };
+    let ranges = copy_ranges(program, s);
+    let mut previous: Option<Vec<Option<usize>>> = None;
     for (index, segment) in s.segments.iter().enumerate() {
-        let here = in_segment(segment);
-        for (a, ra) in &here {
-            let (a, ra) = (*a, ra.clone());
-            for (b, rb) in here.iter().filter(|(b, _)| *b > a) {
-                if ra.start < rb.end && rb.start < ra.end {
-                    return Err(invalid(format!(
-                        "segment {index}: stages `{}` and `{}` share crossbars",
-                        name(a),
-                        name(*b)
-                    )));
-                }
-            }
-            if s.stages[a].load != Load::Prefetch {
-                continue;
-            }
-            let Some(previous) = index.checked_sub(1).map(|p| &s.segments[p]) else {
+        let owners = crossbar_owners(&ranges, segment).map_err(|(a, b)| {
+            invalid(format!(
+                "segment {index}: stages `{}` and `{}` share crossbars",
+                name(a),
+                name(b)
+            ))
+        })?;
+        for a in segment
+            .clone()
+            .filter(|&a| s.stages[a].load == Load::Prefetch)
+        {
+            let Some(before) = &previous else {
                 return Err(invalid(format!(
                     "stage `{}` is prefetched but its segment is the first",
                     name(a)
                 )));
             };
-            if let Some((p, _)) = in_segment(previous)
-                .into_iter()
-                .find(|(_, rp)| rp.start < ra.end && ra.start < rp.end)
-            {
+            let clash = ranges
+                .iter()
+                .filter(|(i, _)| *i == a)
+                .flat_map(|(_, r)| r.clone())
+                .find_map(|x| before[x as usize]);
+            if let Some(p) = clash {
                 return Err(invalid(format!(
                     "stage `{}` is prefetched into crossbars that `{}` of the previous segment uses",
                     name(a),
@@ -360,6 +384,7 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
                 )));
             }
         }
+        previous = Some(owners);
     }
     Ok(())
 }
@@ -374,7 +399,8 @@ pub fn write(func: &Func<PimOp>, network: &Network, schedule: &Schedule) -> Func
         part: int(plan.spec.part),
         parts: int(plan.spec.parts),
         copies: int(plan.copies),
-        first_crossbar: plan.first_crossbar.map_or(-1, int),
+        first_crossbar: plan.placement.map_or(-1, |p| int(p.first)),
+        copy_stride: plan.placement.map_or(-1, |p| int(p.stride)),
         load: plan.load.name().to_owned(),
     };
     out.schedule = Some(ScheduleOp {

@@ -207,8 +207,8 @@ pub struct StagePlan {
     pub spec: StageSpec,
     /// Copies of the crossbar layer's weights (1 without one).
     pub copies: u64,
-    /// First crossbar of the copies (`None`: not placed yet, or no crossbar layer).
-    pub first_crossbar: Option<u64>,
+    /// Where the copies are (`None`: not placed yet, or no crossbar layer).
+    pub placement: Option<Placement>,
     /// When its weights are written.
     pub load: Load,
 }
@@ -219,9 +219,33 @@ impl StagePlan {
         Self {
             spec,
             copies: 1,
-            first_crossbar: None,
+            placement: None,
             load: Load::Segment,
         }
+    }
+}
+
+/// Where a stage's copies are on the chip: copy `d` holds its crossbars from
+/// `first + d * stride` (a stride of at least one copy's crossbars; one PE's crossbars places the
+/// copies one per PE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// The first crossbar of copy 0.
+    pub first: u64,
+    /// Crossbars from one copy's first crossbar to the next's.
+    pub stride: u64,
+}
+
+impl Placement {
+    /// The crossbars of copy `d` of `per_copy` crossbars.
+    pub fn copy(&self, d: u64, per_copy: u64) -> Range<u64> {
+        let first = self.first + d * self.stride;
+        first..first + per_copy
+    }
+
+    /// One past the last crossbar of `copies` copies of `per_copy` crossbars.
+    pub fn end(&self, copies: u64, per_copy: u64) -> u64 {
+        self.copy(copies.saturating_sub(1), per_copy).end
     }
 }
 

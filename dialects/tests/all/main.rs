@@ -273,6 +273,7 @@ fn scheduled() -> Func<PimOp> {
         parts: 1,
         copies: 1,
         first_crossbar: -1,
+        copy_stride: -1,
         load: "segment".into(),
     };
     f.schedule = Some(pim_dialects::ScheduleOp {

@@ -16,11 +16,11 @@ func.func @wrong_tiling(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -46,11 +46,11 @@ func.func @no_copies(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 0 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 0 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -76,11 +76,11 @@ func.func @too_many_copies(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 3 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 3 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 3 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -106,11 +106,11 @@ func.func @unknown_pipeline(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -136,11 +136,11 @@ func.func @runs_and_images(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -165,11 +165,11 @@ func.func @missing_layer(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -195,12 +195,12 @@ func.func @twice(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -225,12 +225,12 @@ func.func @out_of_order(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -257,7 +257,7 @@ func.func @crossbar_layer_second(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -283,12 +283,12 @@ func.func @not_a_layer(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         "pim.layer"(%x) : (tensor<2x64xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -314,11 +314,11 @@ func.func @unplaced(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -344,11 +344,11 @@ func.func @shared_crossbars(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -374,11 +374,11 @@ func.func @prefetch_first(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "prefetch", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "prefetch", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 2 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -404,14 +404,14 @@ func.func @prefetch_busy(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "prefetch", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "prefetch", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -437,14 +437,14 @@ func.func @full_two_segments(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     "pim.segment"() ({
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 0 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable
@@ -470,11 +470,11 @@ func.func @off_chip(%x: tensor<2x64xf32>) -> tensor<2x10xf32> {
         "pim.layer"(%h) : (tensor<2x32xf32>) -> ()
         "pim.layer"(%r) : (tensor<2x32xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 4094 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4094 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       "pim.stage"() ({
         "pim.layer"(%y) : (tensor<2x10xf32>) -> ()
         ub.unreachable
-      }) {copies = 1 : i64, first_crossbar = 4096 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 1 : i64, copy_stride = 1 : i64, first_crossbar = 4096 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable

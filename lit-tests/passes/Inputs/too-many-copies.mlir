@@ -10,7 +10,7 @@ func.func @too_many(%x: tensor<1x3x100x100xf32>) -> tensor<1x16x100x100xf32> {
       "pim.stage"() ({
         "pim.layer"(%h) : (tensor<1x16x100x100xf32>) -> ()
         ub.unreachable
-      }) {copies = 10000 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
+      }) {copies = 10000 : i64, copy_stride = -1 : i64, first_crossbar = -1 : i64, load = "segment", part = 0 : i64, parts = 1 : i64} : () -> ()
       ub.unreachable
     }) : () -> ()
     ub.unreachable

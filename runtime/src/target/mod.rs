@@ -206,6 +206,11 @@ impl Target {
         u64::from(self.chip.pes_per_tile_x) * u64::from(self.chip.pes_per_tile_y)
     }
 
+    /// PEs on the chip.
+    pub fn total_pes(&self) -> u64 {
+        self.total_tiles().saturating_mul(self.pes_per_tile())
+    }
+
     /// Crossbars per PE.
     pub fn crossbars_per_pe(&self) -> u64 {
         u64::from(self.chip.crossbars_per_pe_x) * u64::from(self.chip.crossbars_per_pe_y)

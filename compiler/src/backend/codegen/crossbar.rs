@@ -248,11 +248,6 @@ impl Gen<'_> {
         } else {
             (off, width)
         };
-        let regions = if xbars.iter().any(|(_, b)| b.row0 > 0) {
-            2
-        } else {
-            1
-        };
         let bias = match node.operands.get(2).and_then(|&v| self.constant(v)) {
             Some(bias) => {
                 let data = bias.data();
@@ -267,9 +262,10 @@ impl Gen<'_> {
             None => None,
         };
         let mut row0s: Vec<usize> = xbars.iter().map(|(_, b)| b.row0).collect();
+        row0s.sort_unstable();
         row0s.dedup();
         if kind != "conv" {
-            return self.fc_layer(node, image, xbars, (off, width), &row0s, regions, bias);
+            return self.fc_layer(node, image, xbars, (off, width), &row0s, bias);
         }
         let in_shape = self.func.shape(input).to_vec();
         let out_shape = self.func.shape(node.result).to_vec();
@@ -291,9 +287,21 @@ impl Gen<'_> {
             pad_bottom: pads[3],
             input: iw,
         };
-        let cost =
-            |inputs: usize, outputs: usize| (inputs * cin + regions * outputs * width) as u64;
-        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
+        let cost = |regions: usize| {
+            move |inputs: usize, outputs: usize| (inputs * cin + regions * outputs * width) as u64
+        };
+        // Bands as if the row tiles after the first shared one partial-sum region; each gets
+        // its own where the bands leave room, so that the row tiles run in parallel.
+        let least = row0s.len().min(2);
+        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost(least))?;
+        let regions = if rects
+            .iter()
+            .all(|r| cost(row0s.len())(r.input_pixels(), r.pixels()) <= self.staging.capacity)
+        {
+            row0s.len()
+        } else {
+            least
+        };
         let mut previous: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
         for rect in &rects {
             let (oy0, oy1) = (rect.oy0, rect.oy1);
@@ -353,7 +361,7 @@ impl Gen<'_> {
                     ),
                     win,
                 )?;
-                let dst_base = if row0 == 0 { out } else { tmp };
+                let dst_base = partial_sums(&row0s, row0, regions, (out, tmp), pixels * width);
                 for (d, copy) in copies.iter().enumerate() {
                     let (p0, p1) = share(pixels, d, copies.len());
                     for &i in indices.iter().filter(|_| p1 > p0) {
@@ -383,10 +391,10 @@ impl Gen<'_> {
                         .max()
                         .unwrap_or(0);
                     if cols == width {
-                        self.acc(tmp, out, pixels * width)?;
+                        self.acc(dst_base, out, pixels * width)?;
                     } else {
                         self.program.code.push(Instruction::Acc {
-                            src: self.buf(tmp + first.out0 as u64),
+                            src: self.buf(dst_base + first.out0 as u64),
                             dst: self.buf(out + first.out0 as u64),
                             len: u24(cols, "columns")?,
                             count: u24(pixels, "pixels")?,
@@ -415,7 +423,6 @@ impl Gen<'_> {
         xbars: &[(u32, Block)],
         (off, width): (usize, usize),
         row0s: &[usize],
-        regions: usize,
         bias: Option<u32>,
     ) -> R<()> {
         let input = node.operands[0];
@@ -435,6 +442,14 @@ impl Gen<'_> {
             .last()
             .copied()
             .unwrap_or(width);
+        // One partial-sum region per row tile after the first where all the vectors fit so,
+        // else one they share.
+        let regions = if (in_elems + row0s.len() * vectors * width) as u64 <= self.staging.capacity
+        {
+            row0s.len()
+        } else {
+            row0s.len().min(2)
+        };
         let needed = (in_elems + regions * vectors * width) as u64;
         // Row-major inputs of many vectors (MatMul over tokens or channels-last pixels) run in
         // chunks of vectors when they do not fit at once.
@@ -469,7 +484,7 @@ impl Gen<'_> {
                 });
             }
             for (t, &row0) in row0s.iter().enumerate() {
-                let dst_base = if t == 0 { out } else { tmp };
+                let dst_base = partial_sums(row0s, row0, regions, (out, tmp), n * width);
                 for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
                     self.program.code.push(Instruction::Mvm {
                         xbar,
@@ -485,7 +500,7 @@ impl Gen<'_> {
                     });
                 }
                 if t > 0 {
-                    self.acc(tmp, out, n * width)?;
+                    self.acc(dst_base, out, n * width)?;
                 }
             }
             if let Some(param) = bias {
@@ -520,6 +535,23 @@ impl Gen<'_> {
             shift: 0,
         });
         Ok(())
+    }
+}
+
+/// Where the row tile starting at row `row0` (of the sorted `row0s`) writes its results: the
+/// first into `out`, the others into the `regions - 1` partial-sum regions of `size` elements
+/// from `tmp`, in turn (an `acc` adds each into `out`; a region used twice makes the later row
+/// tile wait for that `acc`).
+fn partial_sums(
+    row0s: &[usize],
+    row0: usize,
+    regions: usize,
+    (out, tmp): (u64, u64),
+    size: usize,
+) -> u64 {
+    match row0s.iter().position(|&r| r == row0) {
+        None | Some(0) => out,
+        Some(t) => tmp + (((t - 1) % (regions - 1).max(1)) * size) as u64,
     }
 }
 

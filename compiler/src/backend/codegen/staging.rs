@@ -150,8 +150,8 @@ impl Gen<'_> {
         stages
             .iter()
             .map(|&s| {
-                if let Some(first) = sched.schedule.stages[s].first_crossbar {
-                    tile = first / per_tile;
+                if let Some(placement) = sched.schedule.stages[s].placement {
+                    tile = placement.first / per_tile;
                 }
                 tile
             })
