@@ -627,15 +627,23 @@ impl Gen<'_> {
         image: usize,
     ) -> R<()> {
         let stage = &sched.program.stages[s];
+        let fused = stage.fused_activation(&sched.program.layers);
         if let Some(mvm) = &stage.mvm {
             let node = &func.nodes[sched.network.nodes[mvm.layer]];
             let off = mvm.columns.start as usize;
             let start = self.program.code.len();
-            self.mvm_layer(node, image, copies, off, mvm.shape.cols as usize)
-                .map_err(|e| in_layer(&node.name, e))?;
+            let relu_into = fused.map(|l| func.nodes[sched.network.nodes[l]].result);
+            self.mvm_layer(
+                node,
+                image,
+                copies,
+                (off, mvm.shape.cols as usize),
+                relu_into,
+            )
+            .map_err(|e| in_layer(&node.name, e))?;
             self.symbol(&stage.name, SymbolKind::Layer, start);
         }
-        for &l in &stage.vector {
+        for &l in stage.vector.iter().filter(|&&l| Some(l) != fused) {
             let node = &func.nodes[sched.network.nodes[l]];
             let start = self.program.code.len();
             self.vector_layer(node, image)

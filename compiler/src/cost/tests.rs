@@ -691,3 +691,36 @@ fn every_test_model_reports() {
     }
     assert!(reported > 50, "{reported}");
 }
+
+/// A ReLU fused into its crossbar layer (`Stage::fused_activation`) keeps the layer's result in
+/// the buffer: the MLP's hidden layer's result is neither written to DRAM nor read
+/// back, so the traffic is the naive one (every layer reads its operands and writes its result)
+/// less twice each fused operand. `backend::tests::programs_do_the_work_their_reports_count`
+/// holds the program to the same count.
+#[test]
+fn fused_relus_save_their_operands_round_trip_through_dram() {
+    let t = compact();
+    assert_eq!(t.precision.activation_bits, 8, "one byte per element below");
+    let func = import(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-models/nets/mlp.onnx"
+    ))
+    .unwrap();
+    let o = options(1, Pipeline::Baseline, Segmentation::Optimal);
+    let s = scheduled(&func, &t, o).unwrap();
+    let p = &s.program;
+    let fused: Vec<usize> = p
+        .stages
+        .iter()
+        .filter_map(|stage| stage.fused_activation(&p.layers))
+        .collect();
+    assert_eq!(fused.len(), 1, "the MLP's hidden ReLU");
+    let naive: u64 = p
+        .layers
+        .iter()
+        .map(|l| l.input_elements + l.output_elements)
+        .sum();
+    let saved: u64 = fused.iter().map(|&a| 2 * p.layers[a].input_elements).sum();
+    let traffic = p.traffic(0..p.stages.len(), &t);
+    assert_eq!(traffic.read_bytes + traffic.write_bytes, naive - saved);
+}

@@ -14,11 +14,13 @@
 //! **DRAM traffic.** The back end runs every layer out of DRAM (`docs/backend.md` §2): a layer
 //! reads each activation operand from DRAM once per image (convolution bands keep the rows they
 //! share in the staging buffer) and writes its result once; a layer cut into column parts reads
-//! its whole input for every part and writes each part's columns. [`Program::traffic`] counts
+//! its whole input for every part and writes each part's columns; a ReLU fused into its stage's
+//! crossbar layer ([`Stage::fused_activation`]) is applied in the buffer, so neither the crossbar
+//! layer's write nor the ReLU's read happens. [`Program::traffic`] counts
 //! exactly that, so the traffic of a segment is the sum of its stages', whatever the cuts, and
 //! segmentation by dynamic programming stays exact.
 
-use super::layers::{Dataflow, Layer, LayerId, MvmKind};
+use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source};
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
 use super::ProgramError;
 use pim_runtime::target::Target;
@@ -108,6 +110,26 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// Its crossbar layer, if any.
+    pub fn mvm_layer(&self) -> Option<LayerId> {
+        self.mvm.as_ref().map(|m| m.layer)
+    }
+
+    /// The activation its crossbar layer's accumulation applies: its first vector layer when
+    /// that is a fused ReLU ([`VectorWork::fused`](super::layers::VectorWork)) of the whole
+    /// crossbar layer (not a column part), which is not a network output. The crossbar layer's
+    /// result then never leaves the buffer: the back end applies the ReLU to each band and
+    /// stores the ReLU's result instead.
+    pub fn fused_activation(&self, layers: &[Layer]) -> Option<LayerId> {
+        let m = self.mvm.as_ref().filter(|m| m.parts == 1)?;
+        let first = *self.vector.first()?;
+        let act = &layers[first];
+        let fused = act.vector().is_some_and(|w| w.fused)
+            && act.inputs == [Source::Layer(m.layer)]
+            && !layers[m.layer].is_output;
+        fused.then_some(first)
+    }
+
     /// Weight bytes of its crossbar layer.
     pub fn weight_bytes(&self) -> u64 {
         self.mvm.as_ref().map_or(0, |m| m.weight_bytes)
@@ -246,16 +268,23 @@ impl Program {
 
     /// The DRAM activation traffic of the stages in `range`, bytes per image: every layer reads
     /// its activation operands and writes its result (a column part: the whole input, its
-    /// columns of the result).
+    /// columns of the result), except a stage's fused activation
+    /// ([`Stage::fused_activation`]), whose operand never leaves the buffer.
     pub fn traffic(&self, range: Range<usize>, target: &Target) -> Traffic {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let mut traffic = Traffic::default();
         for stage in &self.stages[range] {
+            let fused = stage.fused_activation(&self.layers);
+            let feeds_fused = |id: LayerId| fused.is_some() && stage.mvm_layer() == Some(id);
             for id in stage.layers() {
                 let layer = &self.layers[id];
-                traffic.read_bytes += bytes(layer.input_elements);
-                traffic.write_bytes += bytes(produced_elements(id, layer, stage));
+                if Some(id) != fused {
+                    traffic.read_bytes += bytes(layer.input_elements);
+                }
+                if !feeds_fused(id) {
+                    traffic.write_bytes += bytes(produced_elements(id, layer, stage));
+                }
             }
         }
         traffic
@@ -288,7 +317,7 @@ fn check_specs(layers: &[Layer], specs: &[StageSpec]) -> Result<Vec<Vec<usize>>,
                 ));
             }
             for source in &layer.inputs {
-                if let super::layers::Source::Layer(producer) = *source {
+                if let Source::Layer(producer) = *source {
                     let done = stages_of[producer].len() as u64
                         == parts_of(&layers[producer], specs, &stages_of[producer]);
                     if stages_of[producer].is_empty() || !done {

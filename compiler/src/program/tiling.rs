@@ -410,6 +410,8 @@ pub enum Sharing {
     /// pimc's placement (`pim-place-crossbars`): copies are spread over this many disjoint groups
     /// of PEs (the chip's PEs divided by the PEs one copy spans), one copy per PE link.
     Spread(u64),
+    /// As placed: the busiest PE holds this many of the copies (read from a placed schedule).
+    Placed(u64),
 }
 
 impl Sharing {
@@ -418,6 +420,7 @@ impl Sharing {
         match self {
             Sharing::InTile(k) => copies.min(k.max(1)),
             Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
+            Sharing::Placed(k) => copies.min(k.max(1)),
         }
     }
 }

@@ -8,10 +8,11 @@
 //! back end guess; [`write`] records a schedule.
 
 use super::{Load, Pipeline, Placement, Schedule, Scheduler, StagePlan};
-use crate::program::tiling::{column_parts, Granularity, Tiling};
+use crate::program::tiling::{column_parts, Granularity, Sharing, Tiling};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
 use pim_dialects::{Func, Node, PimOp, ScheduleOp, SegmentOp, StageOp, ValueId};
 use pim_runtime::target::Target;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// A scheduled function, read: its network, its stages on the target and its schedule.
@@ -104,7 +105,7 @@ pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramErr
     let network = tiled(func, target, granularity)?;
     let (stages, segments) = stage_plans(op, &network)?;
     let specs: Vec<StageSpec> = stages.iter().map(|s| s.spec.clone()).collect();
-    let program = Program::new(network.layers.clone(), &specs, target, granularity)?;
+    let mut program = Program::new(network.layers.clone(), &specs, target, granularity)?;
     let count = |v: i64, what: &str| {
         u64::try_from(v)
             .ok()
@@ -125,6 +126,7 @@ pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramErr
     check_copies(&program, &schedule)?;
     check_fits(&program, &schedule, target)?;
     check_placement(&program, &schedule, target)?;
+    share_links_as_placed(&mut program, &schedule, target);
     Ok(Scheduled {
         network,
         program,
@@ -387,6 +389,35 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
         previous = Some(owners);
     }
     Ok(())
+}
+
+/// Under the `crossbar` granularity the model charges the busiest PE link with the copies the
+/// placement puts there ([`Sharing::Placed`]), not the spread `pim-place-crossbars` aims for
+/// (it packs the copies of a layer it cannot spread). Copies larger than a PE keep
+/// [`Sharing::Spread`]: a PE shared by two of them holds part of each one's rows.
+fn share_links_as_placed(program: &mut Program, s: &Schedule, target: &Target) {
+    if s.granularity != Granularity::Crossbar {
+        return;
+    }
+    let per_pe = target.crossbars_per_pe().max(1);
+    for (stage, plan) in program.stages.iter_mut().zip(&s.stages) {
+        let (Some(m), Some(placement)) = (stage.mvm.as_mut(), plan.placement) else {
+            continue;
+        };
+        let per_copy = m.mapping.tiling.crossbars;
+        if per_copy > per_pe {
+            continue;
+        }
+        let mut copies_on: BTreeMap<u64, u64> = BTreeMap::new();
+        for d in 0..plan.copies {
+            let crossbars = placement.copy(d, per_copy);
+            for pe in crossbars.start / per_pe..=(crossbars.end.max(1) - 1) / per_pe {
+                *copies_on.entry(pe).or_default() += 1;
+            }
+        }
+        let busiest = copies_on.values().max().copied().unwrap_or(1);
+        m.mapping.sharing = Sharing::Placed(busiest);
+    }
 }
 
 /// `func` with `schedule` recorded (replacing any schedule it had).

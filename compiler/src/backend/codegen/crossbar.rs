@@ -2,7 +2,7 @@
 
 use super::{dram, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
-use pim_dialects::{Node, PimOp};
+use pim_dialects::{Node, PimOp, ValueId};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
 use pim_runtime::isa::{Instruction, MvmMode, VOp};
 use std::ops::Range;
@@ -219,8 +219,8 @@ impl Gen<'_> {
         node: &Node<PimOp>,
         image: usize,
         copies: &[Vec<(u32, Block)>],
-        off: usize,
-        width: usize,
+        (off, width): (usize, usize),
+        relu_into: Option<ValueId>,
     ) -> R<()> {
         let Some(xbars) = copies.first() else {
             return Err("internal error: a crossbar layer without crossbars".into());
@@ -264,8 +264,15 @@ impl Gen<'_> {
         let mut row0s: Vec<usize> = xbars.iter().map(|(_, b)| b.row0).collect();
         row0s.sort_unstable();
         row0s.dedup();
+        // The result as stored: the crossbar layer's, or that of the ReLU fused into it
+        // (`Stage::fused_activation`), applied to each band in the buffer.
+        let epilogue = Epilogue {
+            bias,
+            relu: relu_into.is_some(),
+            result: relu_into.unwrap_or(node.result),
+        };
         if kind != "conv" {
-            return self.fc_layer(node, image, xbars, (off, width), &row0s, bias);
+            return self.fc_layer(node, image, xbars, (off, width), &row0s, epilogue);
         }
         let in_shape = self.func.shape(input).to_vec();
         let out_shape = self.func.shape(node.result).to_vec();
@@ -405,10 +412,8 @@ impl Gen<'_> {
                     }
                 }
             }
-            if let Some(param) = bias {
-                self.vop(VOp::Bias, out, out, None, width, pixels, param)?;
-            }
-            self.store_rect(node.result, image, out, rect, (ow, off, width))?;
+            self.epilogue(epilogue, out, width, pixels)?;
+            self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
         }
         Ok(())
     }
@@ -423,7 +428,7 @@ impl Gen<'_> {
         xbars: &[(u32, Block)],
         (off, width): (usize, usize),
         row0s: &[usize],
-        bias: Option<u32>,
+        epilogue: Epilogue,
     ) -> R<()> {
         let input = node.operands[0];
         if self.func.shape(input).len() != 2 {
@@ -503,13 +508,11 @@ impl Gen<'_> {
                     self.acc(dst_base, out, n * width)?;
                 }
             }
-            if let Some(param) = bias {
-                self.vop(VOp::Bias, out, out, None, width, n, param)?;
-            }
+            self.epilogue(epilogue, out, width, n)?;
             if vectors == 1 {
-                return self.store(node.result, image, out, off, width, 0, 1);
+                return self.store(epilogue.result, image, out, off, width, 0, 1);
             }
-            let s = self.stored[node.result].ok_or("the result is not stored")?;
+            let s = self.stored[epilogue.result].ok_or("the result is not stored")?;
             let w = u24(width, "columns")?;
             self.program.code.push(Instruction::Store {
                 src: self.buf(out),
@@ -519,6 +522,17 @@ impl Gen<'_> {
                 sstride: w,
                 dstride: u24(cols, "columns")?,
             });
+        }
+        Ok(())
+    }
+
+    /// The bias and the fused ReLU of `vectors` results of `width` columns at `out`.
+    fn epilogue(&mut self, e: Epilogue, out: u64, width: usize, vectors: usize) -> R<()> {
+        if let Some(param) = e.bias {
+            self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
+        }
+        if e.relu {
+            self.vop(VOp::Relu, out, out, None, width * vectors, 1, 0)?;
         }
         Ok(())
     }
@@ -536,6 +550,17 @@ impl Gen<'_> {
         });
         Ok(())
     }
+}
+
+/// What follows a crossbar layer's accumulation in the buffer, and where its result goes.
+#[derive(Debug, Clone, Copy)]
+struct Epilogue {
+    /// The bias constant, if any.
+    bias: Option<u32>,
+    /// Whether a fused ReLU follows.
+    relu: bool,
+    /// The value stored: the layer's result, or the fused ReLU's.
+    result: ValueId,
 }
 
 /// Where the row tile starting at row `row0` (of the sorted `row0s`) writes its results: the
