@@ -1,5 +1,6 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
+use super::bands::Rect;
 use super::{dram, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
@@ -294,127 +295,204 @@ impl Gen<'_> {
             pad_bottom: pads[3],
             input: iw,
         };
-        let cost = |regions: usize| {
-            move |inputs: usize, outputs: usize| (inputs * cin + regions * outputs * width) as u64
+        let cost = |inputs: usize, outputs: usize| {
+            (inputs * cin + row0s.len().min(2) * outputs * width) as u64
         };
-        // Bands as if the row tiles after the first shared one partial-sum region; each gets
-        // its own where the bands leave room, so that the row tiles run in parallel.
-        let least = row0s.len().min(2);
-        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost(least))?;
-        let regions = if rects
-            .iter()
-            .all(|r| cost(row0s.len())(r.input_pixels(), r.pixels()) <= self.staging.capacity)
-        {
-            row0s.len()
-        } else {
-            least
-        };
-        let mut previous: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
+        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
+        let mut previous: Option<(Range<usize>, Range<usize>)> = None;
         for rect in &rects {
-            let (oy0, oy1) = (rect.oy0, rect.oy1);
             let band = &rect.rows;
             let pixels = rect.pixels();
             self.reset_staging();
             let src = self.alloc_staging((rect.input_pixels() * cin) as u64, &node.name)?;
             let out = self.alloc_staging((pixels * width) as u64, &node.name)?;
-            let tmp = self.alloc_staging(((regions - 1) * pixels * width) as u64, &node.name)?;
+            let sums = self.partial_sum_regions(&node.name, row0s.len(), pixels, width)?;
             let cols = rect.cols.r0..rect.cols.r1;
             let shared = previous.take().filter(|(c, _)| *c == cols).map(|(_, r)| r);
             self.load_rect(input, image, src, (rect, shared), iw)?;
             previous = Some((cols, band.r0..band.r1));
-            let mut tiles: Vec<(usize, usize)> =
-                xbars.iter().map(|(_, b)| (b.row0, b.sg)).collect();
-            tiles.sort_unstable();
-            tiles.dedup();
-            for &(row0, sg) in &tiles {
-                let indices: Vec<usize> = (0..xbars.len())
-                    .filter(|&i| xbars[i].1.row0 == row0 && xbars[i].1.sg == sg)
-                    .collect();
-                let blocks: Vec<(u32, Block)> = indices.iter().map(|&i| xbars[i]).collect();
-                let Some(&(_, first)) = blocks.first() else {
-                    continue;
-                };
-                let win = Window {
-                    in_h: (band.r1 - band.r0) as u32,
-                    in_w: (rect.cols.r1 - rect.cols.r0) as u32,
-                    channels: cin as u32,
-                    c0: first.c0 as u32,
-                    cn: first.cn as u32,
-                    kernel_h: kernel[0] as u32,
-                    kernel_w: kernel[1] as u32,
-                    stride_h: strides[0] as u32,
-                    stride_w: strides[1] as u32,
-                    dilation_h: dilations[0] as u32,
-                    dilation_w: dilations[1] as u32,
-                    pad_top: band.pad_top,
-                    pad_left: rect.cols.pad_top,
-                    pad_bottom: band.pad_bottom,
-                    pad_right: rect.cols.pad_bottom,
-                    row0: row0 as u32,
-                    include_pad: false,
-                };
-                if (win.out_h(), win.out_w()) != ((oy1 - oy0) as u64, (rect.ox1 - rect.ox0) as u64)
-                {
-                    return Err(format!(
-                        "internal error: the window of output rows {oy0}..{oy1} gives {}x{} pixels",
-                        win.out_h(),
-                        win.out_w()
-                    ));
-                }
-                let win = self.window_constant(
-                    format!(
-                        "{}.win.y{oy0}.x{}.c{}.r{row0}",
-                        node.name, rect.ox0, first.c0
-                    ),
-                    win,
-                )?;
-                let dst_base = partial_sums(&row0s, row0, regions, (out, tmp), pixels * width);
-                for (d, copy) in copies.iter().enumerate() {
-                    let (p0, p1) = share(pixels, d, copies.len());
-                    for &i in indices.iter().filter(|_| p1 > p0) {
-                        let (xbar, b) = copy
-                            .get(i)
-                            .copied()
-                            .ok_or("internal error: copies differ")?;
-                        self.program.code.push(Instruction::Mvm {
-                            xbar,
-                            src: self.buf(src),
-                            dst: self.buf(dst_base + (p0 * width + b.out0 + b.col0) as u64),
-                            count: u24(p1 - p0, "pixels")?,
-                            sstride: 0,
-                            dstride: u24(width, "columns")?,
-                            pix: u24(p0, "pixels")?,
-                            bits: self.target.precision.activation_bits,
-                            mode: MvmMode::Window,
-                            win,
-                        });
-                    }
-                }
-                if row0 > 0 {
-                    // Add this super-group's partial sums (its columns of every pixel).
-                    let cols = blocks
-                        .iter()
-                        .map(|(_, b)| b.col0 + b.cols)
-                        .max()
-                        .unwrap_or(0);
-                    if cols == width {
-                        self.acc(dst_base, out, pixels * width)?;
-                    } else {
-                        self.program.code.push(Instruction::Acc {
-                            src: self.buf(dst_base + first.out0 as u64),
-                            dst: self.buf(out + first.out0 as u64),
-                            len: u24(cols, "columns")?,
-                            count: u24(pixels, "pixels")?,
-                            sstride: u24(width, "columns")?,
-                            dstride: u24(width, "columns")?,
-                            shift: 0,
-                        });
-                    }
+            let tiles = self.row_tiles(node, xbars, rect, cin)?;
+            for c0 in (0..pixels).step_by(sums.chunk) {
+                let chunk = c0..(c0 + sums.chunk).min(pixels);
+                for tile in &tiles {
+                    self.row_tile_chunk(tile, copies, (src, out), &sums, &row0s, &chunk, width)?;
                 }
             }
             self.epilogue(epilogue, out, width, pixels)?;
             self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
         }
+        Ok(())
+    }
+
+    /// The partial-sum regions of a band of `pixels` outputs of `width` columns with `row_tiles`
+    /// row tiles, after its input and output in the staging area: one per row tile after the
+    /// first, for as many pixels at a time (`chunk`) as fit, so that the row tiles of a chunk run
+    /// in parallel and the chunks one after another; one region for the whole band that the row
+    /// tiles share (and so run in series) when not even one pixel each fits.
+    fn partial_sum_regions(
+        &mut self,
+        layer: &str,
+        row_tiles: usize,
+        pixels: usize,
+        width: usize,
+    ) -> R<PartialSums> {
+        let others = row_tiles.saturating_sub(1);
+        if others == 0 {
+            return Ok(PartialSums {
+                at: 0,
+                regions: 1,
+                chunk: pixels.max(1),
+            });
+        }
+        let free = self.staging.capacity.saturating_sub(self.staging.used) as usize;
+        let chunk = (free / (others * width).max(1)).min(pixels);
+        let (regions, chunk) = if chunk > 0 {
+            (row_tiles, chunk)
+        } else {
+            (2, pixels)
+        };
+        let at = self.alloc_staging(((regions - 1) * chunk * width) as u64, layer)?;
+        Ok(PartialSums { at, regions, chunk })
+    }
+
+    /// The row tiles (and super-groups) of a conv layer over the band `rect`: their crossbars'
+    /// indices within a copy, first block and window constant.
+    fn row_tiles(
+        &mut self,
+        node: &Node<PimOp>,
+        xbars: &[(u32, Block)],
+        rect: &Rect,
+        cin: usize,
+    ) -> R<Vec<RowTile>> {
+        let PimOp::Mvm {
+            kernel,
+            strides,
+            dilations,
+            ..
+        } = &node.op
+        else {
+            return Err("not a pim.mvm".into());
+        };
+        let band = &rect.rows;
+        let mut keys: Vec<(usize, usize)> = xbars.iter().map(|(_, b)| (b.row0, b.sg)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut tiles = Vec::with_capacity(keys.len());
+        for (row0, sg) in keys {
+            let indices: Vec<usize> = (0..xbars.len())
+                .filter(|&i| xbars[i].1.row0 == row0 && xbars[i].1.sg == sg)
+                .collect();
+            let Some(&first) = indices.first().map(|&i| &xbars[i].1) else {
+                continue;
+            };
+            let win = Window {
+                in_h: (band.r1 - band.r0) as u32,
+                in_w: (rect.cols.r1 - rect.cols.r0) as u32,
+                channels: cin as u32,
+                c0: first.c0 as u32,
+                cn: first.cn as u32,
+                kernel_h: kernel[0] as u32,
+                kernel_w: kernel[1] as u32,
+                stride_h: strides[0] as u32,
+                stride_w: strides[1] as u32,
+                dilation_h: dilations[0] as u32,
+                dilation_w: dilations[1] as u32,
+                pad_top: band.pad_top,
+                pad_left: rect.cols.pad_top,
+                pad_bottom: band.pad_bottom,
+                pad_right: rect.cols.pad_bottom,
+                row0: row0 as u32,
+                include_pad: false,
+            };
+            let (oy0, oy1) = (rect.oy0, rect.oy1);
+            if (win.out_h(), win.out_w()) != ((oy1 - oy0) as u64, (rect.ox1 - rect.ox0) as u64) {
+                return Err(format!(
+                    "internal error: the window of output rows {oy0}..{oy1} gives {}x{} pixels",
+                    win.out_h(),
+                    win.out_w()
+                ));
+            }
+            let name = format!(
+                "{}.win.y{oy0}.x{}.c{}.r{row0}",
+                node.name, rect.ox0, first.c0
+            );
+            let cols = indices
+                .iter()
+                .map(|&i| xbars[i].1.col0 + xbars[i].1.cols)
+                .max()
+                .unwrap_or(0);
+            tiles.push(RowTile {
+                row0,
+                indices,
+                first,
+                cols,
+                win: self.window_constant(name, win)?,
+            });
+        }
+        Ok(tiles)
+    }
+
+    /// Row tile `tile`'s `mvm`s over the output pixels `chunk` of a band (split among the
+    /// copies), into the output (the first row tile) or its partial-sum region, which an `acc`
+    /// then adds into the output.
+    #[allow(clippy::too_many_arguments)]
+    fn row_tile_chunk(
+        &mut self,
+        tile: &RowTile,
+        copies: &[Vec<(u32, Block)>],
+        (src, out): (u64, u64),
+        sums: &PartialSums,
+        row0s: &[usize],
+        chunk: &Range<usize>,
+        width: usize,
+    ) -> R<()> {
+        let n = chunk.end - chunk.start;
+        let here = out + (chunk.start * width) as u64;
+        let dst_base = partial_sums(
+            row0s,
+            tile.row0,
+            sums.regions,
+            (here, sums.at),
+            sums.chunk * width,
+        );
+        for (d, copy) in copies.iter().enumerate() {
+            let (p0, p1) = share(n, d, copies.len());
+            for &i in tile.indices.iter().filter(|_| p1 > p0) {
+                let (xbar, b) = copy
+                    .get(i)
+                    .copied()
+                    .ok_or("internal error: copies differ")?;
+                self.program.code.push(Instruction::Mvm {
+                    xbar,
+                    src: self.buf(src),
+                    dst: self.buf(dst_base + (p0 * width + b.out0 + b.col0) as u64),
+                    count: u24(p1 - p0, "pixels")?,
+                    sstride: 0,
+                    dstride: u24(width, "columns")?,
+                    pix: u24(chunk.start + p0, "pixels")?,
+                    bits: self.target.precision.activation_bits,
+                    mode: MvmMode::Window,
+                    win: tile.win,
+                });
+            }
+        }
+        if tile.row0 == 0 {
+            return Ok(());
+        }
+        // Add this super-group's partial sums (its columns of every pixel of the chunk).
+        if tile.cols == width {
+            return self.acc(dst_base, here, n * width);
+        }
+        let out0 = tile.first.out0 as u64;
+        self.program.code.push(Instruction::Acc {
+            src: self.buf(dst_base + out0),
+            dst: self.buf(here + out0),
+            len: u24(tile.cols, "columns")?,
+            count: u24(n, "pixels")?,
+            sstride: u24(width, "columns")?,
+            dstride: u24(width, "columns")?,
+            shift: 0,
+        });
         Ok(())
     }
 
@@ -550,6 +628,27 @@ impl Gen<'_> {
         });
         Ok(())
     }
+}
+
+/// A row tile (of a super-group) of a conv layer over one band.
+struct RowTile {
+    /// Its first row.
+    row0: usize,
+    /// Its crossbars' indices within a copy.
+    indices: Vec<usize>,
+    /// Its first block.
+    first: Block,
+    /// One past its blocks' last output column.
+    cols: usize,
+    /// Its window constant.
+    win: u32,
+}
+
+/// The partial-sum regions of a band: `regions - 1` regions of `chunk` pixels from `at`.
+struct PartialSums {
+    at: u64,
+    regions: usize,
+    chunk: usize,
 }
 
 /// What follows a crossbar layer's accumulation in the buffer, and where its result goes.
