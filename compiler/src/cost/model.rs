@@ -6,7 +6,7 @@
 //! A segment takes its exposed weight load plus its run ([`segment_cost`]). The run is the compute
 //! phase with the segment's DRAM activation transfers: pipelined, `(images + stages - 1)` periods,
 //! the period being the slowest stage but at least the segment's vector work and its interconnect
-//! traffic spread over all tiles' H-trees ([`shared_link_ns`]); sequential, `images · Σ max(t_mvm,
+//! traffic spread over all PE links ([`shared_link_ns`]); sequential, `images · Σ max(t_mvm,
 //! t_vector)`. DRAM activation transfers overlap the compute phase when two images' worth fit in
 //! the global buffer. Stages loaded by prefetch are written during the previous segment's drain
 //! (the last `stages - 1` periods of a pipelined segment, when its first stage has no more
@@ -281,7 +281,7 @@ struct Phase {
 
 /// Pipelined: `(images + stages - 1)` periods; the period is the slowest stage, and at least the
 /// time the resources all stages share need per image: the vector unit (all vector work) and the
-/// tiles' H-trees (all interconnect traffic spread over every tile, [`shared_link_ns`]).
+/// PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]).
 /// Sequential: each image through every stage, a stage's MVM and its vector epilogue streamed
 /// (the longer counts).
 fn compute_phase(
@@ -449,7 +449,7 @@ pub struct LowerBound {
     pub layer_ns: f64,
     /// All vector-unit work.
     pub vector_ns: f64,
-    /// All interconnect traffic spread over every tile's H-tree.
+    /// All interconnect traffic spread over every PE link.
     pub interconnect_ns: f64,
     /// Every weight read once, the inputs read and the outputs written once.
     pub dram_ns: f64,

@@ -33,10 +33,11 @@
 //!
 //! [`LayerMapping`] combines a tiling with a granularity: the allocation unit (a copy of `X`
 //! crossbars, or a copy of the base tiles with its in-tile copies), the duplication cap, and how
-//! copies share the tiles' interconnect ([`Sharing`]): the calibrated read-latency model charges a
-//! tile's H-tree for the vectors of all copies inside it (`docs/targets.md` §5.3), so NeuroSim's
-//! in-tile copies barely help, while pimc spreads a layer's copies over the chip's tiles (and the
-//! model charges the H-trees as a resource shared by a pipelined segment).
+//! copies share the links into the PEs ([`Sharing`]): the calibrated read-latency model charges the
+//! busiest PE link (`docs/targets.md` §5.3); NeuroSim charges every PE of an in-tile copy the
+//! vectors of all of them, so its in-tile copies barely help, while pimc places a layer's copies
+//! one per PE (`pim-place-crossbars`; the model charges the links as a resource shared by a
+//! pipelined segment).
 //!
 //! A layer whose one copy needs more than the whole chip is cut into **column parts**
 //! ([`column_parts`]): equal slices of its output columns, each of which fits.
