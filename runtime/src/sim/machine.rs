@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::crossbar::{Crossbar, Crossbars, WeightBlock};
 use super::memory::{Blocks, Memories, Operand};
 use super::vector::{self, Groups};
-use super::window::{self, image_len, Im2col};
+use super::window::{self, image_len, HeldRows, Im2col, ImageSource};
 use super::Fault;
 use crate::container::{ConstValue, Constant, Program, Window};
 use crate::isa::{Instruction, MemRef, MvmMode, VOp};
@@ -264,23 +264,9 @@ impl Machine {
             MvmMode::Window => {
                 let w = window_at(constants, win)?;
                 check_pixels(w, pix, count)?;
-                let pattern = Blocks::contiguous(image_len(w));
-                self.memory.check(&src, pattern, false)?;
-                // Only the image rows these pixels read are copied.
-                let pixels = u64::from(pix)..u64::from(pix) + u64::from(count);
-                let (first, last) = Im2col::rows(w, pixels);
-                let row = u64::from(w.in_w) * u64::from(w.channels);
-                let rows = Blocks::contiguous((last - first.min(last)) * row);
-                let held = Operand {
-                    base: src.base + first * row,
-                    ..src
-                };
-                Input::Window(
-                    snapshot(&self.memory, &held, rows),
-                    w,
-                    u64::from(pix),
-                    first,
-                )
+                self.memory
+                    .check(&src, Blocks::contiguous(image_len(w)), false)?;
+                window_input(&self.memory, &src, w, pix, count, ar)
             }
         };
         let (mut x, mut y) = (vec![0.0; ar], vec![0.0; ac]);
@@ -420,27 +406,73 @@ pub(crate) fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
 }
 
 /// Where an `mvm`'s input vectors come from: a snapshot of its source region.
-enum Input<'a> {
+enum Input {
     /// Vector `v` at offset `v * sstride` of the snapshot.
     Dense(Vec<f32>, u64),
-    /// Vector `v` gathered for output pixel `pix + v` of the window over the snapshot of the
-    /// image's rows from the last field on.
-    Window(Vec<f32>, &'a Window, u64, u64),
+    /// The vectors one after another, `len` elements each.
+    Gathered(Vec<f32>, usize),
 }
 
-impl Input<'_> {
+impl Input {
     /// Fills `x` with input vector `v`.
     fn vector(&self, v: u64, x: &mut [f32]) {
-        match self {
-            Input::Dense(data, sstride) => {
-                let start = usize::try_from(v * sstride).unwrap_or(usize::MAX);
-                let src = data.get(start..).unwrap_or(&[]);
-                x.fill(0.0);
-                x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
-            }
-            Input::Window(image, w, pix, first) => Im2col::new(w, image, *first).gather(pix + v, x),
-        }
+        let (data, start) = match self {
+            Input::Dense(data, sstride) => (data, v * sstride),
+            Input::Gathered(data, len) => (data, v * *len as u64),
+        };
+        let start = usize::try_from(start).unwrap_or(usize::MAX);
+        let src = data.get(start..).unwrap_or(&[]);
+        x.fill(0.0);
+        x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
     }
+}
+
+/// The image of a window-mode `mvm` in memory, read in place.
+struct InMemory<'a> {
+    memory: &'a Memories,
+    image: &'a Operand,
+}
+
+impl ImageSource for InMemory<'_> {
+    fn copy(&self, index: u64, out: &mut [f32]) -> bool {
+        self.memory.read(self.image, index, out);
+        true
+    }
+}
+
+/// The `count` im2col vectors of `len` elements of output pixels `pix..` of window `w` over the
+/// image at `src` (checked): gathered from a copy of the image rows they read when that is
+/// smaller than the vectors, else straight from memory.
+fn window_input(
+    memory: &Memories,
+    src: &Operand,
+    w: &Window,
+    pix: u32,
+    count: u32,
+    len: usize,
+) -> Input {
+    let pixels = u64::from(pix)..u64::from(pix) + u64::from(count);
+    let (first, last) = window::rows_read(w, pixels.clone());
+    let row = u64::from(w.in_w) * u64::from(w.channels);
+    let rows_len = (last - first.min(last)) * row;
+    let total = count as usize * len;
+    let mut vectors = vec![0.0; total];
+    let chunks = vectors.chunks_mut(len.max(1));
+    if rows_len < total as u64 {
+        let rows = memory.read_vec(src, first * row, rows_len as usize);
+        let held = Im2col::new(
+            w,
+            HeldRows {
+                rows: &rows,
+                first: first * row,
+            },
+        );
+        pixels.zip(chunks).for_each(|(p, x)| held.gather(p, x));
+    } else {
+        let direct = Im2col::new(w, InMemory { memory, image: src });
+        pixels.zip(chunks).for_each(|(p, x)| direct.gather(p, x));
+    }
+    Input::Gathered(vectors, len)
 }
 
 /// The elements of `pattern` at `op`, from its first element to its last (checked).

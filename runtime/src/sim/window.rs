@@ -14,40 +14,47 @@ pub(crate) fn image_len(w: &Window) -> u64 {
         .saturating_mul(u64::from(w.channels))
 }
 
-/// The im2col gather of one window-mode `mvm`: the geometry of `w` over the rows of one image
-/// that a range of output pixels reads ([`Im2col::rows`]), held from image row `first_row` on.
-pub(crate) struct Im2col<'a> {
+/// Where an im2col gather reads one HWC image from.
+pub(crate) trait ImageSource {
+    /// Copies the image's elements `index..index + out.len()` into `out`; false when they are
+    /// not held.
+    fn copy(&self, index: u64, out: &mut [f32]) -> bool;
+}
+
+/// The image's rows from `first_row` on, copied out of memory once.
+pub(crate) struct HeldRows<'a> {
+    /// The rows.
+    pub rows: &'a [f32],
+    /// The image element of `rows[0]`.
+    pub first: u64,
+}
+
+impl ImageSource for HeldRows<'_> {
+    fn copy(&self, index: u64, out: &mut [f32]) -> bool {
+        let held = index
+            .checked_sub(self.first)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.rows.get(i..i.checked_add(out.len())?));
+        held.map(|src| out.copy_from_slice(src)).is_some()
+    }
+}
+
+/// The im2col gather of one window-mode `mvm`: the geometry of `w` over one image, read from
+/// `source`.
+pub(crate) struct Im2col<'a, S> {
     w: &'a Window,
-    image: &'a [f32],
-    first_row: u64,
+    source: S,
     out_w: u64,
 }
 
-impl<'a> Im2col<'a> {
-    /// The gather of window `w` over `image`: the image's rows from `first_row` on (all of its
-    /// channels, HWC).
-    pub fn new(w: &'a Window, image: &'a [f32], first_row: u64) -> Im2col<'a> {
+impl<'a, S: ImageSource> Im2col<'a, S> {
+    /// The gather of window `w` over the image `source` holds.
+    pub fn new(w: &'a Window, source: S) -> Im2col<'a, S> {
         Im2col {
             w,
-            image,
-            first_row,
+            source,
             out_w: w.out_w().max(1),
         }
-    }
-
-    /// The image rows `first..last` (half-open, clamped to the image) that output pixels
-    /// `pixels` read.
-    pub fn rows(w: &Window, pixels: std::ops::Range<u64>) -> (u64, u64) {
-        let out_w = w.out_w().max(1);
-        let (oy0, oy1) = (pixels.start / out_w, pixels.end.saturating_sub(1) / out_w);
-        let reach = u64::from(w.kernel_h.max(1) - 1) * u64::from(w.dilation_h);
-        let first = coord(oy0, w.stride_h, 0, 0, w.pad_top).max(0) as u64;
-        let last = coord(oy1, w.stride_h, reach, 1, w.pad_top) + 1;
-        let in_h = u64::from(w.in_h);
-        (
-            first.min(in_h),
-            u64::try_from(last.max(0)).unwrap_or(0).min(in_h),
-        )
     }
 
     /// Fills `out` with elements `row0..row0 + out.len()` of the im2col vector of output pixel
@@ -72,28 +79,41 @@ impl<'a> Im2col<'a> {
             let iy = coord(oy, w.stride_h, tap / kw, w.dilation_h, w.pad_top);
             let ix = coord(ox, w.stride_w, tap % kw, w.dilation_w, w.pad_left);
             let dst = &mut out[i..i + run];
-            match self.pixel_slice(iy, ix, c, run) {
-                Some(src) => dst.copy_from_slice(src),
-                None => dst.fill(0.0),
+            if !self.copy_pixel(iy, ix, c, dst) {
+                dst.fill(0.0);
             }
             i += run;
         }
     }
 
-    /// Channels `c0 + c .. c0 + c + n` of image pixel `(iy, ix)`, or `None` outside the image
-    /// (or the rows held).
-    fn pixel_slice(&self, iy: i64, ix: i64, c: u64, n: usize) -> Option<&[f32]> {
+    /// Copies channels `c0 + c ..` of image pixel `(iy, ix)` into `dst`; false outside the
+    /// image (or what the source holds).
+    fn copy_pixel(&self, iy: i64, ix: i64, c: u64, dst: &mut [f32]) -> bool {
         let w = self.w;
         let inside = (0..i64::from(w.in_h)).contains(&iy) && (0..i64::from(w.in_w)).contains(&ix);
         if !inside {
-            return None;
+            return false;
         }
-        let row = (iy as u64).checked_sub(self.first_row)?;
-        let index =
-            (row * u64::from(w.in_w) + ix as u64) * u64::from(w.channels) + u64::from(w.c0) + c;
-        let start = usize::try_from(index).ok()?;
-        self.image.get(start..start.checked_add(n)?)
+        let index = (iy as u64 * u64::from(w.in_w) + ix as u64) * u64::from(w.channels)
+            + u64::from(w.c0)
+            + c;
+        self.source.copy(index, dst)
     }
+}
+
+/// The image rows `first..last` (half-open, clamped to the image) that output pixels `pixels`
+/// of window `w` read.
+pub(crate) fn rows_read(w: &Window, pixels: std::ops::Range<u64>) -> (u64, u64) {
+    let out_w = w.out_w().max(1);
+    let (oy0, oy1) = (pixels.start / out_w, pixels.end.saturating_sub(1) / out_w);
+    let reach = u64::from(w.kernel_h.max(1) - 1) * u64::from(w.dilation_h);
+    let first = coord(oy0, w.stride_h, 0, 0, w.pad_top).max(0) as u64;
+    let last = coord(oy1, w.stride_h, reach, 1, w.pad_top) + 1;
+    let in_h = u64::from(w.in_h);
+    (
+        first.min(in_h),
+        u64::try_from(last.max(0)).unwrap_or(0).min(in_h),
+    )
 }
 
 /// Input coordinate `o*stride + k*dilation - pad`.
