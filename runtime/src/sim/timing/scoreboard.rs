@@ -90,7 +90,24 @@ struct Times {
 /// `2^k` elements back in bucket `k`).
 #[derive(Debug, Clone, Default)]
 struct Table {
-    buckets: BTreeMap<u32, BTreeMap<Geometry, Times>>,
+    buckets: BTreeMap<u32, Bucket>,
+}
+
+/// The entries of one bucket and the span of every bounding interval ever recorded in it (never
+/// shrunk: it only lets a lookup skip the bucket).
+#[derive(Debug, Clone)]
+struct Bucket {
+    entries: BTreeMap<Geometry, Times>,
+    span: (u64, u64),
+}
+
+impl Default for Bucket {
+    fn default() -> Bucket {
+        Bucket {
+            entries: BTreeMap::new(),
+            span: (u64::MAX, 0),
+        }
+    }
 }
 
 /// The bucket of a geometry: the bit length of its extent.
@@ -101,11 +118,14 @@ fn bucket(g: Geometry) -> u32 {
 impl Table {
     /// Entries whose bounding interval may meet `[start, end)`.
     fn near(&self, start: u64, end: u64) -> impl Iterator<Item = (&Geometry, &Times)> {
-        self.buckets.iter().flat_map(move |(&k, entries)| {
-            let reach = 1u64.checked_shl(k).unwrap_or(u64::MAX);
-            let from = (start.saturating_sub(reach), 0, 0, 0);
-            entries.range(from..(end, 0, 0, 0))
-        })
+        self.buckets
+            .iter()
+            .filter(move |(_, b)| b.span.0 < end && start < b.span.1)
+            .flat_map(move |(&k, b)| {
+                let reach = 1u64.checked_shl(k).unwrap_or(u64::MAX);
+                let from = (start.saturating_sub(reach), 0, 0, 0);
+                b.entries.range(from..(end, 0, 0, 0))
+            })
     }
 
     fn ready(&self, g: Geometry, write: bool) -> f64 {
@@ -129,17 +149,14 @@ impl Table {
                 .filter(|e| e.0 >= g.0 && e.1 <= g.1)
                 .collect();
             for e in covered {
-                if let Some(entries) = self.buckets.get_mut(&bucket(e)) {
-                    entries.remove(&e);
+                if let Some(b) = self.buckets.get_mut(&bucket(e)) {
+                    b.entries.remove(&e);
                 }
             }
         }
-        let times = self
-            .buckets
-            .entry(bucket(g))
-            .or_default()
-            .entry(g)
-            .or_default();
+        let b = self.buckets.entry(bucket(g)).or_default();
+        b.span = (b.span.0.min(g.0), b.span.1.max(g.1));
+        let times = b.entries.entry(g).or_default();
         if write {
             *times = Times {
                 written: done,
