@@ -178,6 +178,17 @@ fn spread(
     per_pe: u64,
     from_top: bool,
 ) -> Option<Vec<Option<Placement>>> {
+    // No more of the region than one PE per copy needs (a huge chip costs no time or memory).
+    let wanted: u64 = needs
+        .iter()
+        .map(|n| n.copies.saturating_mul(n.per_copy.max(per_pe)))
+        .fold(0, u64::saturating_add);
+    let len = (region.end - region.start).min(wanted);
+    let region = if from_top {
+        region.end - len..region.end
+    } else {
+        region.start..region.start + len
+    };
     let mut free = Free::new(region.clone());
     let spreads = |n: &Need| n.copies > 1 && n.per_copy > 0 && n.per_copy <= per_pe;
     let mut order: Vec<usize> = (0..needs.len()).filter(|&s| spreads(&needs[s])).collect();

@@ -15,7 +15,7 @@
 
 use super::{run_on_layers, Ir, PassContext};
 use crate::program::{Program, ProgramError};
-use crate::schedule::ir::{copy_ranges, crossbar_owners, read, write};
+use crate::schedule::ir::{copy_ranges, read, write, Occupancy};
 use crate::schedule::{Execution, Load, Schedule, Scheduler};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -51,13 +51,13 @@ pub fn prefetch(program: &Program, _target: &Target, mut schedule: Schedule) -> 
     let ranges = copy_ranges(program, &schedule);
     for (k, segment) in schedule.segments.clone().into_iter().enumerate().skip(1) {
         // Placement was checked when the IR was read: no stages share crossbars.
-        let Ok(busy) = crossbar_owners(&ranges, &schedule.segments[k - 1]) else {
+        let Ok(busy) = Occupancy::of(&ranges, &schedule.segments[k - 1]) else {
             continue;
         };
         for s in segment {
             let mut copies = ranges.iter().filter(|(t, _)| *t == s).peekable();
             let placed = copies.peek().is_some();
-            if placed && copies.all(|(_, r)| r.clone().all(|x| busy[x as usize].is_none())) {
+            if placed && copies.all(|(_, r)| busy.holder(r).is_none()) {
                 schedule.stages[s].load = Load::Prefetch;
             }
         }

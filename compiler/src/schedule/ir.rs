@@ -308,23 +308,38 @@ pub fn copy_ranges(program: &Program, s: &Schedule) -> Vec<(usize, Range<u64>)> 
     ranges
 }
 
-/// The stage on each crossbar while `segment` runs (`None`: free), up to the last crossbar any
-/// of [`copy_ranges`] uses; `Err((a, b))` when stages `a` and `b` share a crossbar.
-pub fn crossbar_owners(
-    ranges: &[(usize, Range<u64>)],
-    segment: &Range<usize>,
-) -> Result<Vec<Option<usize>>, (usize, usize)> {
-    let used = ranges.iter().map(|(_, r)| r.end).max().unwrap_or(0);
-    let mut owners = vec![None; used as usize];
-    for (stage, range) in ranges.iter().filter(|(s, _)| segment.contains(s)) {
-        for x in range.clone() {
-            match owners[x as usize].replace(*stage) {
-                Some(other) if other != *stage => return Err((other, *stage)),
-                _ => {}
-            }
+/// The crossbars the stages of one segment hold: disjoint ranges, by start, with their stage.
+pub struct Occupancy {
+    held: Vec<(Range<u64>, usize)>,
+}
+
+impl Occupancy {
+    /// The crossbars of the stages of `segment` among [`copy_ranges`]; `Err((a, b))` when stages
+    /// `a` and `b` share a crossbar.
+    pub fn of(
+        ranges: &[(usize, Range<u64>)],
+        segment: &Range<usize>,
+    ) -> Result<Self, (usize, usize)> {
+        let mut held: Vec<(Range<u64>, usize)> = ranges
+            .iter()
+            .filter(|(s, r)| segment.contains(s) && r.end > r.start)
+            .map(|(s, r)| (r.clone(), *s))
+            .collect();
+        held.sort_by_key(|(r, _)| r.start);
+        if let Some(pair) = held.windows(2).find(|w| w[0].0.end > w[1].0.start) {
+            return Err((pair[0].1, pair[1].1));
         }
+        Ok(Self { held })
     }
-    Ok(owners)
+
+    /// The stage holding any of `crossbars`, if one does.
+    pub fn holder(&self, crossbars: &Range<u64>) -> Option<usize> {
+        let after = self.held.partition_point(|(r, _)| r.end <= crossbars.start);
+        self.held
+            .get(after)
+            .filter(|(r, _)| r.start < crossbars.end)
+            .map(|(_, s)| *s)
+    }
 }
 
 /// Placed stages lie on the chip, their copies (at least a copy's crossbars apart) and stages do
@@ -354,9 +369,9 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
         }
     }
     let ranges = copy_ranges(program, s);
-    let mut previous: Option<Vec<Option<usize>>> = None;
+    let mut previous: Option<Occupancy> = None;
     for (index, segment) in s.segments.iter().enumerate() {
-        let owners = crossbar_owners(&ranges, segment).map_err(|(a, b)| {
+        let held = Occupancy::of(&ranges, segment).map_err(|(a, b)| {
             invalid(format!(
                 "segment {index}: stages `{}` and `{}` share crossbars",
                 name(a),
@@ -376,8 +391,7 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
             let clash = ranges
                 .iter()
                 .filter(|(i, _)| *i == a)
-                .flat_map(|(_, r)| r.clone())
-                .find_map(|x| before[x as usize]);
+                .find_map(|(_, r)| before.holder(r));
             if let Some(p) = clash {
                 return Err(invalid(format!(
                     "stage `{}` is prefetched into crossbars that `{}` of the previous segment uses",
@@ -386,7 +400,7 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
                 )));
             }
         }
-        previous = Some(owners);
+        previous = Some(held);
     }
     Ok(())
 }

@@ -189,4 +189,17 @@ pub enum TargetError {
         /// The quantity that overflowed.
         what: &'static str,
     },
+    /// More crossbars than the compiler and the simulators keep state for.
+    #[error(
+        "{origin}: the chip has {crossbars} crossbars; pimc supports at most {max} \
+         (the compiler and the simulators keep state per crossbar); check the counts in [chip]"
+    )]
+    TooManyCrossbars {
+        /// Where the description came from.
+        origin: String,
+        /// Its crossbars.
+        crossbars: u64,
+        /// The most supported.
+        max: u64,
+    },
 }

@@ -434,6 +434,12 @@ fn limits_between_fields() {
         t.chip.pes_per_tile_x = u32::MAX;
     });
     assert!(matches!(e, TargetError::TooLarge { .. }), "{e:?}");
+    let e = invalid(|t| {
+        t.chip.tiles_x = 100_000;
+        t.chip.tiles_y = 1_000;
+    });
+    assert!(matches!(e, TargetError::TooManyCrossbars { .. }), "{e:?}");
+    assert!(e.to_string().contains("at most 1048576"), "{e}");
 }
 
 // ----- parsing errors --------------------------------------------------------------------------

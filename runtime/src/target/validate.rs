@@ -226,6 +226,10 @@ pub(super) fn column_sum_bits(rows_parallel: u32, bits_per_cell: u32, input_bits
 }
 
 /// Runs every check; `origin` names the description in the messages.
+/// The most crossbars a chip may have: the compiler and the simulators keep state per crossbar
+/// (2^20, over a hundred times the largest preset).
+pub const MAX_CROSSBARS: u64 = 1 << 20;
+
 pub(super) fn validate(t: &Target, origin: &str) -> Result<(), TargetError> {
     let origin = || origin.to_string();
 
@@ -271,6 +275,13 @@ pub(super) fn validate(t: &Target, origin: &str) -> Result<(), TargetError> {
             origin: origin(),
             what: "the number of crossbars",
         })?;
+    if total_crossbars > MAX_CROSSBARS {
+        return Err(TargetError::TooManyCrossbars {
+            origin: origin(),
+            crossbars: total_crossbars,
+            max: MAX_CROSSBARS,
+        });
+    }
     total_crossbars
         .checked_mul(u64::from(x.rows) * u64::from(x.cols))
         .ok_or(TargetError::TooLarge {
