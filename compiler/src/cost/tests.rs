@@ -724,3 +724,28 @@ fn fused_relus_save_their_operands_round_trip_through_dram() {
     let traffic = p.traffic(0..p.stages.len(), &t);
     assert_eq!(traffic.read_bytes + traffic.write_bytes, naive - saved);
 }
+
+/// Under the crossbar granularity the model charges each layer's busiest PE link with the copies
+/// the placement puts there (`schedule::ir::read`): LeNet's duplicated convolutions in `full`
+/// mode sit one copy per PE (`pim-place-crossbars`), so one copy's vectors cross each link.
+#[test]
+fn placed_copies_set_the_link_sharing() {
+    let t = compact();
+    let o = options(16, Pipeline::Full, Segmentation::Optimal);
+    let s = scheduled(&lenet(), &t, o).unwrap();
+    let duplicated: Vec<_> = s
+        .program
+        .stages
+        .iter()
+        .zip(&s.schedule.stages)
+        .filter(|(_, plan)| plan.copies > 1)
+        .filter_map(|(stage, _)| stage.mvm.as_ref())
+        .collect();
+    assert_eq!(duplicated.len(), 2, "conv1 and conv2");
+    for m in duplicated {
+        assert_eq!(
+            m.mapping.sharing,
+            crate::program::tiling::Sharing::Placed(1)
+        );
+    }
+}
