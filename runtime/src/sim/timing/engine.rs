@@ -4,7 +4,9 @@
 //! its units for the time `docs/isa.md` §10 charges and records its energy. Results never depend
 //! on data, so no values are computed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
 
 use super::record::{Layers, Recorder, Span, Track};
 use super::scoreboard::{Access, Scoreboard};
@@ -79,7 +81,7 @@ struct Engine<'p> {
     /// Set events and when they were set.
     events: BTreeMap<u32, f64>,
     /// Inputs already delivered to a PE by the current run of consecutive `mvm`s.
-    delivered: HashSet<Delivery>,
+    delivered: FxHashSet<Delivery>,
     energy: Energy,
     counts: Counts,
     recorder: Recorder,
@@ -157,13 +159,13 @@ impl<'p> Engine<'p> {
             program,
             target: &program.target,
             registers: [0; 16],
-            scoreboard: Scoreboard::default(),
+            scoreboard: Scoreboard::with_read_only(work::DRAM, program.weights_dram_range()),
             units: Units::new(&program.target),
             blocks: vec![None; usize::try_from(program.target.total_crossbars()).unwrap_or(0)],
             floor: 0.0,
             horizon: 0.0,
             events: BTreeMap::new(),
-            delivered: HashSet::new(),
+            delivered: FxHashSet::default(),
             energy: Energy::default(),
             counts: Counts::default(),
             recorder: Recorder::new(program, trace),

@@ -13,7 +13,9 @@
 //! an earlier one replaces it, and a contiguous write removes the accesses it covers, so the
 //! table holds about one entry per distinct operand of the code (and image, in DRAM).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 /// A memory the scoreboard tracks: a space code and a unit (tile, PE or crossbar id).
 pub(super) type MemoryId = (u8, u32);
@@ -58,6 +60,25 @@ impl Access {
     }
 }
 
+/// Whether every element of `inner` is an element of `outer`.
+fn covers(outer: Geometry, inner: Geometry) -> bool {
+    let (o_start, o_end, o_stride, o_len) = outer;
+    let (i_start, i_end, i_stride, i_len) = inner;
+    if i_start < o_start || i_end > o_end {
+        return false;
+    }
+    if o_stride == 0 {
+        return true;
+    }
+    // Strided: `inner`'s blocks (or its one interval) lie in `outer`'s blocks.
+    let offset = (i_start - o_start) % o_stride;
+    if i_stride == 0 {
+        offset + (i_end - i_start) <= o_len
+    } else {
+        i_stride == o_stride && offset + i_len <= o_len
+    }
+}
+
 /// Whether two geometries share an element.
 fn overlap(a: Geometry, b: Geometry) -> bool {
     let (a_start, a_end, a_stride, a_len) = a;
@@ -78,26 +99,20 @@ fn overlap(a: Geometry, b: Geometry) -> bool {
     hi < lo + lo_len || lo + a_stride < hi + hi_len
 }
 
-/// When the last write and the last read of an access complete.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-struct Times {
-    written: f64,
-    read: f64,
-}
-
-/// The accesses to one memory, by geometry, in buckets by the log2 of their bounding
-/// interval's length (so that finding the entries that may overlap an access looks only
-/// `2^k` elements back in bucket `k`).
+/// The accesses of one kind (writes or reads) to one memory, by geometry, each with when its
+/// last access completes, in buckets by the bit length of their bounding interval's length (so
+/// that finding the entries that may overlap an access looks only `2^k` elements back in bucket
+/// `k`).
 #[derive(Debug, Clone, Default)]
 struct Table {
-    buckets: BTreeMap<u32, Bucket>,
+    buckets: Vec<Bucket>,
 }
 
 /// The entries of one bucket and the span of every bounding interval ever recorded in it (never
 /// shrunk: it only lets a lookup skip the bucket).
 #[derive(Debug, Clone)]
 struct Bucket {
-    entries: BTreeMap<Geometry, Times>,
+    entries: BTreeMap<Geometry, f64>,
     span: (u64, u64),
 }
 
@@ -110,60 +125,88 @@ impl Default for Bucket {
     }
 }
 
+const BUCKET_BITS: u32 = 2;
 /// The bucket of a geometry: the bit length of its extent.
-fn bucket(g: Geometry) -> u32 {
-    u64::BITS - (g.1 - g.0).leading_zeros()
+fn bucket(g: Geometry) -> usize {
+    (u64::BITS - (g.1 - g.0).leading_zeros()).div_ceil(BUCKET_BITS) as usize
 }
 
 impl Table {
     /// Entries whose bounding interval may meet `[start, end)`.
-    fn near(&self, start: u64, end: u64) -> impl Iterator<Item = (&Geometry, &Times)> {
+    fn near(&self, start: u64, end: u64) -> impl Iterator<Item = (&Geometry, &f64)> {
         self.buckets
             .iter()
+            .enumerate()
             .filter(move |(_, b)| b.span.0 < end && start < b.span.1)
-            .flat_map(move |(&k, b)| {
-                let reach = 1u64.checked_shl(k).unwrap_or(u64::MAX);
+            .flat_map(move |(k, b)| {
+                let reach = 1u64.checked_shl(k as u32 * BUCKET_BITS).unwrap_or(u64::MAX);
                 let from = (start.saturating_sub(reach), 0, 0, 0);
                 b.entries.range(from..(end, 0, 0, 0))
             })
     }
 
-    fn ready(&self, g: Geometry, write: bool) -> f64 {
+    /// When the last access overlapping `g` completes (0 when none does).
+    fn ready(&self, g: Geometry) -> f64 {
         self.near(g.0, g.1)
             .filter(|(e, _)| overlap(g, **e))
-            .fold(0.0, |t, (_, times)| {
-                let t = t.max(times.written);
-                if write {
-                    t.max(times.read)
-                } else {
-                    t
-                }
-            })
+            .fold(0.0, |t, (_, &done)| t.max(done))
     }
 
-    fn record(&mut self, g: Geometry, write: bool, done: f64) {
-        if write && g.2 == 0 {
-            let covered: Vec<Geometry> = self
-                .near(g.0, g.1)
-                .map(|(e, _)| *e)
-                .filter(|e| e.0 >= g.0 && e.1 <= g.1)
-                .collect();
-            for e in covered {
-                if let Some(b) = self.buckets.get_mut(&bucket(e)) {
-                    b.entries.remove(&e);
-                }
+    /// Forgets the entries `g` covers: they start in `g` and are no longer than `g`, so they
+    /// sit in `g`'s bucket or a smaller one.
+    fn remove_covered(&mut self, g: Geometry) {
+        let smaller = self.buckets.len().min(bucket(g) + 1);
+        for b in &mut self.buckets[..smaller] {
+            if b.span.0 >= g.1 || g.0 >= b.span.1 {
+                continue;
             }
+            b.entries
+                .extract_if((g.0, 0, 0, 0)..(g.1, 0, 0, 0), |e, _| covers(g, *e))
+                .for_each(drop);
         }
-        let b = self.buckets.entry(bucket(g)).or_default();
+    }
+
+    /// Records an access of `g` completing at `done`, keeping the latest per geometry.
+    fn record(&mut self, g: Geometry, done: f64) {
+        let k = bucket(g);
+        if self.buckets.len() <= k {
+            self.buckets.resize_with(k + 1, Bucket::default);
+        }
+        let b = &mut self.buckets[k];
         b.span = (b.span.0.min(g.0), b.span.1.max(g.1));
-        let times = b.entries.entry(g).or_default();
+        let last = b.entries.entry(g).or_default();
+        *last = last.max(done);
+    }
+}
+
+/// The writes and the reads of one memory.
+#[derive(Debug, Clone, Default)]
+struct Accesses {
+    writes: Table,
+    reads: Table,
+}
+
+impl Accesses {
+    /// When an access of `g` may start: after every overlapping write, and when it writes,
+    /// after every overlapping read too.
+    fn ready(&self, g: Geometry, write: bool) -> f64 {
+        let written = self.writes.ready(g);
         if write {
-            *times = Times {
-                written: done,
-                read: done,
-            };
+            written.max(self.reads.ready(g))
         } else {
-            times.read = times.read.max(done);
+            written
+        }
+    }
+
+    /// Records an access of `g` completing at `done`. A write makes every access it covers
+    /// irrelevant to later ones (they wait for it instead).
+    fn record(&mut self, g: Geometry, write: bool, done: f64) {
+        if write {
+            self.writes.remove_covered(g);
+            self.reads.remove_covered(g);
+            self.writes.record(g, done);
+        } else {
+            self.reads.record(g, done);
         }
     }
 }
@@ -171,10 +214,29 @@ impl Table {
 /// The scoreboard over every memory.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Scoreboard {
-    memories: HashMap<MemoryId, Table>,
+    memories: FxHashMap<MemoryId, Accesses>,
+    /// A range of one memory that nothing writes (the weights in DRAM): its reads need no
+    /// record, since only a write could wait for them.
+    read_only: Option<(MemoryId, std::ops::Range<u64>)>,
 }
 
 impl Scoreboard {
+    /// A scoreboard that does not record reads of `range` of `memory`, which nothing writes.
+    pub fn with_read_only(memory: MemoryId, range: std::ops::Range<u64>) -> Scoreboard {
+        Scoreboard {
+            read_only: Some((memory, range)),
+            ..Scoreboard::default()
+        }
+    }
+
+    fn is_read_only(&self, a: &Access) -> bool {
+        !a.write
+            && self
+                .read_only
+                .as_ref()
+                .is_some_and(|(m, r)| *m == a.memory && r.start <= a.start && a.end <= r.end)
+    }
+
     /// The earliest time all of `accesses` may start.
     pub fn ready(&self, accesses: &[Access]) -> f64 {
         accesses
@@ -186,9 +248,12 @@ impl Scoreboard {
 
     /// Records `accesses` of an instruction completing at `done`.
     pub fn record(&mut self, accesses: &[Access], done: f64) {
-        for a in accesses.iter().filter(|a| a.end > a.start) {
-            let table = self.memories.entry(a.memory).or_default();
-            table.record(a.geometry(), a.write, done);
+        for a in accesses {
+            if a.end <= a.start || self.is_read_only(a) {
+                continue;
+            }
+            let memory = self.memories.entry(a.memory).or_default();
+            memory.record(a.geometry(), a.write, done);
         }
     }
 }
@@ -251,5 +316,23 @@ mod tests {
         assert_eq!(s.ready(&[access(100, 101, false)]), 4.0);
         assert!(overlap((0, 112, 32, 16), (30, 142, 32, 4)));
         assert!(!overlap((0, 112, 32, 16), (16, 128, 32, 16)));
+    }
+
+    #[test]
+    fn strided_writes_cover_the_blocks_inside_theirs() {
+        assert!(covers((0, 112, 32, 16), (0, 112, 32, 16)));
+        assert!(covers((0, 112, 32, 16), (36, 44, 0, 0)));
+        assert!(!covers((0, 112, 32, 16), (40, 50, 0, 0)));
+        assert!(covers((0, 112, 32, 16), (34, 112, 32, 8)));
+        assert!(!covers((0, 112, 32, 16), (34, 112, 64, 8)));
+        assert!(covers((0, 200, 0, 0), (34, 112, 64, 8)));
+    }
+
+    #[test]
+    fn reads_of_a_read_only_range_are_not_kept() {
+        let mut s = Scoreboard::with_read_only((0, 0), 100..200);
+        s.record(&[access(120, 130, false)], 6.0);
+        s.record(&[access(20, 30, false)], 5.0);
+        assert_eq!(s.ready(&[access(0, 300, true)]), 5.0);
     }
 }

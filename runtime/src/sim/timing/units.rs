@@ -6,8 +6,6 @@
 //! gap of the unit (backfilling), so a stalled stage of a software pipeline does not hold up
 //! the independent work behind it.
 
-use std::collections::{BTreeMap, VecDeque};
-
 use crate::target::Target;
 
 /// The kinds of unit, in report order.
@@ -63,13 +61,11 @@ impl UnitKind {
 /// before the oldest kept interval's end), which bounds the memory and the search.
 pub const WINDOW: usize = 64;
 
-/// One unit: its busy intervals, by start (the bits of a non-negative `f64` order as it does)
-/// and insertion number, with their ends; disjoint.
+/// One unit: its busy intervals (start, end, insertion number), disjoint and sorted by start (at
+/// most [`WINDOW`] of them: a vector is faster to search and update than a tree).
 #[derive(Debug, Clone, Default)]
 struct Unit {
-    busy: BTreeMap<(u64, u64), f64>,
-    /// Keys of `busy` in insertion order, to forget the oldest.
-    order: VecDeque<(u64, u64)>,
+    busy: Vec<(f64, f64, u64)>,
     /// Nothing starts before this (the end of the forgotten intervals).
     horizon: f64,
     next: u64,
@@ -80,14 +76,13 @@ impl Unit {
     /// none of the unit's.
     fn fit(&self, ready: f64, duration: f64) -> f64 {
         let mut start = ready.max(self.horizon).max(0.0);
-        let at = (start.to_bits(), u64::MAX);
         // The interval starting last at or before `start` may cover it; the later ones are
         // the gaps' ends.
-        if let Some((_, &e)) = self.busy.range(..=at).next_back() {
+        let first = self.busy.partition_point(|&(s, _, _)| s <= start);
+        if let Some(&(_, e, _)) = first.checked_sub(1).and_then(|i| self.busy.get(i)) {
             start = start.max(e);
         }
-        for (&(bits, _), &e) in self.busy.range(at..) {
-            let s = f64::from_bits(bits);
+        for &(s, e, _) in &self.busy[first..] {
             if start + duration <= s {
                 break;
             }
@@ -98,20 +93,24 @@ impl Unit {
 
     /// When everything the unit has is done.
     fn last_end(&self) -> f64 {
-        self.busy.values().copied().fold(self.horizon, f64::max)
+        self.busy
+            .iter()
+            .map(|&(_, e, _)| e)
+            .fold(self.horizon, f64::max)
     }
 
     fn occupy(&mut self, start: f64, end: f64) {
         if end <= start {
             return;
         }
-        let key = (start.max(0.0).to_bits(), self.next);
+        let start = start.max(0.0);
+        let at = self.busy.partition_point(|&(s, _, _)| s <= start);
+        self.busy.insert(at, (start, end, self.next));
         self.next += 1;
-        self.busy.insert(key, end);
-        self.order.push_back(key);
-        if self.order.len() > WINDOW {
-            if let Some(e) = self.order.pop_front().and_then(|k| self.busy.remove(&k)) {
-                self.horizon = self.horizon.max(e);
+        if self.busy.len() > WINDOW {
+            let oldest = self.next - 1 - WINDOW as u64;
+            if let Some(i) = self.busy.iter().position(|&(_, _, n)| n == oldest) {
+                self.horizon = self.horizon.max(self.busy.remove(i).1);
             }
         }
     }

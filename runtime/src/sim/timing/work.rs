@@ -21,6 +21,9 @@ pub const SOFTMAX_OPS: u64 = 3;
 /// Element ops per element of `norm`: two passes over the group, then the normalisation.
 pub const NORM_OPS: u64 = 6;
 
+/// The scoreboard's id of DRAM (one flat space, unit 0).
+pub(super) const DRAM: MemoryId = (0, 0);
+
 /// The memory an operand addresses, and its effective element address.
 pub(super) fn resolve(mem: MemRef, registers: &[u32; 16]) -> (MemoryId, u64) {
     let base = registers
