@@ -3,7 +3,7 @@
 //! skips the next `len` instructions unless `lo <= r[reg] < hi`; `halt` stops the run.
 //! Everything else falls through to the next instruction.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::Fault;
 use crate::isa::Instruction;
@@ -37,7 +37,7 @@ impl Sequencer {
     /// Pairs every `loop` of `code` with its `endloop`; an unpaired one is an error at its index.
     pub fn new(code: &[Instruction]) -> Result<Sequencer, (usize, Fault)> {
         let mut open = Vec::new();
-        let mut ends = HashMap::new();
+        let mut ends = HashMap::default();
         for (index, inst) in code.iter().enumerate() {
             match inst {
                 Instruction::Loop { .. } => open.push(index),

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use super::crossbar::{Crossbar, Crossbars, WeightBlock};
 use super::memory::{Blocks, Memories, Operand};
 use super::vector::{self, Groups};
@@ -269,11 +271,9 @@ impl Machine {
                 window_input(&self.memory, &src, w, pix, count, ar)
             }
         };
-        let (mut x, mut y) = (vec![0.0; ar], vec![0.0; ac]);
-        for v in 0..u64::from(count) {
-            input.vector(v, &mut x);
-            bar.multiply(&x, &mut y);
-            self.memory.write(&dst, v * u64::from(dstride), &y);
+        let products = products(input, bar, count, (ar, ac));
+        for (v, y) in products.chunks(ac.max(1)).enumerate() {
+            self.memory.write(&dst, v as u64 * u64::from(dstride), y);
         }
         Ok(())
     }
@@ -414,17 +414,48 @@ enum Input {
 }
 
 impl Input {
-    /// Fills `x` with input vector `v`.
-    fn vector(&self, v: u64, x: &mut [f32]) {
-        let (data, start) = match self {
-            Input::Dense(data, sstride) => (data, v * sstride),
-            Input::Gathered(data, len) => (data, v * *len as u64),
+    /// The `count` input vectors, `len` elements each, one after another (zeros past the
+    /// data).
+    fn into_vectors(self, count: usize, len: usize) -> Vec<f32> {
+        let (data, stride) = match self {
+            Input::Gathered(data, l) if l == len && data.len() == count * len => return data,
+            Input::Dense(data, sstride) => (data, usize::try_from(sstride).unwrap_or(usize::MAX)),
+            Input::Gathered(data, l) => (data, l),
         };
-        let start = usize::try_from(start).unwrap_or(usize::MAX);
-        let src = data.get(start..).unwrap_or(&[]);
-        x.fill(0.0);
-        x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
+        let mut vectors = vec![0.0; count * len];
+        for (v, x) in vectors.chunks_mut(len).enumerate() {
+            let src = v
+                .checked_mul(stride)
+                .and_then(|s| data.get(s..))
+                .unwrap_or(&[]);
+            x.iter_mut().zip(src).for_each(|(x, &s)| *x = s);
+        }
+        vectors
     }
+}
+
+/// Multiply-accumulates from which an `mvm`'s vectors are shared among the machine's cores.
+const PARALLEL_MACS: u64 = 1 << 16;
+
+/// The products of an `mvm`'s `count` input vectors with crossbar `bar`'s active block of `ar`
+/// rows and `ac` columns, vector after vector. A large `mvm` splits its vectors among the cores
+/// (each vector's product is computed the same way on any thread, so the bits do not change).
+fn products(input: Input, bar: &Crossbar, count: u32, (ar, ac): (usize, usize)) -> Vec<f32> {
+    let count = count as usize;
+    let mut out = vec![0.0; count * ac];
+    if ac == 0 || ar == 0 {
+        return out;
+    }
+    let vectors = input.into_vectors(count, ar);
+    if ((count * ar * ac) as u64) < PARALLEL_MACS {
+        bar.multiply(&vectors, &mut out);
+        return out;
+    }
+    let per = count.div_ceil(rayon::current_num_threads().max(1));
+    out.par_chunks_mut(per * ac)
+        .zip(vectors.par_chunks(per * ar))
+        .for_each(|(y, x)| bar.multiply(x, y));
+    out
 }
 
 /// The image of a window-mode `mvm` in memory, read in place.

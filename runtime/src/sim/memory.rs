@@ -6,7 +6,7 @@
 //! only what it touches. Every access is checked against its memory's capacity *before* anything
 //! is written ([`Memories::check`]), so an instruction either runs completely or not at all.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use super::Fault;
@@ -143,7 +143,7 @@ impl Memories {
         let tiles = target.total_tiles();
         Memories {
             dram: Pages::default(),
-            buffers: HashMap::new(),
+            buffers: HashMap::default(),
             sizes: Sizes {
                 global: elements(target.buffers.global_bytes),
                 tile: elements(target.buffers.tile_bytes),
