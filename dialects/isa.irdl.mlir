@@ -105,7 +105,7 @@ irdl.dialect @isa {
     %xstride = irdl.base "#builtin.integer"
     irdl.attributes {"xbar" = %xbar, "src" = %src, "stride" = %stride, "row" = %row, "col" = %col, "rows" = %rows, "cols" = %cols, "clear" = %clear, "copies" = %copies, "xstride" = %xstride}
   }
-  // Multiply `count` input vectors by the active block of crossbar `xbar`.
+  // Multiply `count` input vectors by the active block of crossbar `xbar`; write the products to `dst`, or add them to it (`accumulate`: the row tiles of a layer summing into one output, in any order).
   irdl.operation @mvm {
     %xbar = irdl.base "#builtin.integer"
     %src = irdl.base "#builtin.string"
@@ -119,7 +119,8 @@ irdl.dialect @isa {
     %mode_window = irdl.is "window"
     %mode = irdl.any_of(%mode_dense, %mode_window)
     %win = irdl.base "#builtin.integer"
-    irdl.attributes {"xbar" = %xbar, "src" = %src, "dst" = %dst, "count" = %count, "sstride" = %sstride, "dstride" = %dstride, "pix" = %pix, "bits" = %bits, "mode" = %mode, "win" = %win}
+    %accumulate = irdl.base "#builtin.integer"
+    irdl.attributes {"xbar" = %xbar, "src" = %src, "dst" = %dst, "count" = %count, "sstride" = %sstride, "dstride" = %dstride, "pix" = %pix, "bits" = %bits, "mode" = %mode, "win" = %win, "accumulate" = %accumulate}
   }
   // Partial-sum accumulation: `dst += src * 2^shift` over `count` blocks of `len` elements.
   irdl.operation @acc {
@@ -162,7 +163,8 @@ irdl.dialect @isa {
     %op_min = irdl.is "min"
     %op_norm = irdl.is "norm"
     %op_matmul = irdl.is "matmul"
-    %op = irdl.any_of(%op_relu, %op_leaky_relu, %op_elu, %op_clip, %op_sigmoid, %op_tanh, %op_prelu, %op_add, %op_sub, %op_mul, %op_div, %op_max_pool, %op_avg_pool, %op_softmax, %op_log_softmax, %op_lrn, %op_bias, %op_scale, %op_exp, %op_log, %op_abs, %op_erf, %op_softplus, %op_pow, %op_max, %op_min, %op_norm, %op_matmul)
+    %op_fill = irdl.is "fill"
+    %op = irdl.any_of(%op_relu, %op_leaky_relu, %op_elu, %op_clip, %op_sigmoid, %op_tanh, %op_prelu, %op_add, %op_sub, %op_mul, %op_div, %op_max_pool, %op_avg_pool, %op_softmax, %op_log_softmax, %op_lrn, %op_bias, %op_scale, %op_exp, %op_log, %op_abs, %op_erf, %op_softplus, %op_pow, %op_max, %op_min, %op_norm, %op_matmul, %op_fill)
     %dst = irdl.base "#builtin.string"
     %a = irdl.base "#builtin.string"
     %b = irdl.base "#builtin.string"

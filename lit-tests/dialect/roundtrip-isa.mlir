@@ -34,8 +34,8 @@ func.func @main() {
   "isa.load"() {src = "dram[0x80000000]", dst = "global[0x0]", len = 2 : i64, count = 1 : i64, sstride = 0 : i64, dstride = 0 : i64} : () -> ()
   // CHECK: "isa.rset"() {reg = 1 : i64, value = 16 : i64}
   "isa.rset"() {reg = 1 : i64, value = 16 : i64} : () -> ()
-  // CHECK: "isa.mvm"() {bits = 8 : i64, count = 1 : i64, dst = "global[r1+0x0]", dstride = 2 : i64, mode = "dense", pix = 0 : i64, src = "global[0x0]", sstride = 2 : i64, win = 0 : i64, xbar = 0 : i64}
-  "isa.mvm"() {xbar = 0 : i64, src = "global[0x0]", dst = "global[r1+0x0]", count = 1 : i64, sstride = 2 : i64, dstride = 2 : i64, pix = 0 : i64, bits = 8 : i64, mode = "dense", win = 0 : i64} : () -> ()
+  // CHECK: "isa.mvm"() {accumulate = 0 : i64, bits = 8 : i64, count = 1 : i64, dst = "global[r1+0x0]", dstride = 2 : i64, mode = "dense", pix = 0 : i64, src = "global[0x0]", sstride = 2 : i64, win = 0 : i64, xbar = 0 : i64}
+  "isa.mvm"() {xbar = 0 : i64, src = "global[0x0]", dst = "global[r1+0x0]", count = 1 : i64, sstride = 2 : i64, dstride = 2 : i64, pix = 0 : i64, bits = 8 : i64, mode = "dense", win = 0 : i64, accumulate = 0 : i64} : () -> ()
   // CHECK: "isa.vop"() {a = "global[0x10]", b = "dram[0x0]", count = 1 : i64, dst = "global[0x10]", len = 2 : i64, op = "bias", param = 0 : i64}
   "isa.vop"() {op = "bias", dst = "global[0x10]", a = "global[0x10]", b = "dram[0x0]", len = 2 : i64, count = 1 : i64, param = 0 : i64} : () -> ()
   // CHECK: "isa.radd"() {reg = 1 : i64, value = -16 : i64}

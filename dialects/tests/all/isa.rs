@@ -310,7 +310,7 @@ fn the_verifier_rejects_a_missing_field() {
         .to_string();
     assert!(error.contains("attribute \"count\" is expected"), "{error}");
     let text = module_text(
-        r#""isa.mvm"() {xbar = 0 : i64, src = "global[0x0]", dst = "global[0x0]", count = 1 : i64, sstride = 0 : i64, dstride = 0 : i64, pix = 0 : i64, bits = 8 : i64, mode = "sparse", win = 0 : i64} : () -> ()"#,
+        r#""isa.mvm"() {xbar = 0 : i64, src = "global[0x0]", dst = "global[0x0]", count = 1 : i64, sstride = 0 : i64, dstride = 0 : i64, pix = 0 : i64, bits = 8 : i64, mode = "sparse", win = 0 : i64, accumulate = 0 : i64} : () -> ()"#,
     );
     let error = parse_module(&context, &text, "input.mlir")
         .unwrap_err()

@@ -111,7 +111,7 @@ fn check_param(op: VOp, param: u32, len: u32, p: &Program) -> Result<(), String>
             )),
         },
         VOp::Clip => floats(&|n| n == 2, "2 floats (lo, hi)"),
-        VOp::Prelu | VOp::Bias | VOp::Scale => {
+        VOp::Prelu | VOp::Bias | VOp::Scale | VOp::Fill => {
             floats(&|n| n == 1 || n == len as usize, "1 or len floats")
         }
         VOp::MaxPool | VOp::AvgPool => match p.constant(param)? {

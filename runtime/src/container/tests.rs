@@ -22,12 +22,12 @@ wload xbar=2, src=dram[0x6c0], stride=10, row=0, col=0, rows=128, cols=10, clear
 load src=dram[0x10000], dst=global[0x0], len=1, count=64, sstride=1, dstride=3   ; NCHW -> HWC
 load src=dram[0x10040], dst=global[0x1], len=1, count=64, sstride=1, dstride=3
 load src=dram[0x10080], dst=global[0x2], len=1, count=64, sstride=1, dstride=3
-mvm xbar=0, src=global[0x0], dst=global[0x100], count=64, sstride=0, dstride=16, pix=0, bits=8, mode=window, win=0
+mvm xbar=0, src=global[0x0], dst=global[0x100], count=64, sstride=0, dstride=16, pix=0, bits=8, mode=window, win=0, accumulate=0
 vop op=bias, dst=global[0x100], a=global[0x100], b=dram[0x0], len=16, count=64, param=1
 vop op=relu, dst=global[0x100], a=global[0x100], b=dram[0x0], len=1024, count=1, param=0
 vop op=max_pool, dst=global[0x500], a=global[0x100], b=dram[0x0], len=1024, count=1, param=2
-mvm xbar=1, src=global[0x500], dst=global[0x600], count=1, sstride=128, dstride=10, pix=0, bits=8, mode=dense, win=0
-mvm xbar=2, src=global[0x580], dst=global[0x610], count=1, sstride=128, dstride=10, pix=0, bits=8, mode=dense, win=0
+mvm xbar=1, src=global[0x500], dst=global[0x600], count=1, sstride=128, dstride=10, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=2, src=global[0x580], dst=global[0x610], count=1, sstride=128, dstride=10, pix=0, bits=8, mode=dense, win=0, accumulate=0
 acc src=global[0x610], dst=global[0x600], len=10, count=1, sstride=0, dstride=0, shift=0
 vop op=bias, dst=global[0x600], a=global[0x600], b=dram[0x0], len=10, count=1, param=3
 store src=global[0x600], dst=dram[0x20000], len=10, count=1, sstride=0, dstride=0

@@ -448,6 +448,9 @@ field_enum! {
         Norm = 26 "norm",
         /// Matrix product on the vector unit: `a` (`count` rows of `len`) times the transpose of `b` (`n` rows of `len`), `count x n` results at `dst`; `p` = floats `[n]`.
         Matmul = 27 "matmul",
+        /// Each group of `len` set to `p` (floats `[len]` or `[1]`), reading no operand: the
+        /// accumulator that `mvm`s with `accumulate` then add into.
+        Fill = 28 "fill",
     }
 }
 
@@ -458,6 +461,11 @@ impl VOp {
             self,
             VOp::Add | VOp::Sub | VOp::Mul | VOp::Div | VOp::Max | VOp::Min | VOp::Matmul
         )
+    }
+
+    /// Whether the op reads its first operand `a` (every op but `fill`).
+    pub fn reads_a(self) -> bool {
+        self != VOp::Fill
     }
 
     /// The elements of `b` and of `dst` of a `vop` over `count` groups of `len`, for the ops

@@ -152,7 +152,9 @@ isa_table! {
         /// Crossbar ids from one copy to the next.
         xstride: u32 [20, Count],
     }
-    /// Multiply `count` input vectors by the active block of crossbar `xbar`.
+    /// Multiply `count` input vectors by the active block of crossbar `xbar`; write the products
+    /// to `dst`, or add them to it (`accumulate`: the row tiles of a layer summing into one
+    /// output, in any order).
     0x21 => Mvm "mvm" Mvm {
         /// Crossbar id.
         xbar: u32 [20, Crossbar],
@@ -174,6 +176,8 @@ isa_table! {
         mode: MvmMode [1, Enum],
         /// Window descriptor in the constants table (window mode; 0 in dense mode).
         win: u32 [16, Index],
+        /// 1: add the products to `dst`; 0: write them.
+        accumulate: u32 [1, Immediate],
     }
     /// Partial-sum accumulation: `dst += src * 2^shift` over `count` blocks of `len` elements.
     0x22 => Acc "acc" Accumulate {

@@ -150,6 +150,7 @@ fn samples() -> Vec<Instruction> {
             bits: 8,
             mode: MvmMode::Window,
             win: 3,
+            accumulate: 1,
         },
         I::Mvm {
             xbar: 1_048_575,
@@ -162,6 +163,7 @@ fn samples() -> Vec<Instruction> {
             bits: 16,
             mode: MvmMode::Dense,
             win: 0,
+            accumulate: 0,
         },
         I::Acc {
             src: MemRef::global(0x9000),
@@ -635,7 +637,7 @@ wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=27, cols=16, clear=tr
 rset reg=r1, value=0x100000
 loop count=4
 load src=dram[r1+0x0], dst=global[0x0], len=3072, count=1, sstride=0, dstride=0
-mvm xbar=0, src=global[0x0], dst=global[0x1000], count=1024, sstride=0, dstride=16, pix=0, bits=8, mode=window, win=0
+mvm xbar=0, src=global[0x0], dst=global[0x1000], count=1024, sstride=0, dstride=16, pix=0, bits=8, mode=window, win=0, accumulate=0
 vop op=relu, dst=global[0x1000], a=global[0x1000], b=dram[0x0], len=16384, count=1, param=0
 store src=global[0x1000], dst=dram[r1+0x4000], len=16384, count=1, sstride=0, dstride=0
 radd reg=r1, value=3072

@@ -258,6 +258,7 @@ fn replacement(op: VOp) -> VOp {
         VOp::LogSoftmax => VOp::Softmax,
         VOp::Bias => VOp::Scale,
         VOp::Scale => VOp::Bias,
+        VOp::Fill => VOp::Bias,
     }
 }
 

@@ -247,6 +247,7 @@ impl Machine {
             pix,
             mode,
             win,
+            accumulate,
             ..
         } = *inst
         else {
@@ -271,9 +272,14 @@ impl Machine {
                 window_input(&self.memory, &src, w, pix, count, ar)
             }
         };
-        let products = products(input, bar, count, (ar, ac));
-        for (v, y) in products.chunks(ac.max(1)).enumerate() {
-            self.memory.write(&dst, v as u64 * u64::from(dstride), y);
+        let mut products = products(input, bar, count, (ar, ac));
+        for (v, y) in products.chunks_mut(ac.max(1)).enumerate() {
+            let at = v as u64 * u64::from(dstride);
+            if accumulate != 0 {
+                let sums = self.memory.read_vec(&dst, at, y.len());
+                y.iter_mut().zip(sums).for_each(|(y, s)| *y += s);
+            }
+            self.memory.write(&dst, at, y);
         }
         Ok(())
     }
@@ -337,7 +343,9 @@ impl Machine {
         let (b_len, dst_len) = op
             .matrix_extents(len, count, matmul_rows(constants, param))
             .unwrap_or((n, n));
-        self.memory.check(&a, Blocks::contiguous(n), false)?;
+        if op.reads_a() {
+            self.memory.check(&a, Blocks::contiguous(n), false)?;
+        }
         if op.is_binary() {
             self.memory.check(&b, Blocks::contiguous(b_len), false)?;
         }
@@ -345,7 +353,10 @@ impl Machine {
         let groups = Groups {
             len: len as usize,
             count: count as usize,
-            a: self.memory.read_vec(&a, 0, n as usize),
+            a: match op.reads_a() {
+                true => self.memory.read_vec(&a, 0, n as usize),
+                false => vec![0.0; n as usize],
+            },
             b: match op.is_binary() {
                 true => self.memory.read_vec(&b, 0, b_len as usize),
                 false => Vec::new(),

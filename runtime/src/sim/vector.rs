@@ -141,6 +141,8 @@ pub(crate) fn evaluate(op: VOp, mut g: Groups) -> Result<Vec<f32>, Fault> {
         VOp::Prelu => kernels::prelu(&x, &g.per_element()?)?,
         VOp::Bias => kernels::binary(BinaryOp::Add, &x, &g.per_element()?)?,
         VOp::Scale => kernels::binary(BinaryOp::Mul, &x, &g.per_element()?)?,
+        // `fill` reads no operand: `x` is zeros.
+        VOp::Fill => kernels::binary(BinaryOp::Add, &x, &g.per_element()?)?,
         VOp::Softmax => kernels::softmax(&x, -1)?,
         VOp::LogSoftmax => kernels::log_softmax(&x, -1)?,
         VOp::Lrn => lrn(&x, &g)?,

@@ -34,7 +34,6 @@ pub(super) struct Block {
     pub(super) row0: usize,
     /// First column inside the stage's column part.
     pub(super) col0: usize,
-    pub(super) cols: usize,
 }
 
 /// Groups of a (grouped) layer sharing crossbars ([`Tiling::blocks`]' super-group), as one
@@ -202,7 +201,6 @@ impl Gen<'_> {
                 out0: groups.start * group_cols,
                 row0,
                 col0,
-                cols: b.cols as usize,
             });
         }
         if self.program.weights.len() as u64 >= ACTIVATIONS_BASE {
@@ -295,9 +293,7 @@ impl Gen<'_> {
             pad_bottom: pads[3],
             input: iw,
         };
-        let cost = |inputs: usize, outputs: usize| {
-            (inputs * cin + row0s.len().min(2) * outputs * width) as u64
-        };
+        let cost = |inputs: usize, outputs: usize| (inputs * cin + outputs * width) as u64;
         let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
         let mut previous: Option<(Range<usize>, Range<usize>)> = None;
         for rect in &rects {
@@ -306,53 +302,40 @@ impl Gen<'_> {
             self.reset_staging();
             let src = self.alloc_staging((rect.input_pixels() * cin) as u64, &node.name)?;
             let out = self.alloc_staging((pixels * width) as u64, &node.name)?;
-            let sums = self.partial_sum_regions(&node.name, row0s.len(), pixels, width)?;
             let cols = rect.cols.r0..rect.cols.r1;
             let shared = previous.take().filter(|(c, _)| *c == cols).map(|(_, r)| r);
             self.load_rect(input, image, src, (rect, shared), iw)?;
             previous = Some((cols, band.r0..band.r1));
-            let tiles = self.row_tiles(node, xbars, rect, cin)?;
-            for c0 in (0..pixels).step_by(sums.chunk) {
-                let chunk = c0..(c0 + sums.chunk).min(pixels);
-                for tile in &tiles {
-                    self.row_tile_chunk(tile, copies, (src, out), &sums, &row0s, &chunk, width)?;
-                }
+            let accumulate = self.begin_accumulation(epilogue, out, width, pixels, row0s.len())?;
+            for tile in &self.row_tiles(node, xbars, rect, cin)? {
+                self.row_tile(tile, copies, (src, out), pixels, width, accumulate)?;
             }
-            self.epilogue(epilogue, out, width, pixels)?;
+            self.epilogue(epilogue, out, width, pixels, accumulate)?;
             self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
         }
         Ok(())
     }
 
-    /// The partial-sum regions of a band of `pixels` outputs of `width` columns with `row_tiles`
-    /// row tiles, after its input and output in the staging area: one per row tile after the
-    /// first, for as many pixels at a time (`chunk`) as fit, so that the row tiles of a chunk run
-    /// in parallel and the chunks one after another; one region for the whole band that the row
-    /// tiles share (and so run in series) when not even one pixel each fits.
-    fn partial_sum_regions(
+    /// With several row tiles (`row_tiles`), the output of `vectors` results of `width`
+    /// columns at `out` becomes an accumulator: filled with the bias (zeros without one), then
+    /// every row tile's `mvm`s add into it, all at once. Returns whether it did.
+    fn begin_accumulation(
         &mut self,
-        layer: &str,
-        row_tiles: usize,
-        pixels: usize,
+        e: Epilogue,
+        out: u64,
         width: usize,
-    ) -> R<PartialSums> {
-        let others = row_tiles.saturating_sub(1);
-        if others == 0 {
-            return Ok(PartialSums {
-                at: 0,
-                regions: 1,
-                chunk: pixels.max(1),
-            });
+        vectors: usize,
+        row_tiles: usize,
+    ) -> R<bool> {
+        if row_tiles <= 1 {
+            return Ok(false);
         }
-        let free = self.staging.capacity.saturating_sub(self.staging.used) as usize;
-        let chunk = (free / (others * width).max(1)).min(pixels);
-        let (regions, chunk) = if chunk > 0 {
-            (row_tiles, chunk)
-        } else {
-            (2, pixels)
+        let init = match e.bias {
+            Some(bias) => bias,
+            None => self.add_constant_once("zeros".into(), ConstValue::Floats(vec![0.0]))?,
         };
-        let at = self.alloc_staging(((regions - 1) * chunk * width) as u64, layer)?;
-        Ok(PartialSums { at, regions, chunk })
+        self.vop(VOp::Fill, out, out, None, width, vectors, init)?;
+        Ok(true)
     }
 
     /// The row tiles (and super-groups) of a conv layer over the band `rect`: their crossbars'
@@ -416,47 +399,27 @@ impl Gen<'_> {
                 "{}.win.y{oy0}.x{}.c{}.r{row0}",
                 node.name, rect.ox0, first.c0
             );
-            let cols = indices
-                .iter()
-                .map(|&i| xbars[i].1.col0 + xbars[i].1.cols)
-                .max()
-                .unwrap_or(0);
             tiles.push(RowTile {
-                row0,
                 indices,
-                first,
-                cols,
                 win: self.window_constant(name, win)?,
             });
         }
         Ok(tiles)
     }
 
-    /// Row tile `tile`'s `mvm`s over the output pixels `chunk` of a band (split among the
-    /// copies), into the output (the first row tile) or its partial-sum region, which an `acc`
-    /// then adds into the output.
-    #[allow(clippy::too_many_arguments)]
-    fn row_tile_chunk(
+    /// Row tile `tile`'s `mvm`s over the `pixels` output pixels of a band (split among the
+    /// copies), written into the output at `out`, or added to it (`accumulate`).
+    fn row_tile(
         &mut self,
         tile: &RowTile,
         copies: &[Vec<(u32, Block)>],
         (src, out): (u64, u64),
-        sums: &PartialSums,
-        row0s: &[usize],
-        chunk: &Range<usize>,
+        pixels: usize,
         width: usize,
+        accumulate: bool,
     ) -> R<()> {
-        let n = chunk.end - chunk.start;
-        let here = out + (chunk.start * width) as u64;
-        let dst_base = partial_sums(
-            row0s,
-            tile.row0,
-            sums.regions,
-            (here, sums.at),
-            sums.chunk * width,
-        );
         for (d, copy) in copies.iter().enumerate() {
-            let (p0, p1) = share(n, d, copies.len());
+            let (p0, p1) = share(pixels, d, copies.len());
             for &i in tile.indices.iter().filter(|_| p1 > p0) {
                 let (xbar, b) = copy
                     .get(i)
@@ -465,34 +428,18 @@ impl Gen<'_> {
                 self.program.code.push(Instruction::Mvm {
                     xbar,
                     src: self.buf(src),
-                    dst: self.buf(dst_base + (p0 * width + b.out0 + b.col0) as u64),
+                    dst: self.buf(out + (p0 * width + b.out0 + b.col0) as u64),
                     count: u24(p1 - p0, "pixels")?,
                     sstride: 0,
                     dstride: u24(width, "columns")?,
-                    pix: u24(chunk.start + p0, "pixels")?,
+                    pix: u24(p0, "pixels")?,
                     bits: self.target.precision.activation_bits,
                     mode: MvmMode::Window,
                     win: tile.win,
+                    accumulate: u32::from(accumulate),
                 });
             }
         }
-        if tile.row0 == 0 {
-            return Ok(());
-        }
-        // Add this super-group's partial sums (its columns of every pixel of the chunk).
-        if tile.cols == width {
-            return self.acc(dst_base, here, n * width);
-        }
-        let out0 = tile.first.out0 as u64;
-        self.program.code.push(Instruction::Acc {
-            src: self.buf(dst_base + out0),
-            dst: self.buf(here + out0),
-            len: u24(tile.cols, "columns")?,
-            count: u24(n, "pixels")?,
-            sstride: u24(width, "columns")?,
-            dstride: u24(width, "columns")?,
-            shift: 0,
-        });
         Ok(())
     }
 
@@ -525,21 +472,13 @@ impl Gen<'_> {
             .last()
             .copied()
             .unwrap_or(width);
-        // One partial-sum region per row tile after the first where all the vectors fit so,
-        // else one they share.
-        let regions = if (in_elems + row0s.len() * vectors * width) as u64 <= self.staging.capacity
-        {
-            row0s.len()
-        } else {
-            row0s.len().min(2)
-        };
-        let needed = (in_elems + regions * vectors * width) as u64;
+        let needed = (in_elems + vectors * width) as u64;
         // Row-major inputs of many vectors (MatMul over tokens or channels-last pixels) run in
         // chunks of vectors when they do not fit at once.
         let chunk = if needed <= self.staging.capacity {
             vectors
         } else if vectors > 1 && !self.form(input)?.mixes() {
-            (self.staging.capacity / (k + regions * width) as u64) as usize
+            (self.staging.capacity / (k + width) as u64) as usize
         } else {
             0
         };
@@ -551,7 +490,6 @@ impl Gen<'_> {
             self.reset_staging();
             let src = self.alloc_staging((n * k) as u64, &node.name)?;
             let out = self.alloc_staging((n * width) as u64, &node.name)?;
-            let tmp = self.alloc_staging(((regions - 1) * n * width) as u64, &node.name)?;
             if n == vectors {
                 self.load(input, image, src, 0, in_pixels)?;
             } else {
@@ -566,27 +504,23 @@ impl Gen<'_> {
                     dstride: len,
                 });
             }
-            for (t, &row0) in row0s.iter().enumerate() {
-                let dst_base = partial_sums(row0s, row0, regions, (out, tmp), n * width);
-                for &(xbar, b) in xbars.iter().filter(|(_, b)| b.row0 == row0) {
-                    self.program.code.push(Instruction::Mvm {
-                        xbar,
-                        src: self.buf(src + row0 as u64),
-                        dst: self.buf(dst_base + b.col0 as u64),
-                        count: u24(n, "vectors")?,
-                        sstride: u24(k, "input length")?,
-                        dstride: u24(width, "columns")?,
-                        pix: 0,
-                        bits: self.target.precision.activation_bits,
-                        mode: MvmMode::Dense,
-                        win: 0,
-                    });
-                }
-                if t > 0 {
-                    self.acc(dst_base, out, n * width)?;
-                }
+            let accumulate = self.begin_accumulation(epilogue, out, width, n, row0s.len())?;
+            for &(xbar, b) in xbars {
+                self.program.code.push(Instruction::Mvm {
+                    xbar,
+                    src: self.buf(src + b.row0 as u64),
+                    dst: self.buf(out + b.col0 as u64),
+                    count: u24(n, "vectors")?,
+                    sstride: u24(k, "input length")?,
+                    dstride: u24(width, "columns")?,
+                    pix: 0,
+                    bits: self.target.precision.activation_bits,
+                    mode: MvmMode::Dense,
+                    win: 0,
+                    accumulate: u32::from(accumulate),
+                });
             }
-            self.epilogue(epilogue, out, width, n)?;
+            self.epilogue(epilogue, out, width, n, accumulate)?;
             if vectors == 1 {
                 return self.store(epilogue.result, image, out, off, width, 0, 1);
             }
@@ -604,9 +538,17 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// The bias and the fused ReLU of `vectors` results of `width` columns at `out`.
-    fn epilogue(&mut self, e: Epilogue, out: u64, width: usize, vectors: usize) -> R<()> {
-        if let Some(param) = e.bias {
+    /// The bias (unless the accumulator started from it: `accumulated`) and the fused ReLU of
+    /// `vectors` results of `width` columns at `out`.
+    fn epilogue(
+        &mut self,
+        e: Epilogue,
+        out: u64,
+        width: usize,
+        vectors: usize,
+        accumulated: bool,
+    ) -> R<()> {
+        if let Some(param) = e.bias.filter(|_| !accumulated) {
             self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
         }
         if e.relu {
@@ -614,41 +556,14 @@ impl Gen<'_> {
         }
         Ok(())
     }
-
-    fn acc(&mut self, src: u64, dst: u64, len: usize) -> R<()> {
-        let n = u24(len, "partial sums")?;
-        self.program.code.push(Instruction::Acc {
-            src: self.buf(src),
-            dst: self.buf(dst),
-            len: n,
-            count: 1,
-            sstride: n,
-            dstride: n,
-            shift: 0,
-        });
-        Ok(())
-    }
 }
 
 /// A row tile (of a super-group) of a conv layer over one band.
 struct RowTile {
-    /// Its first row.
-    row0: usize,
     /// Its crossbars' indices within a copy.
     indices: Vec<usize>,
-    /// Its first block.
-    first: Block,
-    /// One past its blocks' last output column.
-    cols: usize,
     /// Its window constant.
     win: u32,
-}
-
-/// The partial-sum regions of a band: `regions - 1` regions of `chunk` pixels from `at`.
-struct PartialSums {
-    at: u64,
-    regions: usize,
-    chunk: usize,
 }
 
 /// What follows a crossbar layer's accumulation in the buffer, and where its result goes.
@@ -660,23 +575,6 @@ struct Epilogue {
     relu: bool,
     /// The value stored: the layer's result, or the fused ReLU's.
     result: ValueId,
-}
-
-/// Where the row tile starting at row `row0` (of the sorted `row0s`) writes its results: the
-/// first into `out`, the others into the `regions - 1` partial-sum regions of `size` elements
-/// from `tmp`, in turn (an `acc` adds each into `out`; a region used twice makes the later row
-/// tile wait for that `acc`).
-fn partial_sums(
-    row0s: &[usize],
-    row0: usize,
-    regions: usize,
-    (out, tmp): (u64, u64),
-    size: usize,
-) -> u64 {
-    match row0s.iter().position(|&r| r == row0) {
-        None | Some(0) => out,
-        Some(t) => tmp + (((t - 1) % (regions - 1).max(1)) * size) as u64,
-    }
 }
 
 /// Pixels `d*P/D..(d+1)*P/D` of `P`: copy `d`'s share of `copies` copies.

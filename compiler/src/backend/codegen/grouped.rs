@@ -346,7 +346,7 @@ impl Gen<'_> {
     }
 
     /// A constants-table entry equal to `value`, added under `name` if there is none.
-    fn add_constant_once(&mut self, name: String, value: ConstValue) -> R<u32> {
+    pub(super) fn add_constant_once(&mut self, name: String, value: ConstValue) -> R<u32> {
         match self.program.constants.iter().position(|c| c.value == value) {
             Some(i) => Ok(i as u32),
             None => self.add_constant(name, value),

@@ -15,7 +15,7 @@ rset reg=r1, value=0x1000         ; next input vector
 rset reg=r2, value=0x2000         ; next output vector
 loop count=4
   load src=dram[r1+0x0], dst=tile0[0x0], len=32, count=1, sstride=0, dstride=0
-  mvm xbar=5, src=tile0[0x0], dst=tile0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+  mvm xbar=5, src=tile0[0x0], dst=tile0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
   vop op=relu, dst=tile0[0x40], a=tile0[0x40], b=dram[0x0], len=10, count=1, param=0
   store src=tile0[0x40], dst=dram[r2+0x0], len=10, count=1, sstride=0, dstride=0
   radd reg=r1, value=32
@@ -178,8 +178,8 @@ fn a_wload_broadcasts_its_block_to_every_copy() {
     let text = "
 wload xbar=1, src=dram[0x0], stride=10, row=0, col=0, rows=32, cols=10, clear=true, copies=3, xstride=3
 load src=dram[0x1000], dst=global[0x0], len=32, count=1, sstride=0, dstride=0
-mvm xbar=1, src=global[0x0], dst=global[0x100], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
-mvm xbar=7, src=global[0x0], dst=global[0x10a], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+mvm xbar=1, src=global[0x0], dst=global[0x100], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=7, src=global[0x0], dst=global[0x10a], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
 store src=global[0x100], dst=dram[0x2000], len=20, count=1, sstride=0, dstride=0
 halt
 ";

@@ -32,8 +32,8 @@ fn conv_code() -> String {
         "wload xbar=0, src=dram[0x0],   stride=8, row=0, col=0, rows=128, cols=8, clear=true, copies=1, xstride=0
          wload xbar=1, src=dram[0x400], stride=8, row=0, col=0, rows=16,  cols=8, clear=true, copies=1, xstride=0
          {load}
-         mvm xbar=0, src=global[0x0], dst=global[0x400], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=0
-         mvm xbar=1, src=global[0x0], dst=global[0x600], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=1
+         mvm xbar=0, src=global[0x0], dst=global[0x400], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=0, accumulate=0
+         mvm xbar=1, src=global[0x0], dst=global[0x600], count=36, sstride=0, dstride=8, pix=0, bits=8, mode=window, win=1, accumulate=0
          acc src=global[0x600], dst=global[0x400], len=8, count=36, sstride=8, dstride=8, shift=0
          vop op=bias, dst=global[0x400], a=global[0x400], b=dram[0x0], len=8, count=36, param=2
          {store}
@@ -111,8 +111,8 @@ fn strided_dilated_conv_on_a_channel_slice_with_duplicated_crossbars() {
         "wload xbar=0, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true, copies=1, xstride=0
          wload xbar=17, src=dram[0x0], stride=4, row=0, col=0, rows=27, cols=4, clear=true, copies=1, xstride=0
          {load}
-         mvm xbar=0,  src=global[0x0], dst=global[0x200], count=5, sstride=0, dstride=4, pix=0, bits=8, mode=window, win=0
-         mvm xbar=17, src=global[0x0], dst=global[0x214], count=4, sstride=0, dstride=4, pix=5, bits=8, mode=window, win=0
+         mvm xbar=0,  src=global[0x0], dst=global[0x200], count=5, sstride=0, dstride=4, pix=0, bits=8, mode=window, win=0, accumulate=0
+         mvm xbar=17, src=global[0x0], dst=global[0x214], count=4, sstride=0, dstride=4, pix=5, bits=8, mode=window, win=0, accumulate=0
          {store}
          halt",
         load = to_hwc(0x10000, 0x0, 1, 5, 49),

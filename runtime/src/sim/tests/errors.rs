@@ -12,7 +12,7 @@ fn run(p: &Program, inputs: &[(&str, Tensor)]) -> Result<Vec<(String, Tensor)>, 
 #[test]
 fn mvm_on_a_crossbar_never_loaded() {
     let code = "wload xbar=4, src=dram[0x0], stride=1, row=0, col=0, rows=2, cols=1, clear=true, copies=1, xstride=0
-                mvm xbar=5, src=global[0x0], dst=global[0x10], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+                mvm xbar=5, src=global[0x0], dst=global[0x10], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
                 halt";
     let p = program(code, vec![1.0, 2.0], vec![], vec![]);
     let result = run(&p, &[]);
@@ -33,7 +33,7 @@ fn out_of_bounds_mvm_output_names_instruction_and_address() {
     // see it (the width comes from the crossbar's active block), the simulator does.
     let code = "wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=1, cols=16, clear=true, copies=1, xstride=0
                 load src=dram[0x0], dst=global[0x0], len=1, count=1, sstride=0, dstride=0
-                mvm xbar=0, src=global[0x0], dst=global[0x1fff8], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+                mvm xbar=0, src=global[0x0], dst=global[0x1fff8], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
                 halt";
     let p = program(code, vec![1.0; 16], vec![], vec![]);
     let result = run(&p, &[]);
@@ -138,7 +138,7 @@ fn store_into_the_weights_is_rejected() {
 #[test]
 fn window_mvm_past_the_last_output_pixel() {
     let code = "wload xbar=0, src=dram[0x0], stride=1, row=0, col=0, rows=9, cols=1, clear=true, copies=1, xstride=0
-                mvm xbar=0, src=global[0x0], dst=global[0x100], count=17, sstride=0, dstride=1, pix=0, bits=8, mode=window, win=0
+                mvm xbar=0, src=global[0x0], dst=global[0x100], count=17, sstride=0, dstride=1, pix=0, bits=8, mode=window, win=0, accumulate=0
                 halt";
     let p = program(
         code,

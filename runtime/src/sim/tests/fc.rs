@@ -16,10 +16,10 @@ wload xbar=1, src=dram[0x10],  stride=20, row=0, col=0, rows=128, cols=4,  clear
 wload xbar=2, src=dram[0xa00], stride=20, row=0, col=0, rows=32,  cols=16, clear=true, copies=1, xstride=0   ; W[128..160, 0..16]
 wload xbar=3, src=dram[0xa10], stride=20, row=0, col=0, rows=32,  cols=4,  clear=true, copies=1, xstride=0   ; W[128..160, 16..20]
 load src=dram[0x10000], dst=global[0x0], len=320, count=1, sstride=0, dstride=0       ; both rows of x
-mvm xbar=0, src=global[0x0],  dst=global[0x200], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
-mvm xbar=1, src=global[0x0],  dst=global[0x210], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
-mvm xbar=2, src=global[0x80], dst=global[0x300], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
-mvm xbar=3, src=global[0x80], dst=global[0x310], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0
+mvm xbar=0, src=global[0x0],  dst=global[0x200], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=1, src=global[0x0],  dst=global[0x210], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=2, src=global[0x80], dst=global[0x300], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=3, src=global[0x80], dst=global[0x310], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=0
 acc src=global[0x300], dst=global[0x200], len=20, count=2, sstride=20, dstride=20, shift=0
 vop op=bias, dst=global[0x200], a=global[0x200], b=dram[0x0], len=20, count=2, param=0
 vop op=relu, dst=global[0x200], a=global[0x200], b=dram[0x0], len=40, count=1, param=0
@@ -49,6 +49,33 @@ pub(crate) fn fc_case() -> (Program, Vec<(&'static str, Tensor)>, Tensor) {
 #[test]
 fn fully_connected_with_row_and_column_split_matches_gemm() {
     let (p, inputs, expected) = fc_case();
+    check(&p, &inputs, &expected, Tolerance::default());
+}
+
+/// The same layer as [`FC`] with its output as an accumulator: `fill` sets it to the bias, then
+/// all four crossbars' `mvm`s add into it (`accumulate=1`), no partial-sum region or `acc`.
+const FC_ACCUMULATED: &str = "
+seg.begin id=0
+wload xbar=0, src=dram[0x0],   stride=20, row=0, col=0, rows=128, cols=16, clear=true, copies=1, xstride=0
+wload xbar=1, src=dram[0x10],  stride=20, row=0, col=0, rows=128, cols=4,  clear=true, copies=1, xstride=0
+wload xbar=2, src=dram[0xa00], stride=20, row=0, col=0, rows=32,  cols=16, clear=true, copies=1, xstride=0
+wload xbar=3, src=dram[0xa10], stride=20, row=0, col=0, rows=32,  cols=4,  clear=true, copies=1, xstride=0
+load src=dram[0x10000], dst=global[0x0], len=320, count=1, sstride=0, dstride=0
+vop op=fill, dst=global[0x200], a=global[0x200], b=dram[0x0], len=20, count=2, param=0
+mvm xbar=2, src=global[0x80], dst=global[0x200], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=1
+mvm xbar=0, src=global[0x0],  dst=global[0x200], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=1
+mvm xbar=3, src=global[0x80], dst=global[0x210], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=1
+mvm xbar=1, src=global[0x0],  dst=global[0x210], count=2, sstride=160, dstride=20, pix=0, bits=8, mode=dense, win=0, accumulate=1
+vop op=relu, dst=global[0x200], a=global[0x200], b=dram[0x0], len=40, count=1, param=0
+store src=global[0x200], dst=dram[0x20000], len=40, count=1, sstride=0, dstride=0
+seg.end id=0
+halt
+";
+
+#[test]
+fn row_blocks_accumulating_into_a_filled_output_match_gemm() {
+    let (mut p, inputs, expected) = fc_case();
+    p.code = assemble(FC_ACCUMULATED).unwrap();
     check(&p, &inputs, &expected, Tolerance::default());
 }
 
@@ -82,8 +109,8 @@ const SLICED: &str = "
 wload xbar=0, src=dram[0x0],  stride=6, row=0, col=0, rows=24, cols=6, clear=true, copies=1, xstride=0   ; lo slice
 wload xbar=1, src=dram[0x90], stride=6, row=0, col=0, rows=24, cols=6, clear=true, copies=1, xstride=0   ; hi slice
 load src=dram[0x1000], dst=pe0[0x0], len=24, count=1, sstride=0, dstride=0
-mvm xbar=0, src=pe0[0x0], dst=pe0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
-mvm xbar=1, src=pe0[0x0], dst=pe0[0x80], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0
+mvm xbar=0, src=pe0[0x0], dst=pe0[0x40], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=1, src=pe0[0x0], dst=pe0[0x80], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
 acc src=pe0[0x80], dst=pe0[0x40], len=6, count=1, sstride=0, dstride=0, shift=4
 store src=pe0[0x40], dst=dram[0x2000], len=6, count=1, sstride=0, dstride=0
 halt

@@ -98,6 +98,7 @@ pub(crate) fn instruction(s: [u32; 6]) -> Instruction {
             } else {
                 small(s[1] >> 4, 4)
             },
+            accumulate: s[2] & 1,
         },
         5 => Instruction::Acc {
             src: chip(s[1]),

@@ -14,7 +14,7 @@ use super::units::{UnitKind, Units};
 use super::work::{self, is_control, strided, vop_work};
 use super::Energy;
 use crate::container::Program;
-use crate::isa::{Instruction, MemRef, Space};
+use crate::isa::{Instruction, MemRef, Space, VOp};
 use crate::sim::control::{Next, Sequencer};
 use crate::sim::memory::{Blocks, Memories, Operand};
 use crate::sim::{limit_message, Fault, SimError, MAX_EXECUTED, PROGRESS_EVERY};
@@ -44,8 +44,10 @@ pub struct Counts {
     pub mvm_inputs: u64,
     /// Elements `mvm`s produced (partial sums included).
     pub mvm_outputs: u64,
-    /// Elements `acc` added into others (partial sums merged).
+    /// Elements `acc` and accumulating `mvm`s added into others (partial sums merged).
     pub merged: u64,
+    /// Accumulators `vop fill` initialised (each a final output that `mvm`s add into).
+    pub filled: u64,
 }
 
 /// The raw result of a timed run.
@@ -466,6 +468,7 @@ impl<'p> Engine<'p> {
             bits,
             mode,
             win,
+            accumulate,
         } = *inst
         else {
             return Err(Fault::Malformed("not an mvm".into()));
@@ -479,9 +482,14 @@ impl<'p> Engine<'p> {
         let constants = &self.program.constants;
         let (len, n, stride) = work::mvm_source_len(constants, mode, win, count, sstride, ar)?;
         let r = &self.registers;
+        let output = strided(dst, r, ac, count, dstride, true);
         let accesses = [
             strided(src, r, len, n, stride, false),
-            strided(dst, r, ac, count, dstride, true),
+            if accumulate != 0 {
+                output.accumulating()
+            } else {
+                output
+            },
             work::weights(xbar, false),
         ];
         self.in_bounds(&[("src", src, &accesses[0]), ("dst", dst, &accesses[1])])?;
@@ -523,6 +531,9 @@ impl<'p> Engine<'p> {
         c.macs += u64::from(count) * u64::from(ar) * u64::from(ac);
         c.mvm_inputs += inputs;
         c.mvm_outputs += outputs;
+        if accumulate != 0 {
+            c.merged += outputs;
+        }
         Ok((start, end))
     }
 
@@ -612,6 +623,9 @@ impl<'p> Engine<'p> {
         let unit = (UnitKind::Vector, 0, Track::Vector);
         let (start, end) = self.on_unit(pc, unit, &accesses, duration, 0.0);
         self.energy.vector += w.ops as f64 * v.op_energy_pj;
+        if op == VOp::Fill {
+            self.counts.filled += w.dst;
+        }
         Ok((start, end))
     }
 
@@ -620,7 +634,7 @@ impl<'p> Engine<'p> {
         let t = self.target;
         let c = self.counts;
         let bits = f64::from(t.precision.activation_bits);
-        let finals = c.mvm_outputs.saturating_sub(c.merged);
+        let finals = (c.mvm_outputs + c.filled).saturating_sub(c.merged);
         let moved = (c.mvm_inputs + finals) as f64 * bits;
         self.energy.compute += finals as f64 * t.crossbar.accumulate_energy_pj;
         self.energy.buffer += moved * t.buffers.energy_pj_per_bit;

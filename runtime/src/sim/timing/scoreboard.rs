@@ -31,6 +31,9 @@ pub(super) struct Access {
     pub count: u64,
     pub stride: u64,
     pub write: bool,
+    /// A write that adds to what is there (`mvm` with `accumulate`): it waits for earlier
+    /// writes and reads, not for other accumulations (addition commutes).
+    pub accumulate: bool,
 }
 
 /// The geometry of an access: start, end, and the stride and block length when strided (0, 0
@@ -48,6 +51,16 @@ impl Access {
             count: 1,
             stride: 0,
             write,
+            accumulate: false,
+        }
+    }
+
+    /// The same elements, written by adding to them.
+    pub fn accumulating(self) -> Access {
+        Access {
+            write: true,
+            accumulate: true,
+            ..self
         }
     }
 
@@ -179,30 +192,37 @@ impl Table {
     }
 }
 
-/// The writes and the reads of one memory.
+/// The writes, the accumulations and the reads of one memory.
 #[derive(Debug, Clone, Default)]
 struct Accesses {
     writes: Table,
+    accumulations: Table,
     reads: Table,
 }
 
 impl Accesses {
-    /// When an access of `g` may start: after every overlapping write, and when it writes,
-    /// after every overlapping read too.
-    fn ready(&self, g: Geometry, write: bool) -> f64 {
-        let written = self.writes.ready(g);
-        if write {
-            written.max(self.reads.ready(g))
-        } else {
-            written
+    /// When an access of `g` may start: after every overlapping write; a read also after every
+    /// overlapping accumulation, an accumulation also after every overlapping read, a write
+    /// after both.
+    fn ready(&self, g: Geometry, a: &Access) -> f64 {
+        let mut ready = self.writes.ready(g);
+        if !a.write || !a.accumulate {
+            ready = ready.max(self.accumulations.ready(g));
         }
+        if a.write {
+            ready = ready.max(self.reads.ready(g));
+        }
+        ready
     }
 
     /// Records an access of `g` completing at `done`. A write makes every access it covers
     /// irrelevant to later ones (they wait for it instead).
-    fn record(&mut self, g: Geometry, write: bool, done: f64) {
-        if write {
+    fn record(&mut self, g: Geometry, a: &Access, done: f64) {
+        if a.accumulate {
+            self.accumulations.record(g, done);
+        } else if a.write {
             self.writes.remove_covered(g);
+            self.accumulations.remove_covered(g);
             self.reads.remove_covered(g);
             self.writes.record(g, done);
         } else {
@@ -242,7 +262,7 @@ impl Scoreboard {
         accesses
             .iter()
             .filter(|a| a.end > a.start)
-            .filter_map(|a| Some(self.memories.get(&a.memory)?.ready(a.geometry(), a.write)))
+            .filter_map(|a| Some(self.memories.get(&a.memory)?.ready(a.geometry(), a)))
             .fold(0.0, f64::max)
     }
 
@@ -253,7 +273,7 @@ impl Scoreboard {
                 continue;
             }
             let memory = self.memories.entry(a.memory).or_default();
-            memory.record(a.geometry(), a.write, done);
+            memory.record(a.geometry(), a, done);
         }
     }
 }
@@ -308,6 +328,7 @@ mod tests {
             count: 4,
             stride: 32,
             write: true,
+            accumulate: false,
         };
         s.record(&[column(0)], 4.0);
         assert_eq!(s.ready(&[column(16)]), 0.0);
@@ -326,6 +347,23 @@ mod tests {
         assert!(covers((0, 112, 32, 16), (34, 112, 32, 8)));
         assert!(!covers((0, 112, 32, 16), (34, 112, 64, 8)));
         assert!(covers((0, 200, 0, 0), (34, 112, 64, 8)));
+    }
+
+    #[test]
+    fn accumulations_wait_for_writes_and_reads_but_not_for_each_other() {
+        let mut s = Scoreboard::default();
+        s.record(&[access(0, 10, true)], 2.0);
+        s.record(&[access(0, 10, false)], 3.0);
+        let add = access(0, 10, true).accumulating();
+        assert_eq!(s.ready(&[add]), 3.0);
+        s.record(&[add], 7.0);
+        assert_eq!(s.ready(&[add]), 3.0);
+        s.record(&[access(5, 20, true).accumulating()], 9.0);
+        assert_eq!(s.ready(&[access(4, 5, false)]), 7.0);
+        assert_eq!(s.ready(&[access(5, 6, false)]), 9.0);
+        assert_eq!(s.ready(&[access(12, 13, true)]), 9.0);
+        s.record(&[access(0, 30, true)], 11.0);
+        assert_eq!(s.ready(&[access(5, 6, false)]), 11.0);
     }
 
     #[test]

@@ -28,9 +28,9 @@ fn time(p: &Program) -> Timed {
     simulate(p, &Options::default()).unwrap()
 }
 
-const MVM0: &str = "mvm xbar=0, src=global[0x0], dst=global[0x100], count=10, sstride=16, dstride=4, pix=0, bits=8, mode=dense, win=0";
-const MVM1: &str = "mvm xbar=1, src=global[0x0], dst=global[0x200], count=10, sstride=16, dstride=4, pix=0, bits=8, mode=dense, win=0";
-const MVM1_DEPENDENT: &str = "mvm xbar=1, src=global[0x100], dst=global[0x200], count=10, sstride=4, dstride=4, pix=0, bits=8, mode=dense, win=0";
+const MVM0: &str = "mvm xbar=0, src=global[0x0], dst=global[0x100], count=10, sstride=16, dstride=4, pix=0, bits=8, mode=dense, win=0, accumulate=0";
+const MVM1: &str = "mvm xbar=1, src=global[0x0], dst=global[0x200], count=10, sstride=16, dstride=4, pix=0, bits=8, mode=dense, win=0, accumulate=0";
+const MVM1_DEPENDENT: &str = "mvm xbar=1, src=global[0x100], dst=global[0x200], count=10, sstride=4, dstride=4, pix=0, bits=8, mode=dense, win=0, accumulate=0";
 
 #[test]
 fn independent_mvms_overlap_and_dependent_ones_do_not() {
@@ -88,7 +88,7 @@ fn each_class_is_charged_from_the_target() {
 fn column_tiles_writing_interleaved_blocks_run_in_parallel() {
     let tile = |x: u32, col: u32| {
         format!(
-        "mvm xbar={x}, src=global[0x0], dst=global[{:#x}], count=10, sstride=16, dstride=8, pix=0, bits=8, mode=dense, win=0",
+        "mvm xbar={x}, src=global[0x0], dst=global[{:#x}], count=10, sstride=16, dstride=8, pix=0, bits=8, mode=dense, win=0, accumulate=0",
         0x100 + col
     )
     };
@@ -97,6 +97,49 @@ fn column_tiles_writing_interleaved_blocks_run_in_parallel() {
     let clash = time(&two_crossbars(&format!("{}\n{}", tile(0, 0), tile(1, 2)))).latency_ns;
     assert!(both < one * 1.5, "{both} vs {one}");
     assert!(clash > both * 1.3, "{clash} vs {both}");
+}
+
+#[test]
+fn row_tiles_adding_into_one_output_run_in_parallel_and_count_one_final_output() {
+    let add = |x: u32, src: u32| {
+        format!(
+            "mvm xbar={x}, src=global[{src:#x}], dst=global[0x100], count=10, sstride=16, dstride=4, pix=0, bits=8, mode=dense, win=0, accumulate=1"
+        )
+    };
+    let fill =
+        "vop op=fill, dst=global[0x100], a=global[0x100], b=dram[0x0], len=4, count=10, param=0";
+    let accumulated = |body: &str| {
+        let mut p = two_crossbars(body);
+        p.constants = constants();
+        time(&p)
+    };
+    let one = accumulated(&format!(
+        "{fill}
+{}",
+        add(0, 0)
+    ))
+    .latency_ns;
+    let both = accumulated(&format!(
+        "{fill}
+{}
+{}",
+        add(0, 0),
+        add(1, 0x200)
+    ));
+    // Both add into the same 40 outputs at once: not twice as long as one, 40 final outputs.
+    assert!(both.latency_ns < one * 1.5, "{} vs {one}", both.latency_ns);
+    let c = both.counts;
+    assert_eq!((c.mvm_outputs, c.merged, c.filled), (80, 80, 40));
+    // A plain write of the outputs in between waits for the first addition.
+    let written = format!(
+        "{fill}
+{}
+{MVM0}
+{}",
+        add(0, 0),
+        add(1, 0x200)
+    );
+    assert!(accumulated(&written).latency_ns > both.latency_ns * 1.3);
 }
 
 #[test]

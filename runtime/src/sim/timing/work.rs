@@ -63,6 +63,7 @@ pub(super) fn strided(
         count: u64::from(count),
         stride: u64::from(stride),
         write,
+        accumulate: false,
     }
 }
 
@@ -152,6 +153,7 @@ pub(super) fn vop_work(
         VOp::Add | VOp::Sub | VOp::Mul | VOp::Div | VOp::Max | VOp::Min => same(1, elements),
         VOp::Softmax | VOp::LogSoftmax => same(SOFTMAX_OPS, 0),
         VOp::Norm => same(NORM_OPS, 0),
+        VOp::Fill => VopWork { a: 0, ..same(1, 0) },
         VOp::Lrn => same(lrn_size(constants, param).saturating_add(3), 0),
         op => same(unary_ops(op), 0),
     })
