@@ -34,10 +34,16 @@ impl Tensor {
         }
     }
 
-    /// A tensor of the given shape with every element equal to `value`.
+    /// A tensor of the given shape with every element equal to `value` (known to be a splat:
+    /// [`Tensor::splat_value`] does not scan it).
     pub fn filled(shape: Vec<usize>, value: f32) -> Self {
         let len = shape.iter().product();
-        Self::from_parts(shape, vec![value; len].into())
+        let splat = Arc::new(OnceLock::from((len > 0).then_some(value)));
+        Self {
+            shape,
+            data: vec![value; len].into(),
+            splat,
+        }
     }
 
     /// The value of every element when they are all the same (bit for bit) and there is at
@@ -112,4 +118,22 @@ pub fn f32_le_bytes(data: &[f32]) -> Vec<u8> {
         bytes.extend_from_slice(&value.to_le_bytes());
     }
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filled_tensor_knows_its_splat_as_a_scan_finds_it() {
+        for (shape, value) in [(vec![3, 2], 1.5), (vec![4], f32::NAN), (vec![0, 5], 2.0)] {
+            let filled = Tensor::filled(shape.clone(), value);
+            let scanned = Tensor::new(shape.clone(), filled.data().to_vec()).unwrap();
+            assert_eq!(
+                filled.splat_value().map(f32::to_bits),
+                scanned.splat_value().map(f32::to_bits),
+                "{shape:?}"
+            );
+        }
+    }
 }

@@ -156,10 +156,18 @@ macro_rules! isa_table {
             /// The fields' values in table order, each with its name: the dynamic form of the
             /// instruction ([`Instruction::from_field_values`] inverts it).
             pub fn field_values(&self) -> Vec<(&'static str, $crate::isa::Field)> {
+                let mut values = Vec::new();
+                self.for_each_field(|name, field| values.push((name, field)));
+                values
+            }
+
+            /// Calls `visit` with each field's name and value in table order (what
+            /// [`Instruction::field_values`] collects, without allocating).
+            pub fn for_each_field(&self, mut visit: impl FnMut(&'static str, $crate::isa::Field)) {
                 match self {
-                    $( Instruction::$variant { $($field),* } => vec![
-                        $( (stringify!($field), $crate::isa::value::AsField::to_field($field)), )*
-                    ], )+
+                    $( Instruction::$variant { $($field),* } => {
+                        $( visit(stringify!($field), $crate::isa::value::AsField::to_field($field)); )*
+                    } )+
                 }
             }
 

@@ -127,17 +127,15 @@ impl Registers {
 
 /// The address registers `code`'s memory operands use.
 fn used_registers(code: &[Instruction]) -> Vec<u32> {
-    let mut used: Vec<u32> = code
-        .iter()
-        .flat_map(Instruction::field_values)
-        .filter_map(|(_, field)| match field {
-            Field::Memory(m) if m.reg != 0 => Some(u32::from(m.reg)),
-            _ => None,
-        })
-        .collect();
-    used.sort_unstable();
-    used.dedup();
-    used
+    let mut used = 0u16;
+    for inst in code {
+        inst.for_each_field(|_, field| {
+            if let Field::Memory(m) = field {
+                used |= 1 << (m.reg & 15);
+            }
+        });
+    }
+    (1..16).filter(|r| used & (1 << r) != 0).collect()
 }
 
 #[cfg(test)]
