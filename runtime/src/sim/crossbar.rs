@@ -47,7 +47,14 @@ impl Crossbar {
     /// pairwise: `y[j] = (s0 + s1) + (s2 + s3)`, the same bits on every CPU.
     pub(crate) fn multiply(&self, xs: &[f32], ys: &mut [f32]) {
         let (ar, ac) = self.active;
-        if ar == 0 || ac == 0 || ac > self.cols || xs.len() / ar != ys.len() / ac {
+        // Whole vectors only, as many inputs as outputs (the indexing below relies on it).
+        let vectors = ys.len() / ac.max(1);
+        if ar == 0
+            || ac == 0
+            || ac > self.cols
+            || xs.len() != vectors * ar
+            || ys.len() != vectors * ac
+        {
             ys.fill(0.0);
             return;
         }
@@ -254,5 +261,9 @@ mod tests {
         let mut one = vec![f32::NAN; 37];
         bar.multiply(&xs[..rows], &mut one);
         assert_eq!(one, ys[..37]);
+        // A partial vector is refused (zeros), never read past its end.
+        let mut short = vec![f32::NAN; 37];
+        bar.multiply(&xs[..rows - 1], &mut short);
+        assert_eq!(short, vec![0.0; 37]);
     }
 }
