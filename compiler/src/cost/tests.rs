@@ -555,14 +555,10 @@ proptest! {
             ..options(batch, pipeline, Segmentation::Greedy)
         };
         let optimal = Options { segmentation: Some(Segmentation::Optimal), ..greedy };
-        // (Compared without prefetch, which the segmentation does not model.)
+        // (As the user gets them: duplicated, placed and prefetched.)
         let latency = |o: Options| {
             let s = scheduled(&func, &t, o).unwrap();
-            let mut plain = s.schedule.clone();
-            for stage in &mut plain.stages {
-                stage.load = crate::schedule::Load::Segment;
-            }
-            (evaluate(&s.program, &t, &plain).latency_ns, s)
+            (evaluate(&s.program, &t, &s.schedule).latency_ns, s)
         };
         let (gl, _) = latency(greedy);
         let (ol, o) = latency(optimal);
@@ -749,3 +745,4 @@ fn placed_copies_set_the_link_sharing() {
         );
     }
 }
+

@@ -38,7 +38,7 @@ use crate::cost::model::{
 };
 use crate::program::layers::{Layer, LayerId, Source};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
-use crate::schedule::ir::{tiled, write};
+use crate::schedule::ir::{placed_program, tiled, write};
 use crate::schedule::{Execution, Options, Pipeline, Schedule, Scheduler, Segmentation, StagePlan};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -127,37 +127,45 @@ pub fn plan_segments(
             best = Some((cost, schedule));
         }
     }
-    best.map(|(_, s)| s).ok_or_else(|| {
+    let searched = best.map(|(_, s)| s).ok_or_else(|| {
         ProgramError::InvalidSchedule("internal error: no stage order to schedule".into())
+    })?;
+    if !search {
+        return Ok(searched);
+    }
+    // The search's estimates spread a stage's copies over the PEs; placement packs them where a
+    // segment's region is too full to spread them, and the evaluator charges the links as
+    // placed. So the greedy segmentation is completed and evaluated too, and kept when cheaper:
+    // the optimal segmentation is never worse than greedy's.
+    let greedy = Options {
+        segmentation: Some(Segmentation::Greedy),
+        ..*options
+    };
+    let greedy = plan_segments(network, target, &greedy, pipeline, batch)?;
+    cheapest(network, target, [searched, greedy])?.ok_or_else(|| {
+        ProgramError::InvalidSchedule("internal error: no segmentation to schedule".into())
     })
 }
 
-/// `auto`: every mode planned completely and evaluated; the cheapest (by latency, then energy)
-/// of those that fit.
-fn cheapest_mode(
+/// Of `candidates` (segments only), the cheapest once completed and evaluated (by latency, then
+/// energy), recorded as segments only; `None` when none completes (an error then is the last
+/// candidate's).
+fn cheapest(
     network: &Network,
     target: &Target,
-    options: &Options,
-    batch: u64,
-) -> std::result::Result<Schedule, ProgramError> {
+    candidates: impl IntoIterator<Item = Schedule>,
+) -> std::result::Result<Option<Schedule>, ProgramError> {
     let mut best: Option<((f64, f64), Schedule)> = None;
     let mut last_error = None;
-    for pipeline in Pipeline::ALL {
-        let schedule = match plan_segments(network, target, options, pipeline, batch)
-            .and_then(|s| complete(network, target, s))
-        {
+    for candidate in candidates {
+        let schedule = match complete(network, target, candidate) {
             Ok(schedule) => schedule,
             Err(error) => {
                 last_error = Some(error);
                 continue;
             }
         };
-        let program = Program::new(
-            network.layers.clone(),
-            &schedule.specs(),
-            target,
-            schedule.granularity,
-        )?;
+        let program = placed_program(network, &schedule, target)?;
         let cost = evaluate(&program, target, &schedule);
         let key = (cost.latency_ns, cost.energy.total());
         if best.as_ref().is_none_or(|(b, _)| key < *b) {
@@ -170,7 +178,30 @@ fn cheapest_mode(
         }
     }
     match (best, last_error) {
-        (Some((_, schedule)), _) => Ok(schedule),
+        (Some((_, schedule)), _) => Ok(Some(schedule)),
+        (None, Some(error)) => Err(error),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `auto`: every mode planned completely and evaluated; the cheapest (by latency, then energy)
+/// of those that fit.
+fn cheapest_mode(
+    network: &Network,
+    target: &Target,
+    options: &Options,
+    batch: u64,
+) -> std::result::Result<Schedule, ProgramError> {
+    let mut planned = Vec::new();
+    let mut last_error = None;
+    for pipeline in Pipeline::ALL {
+        match plan_segments(network, target, options, pipeline, batch) {
+            Ok(schedule) => planned.push(schedule),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    match (cheapest(network, target, planned)?, last_error) {
+        (Some(schedule), _) => Ok(schedule),
         (None, Some(error)) => Err(error),
         (None, None) => Err(ProgramError::InvalidSchedule(
             "no pipeline mode applies".into(),

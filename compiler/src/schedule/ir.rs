@@ -105,7 +105,7 @@ pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramErr
     let network = tiled(func, target, granularity)?;
     let (stages, segments) = stage_plans(op, &network)?;
     let specs: Vec<StageSpec> = stages.iter().map(|s| s.spec.clone()).collect();
-    let mut program = Program::new(network.layers.clone(), &specs, target, granularity)?;
+    let program = Program::new(network.layers.clone(), &specs, target, granularity)?;
     let count = |v: i64, what: &str| {
         u64::try_from(v)
             .ok()
@@ -126,12 +126,32 @@ pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramErr
     check_copies(&program, &schedule)?;
     check_fits(&program, &schedule, target)?;
     check_placement(&program, &schedule, target)?;
-    share_links_as_placed(&mut program, &schedule, target);
     Ok(Scheduled {
         network,
-        program,
+        program: as_placed(program, &schedule, target),
         schedule,
     })
+}
+
+/// The program of `network` under `schedule` (placed) as the evaluator costs it: its stages,
+/// their links shared as placed ([`share_links_as_placed`]).
+pub fn placed_program(
+    network: &Network,
+    schedule: &Schedule,
+    target: &Target,
+) -> Result<Program, ProgramError> {
+    let program = Program::new(
+        network.layers.clone(),
+        &schedule.specs(),
+        target,
+        schedule.granularity,
+    )?;
+    Ok(as_placed(program, schedule, target))
+}
+
+fn as_placed(mut program: Program, schedule: &Schedule, target: &Target) -> Program {
+    share_links_as_placed(&mut program, schedule, target);
+    program
 }
 
 /// The stages (in order) and segments of a `pim.schedule`.
