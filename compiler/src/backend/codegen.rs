@@ -498,7 +498,10 @@ impl Gen<'_> {
     }
 
     /// `seg.begin` and the weight loads of the segment's stages (those not prefetched during the
-    /// previous segment); the crossbars of every stage.
+    /// previous segment), fenced as the schedule times them (`docs/cost-model.md` §5): a
+    /// `barrier` before them (a segment's own loads start when the previous segment has finished)
+    /// and one after them (its compute starts when its weights are in). Returns the crossbars of
+    /// every stage.
     fn begin_segment(
         &mut self,
         func: &Func<PimOp>,
@@ -509,13 +512,19 @@ impl Gen<'_> {
         let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
         self.segment_starts.push(self.program.code.len());
         self.program.code.push(Instruction::SegBegin { id });
-        sched.schedule.segments[seg_id]
+        self.program.code.push(Instruction::Barrier {});
+        let loaded_from = self.program.code.len();
+        let placed = sched.schedule.segments[seg_id]
             .clone()
             .map(|s| match loads.prefetched[s].take() {
                 Some(copies) => Ok(copies),
                 None => self.load_stage(func, sched, s, &mut loads.blocks[s]),
             })
-            .collect()
+            .collect::<R<Vec<Copies>>>()?;
+        if self.program.code.len() > loaded_from {
+            self.program.code.push(Instruction::Barrier {});
+        }
+        Ok(placed)
     }
 
     /// The weight loads of the next segment's prefetched stages (written now, into crossbars
