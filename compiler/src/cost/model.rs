@@ -4,17 +4,19 @@
 //! passes) calls [`segment_cost`] to compare candidates.
 //!
 //! A segment takes its exposed weight load plus its run ([`segment_cost`]). The run is the compute
-//! phase with the segment's DRAM activation transfers: pipelined, `(images + stages - 1)` periods,
-//! the period being the slowest stage but at least the segment's vector work and its interconnect
-//! traffic spread over all PE links ([`shared_link_ns`]); sequential, `images · Σ max(t_mvm,
-//! t_vector)`. DRAM activation transfers overlap the compute phase when two images' worth fit in
-//! the global buffer. Stages loaded by prefetch are written during the previous segment's drain
-//! (the last `stages - 1` periods of a pipelined segment, when its first stage has no more
-//! images): only what does not fit in the drain is exposed. A schedule repeats its segments once
-//! per batch (or per image in `layer` mode); leakage is static power times the batch latency.
+//! phase with the segment's DRAM activation transfers. A stage's time per image is its MVM and
+//! vector epilogue streamed plus the DRAM latency of its transfers ([`stage_time`]). Pipelined:
+//! the first image through every stage, then one period per image, the period being the slowest
+//! stage but at least the segment's vector work and its interconnect traffic spread over all PE
+//! links ([`shared_link_ns`]); sequential, `images · Σ stage times`. DRAM activation transfers
+//! stream at the DRAM bandwidth, overlapping the compute phase when two images' worth fit in the
+//! global buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
+//! written while the previous segment runs: only what its run does not hide is exposed. A
+//! schedule repeats its segments once per batch (or per image in `layer` mode); leakage is static
+//! power times the batch latency.
 
 use super::units::{
-    dram_energy, dram_time, load_time, mvm_energy, mvm_time, vector_energy, vector_time,
+    dram_energy, dram_stream_time, dram_time, load_time, mvm_energy, mvm_time, vector_energy, vector_time,
     write_time, Energy,
 };
 use crate::program::stages::Traffic;
@@ -31,6 +33,8 @@ pub struct StageCost {
     /// Interconnect time of all its vectors through one PE link, ns (its share of the links a
     /// pipelined segment shares).
     pub link_ns: f64,
+    /// DRAM latency on its chain per image: one per transfer ([`Traffic::transfers`]), ns.
+    pub dram_latency_ns: f64,
     /// Energy: compute, buffer, interconnect and vector, pJ.
     pub energy: Energy,
 }
@@ -40,7 +44,8 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
     program
         .stages
         .iter()
-        .map(|stage| {
+        .enumerate()
+        .map(|(s, stage)| {
             let vectors = stage
                 .vector
                 .iter()
@@ -62,9 +67,11 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
                 };
                 (link, energy)
             });
+            let transfers = program.stage_traffic(s, target).transfers;
             StageCost {
                 vector_ns,
                 link_ns,
+                dram_latency_ns: transfers as f64 * target.dram.latency_ns,
                 energy: vector + mvm,
             }
         })
@@ -98,17 +105,16 @@ pub struct SegmentPlan<'a> {
 pub struct SegmentCost {
     /// Weight load written at the segment's start (DRAM read and crossbar writes), ns.
     pub load_ns: f64,
-    /// Weight load of its prefetched stages, overlapped with the previous segment's drain, ns.
+    /// Weight load of its prefetched stages, overlapped with the previous segment's run, ns.
     pub prefetch_ns: f64,
     /// Compute phase: the images through the segment's stages, ns.
     pub compute_ns: f64,
-    /// The drain: the part of the compute phase after the first stage's last image, ns.
-    pub drain_ns: f64,
     /// DRAM activation transfers (fills, spills, outputs), ns.
     pub activation_ns: f64,
     /// Compute phase with the activation transfers (overlapped when the buffer allows), ns.
     pub run_ns: f64,
-    /// Load + run (the prefetch excluded: [`evaluate`] charges what the drain does not hide), ns.
+    /// Load + run (the prefetch excluded: [`evaluate`] charges what the previous segment's run
+    /// does not hide), ns.
     pub latency_ns: f64,
     /// Per stage: its time per image at its duplication (max of the MVM and its vector work in
     /// sequential execution), ns.
@@ -138,8 +144,6 @@ pub struct SegmentCost {
 pub struct PipelinedSegment {
     /// The period's floor: the shared vector unit and H-trees.
     floor_ns: f64,
-    /// Periods: images + stages - 1.
-    periods: f64,
     /// Weight bytes of the stages loaded with the segment.
     weight_bytes: u64,
     /// DRAM activation time of the run.
@@ -165,18 +169,23 @@ impl PipelinedSegment {
             .sum();
         Self {
             floor_ns: period_floor(target, costs),
-            periods: (images + range.len().saturating_sub(1) as u64) as f64,
             weight_bytes,
-            activation_ns: dram_time(target, traffic.per_image().saturating_mul(images)),
+            activation_ns: dram_stream_time(target, traffic.per_image().saturating_mul(images)),
             traffic,
             images,
         }
     }
 
-    /// Load + run with the slowest crossbar stage at `slowest_ns` and `crossbars` crossbars
+    /// Load + run with stage times `stage_times` ([`stage_time`]) and `crossbars` crossbars
     /// written at the segment's start.
-    pub fn latency(&self, target: &Target, slowest_ns: f64, crossbars: u64) -> f64 {
-        let compute = self.periods * slowest_ns.max(self.floor_ns);
+    pub fn latency(
+        &self,
+        target: &Target,
+        stage_times: impl Iterator<Item = f64>,
+        crossbars: u64,
+    ) -> f64 {
+        let (slowest, total) = stage_times.fold((0.0, 0.0), |(m, t), x| (f64::max(m, x), t + x));
+        let compute = pipelined(total, slowest.max(self.floor_ns), self.images);
         load_time(target, self.weight_bytes, crossbars)
             + overlap(
                 target,
@@ -234,7 +243,7 @@ pub fn segment_cost(
     let crossbars = loaded.1 + fetched.1;
     let activation_bytes = traffic.per_image().saturating_mul(plan.images);
     let load_ns = load_time(target, loaded.0, loaded.1);
-    let activation_ns = dram_time(target, activation_bytes);
+    let activation_ns = dram_stream_time(target, activation_bytes);
     let run_ns = overlap(
         target,
         phase.compute_ns,
@@ -247,7 +256,6 @@ pub fn segment_cost(
         load_ns,
         prefetch_ns: load_time(target, fetched.0, fetched.1),
         compute_ns: phase.compute_ns,
-        drain_ns: phase.drain_ns,
         activation_ns,
         run_ns,
         latency_ns: load_ns + run_ns,
@@ -272,18 +280,31 @@ pub fn segment_cost(
 /// of its crossbar stages.
 struct Phase {
     compute_ns: f64,
-    drain_ns: f64,
     stage_times_ns: Vec<f64>,
     stage_time_ns: f64,
     idle_ns: f64,
     occupied_ns: f64,
 }
 
-/// Pipelined: `(images + stages - 1)` periods; the period is the slowest stage, and at least the
-/// time the resources all stages share need per image: the vector unit (all vector work) and the
-/// PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]).
-/// Sequential: each image through every stage, a stage's MVM and its vector epilogue streamed
-/// (the longer counts).
+/// A stage's time per image: its MVM and its vector epilogue streamed (the longer counts), then
+/// the DRAM latency of its transfers, which follow one another ([`StageCost::dram_latency_ns`]).
+pub fn stage_time(cost: &StageCost, mvm_ns: f64) -> f64 {
+    mvm_ns.max(cost.vector_ns) + cost.dram_latency_ns
+}
+
+/// A pipeline of stages whose times sum to `total_ns`, at `period_ns` per image in the steady
+/// state, over `images` images: the first image through every stage, then one period per image
+/// (each stage starts an image when the stage before has passed it on and it has finished the
+/// previous one).
+fn pipelined(total_ns: f64, period_ns: f64, images: u64) -> f64 {
+    total_ns + images.saturating_sub(1) as f64 * period_ns
+}
+
+/// Pipelined: the first image through every stage, then one period per image; the period is the
+/// slowest stage, and at least the time the resources all stages share need per image: the
+/// vector unit (all vector work) and the PE links (all interconnect traffic spread over every
+/// PE, [`shared_link_ns`]). Sequential: each image through every stage. Stage times are
+/// [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
@@ -293,34 +314,26 @@ fn compute_phase(
 ) -> Phase {
     let n = images as f64;
     let slowest = |times: &[f64]| times.iter().copied().fold(0.0, f64::max);
-    let (compute_ns, drain_ns, stage_times_ns, stage_time_ns) = match execution {
+    let times: Vec<f64> = costs
+        .iter()
+        .zip(mvm_times)
+        .map(|(c, &m)| stage_time(c, m))
+        .collect();
+    let total = times.iter().sum::<f64>();
+    let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let period = slowest(mvm_times).max(period_floor(target, costs));
-            let fill = mvm_times.len().saturating_sub(1) as f64;
-            (
-                (n + fill) * period,
-                fill * period,
-                mvm_times.to_vec(),
-                period,
-            )
+            let period = slowest(&times).max(period_floor(target, costs));
+            (pipelined(total, period, images), period)
         }
-        Execution::Sequential => {
-            let times: Vec<f64> = costs
-                .iter()
-                .zip(mvm_times)
-                .map(|(c, m)| m.max(c.vector_ns))
-                .collect();
-            let total = times.iter().sum::<f64>();
-            (n * total, 0.0, times.clone(), slowest(&times))
-        }
+        Execution::Sequential => (n * total, slowest(&times)),
     };
+    let stage_times_ns = times;
     let crossbar_times = mvm_times.iter().filter(|&&t| t > 0.0);
     let (idle_ns, occupied_ns) = crossbar_times.fold((0.0, 0.0), |(idle, occupied), t| {
         (idle + (compute_ns - n * t).max(0.0), occupied + compute_ns)
     });
     Phase {
         compute_ns,
-        drain_ns,
         stage_times_ns,
         stage_time_ns,
         idle_ns,
@@ -360,7 +373,7 @@ fn overlap(
 pub struct ScheduleCost {
     /// Per segment, for one run.
     pub segments: Vec<SegmentCost>,
-    /// Per segment, the prefetch the previous segment's drain does not hide, for one run, ns.
+    /// Per segment, the prefetch the previous segment's run does not hide, for one run, ns.
     pub exposed_prefetch_ns: Vec<f64>,
     /// The batch's latency: runs x the sum of the segments' latencies and exposed prefetches, ns.
     pub latency_ns: f64,
@@ -404,8 +417,8 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
         .iter()
         .enumerate()
         .map(|(k, s)| {
-            let drain = k.checked_sub(1).map_or(0.0, |p| segments[p].drain_ns);
-            (s.prefetch_ns - drain).max(0.0)
+            let window = k.checked_sub(1).map_or(0.0, |p| segments[p].run_ns);
+            (s.prefetch_ns - window).max(0.0)
         })
         .collect();
     let runs = schedule.runs as f64;

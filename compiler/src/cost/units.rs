@@ -15,7 +15,8 @@
 //! - **weight load**: `t = dram latency + max(bytes / DRAM GB/s, ceil(crossbars /
 //!   concurrent_writes)·crossbar_write_ns)` (the crossbars are written as the weights stream in),
 //!   `E = 8·bytes·e_dram + crossbars·crossbar_write_energy`;
-//! - **DRAM activations**: `t = latency + bytes / GB/s`, `E = 8·bytes·e_dram`.
+//! - **DRAM activations**: `t = bytes / GB/s` per segment, plus `latency` per transfer on each
+//!   stage's chain (a layer that reads from or writes to DRAM), `E = 8·bytes·e_dram`.
 
 use crate::program::layers::VectorWork;
 use crate::program::tiling::{LayerMapping, MatrixShape, Tiling};
@@ -185,6 +186,12 @@ pub fn dram_time(target: &Target, bytes: u64) -> f64 {
         return 0.0;
     }
     target.dram.latency_ns + bytes as f64 / target.dram.bandwidth_gb_s
+}
+
+/// Time to stream `bytes` through the DRAM interface, ns: its bandwidth alone (the latency of
+/// activation transfers is on each stage's chain, [`super::model::StageCost::dram_latency_ns`]).
+pub fn dram_stream_time(target: &Target, bytes: u64) -> f64 {
+    bytes as f64 / target.dram.bandwidth_gb_s
 }
 
 /// Energy of a DRAM transfer of `bytes`, pJ.

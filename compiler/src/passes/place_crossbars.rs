@@ -14,8 +14,10 @@
 //! §7), so the pass spreads them: in the segment's region (the chip less what its neighbours
 //! need), the duplicated layers whose copy fits one PE are placed first, largest copies first,
 //! one copy per PE (`copy_stride` = a PE's crossbars) at the lowest free offset within the PEs;
-//! the other stages then take the first free run of consecutive crossbars. A stage whose copies
-//! cannot be spread is packed; a segment that cannot be laid out so is placed consecutively.
+//! the other stages then take the first free run of consecutive crossbars. A layer with more
+//! copies than there are PEs left goes `k` copies per PE (`copy_stride` = a PE's crossbars / `k`,
+//! the least `k` that fits), so no PE link carries more copies than it must. A stage whose copies
+//! cannot be spread so is packed; a segment that cannot be laid out so is placed consecutively.
 //!
 //! ```text
 //! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, copy_stride = -1, first_crossbar = -1, ...}  // 3 crossbars a copy
@@ -197,9 +199,12 @@ fn spread(
     let mut placements = vec![None; needs.len()];
     for s in order {
         let n = needs[s];
-        let one_per_pe = || free.one_per_pe(n, per_pe, from_top);
-        let placement =
-            (if spreads(&n) { one_per_pe() } else { None }).or_else(|| free.run(n, from_top))?;
+        let placement = (if spreads(&n) {
+            free.fewest_per_pe(n, per_pe, from_top)
+        } else {
+            None
+        })
+        .or_else(|| free.run(n, from_top))?;
         free.take(n, placement);
         placements[s] = Some(placement);
     }
@@ -228,21 +233,32 @@ impl Free {
         (0..n.copies).all(|d| self.is_free(p.copy(d, n.per_copy)))
     }
 
-    /// The first placement, lowest offset within the PEs first, that puts one copy in each of
-    /// `copies` consecutive PEs (the last, from the top of the region down, when `from_top`).
-    fn one_per_pe(&self, n: Need, per_pe: u64, from_top: bool) -> Option<Placement> {
+    /// The placement with the fewest copies per PE (one, else `k` for each `k` that divides a
+    /// PE's crossbars into slots that hold a copy): the busiest PE link carries the fewest
+    /// copies' vectors.
+    fn fewest_per_pe(&self, n: Need, per_pe: u64, from_top: bool) -> Option<Placement> {
+        (1..=per_pe / n.per_copy.max(1))
+            .filter(|k| per_pe % k == 0)
+            .find_map(|k| self.k_per_pe(n, per_pe, k, from_top))
+    }
+
+    /// The first placement, lowest offset within the PEs first, that puts `k` copies in each of
+    /// consecutive PEs, `per_pe / k` crossbars apart (the last PEs, from the top of the region
+    /// down, when `from_top`).
+    fn k_per_pe(&self, n: Need, per_pe: u64, k: u64, from_top: bool) -> Option<Placement> {
+        let stride = per_pe / k;
         let first_pe = self.region.start.div_ceil(per_pe);
-        let last_pe = (self.region.end / per_pe).checked_sub(n.copies)?;
+        let last_pe = (self.region.end / per_pe).checked_sub(n.copies.div_ceil(k))?;
         let pes: Vec<u64> = if from_top {
             (first_pe..=last_pe).rev().collect()
         } else {
             (first_pe..=last_pe).collect()
         };
-        (0..=per_pe - n.per_copy).find_map(|offset| {
+        (0..=stride.checked_sub(n.per_copy)?).find_map(|offset| {
             pes.iter()
                 .map(|pe| Placement {
                     first: pe * per_pe + offset,
-                    stride: per_pe,
+                    stride,
                 })
                 .find(|&p| self.fits(n, p))
         })

@@ -34,7 +34,7 @@ use super::place_crossbars::place;
 use super::prefetch_weights::prefetch;
 use super::{run_on_layers, Ir, PassContext};
 use crate::cost::model::{
-    evaluate, segment_cost, stage_costs, PipelinedSegment, SegmentPlan, StageCost,
+    evaluate, segment_cost, stage_costs, stage_time, PipelinedSegment, SegmentPlan, StageCost,
 };
 use crate::program::layers::{Layer, LayerId, Source};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
@@ -259,10 +259,23 @@ impl<'p> Planner<'p> {
         }
     }
 
-    /// Stage `s`'s duplication frontier ([`super::duplicate_layers::frontier`]).
+    /// Stage `s`'s duplication frontier ([`super::duplicate_layers::frontier`]) in stage times
+    /// ([`stage_time`]: with its vector epilogue and DRAM latency), the points that still gain.
     pub fn frontier(&self, s: usize) -> &[(u64, f64)] {
         self.frontiers[s].get_or_init(|| {
-            super::duplicate_layers::frontier(&self.program.stages[s], self.target, self.capacity())
+            let points = super::duplicate_layers::frontier(
+                &self.program.stages[s],
+                self.target,
+                self.capacity(),
+            );
+            let mut times: Vec<(u64, f64)> = Vec::with_capacity(points.len());
+            for (units, mvm) in points {
+                let time = stage_time(&self.costs[s], mvm);
+                if times.last().is_none_or(|&(_, best)| time < best) {
+                    times.push((units, time));
+                }
+            }
+            times
         })
     }
 
@@ -286,12 +299,8 @@ impl<'p> Planner<'p> {
                 self.images,
                 traffic,
             );
-            let slowest = fronts
-                .iter()
-                .zip(at)
-                .map(|(f, &i)| f[i].1)
-                .fold(0.0, f64::max);
-            return segment.latency(self.target, slowest, written);
+            let times = fronts.iter().zip(at).map(|(f, &i)| f[i].1);
+            return segment.latency(self.target, times, written);
         }
         let copies: Vec<u64> = self.program.stages[range.clone()]
             .iter()

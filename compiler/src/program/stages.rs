@@ -162,19 +162,35 @@ pub struct Flow {
     pub output: bool,
 }
 
-/// DRAM activation traffic of one segment, bytes per image.
+/// DRAM activation traffic of one stage or segment, per image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Traffic {
-    /// Fills: activations the segment reads from DRAM.
+    /// Fills: activations the segment reads from DRAM, bytes.
     pub read_bytes: u64,
-    /// Spills and outputs: activations it writes to DRAM.
+    /// Spills and outputs: activations it writes to DRAM, bytes.
     pub write_bytes: u64,
+    /// Transfers: the layers that read an operand from DRAM plus those that write their result
+    /// there. Each waits for the DRAM latency, one after another (a layer reads what the layer
+    /// before it wrote).
+    pub transfers: u64,
 }
 
 impl Traffic {
     /// Bytes read and written per image.
     pub fn per_image(&self) -> u64 {
         self.read_bytes.saturating_add(self.write_bytes)
+    }
+}
+
+impl std::ops::Add for Traffic {
+    type Output = Traffic;
+
+    fn add(self, other: Traffic) -> Traffic {
+        Traffic {
+            read_bytes: self.read_bytes.saturating_add(other.read_bytes),
+            write_bytes: self.write_bytes.saturating_add(other.write_bytes),
+            transfers: self.transfers.saturating_add(other.transfers),
+        }
     }
 }
 
@@ -266,25 +282,34 @@ impl Program {
             .sum()
     }
 
-    /// The DRAM activation traffic of the stages in `range`, bytes per image: every layer reads
-    /// its activation operands and writes its result (a column part: the whole input, its
-    /// columns of the result), except a stage's fused activation
-    /// ([`Stage::fused_activation`]), whose operand never leaves the buffer.
+    /// The DRAM activation traffic of the stages in `range`, per image ([`Program::stage_traffic`]
+    /// summed).
     pub fn traffic(&self, range: Range<usize>, target: &Target) -> Traffic {
+        range.fold(Traffic::default(), |sum, s| {
+            sum + self.stage_traffic(s, target)
+        })
+    }
+
+    /// The DRAM activation traffic of stage `s`, per image: every layer reads its activation
+    /// operands and writes its result (a column part: the whole input, its columns of the
+    /// result), except the stage's fused activation ([`Stage::fused_activation`]), whose operand
+    /// never leaves the buffer.
+    pub fn stage_traffic(&self, s: usize, target: &Target) -> Traffic {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
+        let stage = &self.stages[s];
+        let fused = stage.fused_activation(&self.layers);
+        let feeds_fused = |id: LayerId| fused.is_some() && stage.mvm_layer() == Some(id);
         let mut traffic = Traffic::default();
-        for stage in &self.stages[range] {
-            let fused = stage.fused_activation(&self.layers);
-            let feeds_fused = |id: LayerId| fused.is_some() && stage.mvm_layer() == Some(id);
-            for id in stage.layers() {
-                let layer = &self.layers[id];
-                if Some(id) != fused {
-                    traffic.read_bytes += bytes(layer.input_elements);
-                }
-                if !feeds_fused(id) {
-                    traffic.write_bytes += bytes(produced_elements(id, layer, stage));
-                }
+        for id in stage.layers() {
+            let layer = &self.layers[id];
+            if Some(id) != fused && layer.input_elements > 0 {
+                traffic.read_bytes += bytes(layer.input_elements);
+                traffic.transfers += 1;
+            }
+            if !feeds_fused(id) {
+                traffic.write_bytes += bytes(produced_elements(id, layer, stage));
+                traffic.transfers += 1;
             }
         }
         traffic
