@@ -35,6 +35,9 @@ pub struct StageCost {
     pub link_ns: f64,
     /// DRAM latency on its chain per image: one per transfer ([`Traffic::transfers`]), ns.
     pub dram_latency_ns: f64,
+    /// The latency of its last transfer, the store of its result (0 when it stores none): in a
+    /// pipeline the stage's next image overlaps it, ns.
+    pub final_store_ns: f64,
     /// Energy: compute, buffer, interconnect and vector, pJ.
     pub energy: Energy,
 }
@@ -67,11 +70,13 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
                 };
                 (link, energy)
             });
-            let transfers = program.stage_traffic(s, target).transfers;
+            let traffic = program.stage_traffic(s, target);
+            let latency = target.dram.latency_ns;
             StageCost {
                 vector_ns,
                 link_ns,
-                dram_latency_ns: transfers as f64 * target.dram.latency_ns,
+                dram_latency_ns: traffic.transfers as f64 * latency,
+                final_store_ns: if traffic.write_bytes > 0 { latency } else { 0.0 },
                 energy: vector + mvm,
             }
         })
@@ -176,15 +181,17 @@ impl PipelinedSegment {
         }
     }
 
-    /// Load + run with stage times `stage_times` ([`stage_time`]) and `crossbars` crossbars
-    /// written at the segment's start.
-    pub fn latency(
+    /// Load + run with `stages`' times (each a [`stage_time`] and its [`StageCost`]) and
+    /// `crossbars` crossbars written at the segment's start.
+    pub fn latency<'c>(
         &self,
         target: &Target,
-        stage_times: impl Iterator<Item = f64>,
+        stages: impl Iterator<Item = (f64, &'c StageCost)>,
         crossbars: u64,
     ) -> f64 {
-        let (slowest, total) = stage_times.fold((0.0, 0.0), |(m, t), x| (f64::max(m, x), t + x));
+        let (slowest, total) = stages.fold((0.0, 0.0), |(m, t), (time, cost)| {
+            (f64::max(m, time - cost.final_store_ns), t + time)
+        });
         let compute = pipelined(total, slowest.max(self.floor_ns), self.images);
         load_time(target, self.weight_bytes, crossbars)
             + overlap(
@@ -295,7 +302,7 @@ pub fn stage_time(cost: &StageCost, mvm_ns: f64) -> f64 {
 /// A pipeline of stages whose times sum to `total_ns`, at `period_ns` per image in the steady
 /// state, over `images` images: the first image through every stage, then one period per image
 /// (each stage starts an image when the stage before has passed it on and it has finished the
-/// previous one).
+/// previous one, but for the store of its result, which the next image overlaps).
 fn pipelined(total_ns: f64, period_ns: f64, images: u64) -> f64 {
     total_ns + images.saturating_sub(1) as f64 * period_ns
 }
@@ -322,7 +329,12 @@ fn compute_phase(
     let total = times.iter().sum::<f64>();
     let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let period = slowest(&times).max(period_floor(target, costs));
+            let steady: Vec<f64> = times
+                .iter()
+                .zip(costs)
+                .map(|(t, c)| t - c.final_store_ns)
+                .collect();
+            let period = slowest(&steady).max(period_floor(target, costs));
             (pipelined(total, period, images), period)
         }
         Execution::Sequential => (n * total, slowest(&times)),

@@ -290,6 +290,7 @@ impl<'p> Planner<'p> {
         written: u64,
     ) -> f64 {
         if self.pipeline.execution() == Execution::Pipelined {
+            let start = range.start;
             let traffic = self.program.traffic(range.clone(), self.target);
             let segment = PipelinedSegment::new(
                 self.program,
@@ -300,7 +301,8 @@ impl<'p> Planner<'p> {
                 traffic,
             );
             let times = fronts.iter().zip(at).map(|(f, &i)| f[i].1);
-            return segment.latency(self.target, times, written);
+            let stages = times.zip(&self.costs[start..]);
+            return segment.latency(self.target, stages, written);
         }
         let copies: Vec<u64> = self.program.stages[range.clone()]
             .iter()

@@ -289,7 +289,9 @@ impl<'p> Engine<'p> {
 
     /// Instruction `pc` with `accesses` on one unit (kind, id, trace track): it starts when its
     /// data is ready and the unit has `busy` ns free, occupies the unit that long and completes
-    /// `latency` ns later. Returns its start and completion.
+    /// `latency` ns later. What it reads on chip it has streamed out when the unit is done (a
+    /// `store`'s source may be overwritten then, while the data travels to DRAM); its DRAM
+    /// accesses and its writes complete at the end. Returns its start and completion.
     fn on_unit(
         &mut self,
         pc: usize,
@@ -299,10 +301,15 @@ impl<'p> Engine<'p> {
         latency: f64,
     ) -> (f64, f64) {
         let start = self.start(accesses, kind, id, busy);
-        self.units.occupy(kind, id, start, start + busy);
-        self.recorder.span(track, pc, start, start + busy);
-        let end = start + busy + latency;
-        self.scoreboard.record(accesses, end);
+        let streamed = start + busy;
+        self.units.occupy(kind, id, start, streamed);
+        self.recorder.span(track, pc, start, streamed);
+        let end = streamed + latency;
+        for access in accesses {
+            let on_chip_read = !access.write && access.memory != work::DRAM;
+            let done = if on_chip_read { streamed } else { end };
+            self.scoreboard.record(std::slice::from_ref(access), done);
+        }
         (start, end)
     }
 
