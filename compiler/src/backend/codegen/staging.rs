@@ -109,9 +109,12 @@ impl Gen<'_> {
     }
 
     /// Stage `k` of the `width` stages of a pipelined segment `stages` stages in its own part of
-    /// the staging buffer: an equal share of the global buffer, or of its tile's buffer among the
+    /// the staging buffer: a share of the global buffer, or of its tile's buffer among the
     /// stages staged in the same tile (a stage stages in the tile of its first crossbar, a stage
-    /// without one in its predecessor's). `width` 1: the whole buffer.
+    /// without one in its predecessor's), shared by what each stages per image ([`fair_shares`],
+    /// [`staging_need`]): none gets less than an equal share (or its need), and what small
+    /// stages leave goes to the large ones in proportion to what they lack, so a stage with
+    /// large activations runs in fewer bands. `width` 1: the whole buffer.
     pub(super) fn partition_staging(
         &mut self,
         sched: &Scheduled,
@@ -124,20 +127,18 @@ impl Gen<'_> {
             return Ok(());
         }
         let tiles: Vec<u64> = self.stage_tiles(sched, stages);
-        let (share, of) = match self.staging.space {
-            Space::Tile => {
-                let tile = tiles[k];
-                let here = tiles.iter().filter(|&&t| t == tile).count() as u64;
-                let before = tiles[..k].iter().filter(|&&t| t == tile).count() as u64;
-                self.staging.unit =
-                    u16::try_from(tile).map_err(|_| format!("tile {tile} exceeds 16 bits"))?;
-                (before, here)
-            }
-            _ => (k as u64, width as u64),
-        };
-        let size = self.staging.whole / of.max(1);
-        self.staging.base = share * size;
-        self.staging.capacity = size;
+        let sharing = |j: &usize| self.staging.space != Space::Tile || tiles[*j] == tiles[k];
+        if self.staging.space == Space::Tile {
+            let tile = tiles[k];
+            self.staging.unit =
+                u16::try_from(tile).map_err(|_| format!("tile {tile} exceeds 16 bits"))?;
+        }
+        let group: Vec<usize> = (0..stages.len()).filter(sharing).collect();
+        let needs: Vec<u64> = group.iter().map(|&j| staging_need(sched, stages[j])).collect();
+        let shares = fair_shares(&needs, self.staging.whole);
+        let at = group.iter().position(|&j| j == k).unwrap_or(0);
+        self.staging.base = shares[..at].iter().sum();
+        self.staging.capacity = shares[at];
         self.staging.used = 0;
         Ok(())
     }
@@ -174,5 +175,53 @@ impl Gen<'_> {
             self.staging.space.as_str(),
             self.staging.capacity
         )
+    }
+}
+
+/// What stage `s` stages per image at most: the largest operands-plus-result of its layers,
+/// elements (at least 1).
+fn staging_need(sched: &Scheduled, s: usize) -> u64 {
+    let program = &sched.program;
+    program.stages[s]
+        .layers()
+        .map(|id| {
+            let layer = &program.layers[id];
+            layer.input_elements.saturating_add(layer.output_elements)
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}
+
+/// `whole` elements shared among `needs`: each first gets its need or an equal share, whichever
+/// is less (so none gets less than equal shares give it), then what is left goes to those that
+/// need more, in proportion to what they lack, up to their need.
+fn fair_shares(needs: &[u64], whole: u64) -> Vec<u64> {
+    let equal = whole / needs.len().max(1) as u64;
+    let floors: Vec<u64> = needs.iter().map(|&n| n.min(equal)).collect();
+    let left = u128::from(whole - floors.iter().sum::<u64>());
+    let lacking: u128 = needs.iter().zip(&floors).map(|(&n, &f)| u128::from(n - f)).sum();
+    needs
+        .iter()
+        .zip(&floors)
+        .map(|(&n, &f)| {
+            let lacks = u128::from(n - f);
+            f + (lacks * left.min(lacking) / lacking.max(1)) as u64
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fair_shares;
+
+    #[test]
+    fn needs_are_met_up_to_an_equal_share_and_the_rest_goes_to_what_is_lacking() {
+        assert_eq!(fair_shares(&[100, 10, 1000, 20], 400), vec![100, 10, 270, 20]);
+        // Floors 200, 200, 100 leave 100 for the 500 and 200 elements lacking.
+        assert_eq!(fair_shares(&[700, 400, 100], 600), vec![271, 228, 100]);
+        assert_eq!(fair_shares(&[50, 50], 400), vec![50, 50]);
+        assert_eq!(fair_shares(&[500, 700, 900], 300), vec![100, 100, 100]);
+        assert_eq!(fair_shares(&[], 300), Vec::<u64>::new());
     }
 }
