@@ -12,3 +12,14 @@ pub mod target;
 pub mod tensor;
 
 pub use tensor::Tensor;
+
+/// Writes `text` to stdout. A reader that stops early (`pim-objdump x.pimbin | head`) is not an
+/// error: the rest is dropped, as other Unix tools do.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

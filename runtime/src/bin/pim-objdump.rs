@@ -47,10 +47,13 @@ fn run(cli: &Cli) -> Result<String, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
-        Ok(listing) => {
-            print!("{listing}");
-            ExitCode::SUCCESS
-        }
+        Ok(listing) => match pim_runtime::write_stdout(&listing) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pim-objdump: error: writing the listing: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Err(message) => {
             eprintln!("pim-objdump: error: {message}");
             ExitCode::FAILURE

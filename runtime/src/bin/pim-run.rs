@@ -207,12 +207,13 @@ fn main() -> ExitCode {
             .exit();
     }
     match run(&cli) {
-        Ok(stats) => {
-            if let Some(stats) = stats {
-                print!("{stats}");
+        Ok(stats) => match pim_runtime::write_stdout(&stats.unwrap_or_default()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pim-run: error: writing the statistics: {e}");
+                ExitCode::FAILURE
             }
-            ExitCode::SUCCESS
-        }
+        },
         Err(message) => {
             eprintln!("pim-run: error: {message}");
             ExitCode::FAILURE
