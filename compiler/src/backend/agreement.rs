@@ -125,17 +125,43 @@ fn assert_work_and_energy_agree(case: &str, a: &Report, t: &TimingReport) {
     );
 }
 
-/// Where the program does what the model assumes — `baseline` mode (one layer at a time, no
-/// copies) on isaac-rram, whose tiles stage each layer in their own buffer — throughput agrees
-/// within 5 % at batch 1.
+/// Throughput agrees within 5 % in the sequential modes (`layer`, `baseline`: every test network,
+/// both presets, batch 1 and 16), where the program runs each stage's chain of DRAM transfers
+/// and crossbar work as the model times it (`docs/cost-model.md` §7, §14). The one exception is
+/// held at its measured size: the small fully connected layers of `mlp` at batch 16 on
+/// compact-4x4, whose working sets do not collide in the staging buffer, so the scoreboard lets
+/// one image start before the previous one has finished (+9.5 %; the model runs images one
+/// after another).
 #[test]
-fn timing_and_analytic_throughput_agree_in_baseline_mode() {
-    let target = Target::preset("isaac-rram").expect("preset");
-    for name in NETS {
-        let (a, t) = both(name, &target, Pipeline::Baseline, 1).expect("baseline fits");
+fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
+    let cases = matrix();
+    let sequential = |case: &str| case.contains(" layer ") || case.contains(" baseline ");
+    let overlapping_images = "mlp baseline compact-4x4 batch 16";
+    for (case, a, t) in cases.iter().filter(|(case, _, _)| sequential(case)) {
+        let tolerance = if case == overlapping_images { 0.12 } else { 0.05 };
         assert!(
-            close(a.throughput_fps, t.throughput_fps, 0.05),
-            "{name}: analytic {} vs timing {} images/s",
+            close(a.throughput_fps, t.throughput_fps, tolerance),
+            "{case}: analytic {} vs timing {} images/s",
+            a.throughput_fps,
+            t.throughput_fps
+        );
+    }
+}
+
+/// In the pipelined modes (`reuse`, `full`) throughput agrees within 25 %: the model charges
+/// each stage its chain of DRAM transfers per image, while the program's stages overlap part of
+/// their transfers with one another (`mini_densenet`, whose stages move more activations than
+/// they compute, runs 20 % faster than modelled) or pay them per band of an image where a
+/// stage's share of the staging buffer holds less than an image (`lenet`, `mini_resnet` at
+/// batch 16 on compact-4x4, 13 % slower): `docs/cost-model.md` §14.
+#[test]
+fn timing_and_analytic_throughput_agree_within_a_quarter_in_the_pipelined_modes() {
+    let cases = matrix();
+    let pipelined = |case: &str| case.contains(" reuse ") || case.contains(" full ");
+    for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
+        assert!(
+            close(a.throughput_fps, t.throughput_fps, 0.25),
+            "{case}: analytic {} vs timing {} images/s",
             a.throughput_fps,
             t.throughput_fps
         );
