@@ -4,8 +4,8 @@
 //! passes) calls [`segment_cost`] to compare candidates.
 //!
 //! A segment takes its exposed weight load plus its run ([`segment_cost`]). The run is the compute
-//! phase with the segment's DRAM activation transfers. A stage's time per image is its MVM and
-//! vector epilogue streamed plus the DRAM latency of its transfers ([`stage_time`]). Pipelined:
+//! phase with the segment's DRAM activation transfers. A stage's time per image is its MVM, its
+//! vector work and the DRAM latency of its transfers, one after another ([`stage_time`]). Pipelined:
 //! the first image through every stage, then one period per image, the period being the slowest
 //! stage but at least the segment's vector work and its interconnect traffic spread over all PE
 //! links ([`shared_link_ns`]); sequential, `images · Σ stage times`. DRAM activation transfers
@@ -121,8 +121,7 @@ pub struct SegmentCost {
     /// Load + run (the prefetch excluded: [`evaluate`] charges what the previous segment's run
     /// does not hide), ns.
     pub latency_ns: f64,
-    /// Per stage: its time per image at its duplication (max of the MVM and its vector work in
-    /// sequential execution), ns.
+    /// Per stage: its time per image at its duplication ([`stage_time`]), ns.
     pub stage_times_ns: Vec<f64>,
     /// The slowest stage (the pipeline period when pipelined), ns.
     pub stage_time_ns: f64,
@@ -293,10 +292,11 @@ struct Phase {
     occupied_ns: f64,
 }
 
-/// A stage's time per image: its MVM and its vector epilogue streamed (the longer counts), then
-/// the DRAM latency of its transfers, which follow one another ([`StageCost::dram_latency_ns`]).
+/// A stage's time per image: its MVM, then its vector work (each vector layer waits for the
+/// result of the layer before it), and the DRAM latency of its transfers, which follow one
+/// another ([`StageCost::dram_latency_ns`]).
 pub fn stage_time(cost: &StageCost, mvm_ns: f64) -> f64 {
-    mvm_ns.max(cost.vector_ns) + cost.dram_latency_ns
+    mvm_ns + cost.vector_ns + cost.dram_latency_ns
 }
 
 /// A pipeline of stages whose times sum to `total_ns`, at `period_ns` per image in the steady
