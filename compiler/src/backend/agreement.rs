@@ -138,7 +138,11 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
     let sequential = |case: &str| case.contains(" layer ") || case.contains(" baseline ");
     let overlapping_images = "mlp baseline compact-4x4 batch 16";
     for (case, a, t) in cases.iter().filter(|(case, _, _)| sequential(case)) {
-        let tolerance = if case == overlapping_images { 0.12 } else { 0.05 };
+        let tolerance = if case == overlapping_images {
+            0.12
+        } else {
+            0.05
+        };
         assert!(
             close(a.throughput_fps, t.throughput_fps, tolerance),
             "{case}: analytic {} vs timing {} images/s",

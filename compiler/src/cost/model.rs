@@ -16,8 +16,8 @@
 //! power times the batch latency.
 
 use super::units::{
-    dram_energy, dram_stream_time, dram_time, load_time, mvm_energy, mvm_time, vector_energy, vector_time,
-    write_time, Energy,
+    dram_energy, dram_stream_time, dram_time, load_time, mvm_energy, mvm_time, vector_energy,
+    vector_time, write_time, Energy,
 };
 use crate::program::stages::Traffic;
 use crate::program::{Program, Stage};
@@ -76,7 +76,11 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
                 vector_ns,
                 link_ns,
                 dram_latency_ns: traffic.transfers as f64 * latency,
-                final_store_ns: if traffic.write_bytes > 0 { latency } else { 0.0 },
+                final_store_ns: if traffic.write_bytes > 0 {
+                    latency
+                } else {
+                    0.0
+                },
                 energy: vector + mvm,
             }
         })

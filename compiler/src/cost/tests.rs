@@ -748,4 +748,3 @@ fn placed_copies_set_the_link_sharing() {
         );
     }
 }
-

@@ -238,7 +238,7 @@ impl Free {
     /// copies' vectors.
     fn fewest_per_pe(&self, n: Need, per_pe: u64, from_top: bool) -> Option<Placement> {
         (1..=per_pe / n.per_copy.max(1))
-            .filter(|k| per_pe % k == 0)
+            .filter(|k| per_pe.is_multiple_of(*k))
             .find_map(|k| self.k_per_pe(n, per_pe, k, from_top))
     }
 

@@ -134,7 +134,10 @@ impl Gen<'_> {
                 u16::try_from(tile).map_err(|_| format!("tile {tile} exceeds 16 bits"))?;
         }
         let group: Vec<usize> = (0..stages.len()).filter(sharing).collect();
-        let needs: Vec<u64> = group.iter().map(|&j| staging_need(sched, stages[j])).collect();
+        let needs: Vec<u64> = group
+            .iter()
+            .map(|&j| staging_need(sched, stages[j]))
+            .collect();
         let shares = fair_shares(&needs, self.staging.whole);
         let at = group.iter().position(|&j| j == k).unwrap_or(0);
         self.staging.base = shares[..at].iter().sum();
@@ -200,7 +203,11 @@ fn fair_shares(needs: &[u64], whole: u64) -> Vec<u64> {
     let equal = whole / needs.len().max(1) as u64;
     let floors: Vec<u64> = needs.iter().map(|&n| n.min(equal)).collect();
     let left = u128::from(whole - floors.iter().sum::<u64>());
-    let lacking: u128 = needs.iter().zip(&floors).map(|(&n, &f)| u128::from(n - f)).sum();
+    let lacking: u128 = needs
+        .iter()
+        .zip(&floors)
+        .map(|(&n, &f)| u128::from(n - f))
+        .sum();
     needs
         .iter()
         .zip(&floors)
@@ -217,7 +224,10 @@ mod tests {
 
     #[test]
     fn needs_are_met_up_to_an_equal_share_and_the_rest_goes_to_what_is_lacking() {
-        assert_eq!(fair_shares(&[100, 10, 1000, 20], 400), vec![100, 10, 270, 20]);
+        assert_eq!(
+            fair_shares(&[100, 10, 1000, 20], 400),
+            vec![100, 10, 270, 20]
+        );
         // Floors 200, 200, 100 leave 100 for the 500 and 200 elements lacking.
         assert_eq!(fair_shares(&[700, 400, 100], 600), vec![271, 228, 100]);
         assert_eq!(fair_shares(&[50, 50], 400), vec![50, 50]);
