@@ -142,6 +142,9 @@ pub fn plan_segments(
         ..*options
     };
     let greedy = plan_segments(network, target, &greedy, pipeline, batch)?;
+    if greedy == searched {
+        return Ok(searched);
+    }
     cheapest(network, target, [searched, greedy])?.ok_or_else(|| {
         ProgramError::InvalidSchedule("internal error: no segmentation to schedule".into())
     })
