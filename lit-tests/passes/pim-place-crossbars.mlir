@@ -1,6 +1,7 @@
 // RUN: %pimc-opt --split-input-file %s --pim-place-crossbars | FileCheck %s
 // RUN: %pimc-opt --split-input-file %s --pim-place-crossbars | %mlir-opt --split-input-file > /dev/null
 // RUN: %pimc %models/nets/lenet.onnx --pipeline=full --batch=16 --compile-to=scheduled | FileCheck %s --check-prefix=CHECK-SPREAD
+// RUN: %pimc-opt %S/Inputs/more-copies-than-pes.mlir --pim-place-crossbars | FileCheck %s --check-prefix=CHECK-TWO
 // RUN: not %pimc-opt %S/Inputs/too-many-copies.mlir --pim-place-crossbars 2>&1 | FileCheck %s --check-prefix=CHECK-BIG
 
 // A hand-written schedule (as pim-duplicate-layers leaves it). The paper's scheduler places every
@@ -94,13 +95,17 @@ func.func @pimc(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
 
 // Under the crossbar granularity the copies of a duplicated layer go one per PE (16 crossbars
 // on compact-4x4), at the lowest free offset within the PEs, the largest copies first: LeNet's
-// conv2 (2 crossbars a copy) at offset 0 of PEs 0..49. conv1 (1 crossbar) has 262 copies, more
-// than the 206 PEs left, so it goes two per PE (copy_stride 8, half a PE) at offset 0 of the
-// next 131 PEs; the undivided fully connected layers in the first free runs.
+// conv2 (2 crossbars a copy) at offset 0 of PEs 0..33, then conv1 (1 crossbar) at offset 0 of
+// the next 157 PEs; the undivided fully connected layers in the first free runs.
 // CHECK-SPREAD: "pim.layer"(%4)
-// CHECK-SPREAD: copies = 262 : i64, copy_stride = 8 : i64, first_crossbar = 800 : i64
+// CHECK-SPREAD: copies = 157 : i64, copy_stride = 16 : i64, first_crossbar = 544 : i64
 // CHECK-SPREAD: "pim.layer"(%10)
-// CHECK-SPREAD: copies = 50 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64
+// CHECK-SPREAD: copies = 34 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64
+
+// A layer with more copies than PEs goes k copies per PE, the least k that fits: 300 copies of
+// one crossbar on 256 PEs two per PE, half a PE (8 crossbars) apart, so no PE link carries more
+// than two copies' vectors (it used to be packed, 16 copies behind one link).
+// CHECK-TWO: copies = 300 : i64, copy_stride = 8 : i64, first_crossbar = 0 : i64
 
 // A hand-edited schedule asking for more copies than the chip holds is refused
 // (Inputs/too-many-copies.mlir asks for 10000 copies of a 3-crossbar layer).
