@@ -38,7 +38,7 @@ use crate::cost::model::{
 };
 use crate::program::layers::{Layer, LayerId, Source};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
-use crate::schedule::ir::{placed_program, tiled, write};
+use crate::schedule::ir::{placed_program, scheduled_program, tiled, write};
 use crate::schedule::{Execution, Options, Pipeline, Schedule, Scheduler, Segmentation, StagePlan};
 use crate::Result;
 use pim_dialects::{Func, PimOp};
@@ -219,12 +219,7 @@ fn complete(
     target: &Target,
     schedule: Schedule,
 ) -> std::result::Result<Schedule, ProgramError> {
-    let program = Program::new(
-        network.layers.clone(),
-        &schedule.specs(),
-        target,
-        schedule.granularity,
-    )?;
+    let program = scheduled_program(network, &schedule, target)?;
     let schedule = duplicate(&program, target, schedule);
     let schedule = place(&program, target, schedule)?;
     Ok(prefetch(&program, target, schedule))

@@ -133,6 +133,20 @@ pub fn read(func: &Func<PimOp>, target: &Target) -> Result<Scheduled, ProgramErr
     })
 }
 
+/// The program of `network` with `schedule`'s stages, as mapped before placement.
+pub fn scheduled_program(
+    network: &Network,
+    schedule: &Schedule,
+    target: &Target,
+) -> Result<Program, ProgramError> {
+    Program::new(
+        network.layers.clone(),
+        &schedule.specs(),
+        target,
+        schedule.granularity,
+    )
+}
+
 /// The program of `network` under `schedule` (placed) as the evaluator costs it: its stages,
 /// their links shared as placed ([`share_links_as_placed`]).
 pub fn placed_program(
@@ -140,12 +154,7 @@ pub fn placed_program(
     schedule: &Schedule,
     target: &Target,
 ) -> Result<Program, ProgramError> {
-    let program = Program::new(
-        network.layers.clone(),
-        &schedule.specs(),
-        target,
-        schedule.granularity,
-    )?;
+    let program = scheduled_program(network, schedule, target)?;
     Ok(as_placed(program, schedule, target))
 }
 
