@@ -4,12 +4,13 @@
 use std::sync::{Arc, OnceLock};
 
 /// A dense row-major `f32` tensor. The data is shared (`Arc`) so that cloning a graph that holds
-/// large weights is cheap; so is whether every element is the same (computed once, on demand:
+/// large weights is cheap (an `Arc<Vec>`, not an `Arc<[f32]>`, so that a tensor takes its data
+/// without copying it); so is whether every element is the same (computed once, on demand:
 /// printing and building IR ask it of every constant after every pass).
 #[derive(Debug, Clone)]
 pub struct Tensor {
     shape: Vec<usize>,
-    data: Arc<[f32]>,
+    data: Arc<Vec<f32>>,
     splat: Arc<OnceLock<Option<f32>>>,
 }
 
@@ -23,10 +24,10 @@ impl Tensor {
     /// Creates a tensor, or returns `None` when `data.len()` is not the product of `shape`.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Option<Self> {
         (shape.iter().product::<usize>() == data.len())
-            .then(|| Self::from_parts(shape, data.into()))
+            .then(|| Self::from_parts(shape, Arc::new(data)))
     }
 
-    fn from_parts(shape: Vec<usize>, data: Arc<[f32]>) -> Self {
+    fn from_parts(shape: Vec<usize>, data: Arc<Vec<f32>>) -> Self {
         Self {
             shape,
             data,
@@ -41,7 +42,7 @@ impl Tensor {
         let splat = Arc::new(OnceLock::from((len > 0).then_some(value)));
         Self {
             shape,
-            data: vec![value; len].into(),
+            data: Arc::new(vec![value; len]),
             splat,
         }
     }
@@ -101,7 +102,7 @@ impl Tensor {
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
         Self::from_parts(
             self.shape.clone(),
-            self.data.iter().map(|&v| f(v)).collect(),
+            Arc::new(self.data.iter().map(|&v| f(v)).collect()),
         )
     }
 

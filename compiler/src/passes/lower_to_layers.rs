@@ -667,13 +667,23 @@ fn group_matrices(
     rows: usize,
     cols: usize,
 ) -> Result<Tensor, String> {
+    let shape = vec![groups, rows, cols];
     let per_group = rows * cols;
-    let mut data = Vec::with_capacity(weight.len());
-    for block in weight.data().chunks(per_group.max(1)) {
-        data.extend_from_slice(&kernels::transpose_2d(block, cols, rows));
+    if shape.iter().product::<usize>() != weight.len() {
+        return Err("conv weight does not split into groups".to_owned());
     }
-    Tensor::new(vec![groups, rows, cols], data)
-        .ok_or_else(|| "conv weight does not split into groups".to_owned())
+    if let Some(value) = weight.splat_value() {
+        return Ok(Tensor::filled(shape, value));
+    }
+    let mut data = vec![0.0; weight.len()];
+    for (block, out) in weight
+        .data()
+        .chunks(per_group.max(1))
+        .zip(data.chunks_mut(per_group.max(1)))
+    {
+        kernels::transpose_2d_into(block, cols, rows, out);
+    }
+    Tensor::new(shape, data).ok_or_else(|| "conv weight does not split into groups".to_owned())
 }
 
 #[cfg(test)]

@@ -70,12 +70,10 @@ pub(crate) fn scale_rows(w: &Tensor, k: &[f32]) -> Option<Tensor> {
         return None;
     }
     let row_len = w.len() / rows;
-    let data: Vec<f32> = w
-        .data()
-        .chunks(row_len.max(1))
-        .zip(k)
-        .flat_map(|(row, &k)| row.iter().map(move |&x| x * k))
-        .collect();
+    let mut data = Vec::with_capacity(w.len());
+    for (row, &k) in w.data().chunks(row_len.max(1)).zip(k) {
+        data.extend(row.iter().map(|&x| x * k));
+    }
     finite(&data).then_some(())?;
     Tensor::new(w.shape().to_vec(), data)
 }

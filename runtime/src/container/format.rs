@@ -156,14 +156,14 @@ impl Program {
         let payloads = self.payloads()?;
         let mut sections = Vec::with_capacity(payloads.len());
         let mut data_len = 0usize;
-        for (kind, bytes) in &payloads {
+        for (kind, payload) in &payloads {
             data_len = align(data_len);
             sections.push(wire::SectionEntry {
                 kind: kind.code(),
                 offset: data_len as u64,
-                length: bytes.len() as u64,
+                length: payload.len() as u64,
             });
-            data_len += bytes.len();
+            data_len += payload.len();
         }
         let header = wire::Header {
             target_name: self.target.chip.name.clone(),
@@ -183,10 +183,10 @@ impl Program {
         out[24..28].copy_from_slice(&(header.len() as u32).to_le_bytes());
         out[PREFIX_BYTES..PREFIX_BYTES + header.len()].copy_from_slice(&header);
         let mut at = 0usize;
-        for (_, bytes) in &payloads {
+        for (_, payload) in &payloads {
             at = align(at);
-            out[data_start + at..data_start + at + bytes.len()].copy_from_slice(bytes);
-            at += bytes.len();
+            payload.write_into(&mut out[data_start + at..data_start + at + payload.len()]);
+            at += payload.len();
         }
         let crc = file_crc(&out);
         out[12..16].copy_from_slice(&crc.to_le_bytes());
@@ -194,7 +194,7 @@ impl Program {
     }
 
     /// The payload of every section, in file order.
-    fn payloads(&self) -> Result<Vec<(SectionKind, Vec<u8>)>, ContainerError> {
+    fn payloads(&self) -> Result<Vec<(SectionKind, Payload<'_>)>, ContainerError> {
         let mut code = Vec::with_capacity(self.code.len() * WORD_BYTES);
         for (index, inst) in self.code.iter().enumerate() {
             let word = inst
@@ -202,22 +202,59 @@ impl Program {
                 .map_err(|source| ContainerError::Instruction { index, source })?;
             code.extend_from_slice(&word.to_le_bytes());
         }
-        let weights: Vec<u8> = self.weights.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let bytes = Payload::Bytes;
         Ok(vec![
             (
                 SectionKind::Target,
-                self.target.to_toml_string().into_bytes(),
+                bytes(self.target.to_toml_string().into_bytes()),
             ),
-            (SectionKind::Code, code),
-            (SectionKind::Weights, weights),
+            (SectionKind::Code, bytes(code)),
+            (SectionKind::Weights, Payload::Floats(&self.weights)),
             (
                 SectionKind::WeightIndex,
-                self.weight_index_msg().encode_to_vec(),
+                bytes(self.weight_index_msg().encode_to_vec()),
             ),
-            (SectionKind::Bindings, self.bindings_msg().encode_to_vec()),
-            (SectionKind::Symbols, self.symbols_msg().encode_to_vec()),
-            (SectionKind::Constants, self.constants_msg().encode_to_vec()),
+            (
+                SectionKind::Bindings,
+                bytes(self.bindings_msg().encode_to_vec()),
+            ),
+            (
+                SectionKind::Symbols,
+                bytes(self.symbols_msg().encode_to_vec()),
+            ),
+            (
+                SectionKind::Constants,
+                bytes(self.constants_msg().encode_to_vec()),
+            ),
         ])
+    }
+}
+
+/// A section's contents as written: encoded bytes, or the weights, whose little-endian bytes go
+/// straight into the file (they are most of it: no second copy).
+enum Payload<'a> {
+    Bytes(Vec<u8>),
+    Floats(&'a [f32]),
+}
+
+impl Payload<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Payload::Bytes(bytes) => bytes.len(),
+            Payload::Floats(floats) => floats.len() * 4,
+        }
+    }
+
+    /// Writes the contents into `out` (exactly [`Payload::len`] bytes).
+    fn write_into(&self, out: &mut [u8]) {
+        match self {
+            Payload::Bytes(bytes) => out.copy_from_slice(bytes),
+            Payload::Floats(floats) => {
+                for (chunk, value) in out.chunks_exact_mut(4).zip(floats.iter()) {
+                    chunk.copy_from_slice(&value.to_le_bytes());
+                }
+            }
+        }
     }
 }
 

@@ -38,18 +38,25 @@ pub fn transpose(x: &Tensor, perm: &[usize]) -> Result<Tensor, KernelError> {
 /// The transpose of a row-major `rows` x `cols` matrix, in cache-sized blocks (weight matrices of
 /// fully connected layers reach 10^8 elements).
 pub fn transpose_2d(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    const BLOCK: usize = 64;
     let mut out = vec![0.0; rows * cols];
+    transpose_2d_into(data, rows, cols, &mut out);
+    out
+}
+
+/// [`transpose_2d`] into `out` (`rows * cols` elements; both slices at least that long).
+pub fn transpose_2d_into(data: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    const BLOCK: usize = 64;
+    let (data, out) = (&data[..rows * cols], &mut out[..rows * cols]);
     for row_block in (0..rows).step_by(BLOCK) {
         for col_block in (0..cols).step_by(BLOCK) {
             for r in row_block..(row_block + BLOCK).min(rows) {
+                let row = &data[r * cols..(r + 1) * cols];
                 for c in col_block..(col_block + BLOCK).min(cols) {
-                    out[c * rows + r] = data[r * cols + c];
+                    out[c * rows + r] = row[c];
                 }
             }
         }
     }
-    out
 }
 
 /// ONNX `Pad` in constant mode: `pads` holds all begins then all ends, one pair per axis; new

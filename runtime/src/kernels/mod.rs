@@ -26,7 +26,7 @@ pub use conv::conv;
 pub use elementwise::{
     binary, clip, elu, leaky_relu, prelu, relu, sigmoid, tanh, unary, BinaryOp, UnaryOp,
 };
-pub use layout::{concat, pad, transpose, transpose_2d};
+pub use layout::{concat, pad, transpose, transpose_2d, transpose_2d_into};
 pub use matmul::{gemm, matmul};
 pub use normalize::{batch_norm, log_softmax, lrn, softmax};
 pub use pool::{average_pool, global_average_pool, global_max_pool, max_pool};
