@@ -82,6 +82,16 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     let (runs, per_run) = (sched.schedule.runs, sched.schedule.images);
     let pipelined = sched.schedule.execution() == Execution::Pipelined;
     let mut gen = Gen::new(func, target, images, pipelined)?;
+    // The weights section holds every crossbar layer's weights once (column parts cut them).
+    let weights: u64 = sched
+        .program
+        .stages
+        .iter()
+        .filter_map(|stage| Some(stage.mvm.as_ref()?.shape.weights()))
+        .sum();
+    gen.program
+        .weights
+        .reserve(usize::try_from(weights).unwrap_or(0));
     // A value needs DRAM of its own per image only when it waits there while other images are
     // processed: it crosses a segment boundary, or a stage boundary of a pipelined segment
     // (stages run different images at once), and a run has several images. Other scratch is
