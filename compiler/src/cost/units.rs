@@ -4,11 +4,12 @@
 //!
 //! - **crossbar layer** with `G` groups of `R x C`, `P` vectors, `X` crossbars per copy, `D`
 //!   copies of which `s(D)` share the busiest PE link ([`mvm_time`], [`mvm_energy`]):
-//!   `t = ceil(P/D)·n·t_step + (min(G·R, PE rows) + min(G·C, PE cols))·V·bits / (8·link GB/s) +
-//!   fill`, with `V = min(P, s(D)·ceil(P/D))` the vectors through the busiest PE link
-//!   (`s(D) = min(D, in-tile copies)` in NeuroSim's mapping, `ceil(D / PE slots)` when pimc
-//!   spreads copies over the PEs) and `fill` one interconnect traversal plus one adder-tree
-//!   latency per hierarchy level the rows span;
+//!   `t = ceil(P/D)·n·t_step + L·bits / (8·link GB/s) + fill`, with `L` the elements through the
+//!   busiest PE link ([`LayerMapping::busiest_link_elements`]): in NeuroSim's mapping
+//!   `(min(G·R, PE rows) + min(G·C, PE cols))·V` with `V = min(P, s(D)·ceil(P/D))` the vectors
+//!   through it and `s(D) = min(D, in-tile copies)`; under pimc's placement, for the PE whose
+//!   blocks move the most, `Σ_copies (distinct rows + Σ_blocks cols)·ceil(P/D)`; and `fill` one
+//!   interconnect traversal plus one adder-tree latency per hierarchy level the rows span;
 //!   `E = X·P·n·E_act + (B_in + B_out)·(e_buffer + e_interconnect) + G·C·P·e_accumulate`;
 //! - **vector layer**: `t = op_latency·ceil(ops / lanes) + moved·2·bytes / buffer GB/s`,
 //!   `E = ops·e_op` (vector) `+ moved·2·bits·e_buffer` (buffer);
@@ -51,10 +52,8 @@ pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u
     let steps = vectors
         .div_ceil(copies)
         .saturating_mul(target.activations_per_input_vector());
-    let (pe_rows, pe_cols) = pe_span(target, shape);
-    let busiest = mapping.busiest_link_vectors(copies, vectors);
-    let bits = (pe_rows + pe_cols)
-        .saturating_mul(busiest)
+    let bits = mapping
+        .busiest_link_elements(copies, vectors)
         .saturating_mul(u64::from(target.precision.activation_bits));
     MvmTime {
         compute_ns: steps as f64 * target.crossbar_step_ns(),
@@ -62,17 +61,6 @@ pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u
         fill_ns: target.interconnect.latency_ns
             + adder_levels(target, shape) as f64 * target.crossbar.accumulate_latency_ns,
     }
-}
-
-/// Rows and weight columns of the layer's block-diagonal matrix that the busiest PE covers.
-fn pe_span(target: &Target, shape: MatrixShape) -> (u64, u64) {
-    let groups = shape.groups.max(1);
-    (
-        groups.saturating_mul(shape.rows).min(target.pe_rows()),
-        groups
-            .saturating_mul(shape.cols)
-            .min(target.pe_weight_cols()),
-    )
 }
 
 /// Adder-tree levels the partial sums of one output cross: PE, tile and chip level, each when

@@ -411,19 +411,57 @@ pub enum Sharing {
     /// pimc's placement (`pim-place-crossbars`): copies are spread over this many disjoint groups
     /// of PEs (the chip's PEs divided by the PEs one copy spans), one copy per PE link.
     Spread(u64),
-    /// As placed: the busiest PE holds this many of the copies (read from a placed schedule).
+    /// As placed (read from a placed schedule): the elements the busiest PE link moves for one
+    /// input vector of each copy it serves, summed over those copies ([`pe_link_elements`]).
     Placed(u64),
 }
 
-impl Sharing {
-    /// Copies behind the busiest PE link when there are `copies` copies.
-    pub fn busiest(self, copies: u64) -> u64 {
-        match self {
-            Sharing::InTile(k) => copies.min(k.max(1)),
-            Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
-            Sharing::Placed(k) => copies.min(k.max(1)),
+/// The elements one input vector of a copy moves over the link of each PE it occupies, when the
+/// copy's `blocks` sit on consecutive crossbars from `first` in PEs of `per_pe` crossbars, as
+/// the back end lays them out: the rows of every distinct row range a PE holds (its blocks of
+/// one row range read the same inputs, delivered once) plus the columns of every block (each
+/// crossbar's partial sums leave the PE to be accumulated). Calls `add(pe, elements)` per PE.
+pub fn pe_link_elements(blocks: &[Block], first: u64, per_pe: u64, mut add: impl FnMut(u64, u64)) {
+    let per_pe = per_pe.max(1);
+    let mut current: Option<(u64, u64)> = None;
+    let mut last_rows = None;
+    for (b, crossbar) in blocks.iter().zip(first..) {
+        let pe = crossbar / per_pe;
+        if current.is_some_and(|(p, _)| p != pe) {
+            if let Some((p, e)) = current.take() {
+                add(p, e);
+            }
+            last_rows = None;
         }
+        let rows = (b.super_group, b.row0);
+        let inputs = if last_rows == Some(rows) { 0 } else { b.rows };
+        last_rows = Some(rows);
+        let elements = current.map_or(0, |(_, e)| e);
+        current = Some((pe, elements + inputs + b.cols));
     }
+    if let Some((p, e)) = current {
+        add(p, e);
+    }
+}
+
+/// The elements per input vector on the busiest PE link of one copy placed from a PE boundary
+/// ([`pe_link_elements`]): what `pim-place-crossbars` does with a copy that starts a PE.
+fn aligned_copy_link_elements(tiling: &Tiling, target: &Target) -> u64 {
+    let mut busiest = 0;
+    pe_link_elements(&tiling.blocks(), 0, target.crossbars_per_pe(), |_, e| {
+        busiest = busiest.max(e)
+    });
+    busiest
+}
+
+/// NeuroSim's PE span: the rows and weight columns of the layer's block-diagonal matrix that the
+/// busiest PE covers (4 x 4 crossbars per PE, `docs/targets.md` §5.3), per input vector.
+fn neurosim_link_elements(shape: MatrixShape, target: &Target) -> u64 {
+    let groups = shape.groups.max(1);
+    groups.saturating_mul(shape.rows).min(target.pe_rows())
+        + groups
+            .saturating_mul(shape.cols)
+            .min(target.pe_weight_cols())
 }
 
 /// A layer's tiling under one granularity: its allocation unit, duplication cap and how copies
@@ -441,6 +479,9 @@ pub struct LayerMapping {
     pub copies_per_unit: u64,
     /// How copies share the tiles' interconnect.
     pub sharing: Sharing,
+    /// The elements one input vector moves over the busiest PE link of one copy (before
+    /// placement, or under the `tile` granularity).
+    pub copy_link_elements: u64,
     /// The duplication cap: copies never exceed this.
     pub max_copies: u64,
 }
@@ -471,6 +512,7 @@ impl LayerMapping {
                             .div_ceil(target.crossbars_per_pe().max(1))
                             .max(1),
                 ),
+                copy_link_elements: aligned_copy_link_elements(&tiling, target),
                 max_copies: vectors.max(1),
             },
             Granularity::Tile => {
@@ -482,6 +524,7 @@ impl LayerMapping {
                     unit_footprint: tiling.footprint(granularity),
                     copies_per_unit: in_tile,
                     sharing: Sharing::InTile(in_tile),
+                    copy_link_elements: neurosim_link_elements(tiling.shape, target),
                     max_copies,
                 }
             }
@@ -510,12 +553,29 @@ impl LayerMapping {
         self.max_copies.div_ceil(self.copies_per_unit.max(1)).max(1)
     }
 
+    /// The elements (inputs and outputs) that pass the busiest PE link when `copies` copies
+    /// share `vectors` input vectors per image, each taking `ceil(vectors / copies)` of them: as
+    /// placed, or else [`LayerMapping::busiest_link_vectors`] vectors of
+    /// [`LayerMapping::copy_link_elements`] each.
+    pub fn busiest_link_elements(&self, copies: u64, vectors: u64) -> u64 {
+        match self.sharing {
+            Sharing::Placed(elements) => elements.saturating_mul(vectors.div_ceil(copies.max(1))),
+            Sharing::InTile(_) | Sharing::Spread(_) => self
+                .busiest_link_vectors(copies, vectors)
+                .saturating_mul(self.copy_link_elements),
+        }
+    }
+
     /// Input vectors (of `vectors` per image) that pass the busiest PE link with `copies`
-    /// copies: each copy takes `ceil(vectors / copies)` of them, and the busiest link carries
-    /// [`Sharing::busiest`] copies'.
+    /// copies before placement: each copy takes `ceil(vectors / copies)` of them, and the
+    /// busiest link carries the copies [`Sharing`] puts there (a placed layer: one copy).
     pub fn busiest_link_vectors(&self, copies: u64, vectors: u64) -> u64 {
         let copies = copies.max(1);
-        let sharing = self.sharing.busiest(copies);
+        let sharing = match self.sharing {
+            Sharing::InTile(k) => copies.min(k.max(1)),
+            Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
+            Sharing::Placed(_) => 1,
+        };
         vectors.min(sharing.saturating_mul(vectors.div_ceil(copies)))
     }
 }
@@ -638,6 +698,44 @@ mod tests {
         let big = LayerMapping::new(l6, Granularity::Crossbar, &t, 64, false);
         assert_eq!(big.sharing, Sharing::Spread(3));
         assert_eq!(big.busiest_link_vectors(3, 64), 22);
+    }
+
+    /// A PE link carries each distinct row range of its blocks once and every block's columns:
+    /// DenseNet's last growth layer (2,628 rows, 12 columns, one column tile) has 16 row tiles
+    /// behind its first PE when placed from a PE boundary, 8 when it starts mid-PE.
+    #[test]
+    fn pe_links_carry_distinct_rows_and_every_blocks_columns() {
+        let t = compact();
+        let per_pe = t.crossbars_per_pe();
+        let on_pes = |s: MatrixShape, first: u64| {
+            let mut out = Vec::new();
+            pe_link_elements(&Tiling::new(s, &t).blocks(), first, per_pe, |pe, e| {
+                out.push((pe, e))
+            });
+            out
+        };
+        let growth = shape(1, 2628, 12);
+        assert_eq!(
+            on_pes(growth, 0),
+            vec![(0, 16 * (128 + 12)), (1, 4 * 128 + 68 + 5 * 12)]
+        );
+        assert_eq!(
+            on_pes(growth, 8),
+            vec![(0, 8 * (128 + 12)), (1, 12 * 128 + 68 + 13 * 12)]
+        );
+        // Two column tiles of one row range read the same inputs.
+        assert_eq!(on_pes(shape(1, 256, 32), 0), vec![(0, 2 * 128 + 4 * 16)]);
+        let xbar = LayerMapping::new(
+            Tiling::new(growth, &t),
+            Granularity::Crossbar,
+            &t,
+            64,
+            false,
+        );
+        assert_eq!(xbar.copy_link_elements, 16 * (128 + 12));
+        // NeuroSim's mapping assumes 4 x 4 crossbars per PE: 512 rows and the 12 columns.
+        let tile = LayerMapping::new(Tiling::new(growth, &t), Granularity::Tile, &t, 64, false);
+        assert_eq!(tile.copy_link_elements, 512 + 12);
     }
 
     #[test]

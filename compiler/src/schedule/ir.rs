@@ -8,7 +8,7 @@
 //! back end guess; [`write`] records a schedule.
 
 use super::{Load, Pipeline, Placement, Schedule, Scheduler, StagePlan};
-use crate::program::tiling::{column_parts, Granularity, Sharing, Tiling};
+use crate::program::tiling::{column_parts, pe_link_elements, Granularity, Sharing, Tiling};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
 use pim_dialects::{Func, Node, PimOp, ScheduleOp, SegmentOp, StageOp, ValueId};
 use pim_runtime::target::Target;
@@ -434,10 +434,11 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
     Ok(())
 }
 
-/// Under the `crossbar` granularity the model charges the busiest PE link with the copies the
-/// placement puts there ([`Sharing::Placed`]), not the spread `pim-place-crossbars` aims for
-/// (it packs the copies of a layer it cannot spread). Copies larger than a PE keep
-/// [`Sharing::Spread`]: a PE shared by two of them holds part of each one's rows.
+/// Under the `crossbar` granularity the model charges the busiest PE link as the placement loads
+/// it ([`Sharing::Placed`]): per PE, the inputs and outputs of the blocks of every copy placed
+/// there ([`pe_link_elements`]), not the spread `pim-place-crossbars` aims for (it packs the
+/// copies of a layer it cannot spread, and a copy that does not start a PE shares its first and
+/// last PE with its neighbours).
 fn share_links_as_placed(program: &mut Program, s: &Schedule, target: &Target) {
     if s.granularity != Granularity::Crossbar {
         return;
@@ -447,18 +448,15 @@ fn share_links_as_placed(program: &mut Program, s: &Schedule, target: &Target) {
         let (Some(m), Some(placement)) = (stage.mvm.as_mut(), plan.placement) else {
             continue;
         };
-        let per_copy = m.mapping.tiling.crossbars;
-        if per_copy > per_pe {
-            continue;
-        }
-        let mut copies_on: BTreeMap<u64, u64> = BTreeMap::new();
+        let blocks = m.mapping.tiling.blocks();
+        let mut on_pe: BTreeMap<u64, u64> = BTreeMap::new();
         for d in 0..plan.copies {
-            let crossbars = placement.copy(d, per_copy);
-            for pe in crossbars.start / per_pe..=(crossbars.end.max(1) - 1) / per_pe {
-                *copies_on.entry(pe).or_default() += 1;
-            }
+            let first = placement.copy(d, m.mapping.tiling.crossbars).start;
+            pe_link_elements(&blocks, first, per_pe, |pe, elements| {
+                *on_pe.entry(pe).or_default() += elements
+            });
         }
-        let busiest = copies_on.values().max().copied().unwrap_or(1);
+        let busiest = on_pe.values().max().copied().unwrap_or(0);
         m.mapping.sharing = Sharing::Placed(busiest);
     }
 }
