@@ -304,7 +304,12 @@ impl Gen<'_> {
         );
         self.staging.exceeded.set(false);
         match emit(self, loads) {
-            Err(_) if self.staging.exceeded.get() && !self.serialized => {
+            Err(reason) if self.staging.exceeded.get() && !self.serialized => {
+                // Said, not silent: the cost report times this segment as a pipeline.
+                eprintln!(
+                    "pimc: warning: segment {seg_id}'s stages do not fit the staging buffer side \
+                     by side ({reason}); they run one at a time, slower than the report says"
+                );
                 self.program.code.truncate(mark.0);
                 self.program.constants.truncate(mark.1);
                 self.program.symbols.truncate(mark.2);
@@ -1278,6 +1283,55 @@ impl<'f> Gen<'f> {
             None => self.add_constant(name, ConstValue::Window(win)),
         }
     }
+}
+
+/// A convolution's input and output images: input channels and width, output size, and its
+/// window's geometry down and across.
+struct ConvImage {
+    cin: usize,
+    iw: usize,
+    out: (usize, usize),
+    geometry: (Geometry, Geometry),
+}
+
+/// The images of `node` when it is a convolution (`pim.mvm` of kind `conv`) on NCHW images.
+fn conv_image(func: &Func<PimOp>, node: &Node<PimOp>) -> Option<ConvImage> {
+    let PimOp::Mvm {
+        kind,
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
+    } = &node.op
+    else {
+        return None;
+    };
+    let (&[_, cin, ih, iw], &[_, _, oh, ow]) =
+        (func.shape(*node.operands.first()?), func.shape(node.result))
+    else {
+        return None;
+    };
+    let well_formed = [kernel.len(), strides.len(), dilations.len()]
+        .iter()
+        .all(|&n| n >= 2);
+    if kind != "conv" || !well_formed || pads.len() < 4 {
+        return None;
+    }
+    let axis = |k: usize, input: usize| Geometry {
+        kernel: kernel[k],
+        stride: strides[k],
+        dilation: dilations[k],
+        pad_top: pads[k],
+        pad_bottom: pads[k + 2],
+        input,
+    };
+    Some(ConvImage {
+        cin,
+        iw,
+        out: (oh, ow),
+        geometry: (axis(0, ih), axis(1, iw)),
+    })
 }
 
 /// The vertical geometry of a window (conv or pooling) over an image of `input` rows.

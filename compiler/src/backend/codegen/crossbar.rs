@@ -1,7 +1,7 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::bands::Rect;
-use super::{dram, u24, unsupported, Gen, Geometry, Layout, ACTIVATIONS_BASE, R};
+use super::{conv_image, dram, u24, unsupported, ConvImage, Gen, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
@@ -228,16 +228,7 @@ impl Gen<'_> {
             self.stage_near(xbar)?;
         }
         self.materialize_operands(node, image)?;
-        let PimOp::Mvm {
-            kind,
-            kernel,
-            strides,
-            pads,
-            dilations,
-            group,
-            ..
-        } = &node.op
-        else {
+        let PimOp::Mvm { kind, group, .. } = &node.op else {
             return Err("not a pim.mvm".into());
         };
         let input = node.operands[0];
@@ -273,26 +264,12 @@ impl Gen<'_> {
         if kind != "conv" {
             return self.fc_layer(node, image, xbars, (off, width), &row0s, epilogue);
         }
-        let in_shape = self.func.shape(input).to_vec();
-        let out_shape = self.func.shape(node.result).to_vec();
-        let (cin, ih, iw) = (in_shape[1], in_shape[2], in_shape[3]);
-        let (oh, ow) = (out_shape[2], out_shape[3]);
-        let geo = Geometry {
-            kernel: kernel[0],
-            stride: strides[0],
-            dilation: dilations[0],
-            pad_top: pads[0],
-            pad_bottom: pads[2],
-            input: ih,
-        };
-        let across = Geometry {
-            kernel: kernel[1],
-            stride: strides[1],
-            dilation: dilations[1],
-            pad_top: pads[1],
-            pad_bottom: pads[3],
-            input: iw,
-        };
+        let ConvImage {
+            cin,
+            iw,
+            out: (oh, ow),
+            geometry: (geo, across),
+        } = conv_image(self.func, node).ok_or("internal error: a conv without an image")?;
         let cost = |inputs: usize, outputs: usize| (inputs * cin + outputs * width) as u64;
         let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
         let mut previous: Option<(Range<usize>, Range<usize>)> = None;

@@ -8,7 +8,7 @@
 //! buffer, so the crossbars of other tiles reach it over the interconnect. Bands (§3) are sized
 //! by the capacity of the buffer actually used.
 
-use super::{Gen, R};
+use super::{conv_image, Gen, R};
 use crate::schedule::ir::Scheduled;
 use pim_runtime::isa::{MemRef, Space};
 use pim_runtime::target::Target;
@@ -136,7 +136,7 @@ impl Gen<'_> {
         let group: Vec<usize> = (0..stages.len()).filter(sharing).collect();
         let needs: Vec<u64> = group
             .iter()
-            .map(|&j| staging_need(sched, stages[j]))
+            .map(|&j| self.staging_need(sched, stages[j]))
             .collect();
         let shares = fair_shares(&needs, self.staging.whole);
         let at = group.iter().position(|&j| j == k).unwrap_or(0);
@@ -144,6 +144,31 @@ impl Gen<'_> {
         self.staging.capacity = shares[at];
         self.staging.used = 0;
         Ok(())
+    }
+
+    /// What stage `s` stages per image at most: the largest working set of its layers when the
+    /// whole image is one band: operands plus result, and for a convolution the input rows and
+    /// columns its windows span (a stride longer than the window skips pixels that the band
+    /// still loads), elements (at least 1).
+    fn staging_need(&self, sched: &Scheduled, s: usize) -> u64 {
+        let program = &sched.program;
+        program.stages[s]
+            .layers()
+            .map(|id| {
+                let layer = &program.layers[id];
+                let node = &self.func.nodes[sched.network.nodes[id]];
+                let spanned = conv_image(self.func, node).map_or(0, |c| {
+                    let (down, across) = &c.geometry;
+                    let pixels = down.max_rows(c.out.0) * across.max_rows(c.out.1);
+                    (pixels * c.cin) as u64
+                });
+                spanned
+                    .max(layer.input_elements)
+                    .saturating_add(layer.output_elements)
+            })
+            .max()
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// The tile each of `stages` stages in: its first crossbar's, else its predecessor's (0 for
@@ -179,21 +204,6 @@ impl Gen<'_> {
             self.staging.capacity
         )
     }
-}
-
-/// What stage `s` stages per image at most: the largest operands-plus-result of its layers,
-/// elements (at least 1).
-fn staging_need(sched: &Scheduled, s: usize) -> u64 {
-    let program = &sched.program;
-    program.stages[s]
-        .layers()
-        .map(|id| {
-            let layer = &program.layers[id];
-            layer.input_elements.saturating_add(layer.output_elements)
-        })
-        .max()
-        .unwrap_or(0)
-        .max(1)
 }
 
 /// `whole` elements shared among `needs`: each first gets its need or an equal share, whichever
