@@ -35,6 +35,9 @@ pub struct StageCost {
     pub link_ns: f64,
     /// DRAM latency on its chain per image: one per transfer ([`Traffic::transfers`]), ns.
     pub dram_latency_ns: f64,
+    /// DRAM streaming of its transfers per image (bytes / DRAM bandwidth), ns: on its chain,
+    /// since a stage computes on what it has loaded and stores what it has computed.
+    pub dram_stream_ns: f64,
     /// The latency of its last transfer, the store of its result (0 when it stores none): in a
     /// pipeline the stage's next image overlaps it, ns.
     pub final_store_ns: f64,
@@ -76,6 +79,7 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
                 vector_ns,
                 link_ns,
                 dram_latency_ns: traffic.transfers as f64 * latency,
+                dram_stream_ns: dram_stream_time(target, traffic.per_image()),
                 final_store_ns: if traffic.write_bytes > 0 {
                     latency
                 } else {
@@ -199,7 +203,7 @@ impl PipelinedSegment {
         load_time(target, self.weight_bytes, crossbars)
             + overlap(
                 target,
-                compute,
+                (compute, Execution::Pipelined),
                 self.activation_ns,
                 self.traffic,
                 self.images,
@@ -210,10 +214,9 @@ impl PipelinedSegment {
 /// The least period of a pipelined segment whatever its copies: its vector work on the shared
 /// vector unit, its interconnect traffic spread over every PE link.
 fn period_floor(target: &Target, costs: &[StageCost]) -> f64 {
-    costs
-        .iter()
-        .map(|c| c.vector_ns)
-        .sum::<f64>()
+    let sum = |f: fn(&StageCost) -> f64| costs.iter().map(f).sum::<f64>();
+    sum(|c| c.vector_ns)
+        .max(sum(|c| c.dram_stream_ns))
         .max(shared_link_ns(target, costs))
 }
 
@@ -256,7 +259,7 @@ pub fn segment_cost(
     let activation_ns = dram_stream_time(target, activation_bytes);
     let run_ns = overlap(
         target,
-        phase.compute_ns,
+        (phase.compute_ns, plan.execution),
         activation_ns,
         traffic,
         plan.images,
@@ -300,7 +303,7 @@ struct Phase {
 /// result of the layer before it), and the DRAM latency of its transfers, which follow one
 /// another ([`StageCost::dram_latency_ns`]).
 pub fn stage_time(cost: &StageCost, mvm_ns: f64) -> f64 {
-    mvm_ns + cost.vector_ns + cost.dram_latency_ns
+    mvm_ns + cost.vector_ns + cost.dram_latency_ns + cost.dram_stream_ns
 }
 
 /// A pipeline of stages whose times sum to `total_ns`, at `period_ns` per image in the steady
@@ -368,19 +371,23 @@ pub fn shared_link_ns(target: &Target, costs: &[StageCost]) -> f64 {
 /// image's transfer exposed (the first fill and last spill); serial otherwise.
 fn overlap(
     target: &Target,
-    compute_ns: f64,
+    (compute_ns, execution): (f64, Execution),
     activation_ns: f64,
     traffic: Traffic,
     images: u64,
 ) -> f64 {
+    if execution == Execution::Pipelined {
+        return compute_ns;
+    }
     let per_image = traffic.per_image();
     let double_buffered = per_image > 0
         && target.buffers.global_bytes > 0
         && per_image.saturating_mul(2) <= target.buffers.global_bytes;
     if double_buffered {
-        compute_ns.max(activation_ns) + activation_ns / images.max(1) as f64
+        let chains = compute_ns - activation_ns;
+        chains.max(activation_ns) + activation_ns / images.max(1) as f64
     } else {
-        compute_ns + activation_ns
+        compute_ns
     }
 }
 
