@@ -259,3 +259,22 @@ fn vgg8_at_batch_256_in_reuse_mode_agrees_on_work_and_energy() {
     let t = TimingReport::new(&program, "vgg8", &timed);
     assert_work_and_energy_agree("vgg8 reuse batch 256", &a, &t);
 }
+
+/// A pipelined segment one of whose stages cannot stage even one vector in its share of the
+/// staging buffer runs its stages one at a time, each with the whole buffer (the back end's
+/// fallback, `docs/backend.md` §2), and the model times it so: LeNet in `full` mode at batch 4 on
+/// compact-4x4 with a 1 KB global buffer (fc1 needs 520 elements, its share is less) agrees
+/// within 10 %, where timing it as the pipeline it could not be was 3.9 times too slow.
+#[test]
+fn a_segment_whose_stages_cannot_stage_side_by_side_is_timed_one_stage_at_a_time() {
+    let mut target = Target::preset("compact-4x4").expect("preset");
+    target.buffers.global_bytes = 1024;
+    let (a, t) = both("lenet", &target, Pipeline::Full, 4).expect("LeNet fits");
+    assert_eq!(a.segments.len(), 1);
+    assert!(
+        close(a.throughput_fps, t.throughput_fps, 0.10),
+        "analytic {} vs timing {} images/s",
+        a.throughput_fps,
+        t.throughput_fps
+    );
+}

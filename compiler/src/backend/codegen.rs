@@ -1,5 +1,6 @@
 //! Code generation: storage planning, weights, segments and per-layer code.
 
+use crate::program::bands::{Axis, ConvImage};
 use crate::program::Images;
 use crate::schedule::ir::{read, Scheduled};
 use crate::schedule::{Execution, Load};
@@ -1285,53 +1286,31 @@ impl<'f> Gen<'f> {
     }
 }
 
-/// A convolution's input and output images: input channels and width, output size, and its
-/// window's geometry down and across.
-struct ConvImage {
-    cin: usize,
-    iw: usize,
-    out: (usize, usize),
-    geometry: (Geometry, Geometry),
-}
-
-/// The images of `node` when it is a convolution (`pim.mvm` of kind `conv`) on NCHW images.
-fn conv_image(func: &Func<PimOp>, node: &Node<PimOp>) -> Option<ConvImage> {
-    let PimOp::Mvm {
-        kind,
-        kernel,
-        strides,
-        pads,
-        dilations,
-        ..
-    } = &node.op
-    else {
+/// The window geometry of a convolution `node` (down, across) and its banding images, when it
+/// is one.
+fn conv_geometry(
+    func: &Func<PimOp>,
+    node: &Node<PimOp>,
+) -> Option<(ConvImage, Geometry, Geometry)> {
+    let image = ConvImage::of(func, node)?;
+    let PimOp::Mvm { pads, .. } = &node.op else {
         return None;
     };
-    let (&[_, cin, ih, iw], &[_, _, oh, ow]) =
-        (func.shape(*node.operands.first()?), func.shape(node.result))
-    else {
-        return None;
+    let (&top, &left, &bottom, &right) = (pads.first()?, pads.get(1)?, pads.get(2)?, pads.get(3)?);
+    let (down, across) = image.axes;
+    let geometry = |a: Axis, pad_top: i64, pad_bottom: i64| Geometry {
+        kernel: a.kernel,
+        stride: a.stride,
+        dilation: a.dilation,
+        pad_top,
+        pad_bottom,
+        input: a.input,
     };
-    let well_formed = [kernel.len(), strides.len(), dilations.len()]
-        .iter()
-        .all(|&n| n >= 2);
-    if kind != "conv" || !well_formed || pads.len() < 4 {
-        return None;
-    }
-    let axis = |k: usize, input: usize| Geometry {
-        kernel: kernel[k],
-        stride: strides[k],
-        dilation: dilations[k],
-        pad_top: pads[k],
-        pad_bottom: pads[k + 2],
-        input,
-    };
-    Some(ConvImage {
-        cin,
-        iw,
-        out: (oh, ow),
-        geometry: (axis(0, ih), axis(1, iw)),
-    })
+    Some((
+        image,
+        geometry(down, top, bottom),
+        geometry(across, left, right),
+    ))
 }
 
 /// The vertical geometry of a window (conv or pooling) over an image of `input` rows.
@@ -1353,15 +1332,24 @@ struct Band {
 }
 
 impl Geometry {
+    /// The window's axis (`program::bands`, which sizes the bands).
+    fn axis(&self) -> Axis {
+        Axis {
+            kernel: self.kernel,
+            stride: self.stride,
+            dilation: self.dilation,
+            input: self.input,
+        }
+    }
+
     /// Input rows a band of `n` output rows stages at most ([`Geometry::band_until_next`]).
     fn max_rows(&self, n: usize) -> usize {
-        let span = (n as i64 - 1) * self.stride + self.window().max(self.stride);
-        (span.max(1) as usize).min(self.input)
+        self.axis().span(n)
     }
 
     /// Input rows one window spans.
     fn window(&self) -> i64 {
-        (self.kernel - 1) * self.dilation + 1
+        self.axis().window()
     }
 
     /// [`Geometry::band`] of output rows `oy0..oy1` of `oh`, extended to the first input row of

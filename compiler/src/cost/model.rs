@@ -5,20 +5,21 @@
 //!
 //! A segment takes its exposed weight load plus its run ([`segment_cost`]). The run is the compute
 //! phase with the segment's DRAM activation transfers. A stage's time per image is its MVM, its
-//! vector work and the DRAM latency of its transfers, one after another ([`stage_time`]). Pipelined:
-//! the first image through every stage, then one period per image, the period being the slowest
-//! stage but at least the segment's vector work and its interconnect traffic spread over all PE
-//! links ([`shared_link_ns`]); sequential, `images · Σ stage times`. DRAM activation transfers
-//! stream at the DRAM bandwidth, overlapping the compute phase when two images' worth fit in the
-//! global buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
+//! vector work and its DRAM transfers (latency and streaming), one after another
+//! ([`stage_time`]). Pipelined: the first image through every stage, then one period per image, the
+//! period being the slowest stage but at least what the stages share needs per image: the vector
+//! unit, the DRAM channel and the PE links ([`shared_link_ns`]). Sequential: `images · Σ stage
+//! times`, less the streaming that overlaps the next image when two images' worth of transfers fit
+//! the global buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
 //! written while the previous segment runs: only what its run does not hide is exposed. A
 //! schedule repeats its segments once per batch (or per image in `layer` mode); leakage is static
 //! power times the batch latency.
 
 use super::units::{
-    dram_energy, dram_stream_time, dram_time, load_time, mvm_energy, mvm_time, vector_energy,
-    vector_time, write_time, Energy,
+    dram_energy, dram_stream_time, dram_time, link_time, load_time, mvm_energy, mvm_time,
+    vector_energy, vector_time, write_time, Energy,
 };
+use crate::program::bands::{fair_shares, stage_bands, stage_need};
 use crate::program::stages::Traffic;
 use crate::program::{Program, Stage};
 use crate::schedule::{Execution, Load, Schedule};
@@ -64,7 +65,8 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
             });
             let (link_ns, mvm) = stage.mvm.as_ref().map_or((0.0, Energy::default()), |m| {
                 let e = mvm_energy(target, &m.mapping.tiling, m.vectors);
-                let link = mvm_time(target, &m.mapping, m.vectors, 1).interconnect_ns;
+                let all_vectors = m.mapping.copy_link_elements.saturating_mul(m.vectors);
+                let link = link_time(target, all_vectors);
                 let energy = Energy {
                     compute: e.compute(),
                     buffer: e.buffer,
@@ -93,9 +95,65 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
 
 /// The crossbar layer's time per image of `stage` with `copies` copies, ns (0 without one).
 pub fn mvm_ns(target: &Target, stage: &Stage, copies: u64) -> f64 {
+    banded_mvm_ns(target, stage, copies, 1)
+}
+
+/// [`mvm_ns`] when the image runs in `bands` bands one after another, each loading its input
+/// and storing its results (`program::bands`): each copy takes `ceil(ceil(P / bands) / D)` of
+/// each band's vectors, and every band but the last adds a fill and the DRAM latency of its load
+/// and store to the stage's chain.
+pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, bands: u64) -> f64 {
     stage.mvm.as_ref().map_or(0.0, |m| {
-        mvm_time(target, &m.mapping, m.vectors, copies).total()
+        let bands = bands.clamp(1, m.vectors.max(1));
+        let copies = copies.clamp(1, m.mapping.max_copies.max(1));
+        let per_copy = bands * m.vectors.div_ceil(bands).div_ceil(copies);
+        let time = mvm_time(target, &m.mapping, per_copy * copies, copies);
+        let per_band = time.fill_ns + 2.0 * target.dram.latency_ns;
+        time.total() + (bands - 1) as f64 * per_band
     })
+}
+
+/// How a segment over `range` that runs as `execution` stages its images, as the back end does:
+/// each stage's bands per image (`program::bands`), from its share of the staging buffer
+/// (`fair_shares` of what each stage stages per image; the whole buffer when the stages run one
+/// at a time; a target without a global buffer stages each stage in its tile's, taken here as
+/// its own), and how the stages then run: a pipelined segment one of whose stages cannot stage
+/// even one output pixel in its share runs its stages one at a time, each with the whole buffer
+/// (the back end's fallback, which it warns about).
+fn staging_plan(
+    program: &Program,
+    target: &Target,
+    range: Range<usize>,
+    execution: Execution,
+) -> (Vec<u64>, Execution) {
+    let global = target.buffer_elements(target.buffers.global_bytes);
+    let whole = if global > 0 {
+        global
+    } else {
+        target.buffer_elements(target.buffers.tile_bytes)
+    };
+    let one_at_a_time = |range: Range<usize>| {
+        let bands = range.map(|s| stage_bands(program, s, whole).unwrap_or(1));
+        (bands.collect(), Execution::Sequential)
+    };
+    if execution == Execution::Sequential {
+        return one_at_a_time(range);
+    }
+    let shares = if global > 0 {
+        let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
+        fair_shares(&needs, whole)
+    } else {
+        vec![whole; range.len()]
+    };
+    let bands: Option<Vec<u64>> = range
+        .clone()
+        .zip(shares)
+        .map(|(s, share)| stage_bands(program, s, share))
+        .collect();
+    match bands {
+        Some(bands) => (bands, execution),
+        None => one_at_a_time(range),
+    }
 }
 
 /// A segment to cost: its stages, their copies, how it runs, how many images.
@@ -231,12 +289,14 @@ pub fn segment_cost(
 ) -> SegmentCost {
     let stages = &program.stages[plan.stages.clone()];
     let costs = &costs[plan.stages.clone()];
+    let (bands, execution) = staging_plan(program, target, plan.stages.clone(), plan.execution);
     let mvm_times: Vec<f64> = stages
         .iter()
         .zip(plan.copies)
-        .map(|(stage, &copies)| mvm_ns(target, stage, copies))
+        .zip(bands)
+        .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
-    let phase = compute_phase(target, costs, &mvm_times, plan.execution, plan.images);
+    let phase = compute_phase(target, costs, &mvm_times, execution, plan.images);
     let prefetched = |i: usize| plan.prefetched.is_some_and(|p| p[i]);
     let (mut loaded, mut fetched) = ((0u64, 0u64), (0u64, 0u64));
     let mut footprint = 0;
@@ -259,7 +319,7 @@ pub fn segment_cost(
     let activation_ns = dram_stream_time(target, activation_bytes);
     let run_ns = overlap(
         target,
-        (phase.compute_ns, plan.execution),
+        (phase.compute_ns, execution),
         activation_ns,
         traffic,
         plan.images,
@@ -366,9 +426,11 @@ pub fn shared_link_ns(target: &Target, costs: &[StageCost]) -> f64 {
     costs.iter().map(|c| c.link_ns).sum::<f64>() / target.total_pes().max(1) as f64
 }
 
-/// The compute phase with DRAM activation transfers: overlapped (double-buffered per image) when
-/// two images' worth of the segment's DRAM activations fit in the global buffer, leaving one
-/// image's transfer exposed (the first fill and last spill); serial otherwise.
+/// The run of a compute phase whose stage chains carry the segment's DRAM streaming
+/// (`activation_ns` in all): a pipeline already overlaps one stage's transfers with the others'
+/// work; sequential stages overlap them with the next image's (double-buffered) when two images'
+/// worth of the segment's transfers fit in the global buffer, leaving one image's exposed (the
+/// first fill and last spill), and are serial otherwise.
 fn overlap(
     target: &Target,
     (compute_ns, execution): (f64, Execution),

@@ -751,3 +751,28 @@ fn placed_copies_set_the_link_sharing() {
         );
     }
 }
+
+/// A convolution whose image runs in bands pays for them: LeNet's conv1 (784 output pixels) in
+/// one-row bands of 28 pixels on 38 copies keeps 10 copies idle in every band (28 vectors a copy
+/// instead of 21) and adds each band's fill and DRAM latencies; one band is the unbanded time.
+#[test]
+fn bands_split_each_band_among_the_copies_and_pay_their_transfers() {
+    let t = compact();
+    let o = options(16, Pipeline::Full, Segmentation::Optimal);
+    let s = scheduled(&lenet(), &t, o).unwrap();
+    let conv1 = &s.program.stages[0];
+    assert_eq!(conv1.mvm.as_ref().map(|m| m.vectors), Some(784));
+    let time = |copies, bands| model::banded_mvm_ns(&t, conv1, copies, bands);
+    assert_eq!(time(38, 1), model::mvm_ns(&t, conv1, 38));
+    let image = s.program.layers[conv1.mvm.as_ref().unwrap().layer]
+        .mvm()
+        .and_then(|m| m.image)
+        .expect("conv1 is a convolution");
+    assert_eq!(image.out, (28, 28));
+    // 28 vectors a copy cost what 28 copies' share of 784 does, plus 27 bands' extras.
+    let extras = 27.0 * 2.0 * t.dram.latency_ns;
+    assert!(time(38, 28) >= model::mvm_ns(&t, conv1, 28) + extras);
+    assert!(time(38, 28) < model::mvm_ns(&t, conv1, 28) + 2.0 * extras);
+    // More bands never make it faster.
+    assert!(time(38, 56) >= time(38, 28) && time(38, 28) >= time(38, 2));
+}

@@ -52,15 +52,18 @@ pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u
     let steps = vectors
         .div_ceil(copies)
         .saturating_mul(target.activations_per_input_vector());
-    let bits = mapping
-        .busiest_link_elements(copies, vectors)
-        .saturating_mul(u64::from(target.precision.activation_bits));
     MvmTime {
         compute_ns: steps as f64 * target.crossbar_step_ns(),
-        interconnect_ns: bits as f64 / (8.0 * target.interconnect.pe_link_bandwidth_gb_s),
+        interconnect_ns: link_time(target, mapping.busiest_link_elements(copies, vectors)),
         fill_ns: target.interconnect.latency_ns
             + adder_levels(target, shape) as f64 * target.crossbar.accumulate_latency_ns,
     }
+}
+
+/// The time one PE link takes to move `elements` activation elements, ns.
+pub fn link_time(target: &Target, elements: u64) -> f64 {
+    let bits = elements.saturating_mul(u64::from(target.precision.activation_bits));
+    bits as f64 / (8.0 * target.interconnect.pe_link_bandwidth_gb_s)
 }
 
 /// Adder-tree levels the partial sums of one output cross: PE, tile and chip level, each when

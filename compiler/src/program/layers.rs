@@ -18,6 +18,7 @@
 //! energy of crossbar layers already includes NeuroSim's ReLU (`docs/targets.md` §5.4), so it costs
 //! no vector-unit time or energy.
 
+use super::bands::ConvImage;
 use super::images::Images;
 use super::tiling::MatrixShape;
 use super::work::{activation_ops, lrn_ops, pool_ops, reduce_ops, NORM_OPS, SOFTMAX_OPS};
@@ -73,6 +74,8 @@ pub struct Mvm {
     pub shape: MatrixShape,
     /// Input vectors per image (output pixels of a conv, rows of an fc input).
     pub vectors: u64,
+    /// A convolution's images, as the back end cuts them into bands ([`ConvImage`]).
+    pub image: Option<ConvImage>,
 }
 
 impl Mvm {
@@ -511,6 +514,7 @@ impl<'f> Walk<'f> {
             kernel: kernel.clone(),
             shape,
             vectors,
+            image: ConvImage::of(self.func, node),
         })
     }
 

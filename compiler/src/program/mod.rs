@@ -12,6 +12,7 @@
 //! - [`images`]: how many images a program processes and how they map onto the IR's batch;
 //! - [`work`]: element operations of vector-unit ops.
 
+pub mod bands;
 mod error;
 pub mod images;
 pub mod layers;

@@ -43,33 +43,18 @@ impl Rect {
 }
 
 impl Gen<'_> {
-    /// The bands of layer `layer`'s `oh x ow` output: as many whole rows as fit the staging
-    /// buffer (`cost(input pixels, output pixels)` elements), else single rows of strips of as
-    /// many columns as fit, strip after strip.
+    /// The bands of layer `layer`'s `oh x ow` output, `band` pixels each
+    /// ([`ConvImage::band`]: as many whole rows as fit the staging buffer, else single rows of
+    /// strips of as many columns as fit), strip after strip; `band` is `None` when one pixel
+    /// (`smallest` elements) does not fit.
     pub(super) fn rects(
         &self,
         layer: &str,
         (vertical, horizontal): (&Geometry, &Geometry),
         (oh, ow): (usize, usize),
-        cost: impl Fn(usize, usize) -> u64,
+        (band, smallest): (Option<(usize, usize)>, u64),
     ) -> R<Vec<Rect>> {
-        let need = |rows: usize, cols: usize| {
-            cost(
-                vertical.max_rows(rows) * horizontal.max_rows(cols),
-                rows * cols,
-            )
-        };
-        let fits = |rows: usize, cols: usize| need(rows, cols) <= self.staging.capacity;
-        let (band_rows, band_cols) = match (1..=oh).rev().find(|&n| fits(n, ow)) {
-            Some(n) => (n, ow),
-            None => {
-                let m = (1..=ow)
-                    .rev()
-                    .find(|&m| fits(1, m))
-                    .ok_or_else(|| self.capacity_error(layer, need(1, 1)))?;
-                (1, m)
-            }
-        };
+        let (band_rows, band_cols) = band.ok_or_else(|| self.capacity_error(layer, smallest))?;
         // Strips of columns (one when whole rows fit), each swept down its rows, so that
         // consecutive bands of a strip share rows ([`Gen::keep_shared_rows`]).
         let mut out = Vec::new();

@@ -1,7 +1,7 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::bands::Rect;
-use super::{conv_image, dram, u24, unsupported, ConvImage, Gen, Layout, ACTIVATIONS_BASE, R};
+use super::{conv_geometry, dram, u24, unsupported, Gen, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
@@ -264,14 +264,14 @@ impl Gen<'_> {
         if kind != "conv" {
             return self.fc_layer(node, image, xbars, (off, width), &row0s, epilogue);
         }
-        let ConvImage {
-            cin,
-            iw,
-            out: (oh, ow),
-            geometry: (geo, across),
-        } = conv_image(self.func, node).ok_or("internal error: a conv without an image")?;
-        let cost = |inputs: usize, outputs: usize| (inputs * cin + outputs * width) as u64;
-        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), cost)?;
+        let (conv, geo, across) =
+            conv_geometry(self.func, node).ok_or("internal error: a conv without an image")?;
+        let (cin, iw, (oh, ow)) = (conv.cin, across.input, conv.out);
+        let band = (
+            conv.band(width, self.staging.capacity),
+            conv.need((1, 1), width),
+        );
+        let rects = self.rects(&node.name, (&geo, &across), (oh, ow), band)?;
         let mut previous: Option<(Range<usize>, Range<usize>)> = None;
         for rect in &rects {
             let band = &rect.rows;

@@ -8,7 +8,8 @@
 //! buffer, so the crossbars of other tiles reach it over the interconnect. Bands (§3) are sized
 //! by the capacity of the buffer actually used.
 
-use super::{conv_image, Gen, R};
+use super::{Gen, R};
+use crate::program::bands::{fair_shares, stage_need};
 use crate::schedule::ir::Scheduled;
 use pim_runtime::isa::{MemRef, Space};
 use pim_runtime::target::Target;
@@ -112,7 +113,7 @@ impl Gen<'_> {
     /// the staging buffer: a share of the global buffer, or of its tile's buffer among the
     /// stages staged in the same tile (a stage stages in the tile of its first crossbar, a stage
     /// without one in its predecessor's), shared by what each stages per image ([`fair_shares`],
-    /// [`staging_need`]): none gets less than an equal share (or its need), and what small
+    /// [`stage_need`]): none gets less than an equal share (or its need), and what small
     /// stages leave goes to the large ones in proportion to what they lack, so a stage with
     /// large activations runs in fewer bands. `width` 1: the whole buffer.
     pub(super) fn partition_staging(
@@ -136,7 +137,7 @@ impl Gen<'_> {
         let group: Vec<usize> = (0..stages.len()).filter(sharing).collect();
         let needs: Vec<u64> = group
             .iter()
-            .map(|&j| self.staging_need(sched, stages[j]))
+            .map(|&j| stage_need(&sched.program, stages[j]))
             .collect();
         let shares = fair_shares(&needs, self.staging.whole);
         let at = group.iter().position(|&j| j == k).unwrap_or(0);
@@ -144,31 +145,6 @@ impl Gen<'_> {
         self.staging.capacity = shares[at];
         self.staging.used = 0;
         Ok(())
-    }
-
-    /// What stage `s` stages per image at most: the largest working set of its layers when the
-    /// whole image is one band: operands plus result, and for a convolution the input rows and
-    /// columns its windows span (a stride longer than the window skips pixels that the band
-    /// still loads), elements (at least 1).
-    fn staging_need(&self, sched: &Scheduled, s: usize) -> u64 {
-        let program = &sched.program;
-        program.stages[s]
-            .layers()
-            .map(|id| {
-                let layer = &program.layers[id];
-                let node = &self.func.nodes[sched.network.nodes[id]];
-                let spanned = conv_image(self.func, node).map_or(0, |c| {
-                    let (down, across) = &c.geometry;
-                    let pixels = down.max_rows(c.out.0) * across.max_rows(c.out.1);
-                    (pixels * c.cin) as u64
-                });
-                spanned
-                    .max(layer.input_elements)
-                    .saturating_add(layer.output_elements)
-            })
-            .max()
-            .unwrap_or(0)
-            .max(1)
     }
 
     /// The tile each of `stages` stages in: its first crossbar's, else its predecessor's (0 for
@@ -203,45 +179,5 @@ impl Gen<'_> {
             self.staging.space.as_str(),
             self.staging.capacity
         )
-    }
-}
-
-/// `whole` elements shared among `needs`: each first gets its need or an equal share, whichever
-/// is less (so none gets less than equal shares give it), then what is left goes to those that
-/// need more, in proportion to what they lack, up to their need.
-fn fair_shares(needs: &[u64], whole: u64) -> Vec<u64> {
-    let equal = whole / needs.len().max(1) as u64;
-    let floors: Vec<u64> = needs.iter().map(|&n| n.min(equal)).collect();
-    let left = u128::from(whole - floors.iter().sum::<u64>());
-    let lacking: u128 = needs
-        .iter()
-        .zip(&floors)
-        .map(|(&n, &f)| u128::from(n - f))
-        .sum();
-    needs
-        .iter()
-        .zip(&floors)
-        .map(|(&n, &f)| {
-            let lacks = u128::from(n - f);
-            f + (lacks * left.min(lacking) / lacking.max(1)) as u64
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fair_shares;
-
-    #[test]
-    fn needs_are_met_up_to_an_equal_share_and_the_rest_goes_to_what_is_lacking() {
-        assert_eq!(
-            fair_shares(&[100, 10, 1000, 20], 400),
-            vec![100, 10, 270, 20]
-        );
-        // Floors 200, 200, 100 leave 100 for the 500 and 200 elements lacking.
-        assert_eq!(fair_shares(&[700, 400, 100], 600), vec![271, 228, 100]);
-        assert_eq!(fair_shares(&[50, 50], 400), vec![50, 50]);
-        assert_eq!(fair_shares(&[500, 700, 900], 300), vec![100, 100, 100]);
-        assert_eq!(fair_shares(&[], 300), Vec::<u64>::new());
     }
 }

@@ -1,0 +1,229 @@
+//! How a convolution's image is cut into bands that fit a stage's share of the staging buffer
+//! (`docs/backend.md` §3), and how a pipelined segment shares that buffer among its stages: the
+//! one rule the back end emits and the cost model times.
+//!
+//! A band is as many whole output rows as fit, else one row of as many columns as fit. It stages
+//! the input rows and columns its windows span (a stride longer than the window included: the
+//! band loads up to the next band's first row) and its output pixels' results.
+
+use super::layers::Layer;
+use super::Program;
+use pim_dialects::{Func, Node, PimOp};
+
+/// One axis of a window over an image: kernel, stride and dilation along it, and the image's
+/// extent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Axis {
+    /// Kernel size.
+    pub kernel: i64,
+    /// Stride.
+    pub stride: i64,
+    /// Dilation.
+    pub dilation: i64,
+    /// Input rows (or columns).
+    pub input: usize,
+}
+
+impl Axis {
+    /// Input rows one window spans.
+    pub fn window(&self) -> i64 {
+        (self.kernel - 1) * self.dilation + 1
+    }
+
+    /// Input rows a band of `n` output rows stages at most.
+    pub fn span(&self, n: usize) -> usize {
+        let span = (n as i64 - 1) * self.stride + self.window().max(self.stride);
+        (span.max(1) as usize).min(self.input)
+    }
+}
+
+/// A convolution's images as the back end bands them: input channels, output rows and columns,
+/// and the window's axes (down, across).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvImage {
+    /// Input channels.
+    pub cin: usize,
+    /// Output rows and columns.
+    pub out: (usize, usize),
+    /// The window down the rows and across the columns.
+    pub axes: (Axis, Axis),
+}
+
+impl ConvImage {
+    /// The images of `node` when it is a convolution (`pim.mvm` of kind `conv` on NCHW images).
+    pub fn of(func: &Func<PimOp>, node: &Node<PimOp>) -> Option<ConvImage> {
+        let PimOp::Mvm {
+            kind,
+            kernel,
+            strides,
+            dilations,
+            ..
+        } = &node.op
+        else {
+            return None;
+        };
+        let (&[_, cin, ih, iw], &[_, _, oh, ow]) =
+            (func.shape(*node.operands.first()?), func.shape(node.result))
+        else {
+            return None;
+        };
+        let axis = |k: usize, input: usize| {
+            Some(Axis {
+                kernel: *kernel.get(k)?,
+                stride: *strides.get(k)?,
+                dilation: *dilations.get(k)?,
+                input,
+            })
+        };
+        (kind == "conv").then_some(())?;
+        Some(ConvImage {
+            cin,
+            out: (oh, ow),
+            axes: (axis(0, ih)?, axis(1, iw)?),
+        })
+    }
+
+    /// Elements a band of `rows x cols` output pixels stages, `width` results per pixel.
+    pub fn need(&self, (rows, cols): (usize, usize), width: usize) -> u64 {
+        let (down, across) = &self.axes;
+        let inputs = down.span(rows) * across.span(cols) * self.cin;
+        (inputs + rows * cols * width) as u64
+    }
+
+    /// The band of `width` results per pixel that fits `capacity` elements: as many whole output
+    /// rows as fit, else one row of as many columns as fit; `None` when one pixel does not fit.
+    pub fn band(&self, width: usize, capacity: u64) -> Option<(usize, usize)> {
+        let (oh, ow) = self.out;
+        let fits = |rows: usize, cols: usize| self.need((rows, cols), width) <= capacity;
+        if let Some(rows) = (1..=oh).rev().find(|&n| fits(n, ow)) {
+            return Some((rows, ow));
+        }
+        (1..=ow).rev().find(|&m| fits(1, m)).map(|cols| (1, cols))
+    }
+
+    /// How many bands of `width` results per pixel one image takes in `capacity` elements (at
+    /// least 1; one per pixel when not even one fits).
+    pub fn bands(&self, width: usize, capacity: u64) -> u64 {
+        let (oh, ow) = self.out;
+        let (rows, cols) = self.band(width, capacity).unwrap_or((1, 1));
+        (oh.div_ceil(rows.max(1)) * ow.div_ceil(cols.max(1))).max(1) as u64
+    }
+}
+
+/// Results per output pixel of `layer` (a convolution with `image`): its output elements per
+/// image over its output pixels (a column part's columns, every group's).
+pub fn width(layer: &Layer, image: &ConvImage) -> usize {
+    let pixels = (image.out.0 * image.out.1).max(1) as u64;
+    (layer.output_elements / pixels) as usize
+}
+
+/// What stage `s` of `program` stages per image at most: the largest working set of its layers
+/// when the whole image is one band (operands plus result; for a convolution the input rows and
+/// columns its windows span: a stride longer than the window skips pixels that the band still
+/// loads), elements (at least 1).
+pub fn stage_need(program: &Program, s: usize) -> u64 {
+    program.stages[s]
+        .layers()
+        .map(|id| {
+            let layer = &program.layers[id];
+            let whole = layer.input_elements.saturating_add(layer.output_elements);
+            let image = layer.mvm().and_then(|m| m.image);
+            image.map_or(whole, |i| whole.max(i.need(i.out, width(layer, &i))))
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}
+
+/// The bands one image of stage `s`'s crossbar layer takes in `share` elements: 1 unless it is a
+/// convolution whose image does not fit; `None` when not even one output pixel (of a fully
+/// connected layer: one input vector and its results) fits, so that the back end cannot stage it
+/// in that share.
+pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
+    let Some(m) = &program.stages[s].mvm else {
+        return Some(1);
+    };
+    let groups = m.shape.groups.max(1);
+    let width = groups.saturating_mul(m.shape.cols);
+    let Some(image) = program.layers[m.layer].mvm().and_then(|l| l.image) else {
+        let vector = groups.saturating_mul(m.shape.rows).saturating_add(width);
+        return (vector <= share).then_some(1);
+    };
+    image.band(width as usize, share)?;
+    Some(image.bands(width as usize, share))
+}
+
+/// `whole` elements shared among `needs`: each first gets its need or an equal share, whichever
+/// is less (so none gets less than equal shares give it), then what is left goes to those that
+/// need more, in proportion to what they lack, up to their need.
+pub fn fair_shares(needs: &[u64], whole: u64) -> Vec<u64> {
+    let equal = whole / needs.len().max(1) as u64;
+    let floors: Vec<u64> = needs.iter().map(|&n| n.min(equal)).collect();
+    let left = u128::from(whole - floors.iter().sum::<u64>());
+    let lacking: u128 = needs
+        .iter()
+        .zip(&floors)
+        .map(|(&n, &f)| u128::from(n - f))
+        .sum();
+    needs
+        .iter()
+        .zip(&floors)
+        .map(|(&n, &f)| {
+            let lacks = u128::from(n - f);
+            f + (lacks * left.min(lacking) / lacking.max(1)) as u64
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_are_met_up_to_an_equal_share_and_the_rest_goes_to_what_is_lacking() {
+        assert_eq!(
+            fair_shares(&[100, 10, 1000, 20], 400),
+            vec![100, 10, 270, 20]
+        );
+        // Floors 200, 200, 100 leave 100 for the 500 and 200 elements lacking.
+        assert_eq!(fair_shares(&[700, 400, 100], 600), vec![271, 228, 100]);
+        assert_eq!(fair_shares(&[50, 50], 400), vec![50, 50]);
+        assert_eq!(fair_shares(&[500, 700, 900], 300), vec![100, 100, 100]);
+        assert_eq!(fair_shares(&[], 300), Vec::<u64>::new());
+    }
+
+    fn axis(kernel: i64, stride: i64, input: usize) -> Axis {
+        Axis {
+            kernel,
+            stride,
+            dilation: 1,
+            input,
+        }
+    }
+
+    /// VGG-8's second convolution (3x3, 128 channels, 32x32) in a sixth of unlimited-6x6's
+    /// buffer: one output row per band (3 input rows and the row's results), 32 bands; a
+    /// stride-2 1x1 convolution's band spans the row its stride skips.
+    #[test]
+    fn bands_are_whole_rows_that_fit_else_strips_of_a_row() {
+        let vgg = ConvImage {
+            cin: 128,
+            out: (32, 32),
+            axes: (axis(3, 1, 32), axis(3, 1, 32)),
+        };
+        assert_eq!(vgg.need((1, 32), 128), (3 * 32 * 128 + 32 * 128) as u64);
+        assert_eq!(vgg.band(128, 24_234), Some((1, 32)));
+        assert_eq!(vgg.bands(128, 24_234), 32);
+        assert_eq!(vgg.bands(128, vgg.need((32, 32), 128)), 1);
+        // Less than a row: strips of columns, one row at a time.
+        assert_eq!(vgg.band(128, 3 * 10 * 128 + 8 * 128), Some((1, 8)));
+        assert_eq!(vgg.bands(128, 3 * 10 * 128 + 8 * 128), 32 * 4);
+        let downsample = ConvImage {
+            cin: 256,
+            out: (1, 1),
+            axes: (axis(1, 2, 2), axis(1, 2, 2)),
+        };
+        assert_eq!(downsample.need((1, 1), 512), 2 * 2 * 256 + 512);
+        assert_eq!(downsample.band(512, 1024), None);
+    }
+}
