@@ -216,21 +216,18 @@ pub struct PipelinedSegment {
     floor_ns: f64,
     /// Weight bytes of the stages loaded with the segment.
     weight_bytes: u64,
-    /// DRAM activation time of the run.
-    activation_ns: f64,
-    traffic: Traffic,
     images: u64,
 }
 
 impl PipelinedSegment {
-    /// The segment over `range` of `program` running `images` images with `traffic`.
+    /// The segment over `range` of `program` running `images` images (its stages' chains carry
+    /// their DRAM transfers, [`stage_time`]).
     pub fn new(
         program: &Program,
         costs: &[StageCost],
         target: &Target,
         range: Range<usize>,
         images: u64,
-        traffic: Traffic,
     ) -> Self {
         let costs = &costs[range.clone()];
         let weight_bytes = program.stages[range.clone()]
@@ -240,8 +237,6 @@ impl PipelinedSegment {
         Self {
             floor_ns: period_floor(target, costs),
             weight_bytes,
-            activation_ns: dram_stream_time(target, traffic.per_image().saturating_mul(images)),
-            traffic,
             images,
         }
     }
@@ -258,14 +253,7 @@ impl PipelinedSegment {
             (f64::max(m, time - cost.final_store_ns), t + time)
         });
         let compute = pipelined(total, slowest.max(self.floor_ns), self.images);
-        load_time(target, self.weight_bytes, crossbars)
-            + overlap(
-                target,
-                (compute, Execution::Pipelined),
-                self.activation_ns,
-                self.traffic,
-                self.images,
-            )
+        load_time(target, self.weight_bytes, crossbars) + compute
     }
 }
 
@@ -317,13 +305,16 @@ pub fn segment_cost(
     let activation_bytes = traffic.per_image().saturating_mul(plan.images);
     let load_ns = load_time(target, loaded.0, loaded.1);
     let activation_ns = dram_stream_time(target, activation_bytes);
-    let run_ns = overlap(
-        target,
-        (phase.compute_ns, execution),
-        activation_ns,
-        traffic,
-        plan.images,
-    );
+    let run_ns = match execution {
+        Execution::Pipelined => phase.compute_ns,
+        Execution::Sequential => overlap(
+            target,
+            phase.compute_ns,
+            activation_ns,
+            traffic,
+            plan.images,
+        ),
+    };
     let per_image: Energy = costs.iter().map(|c| c.energy).sum();
     SegmentCost {
         load_ns,
@@ -426,21 +417,18 @@ pub fn shared_link_ns(target: &Target, costs: &[StageCost]) -> f64 {
     costs.iter().map(|c| c.link_ns).sum::<f64>() / target.total_pes().max(1) as f64
 }
 
-/// The run of a compute phase whose stage chains carry the segment's DRAM streaming
-/// (`activation_ns` in all): a pipeline already overlaps one stage's transfers with the others'
-/// work; sequential stages overlap them with the next image's (double-buffered) when two images'
-/// worth of the segment's transfers fit in the global buffer, leaving one image's exposed (the
-/// first fill and last spill), and are serial otherwise.
+/// The run of a sequential compute phase whose stage chains carry the segment's DRAM streaming
+/// (`activation_ns` in all): the stages overlap it with the next image's work (double-buffered)
+/// when two images' worth of the segment's transfers fit in the global buffer, leaving one
+/// image's exposed (the first fill and last spill), and are serial otherwise. (A pipeline already
+/// overlaps one stage's transfers with the other stages' work.)
 fn overlap(
     target: &Target,
-    (compute_ns, execution): (f64, Execution),
+    compute_ns: f64,
     activation_ns: f64,
     traffic: Traffic,
     images: u64,
 ) -> f64 {
-    if execution == Execution::Pipelined {
-        return compute_ns;
-    }
     let per_image = traffic.per_image();
     let double_buffered = per_image > 0
         && target.buffers.global_bytes > 0

@@ -289,15 +289,8 @@ impl<'p> Planner<'p> {
     ) -> f64 {
         if self.pipeline.execution() == Execution::Pipelined {
             let start = range.start;
-            let traffic = self.program.traffic(range.clone(), self.target);
-            let segment = PipelinedSegment::new(
-                self.program,
-                &self.costs,
-                self.target,
-                range,
-                self.images,
-                traffic,
-            );
+            let segment =
+                PipelinedSegment::new(self.program, &self.costs, self.target, range, self.images);
             let times = fronts.iter().zip(at).map(|(f, &i)| f[i].1);
             let stages = times.zip(&self.costs[start..]);
             return segment.latency(self.target, stages, written);
