@@ -1,5 +1,5 @@
 //! The analytic cost model against the timing simulator (`docs/cost-model.md` §14): compiled
-//! test networks, in every mode, on two presets, at batch 1 and 16, run in time
+//! test networks, in every mode, on two presets, at batch 1, 16 and 256, run in time
 //! (`pim_runtime::sim::timing`) and compared with their cost report. What both count the same
 //! way must agree exactly; throughput and energy agree within 5 % where the program does what
 //! the model assumes, and elsewhere differ by what `docs/cost-model.md` §14 explains, which the
@@ -60,7 +60,7 @@ fn matrix() -> Vec<(String, Report, TimingReport)> {
         let t = Target::preset(target).expect("preset");
         for name in NETS {
             for pipeline in MODES {
-                for batch in [1, 16] {
+                for batch in [1, 16, 256] {
                     if let Some((a, b)) = both(name, &t, pipeline, batch) {
                         let case = format!("{name} {} {target} batch {batch}", pipeline.name());
                         cases.push((case, a, b));
@@ -126,19 +126,19 @@ fn assert_work_and_energy_agree(case: &str, a: &Report, t: &TimingReport) {
 }
 
 /// Throughput agrees within 5 % in the sequential modes (`layer`, `baseline`: every test network,
-/// both presets, batch 1 and 16), where the program runs each stage's chain of DRAM transfers
-/// and crossbar work as the model times it (`docs/cost-model.md` §7, §14). The one exception is
-/// held at its measured size: the small fully connected layers of `mlp` at batch 16 on
-/// compact-4x4, whose working sets do not collide in the staging buffer, so the scoreboard lets
-/// one image start before the previous one has finished (+9.5 %; the model runs images one
-/// after another).
+/// both presets, batch 1, 16 and 256), where the program runs each stage's chain of DRAM
+/// transfers and crossbar work as the model times it (`docs/cost-model.md` §7, §14). The one
+/// exception is held at its measured size: the small fully connected layers of `mlp` at batch 16
+/// and 256 on compact-4x4, whose working sets do not collide in the staging buffer, so the
+/// scoreboard lets one image start before the previous one has finished (+9.5 % and +10.3 %; the
+/// model runs images one after another).
 #[test]
 fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
     let cases = matrix();
     let sequential = |case: &str| case.contains(" layer ") || case.contains(" baseline ");
-    let overlapping_images = "mlp baseline compact-4x4 batch 16";
+    let overlapping_images = |case: &str| case.starts_with("mlp baseline compact-4x4 batch ");
     for (case, a, t) in cases.iter().filter(|(case, _, _)| sequential(case)) {
-        let tolerance = if case == overlapping_images {
+        let tolerance = if overlapping_images(case) && !case.ends_with("batch 1") {
             0.12
         } else {
             0.05
@@ -154,18 +154,26 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
 
 /// In the pipelined modes (`reuse`, `full`) throughput agrees within 25 %: the model puts each
 /// stage's DRAM transfers (latency and streaming) on its chain per image and bounds the period by
-/// the resources the stages share, while the program's stages contend for more than that (on
-/// isaac-rram, where the stages stage in their tiles' buffers and share the one data-move port,
-/// `mini_densenet` runs 23 % slower than modelled at batch 16) or pay their transfers per band of
-/// an image where a stage's share of the staging buffer holds less than an image:
-/// `docs/cost-model.md` §14.
+/// the resources the stages share, while the program's stages contend for more than that or pay
+/// their transfers per band of an image where a stage's share of the staging buffer holds less
+/// than an image (`docs/cost-model.md` §14). The exception is held at its measured size:
+/// `mini_densenet` on isaac-rram, whose stages stage in their tiles' buffers (the model gives
+/// each a whole tile buffer) and share the one data-move port: 23 % slower than modelled at
+/// batch 16, 31 % (`full`) and 38 % (`reuse`) at batch 256.
 #[test]
 fn timing_and_analytic_throughput_agree_within_a_quarter_in_the_pipelined_modes() {
     let cases = matrix();
     let pipelined = |case: &str| case.contains(" reuse ") || case.contains(" full ");
+    let shared_tile_buffers =
+        |case: &str| case.starts_with("mini_densenet ") && case.ends_with(" isaac-rram batch 256");
     for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
+        let tolerance = if shared_tile_buffers(case) {
+            0.40
+        } else {
+            0.25
+        };
         assert!(
-            close(a.throughput_fps, t.throughput_fps, 0.25),
+            close(a.throughput_fps, t.throughput_fps, tolerance),
             "{case}: analytic {} vs timing {} images/s",
             a.throughput_fps,
             t.throughput_fps
