@@ -157,9 +157,9 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
 /// the resources the stages share, while the program's stages contend for more than that or pay
 /// their transfers per band of an image where a stage's share of the staging buffer holds less
 /// than an image (`docs/cost-model.md` §14). The exception is held at its measured size:
-/// `mini_densenet` on isaac-rram, whose stages stage in their tiles' buffers (the model gives
-/// each a whole tile buffer) and share the one data-move port: 23 % slower than modelled at
-/// batch 16, 31 % (`full`) and 38 % (`reuse`) at batch 256.
+/// `mini_densenet` on isaac-rram, 23 % slower than modelled at batch 16, 31 % (`full`) and 38 %
+/// (`reuse`) at batch 256. Its cause is not established: giving the model the program's sharing
+/// of the tiles' buffers (stages placed in one tile share it) changes nothing there.
 #[test]
 fn timing_and_analytic_throughput_agree_within_a_quarter_in_the_pipelined_modes() {
     let cases = matrix();
