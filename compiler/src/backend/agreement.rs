@@ -152,28 +152,21 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
     }
 }
 
-/// In the pipelined modes (`reuse`, `full`) throughput agrees within 25 %: the model puts each
-/// stage's DRAM transfers (latency and streaming) on its chain per image and bounds the period by
-/// the resources the stages share, while the program's stages contend for more than that or pay
-/// their transfers per band of an image where a stage's share of the staging buffer holds less
-/// than an image (`docs/cost-model.md` §14). The exception is held at its measured size:
-/// `mini_densenet` on isaac-rram, 23 % slower than modelled at batch 16, 31 % (`full`) and 38 %
-/// (`reuse`) at batch 256. Its cause is not established: giving the model the program's sharing
-/// of the tiles' buffers (stages placed in one tile share it) changes nothing there.
+/// In the pipelined modes (`reuse`, `full`) throughput agrees within 15 %: the model puts each
+/// stage's DRAM transfers (latency and streaming) on its chain per image, queues them on the one
+/// DRAM channel as the stages' compute ends and bounds the period by the other resources the
+/// stages share, while the program's stages interleave their transfers with one another's
+/// compute more or less well than that, and pay their transfers per band of an image where a
+/// stage's share of the staging buffer holds less than an image (`docs/cost-model.md` §7, §14).
+/// The largest differences: `mini_densenet` on isaac-rram at batch 256 (−13 %), `mini_resnet` on
+/// isaac-rram at batch 256 (+10 %).
 #[test]
-fn timing_and_analytic_throughput_agree_within_a_quarter_in_the_pipelined_modes() {
+fn timing_and_analytic_throughput_agree_within_15_percent_in_the_pipelined_modes() {
     let cases = matrix();
     let pipelined = |case: &str| case.contains(" reuse ") || case.contains(" full ");
-    let shared_tile_buffers =
-        |case: &str| case.starts_with("mini_densenet ") && case.ends_with(" isaac-rram batch 256");
     for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
-        let tolerance = if shared_tile_buffers(case) {
-            0.40
-        } else {
-            0.25
-        };
         assert!(
-            close(a.throughput_fps, t.throughput_fps, tolerance),
+            close(a.throughput_fps, t.throughput_fps, 0.15),
             "{case}: analytic {} vs timing {} images/s",
             a.throughput_fps,
             t.throughput_fps

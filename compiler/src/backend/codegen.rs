@@ -262,7 +262,10 @@ impl Gen<'_> {
     ) -> R<()> {
         let stages: Vec<usize> = sched.schedule.segments[seg_id].clone().collect();
         let (width, steps) = self.pipeline_shape(sched, stages.len(), images.len() as u64);
-        let mut prefetched = false;
+        let mut prefetched = self.fences_images(width);
+        if prefetched {
+            self.prefetch_next(func, sched, seg_id, loads)?;
+        }
         for step in 0..steps as usize {
             for (k, (&s, copies)) in stages.iter().zip(placed).enumerate() {
                 let image = if width == 1 {
@@ -275,6 +278,7 @@ impl Gen<'_> {
                     self.stage(func, sched, s, copies, images[i])?;
                 }
             }
+            self.fence_image(width);
             if width > 1 && step == images.len() {
                 self.prefetch_next(func, sched, seg_id, loads)?;
                 prefetched = true;
@@ -329,6 +333,26 @@ impl Gen<'_> {
             }
             other => other,
         }
+    }
+
+    /// After an image of a segment whose stages run one at a time (`width` 1), on a target without
+    /// a global buffer: a `barrier`, so that the next image starts when this one is done. There
+    /// each layer stages in its own tile's buffer, and without it the next image's first layers
+    /// would overlap this one's last: a pipeline the sequential modes do not have (the paper's
+    /// baseline runs one image at a time) and that the cost model does not time (with a global
+    /// buffer, the layers' staging areas make the images follow one another, and the model
+    /// overlaps only their DRAM transfers, `docs/cost-model.md` §7).
+    /// The next segment's prefetch then comes before the images, which the barriers would
+    /// otherwise keep it from overlapping.
+    fn fence_image(&mut self, width: usize) {
+        if self.fences_images(width) {
+            self.program.code.push(Instruction::Barrier {});
+        }
+    }
+
+    /// Whether [`Gen::fence_image`] fences the images of a segment `width` stages wide.
+    fn fences_images(&self, width: usize) -> bool {
+        width == 1 && self.staging.in_tiles()
     }
 
     /// How a segment of `stages` stages runs `images` images: pipelined, `stages` stages
@@ -395,6 +419,10 @@ impl Gen<'_> {
         let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
         let stages: Vec<usize> = sched.schedule.segments[seg_id].clone().collect();
         let (width, steps) = self.pipeline_shape(sched, stages.len(), images);
+        let prefetch_first = self.fences_images(width);
+        if prefetch_first {
+            self.prefetch_next(func, sched, seg_id, loads)?;
+        }
         if steps > 1 {
             self.program.code.push(Instruction::Loop {
                 count: count(steps)?,
@@ -410,6 +438,7 @@ impl Gen<'_> {
             for (&s, copies) in stages.iter().zip(placed) {
                 self.stage(func, sched, s, copies, 0)?;
             }
+            self.fence_image(width);
         }
         if steps > 1 {
             self.advance_images(1, body)?;
@@ -419,7 +448,7 @@ impl Gen<'_> {
             self.reset_registers(body);
             self.reset_step(width);
         }
-        if width == 1 {
+        if width == 1 && !prefetch_first {
             self.prefetch_next(func, sched, seg_id, loads)?;
         }
         Ok(())

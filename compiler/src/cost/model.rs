@@ -8,7 +8,8 @@
 //! vector work and its DRAM transfers (latency and streaming), one after another
 //! ([`stage_time`]). Pipelined: the first image through every stage, then one period per image, the
 //! period being the slowest stage but at least what the stages share needs per image: the vector
-//! unit, the DRAM channel and the PE links ([`shared_link_ns`]). Sequential: `images · Σ stage
+//! unit, the PE links ([`shared_link_ns`]) and the DRAM channel, whose transfers queue as the
+//! stages' compute ends ([`transfer_queue_ns`]). Sequential: `images · Σ stage
 //! times`, less the streaming that overlaps the next image when two images' worth of transfers fit
 //! the global buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
 //! written while the previous segment runs: only what its run does not hide is exposed. A
@@ -19,7 +20,7 @@ use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, mvm_energy, mvm_time,
     vector_energy, vector_time, write_time, Energy,
 };
-use crate::program::bands::{fair_shares, stage_bands, stage_need};
+use crate::program::bands::{stage_bands, stage_need, staging_shares, staging_tiles};
 use crate::program::stages::Traffic;
 use crate::program::{Program, Stage};
 use crate::schedule::{Execution, Load, Schedule};
@@ -115,16 +116,16 @@ pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, bands: u64) ->
 
 /// How a segment over `range` that runs as `execution` stages its images, as the back end does:
 /// each stage's bands per image (`program::bands`), from its share of the staging buffer
-/// (`fair_shares` of what each stage stages per image; the whole buffer when the stages run one
-/// at a time; a target without a global buffer stages each stage in its tile's, taken here as
-/// its own), and how the stages then run: a pipelined segment one of whose stages cannot stage
+/// ([`staging_shares`] of what each stage stages per image; the whole buffer when the stages run
+/// one at a time; a target without a global buffer stages each stage in its tile's, shared with
+/// the segment's other stages there, `tiles`, or taken as its own when not placed), and how the stages then run: a pipelined segment one of whose stages cannot stage
 /// even one output pixel in its share runs its stages one at a time, each with the whole buffer
 /// (the back end's fallback, which it warns about).
 fn staging_plan(
     program: &Program,
     target: &Target,
     range: Range<usize>,
-    execution: Execution,
+    (execution, tiles): (Execution, Option<&[u64]>),
 ) -> (Vec<u64>, Execution) {
     let global = target.buffer_elements(target.buffers.global_bytes);
     let whole = if global > 0 {
@@ -139,11 +140,11 @@ fn staging_plan(
     if execution == Execution::Sequential {
         return one_at_a_time(range);
     }
-    let shares = if global > 0 {
-        let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
-        fair_shares(&needs, whole)
-    } else {
-        vec![whole; range.len()]
+    let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
+    let shares = match (global > 0, tiles) {
+        (true, _) => staging_shares(&needs, None, whole),
+        (false, Some(tiles)) => staging_shares(&needs, Some(tiles), whole),
+        (false, None) => vec![whole; range.len()],
     };
     let bands: Option<Vec<u64>> = range
         .clone()
@@ -169,6 +170,12 @@ pub struct SegmentPlan<'a> {
     pub execution: Execution,
     /// Images per run.
     pub images: u64,
+    /// How a pipelined period counts the DRAM channel.
+    pub channel: Channel,
+    /// On a target without a global buffer, the tile each stage stages in, whose buffer it
+    /// shares with the segment's other stages there ([`staging_tiles`], from the placement);
+    /// `None`: each stage has a tile's buffer to itself (the planner's estimates).
+    pub staging_tiles: Option<&'a [u64]>,
 }
 
 /// The modelled cost of one segment for one run of the schedule.
@@ -208,8 +215,9 @@ pub struct SegmentCost {
 }
 
 /// What a pipelined segment's latency depends on besides its copies: the planner's duplication
-/// costs many copy assignments of one segment with [`PipelinedSegment::latency`], the same
-/// formula [`segment_cost`] applies.
+/// costs many copy assignments of one segment with [`PipelinedSegment::latency`], the formula
+/// [`segment_cost`] applies but for two refinements the evaluated schedules alone get: bands
+/// ([`banded_mvm_ns`]) and the DRAM channel's queue ([`Channel`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PipelinedSegment {
     /// The period's floor: the shared vector unit and H-trees.
@@ -249,21 +257,75 @@ impl PipelinedSegment {
         stages: impl Iterator<Item = (f64, &'c StageCost)>,
         crossbars: u64,
     ) -> f64 {
-        let (slowest, total) = stages.fold((0.0, 0.0), |(m, t), (time, cost)| {
-            (f64::max(m, time - cost.final_store_ns), t + time)
-        });
-        let compute = pipelined(total, slowest.max(self.floor_ns), self.images);
+        let stages: Vec<(f64, &StageCost)> = stages.collect();
+        let total = stages.iter().map(|&(time, _)| time).sum();
+        let period = steady_period(self.floor_ns, &stages, Channel::Streamed);
+        let compute = pipelined(total, period, self.images);
         load_time(target, self.weight_bytes, crossbars) + compute
     }
 }
 
 /// The least period of a pipelined segment whatever its copies: its vector work on the shared
-/// vector unit, its interconnect traffic spread over every PE link.
+/// vector unit, its interconnect traffic spread over every PE link. (The DRAM channel's share
+/// depends on the stage times: [`steady_period`].)
 fn period_floor(target: &Target, costs: &[StageCost]) -> f64 {
-    let sum = |f: fn(&StageCost) -> f64| costs.iter().map(f).sum::<f64>();
-    sum(|c| c.vector_ns)
-        .max(sum(|c| c.dram_stream_ns))
-        .max(shared_link_ns(target, costs))
+    let vector_ns = costs.iter().map(|c| c.vector_ns).sum::<f64>();
+    vector_ns.max(shared_link_ns(target, costs))
+}
+
+/// How a pipeline's period counts the one DRAM channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// It streams every transfer of the period, one after another: the planner's estimates.
+    /// (Its segmentation and duplication assume copies spread over the PEs; with the queue
+    /// their thin margins chose schedules that run slower as placed, `docs/cost-model.md` §7.)
+    Streamed,
+    /// The transfers queue as the stages' compute ends ([`transfer_queue_ns`]): the evaluation
+    /// of a complete schedule.
+    Queued,
+}
+
+/// The steady-state period of a pipeline whose `stages` take their [`stage_time`]s: the slowest
+/// stage but for the store the next image overlaps, and at least the shared units' time
+/// (`floor_ns`, [`period_floor`]) and the DRAM channel's (`channel`).
+fn steady_period(floor_ns: f64, stages: &[(f64, &StageCost)], channel: Channel) -> f64 {
+    let slowest = stages
+        .iter()
+        .map(|&(time, cost)| time - cost.final_store_ns)
+        .fold(0.0, f64::max);
+    let dram_ns = match channel {
+        Channel::Streamed => stages.iter().map(|(_, c)| c.dram_stream_ns).sum(),
+        Channel::Queued => transfer_queue_ns(stages),
+    };
+    slowest.max(floor_ns).max(dram_ns)
+}
+
+/// The least period the one DRAM channel allows a pipeline whose `stages` take their
+/// [`stage_time`]s. A stage starts an image once the stage before has stored it, so in the steady
+/// state the stages start together, and each stage's transfers reach the channel as its compute
+/// (MVM and vector work) ends. The channel streams them one after another: the period lasts at
+/// least until, for every stage, its compute and then the streaming of every stage whose compute
+/// ends no earlier are done. Stages whose compute ends at once queue all their transfers; stages
+/// of different lengths stream while the longer ones compute.
+pub(super) fn transfer_queue_ns(stages: &[(f64, &StageCost)]) -> f64 {
+    let mut released: Vec<(f64, f64)> = stages
+        .iter()
+        .map(|&(time, c)| {
+            (
+                time - c.dram_latency_ns - c.dram_stream_ns,
+                c.dram_stream_ns,
+            )
+        })
+        .collect();
+    released.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut queued = 0.0;
+    released
+        .iter()
+        .map(|&(compute, stream)| {
+            queued += stream;
+            compute + queued
+        })
+        .fold(0.0, f64::max)
 }
 
 /// The cost of `plan` over `program` (stage costs `costs`) with the segment's `traffic` (per
@@ -277,14 +339,25 @@ pub fn segment_cost(
 ) -> SegmentCost {
     let stages = &program.stages[plan.stages.clone()];
     let costs = &costs[plan.stages.clone()];
-    let (bands, execution) = staging_plan(program, target, plan.stages.clone(), plan.execution);
+    let (bands, execution) = staging_plan(
+        program,
+        target,
+        plan.stages.clone(),
+        (plan.execution, plan.staging_tiles),
+    );
     let mvm_times: Vec<f64> = stages
         .iter()
         .zip(plan.copies)
         .zip(bands)
         .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
-    let phase = compute_phase(target, costs, &mvm_times, execution, plan.images);
+    let phase = compute_phase(
+        target,
+        costs,
+        &mvm_times,
+        (execution, plan.channel),
+        plan.images,
+    );
     let prefetched = |i: usize| plan.prefetched.is_some_and(|p| p[i]);
     let (mut loaded, mut fetched) = ((0u64, 0u64), (0u64, 0u64));
     let mut footprint = 0;
@@ -367,14 +440,14 @@ fn pipelined(total_ns: f64, period_ns: f64, images: u64) -> f64 {
 
 /// Pipelined: the first image through every stage, then one period per image; the period is the
 /// slowest stage, and at least the time the resources all stages share need per image: the
-/// vector unit (all vector work) and the PE links (all interconnect traffic spread over every
-/// PE, [`shared_link_ns`]). Sequential: each image through every stage. Stage times are
+/// vector unit (all vector work), the PE links (all interconnect traffic spread over every PE,
+/// [`shared_link_ns`]) and the DRAM channel ([`transfer_queue_ns`]). Sequential: each image through every stage. Stage times are
 /// [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
     mvm_times: &[f64],
-    execution: Execution,
+    (execution, channel): (Execution, Channel),
     images: u64,
 ) -> Phase {
     let n = images as f64;
@@ -387,12 +460,8 @@ fn compute_phase(
     let total = times.iter().sum::<f64>();
     let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let steady: Vec<f64> = times
-                .iter()
-                .zip(costs)
-                .map(|(t, c)| t - c.final_store_ns)
-                .collect();
-            let period = slowest(&steady).max(period_floor(target, costs));
+            let stages: Vec<(f64, &StageCost)> = times.iter().copied().zip(costs).collect();
+            let period = steady_period(period_floor(target, costs), &stages, channel);
             (pipelined(total, period, images), period)
         }
         Execution::Sequential => (n * total, slowest(&times)),
@@ -476,12 +545,18 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
         .iter()
         .map(|range| {
             let traffic = program.traffic(range.clone(), target);
+            let firsts = schedule.stages[range.clone()]
+                .iter()
+                .map(|s| s.placement.map(|p| p.first));
+            let tiles = staging_tiles(firsts, target.crossbars_per_tile());
             let plan = SegmentPlan {
                 stages: range.clone(),
                 copies: &copies[range.clone()],
                 prefetched: Some(&prefetched[range.clone()]),
                 execution: schedule.execution(),
                 images: schedule.images,
+                channel: Channel::Queued,
+                staging_tiles: Some(&tiles),
             };
             segment_cost(program, &costs, target, &plan, traffic)
         })

@@ -776,3 +776,23 @@ fn bands_split_each_band_among_the_copies_and_pay_their_transfers() {
     // More bands never make it faster.
     assert!(time(38, 56) >= time(38, 28) && time(38, 28) >= time(38, 2));
 }
+
+#[test]
+fn transfers_queue_on_the_dram_channel_as_the_stages_compute_ends() {
+    // Each stage: 10 ns of compute, 2 ns of DRAM latency, 3 ns of streaming (time 15 ns).
+    let cost = model::StageCost {
+        dram_latency_ns: 2.0,
+        dram_stream_ns: 3.0,
+        ..model::StageCost::default()
+    };
+    // Three equal stages end their compute together: all nine ns of streaming follow it.
+    let equal = [(15.0, &cost); 3];
+    assert_eq!(model::transfer_queue_ns(&equal), 19.0);
+    // Compute ending at 10, 20 and 30 ns: each stage streams while the longer ones compute, and
+    // the last stage's own streaming alone follows it.
+    let staggered = [(15.0, &cost), (25.0, &cost), (35.0, &cost)];
+    assert_eq!(model::transfer_queue_ns(&staggered), 33.0);
+    // Never less than all the streaming: 4 ns of compute, 3 x 3 ns streamed after it.
+    let short = [(9.0, &cost), (9.0, &cost), (9.0, &cost)];
+    assert_eq!(model::transfer_queue_ns(&short), 13.0);
+}

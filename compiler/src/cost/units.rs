@@ -197,11 +197,14 @@ pub fn write_time(target: &Target, crossbars: u64) -> f64 {
 }
 
 /// Time to load `bytes` of weights into `crossbars` crossbars, ns: the writes proceed as the
-/// weights stream from DRAM, so the slower of the two plus the DRAM latency.
+/// weights stream from DRAM, and a crossbar's write starts once its weights are in, so the last
+/// crossbar is written after all the weights have streamed; the writes themselves take
+/// [`write_time`]; plus the DRAM latency.
 pub fn load_time(target: &Target, bytes: u64, crossbars: u64) -> f64 {
     if bytes == 0 && crossbars == 0 {
         return 0.0;
     }
-    target.dram.latency_ns
-        + (bytes as f64 / target.dram.bandwidth_gb_s).max(write_time(target, crossbars))
+    let streamed = bytes as f64 / target.dram.bandwidth_gb_s;
+    let last_write = write_time(target, crossbars.min(1));
+    target.dram.latency_ns + (streamed + last_write).max(write_time(target, crossbars))
 }

@@ -34,7 +34,8 @@ use super::place_crossbars::place;
 use super::prefetch_weights::prefetch;
 use super::{run_on_layers, Ir, PassContext};
 use crate::cost::model::{
-    evaluate, segment_cost, stage_costs, stage_time, PipelinedSegment, SegmentPlan, StageCost,
+    evaluate, segment_cost, stage_costs, stage_time, Channel, PipelinedSegment, SegmentPlan,
+    StageCost,
 };
 use crate::program::layers::{Layer, LayerId, Source};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
@@ -359,6 +360,8 @@ impl<'p> Planner<'p> {
             prefetched: None,
             execution: self.pipeline.execution(),
             images: self.images,
+            channel: Channel::Streamed,
+            staging_tiles: None,
         };
         segment_cost(self.program, &self.costs, self.target, &plan, traffic).latency_ns
     }

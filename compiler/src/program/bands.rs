@@ -175,9 +175,62 @@ pub fn fair_shares(needs: &[u64], whole: u64) -> Vec<u64> {
         .collect()
 }
 
+/// The tile each of a pipelined segment's stages stages in on a target without a global buffer:
+/// its first crossbar's tile (`first_crossbars`, `None` for a stage without crossbars), else its
+/// predecessor's (tile 0 for the first).
+pub fn staging_tiles(
+    first_crossbars: impl IntoIterator<Item = Option<u64>>,
+    crossbars_per_tile: u64,
+) -> Vec<u64> {
+    let mut tile = 0;
+    first_crossbars
+        .into_iter()
+        .map(|first| {
+            if let Some(first) = first {
+                tile = first / crossbars_per_tile.max(1);
+            }
+            tile
+        })
+        .collect()
+}
+
+/// Each stage's share of the `whole` buffer it stages in, by [`fair_shares`] of `needs` among the
+/// stages staged in the same buffer: all of them in a global buffer (`tiles` `None`), those of
+/// the same tile otherwise ([`staging_tiles`]).
+pub fn staging_shares(needs: &[u64], tiles: Option<&[u64]>, whole: u64) -> Vec<u64> {
+    let Some(tiles) = tiles else {
+        return fair_shares(needs, whole);
+    };
+    let mut shares = vec![0; needs.len()];
+    for (k, tile) in tiles.iter().enumerate() {
+        if tiles[..k].contains(tile) {
+            continue;
+        }
+        let group: Vec<usize> = (k..tiles.len()).filter(|&j| tiles[j] == *tile).collect();
+        let group_needs: Vec<u64> = group.iter().map(|&j| needs[j]).collect();
+        for (j, share) in group.into_iter().zip(fair_shares(&group_needs, whole)) {
+            shares[j] = share;
+        }
+    }
+    shares
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stages_share_the_buffer_of_their_tile_only() {
+        // Crossbars 0 and 100 in tile 0, 300 in tile 1 (96 per tile); the vector stage follows.
+        let tiles = staging_tiles([Some(0), Some(100), None, Some(300)], 96);
+        assert_eq!(tiles, vec![0, 1, 1, 3]);
+        let needs = [50, 300, 100, 10];
+        assert_eq!(
+            staging_shares(&needs, Some(&tiles), 200),
+            vec![50, 100, 100, 10]
+        );
+        assert_eq!(staging_shares(&needs, None, 200), fair_shares(&needs, 200));
+    }
 
     #[test]
     fn needs_are_met_up_to_an_equal_share_and_the_rest_goes_to_what_is_lacking() {

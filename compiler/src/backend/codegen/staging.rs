@@ -9,7 +9,7 @@
 //! by the capacity of the buffer actually used.
 
 use super::{Gen, R};
-use crate::program::bands::{fair_shares, stage_need};
+use crate::program::bands::{stage_need, staging_shares, staging_tiles};
 use crate::schedule::ir::Scheduled;
 use pim_runtime::isa::{MemRef, Space};
 use pim_runtime::target::Target;
@@ -34,6 +34,11 @@ pub(super) struct Staging {
 }
 
 impl Staging {
+    /// Whether layers stage in the buffers of their tiles (the target has no global buffer).
+    pub(super) fn in_tiles(&self) -> bool {
+        self.space == Space::Tile
+    }
+
     /// The staging area of `target`: the global buffer, else tile 0's buffer.
     pub(super) fn of(target: &Target) -> R<Staging> {
         let global = target.buffer_elements(target.buffers.global_bytes);
@@ -112,7 +117,7 @@ impl Gen<'_> {
     /// Stage `k` of the `width` stages of a pipelined segment `stages` stages in its own part of
     /// the staging buffer: a share of the global buffer, or of its tile's buffer among the
     /// stages staged in the same tile (a stage stages in the tile of its first crossbar, a stage
-    /// without one in its predecessor's), shared by what each stages per image ([`fair_shares`],
+    /// without one in its predecessor's, [`staging_tiles`]), shared by what each stages per image ([`staging_shares`],
     /// [`stage_need`]): none gets less than an equal share (or its need), and what small
     /// stages leave goes to the large ones in proportion to what they lack, so a stage with
     /// large activations runs in fewer bands. `width` 1: the whole buffer.
@@ -127,40 +132,27 @@ impl Gen<'_> {
             self.whole_staging();
             return Ok(());
         }
-        let tiles: Vec<u64> = self.stage_tiles(sched, stages);
-        let sharing = |j: &usize| self.staging.space != Space::Tile || tiles[*j] == tiles[k];
-        if self.staging.space == Space::Tile {
+        let tiles = (self.staging.space == Space::Tile).then(|| {
+            let firsts = stages
+                .iter()
+                .map(|&s| sched.schedule.stages[s].placement.map(|p| p.first));
+            staging_tiles(firsts, self.target.crossbars_per_tile())
+        });
+        if let Some(tiles) = &tiles {
             let tile = tiles[k];
             self.staging.unit =
                 u16::try_from(tile).map_err(|_| format!("tile {tile} exceeds 16 bits"))?;
         }
-        let group: Vec<usize> = (0..stages.len()).filter(sharing).collect();
-        let needs: Vec<u64> = group
+        let needs: Vec<u64> = stages
             .iter()
-            .map(|&j| stage_need(&sched.program, stages[j]))
+            .map(|&s| stage_need(&sched.program, s))
             .collect();
-        let shares = fair_shares(&needs, self.staging.whole);
-        let at = group.iter().position(|&j| j == k).unwrap_or(0);
-        self.staging.base = shares[..at].iter().sum();
-        self.staging.capacity = shares[at];
+        let shares = staging_shares(&needs, tiles.as_deref(), self.staging.whole);
+        let sharing = |j: &usize| tiles.as_ref().is_none_or(|t| t[*j] == t[k]);
+        self.staging.base = (0..k).filter(sharing).map(|j| shares[j]).sum();
+        self.staging.capacity = shares[k];
         self.staging.used = 0;
         Ok(())
-    }
-
-    /// The tile each of `stages` stages in: its first crossbar's, else its predecessor's (0 for
-    /// the first).
-    fn stage_tiles(&self, sched: &Scheduled, stages: &[usize]) -> Vec<u64> {
-        let per_tile = self.target.crossbars_per_tile().max(1);
-        let mut tile = 0;
-        stages
-            .iter()
-            .map(|&s| {
-                if let Some(placement) = sched.schedule.stages[s].placement {
-                    tile = placement.first / per_tile;
-                }
-                tile
-            })
-            .collect()
     }
 
     /// The whole buffer as the staging area again.
