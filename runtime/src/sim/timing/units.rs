@@ -64,14 +64,22 @@ impl UnitKind {
 /// three times slower than its program when it did).
 pub const WINDOW: usize = 1024;
 
-/// One unit: its busy intervals (start, end), disjoint and sorted by start (at most [`WINDOW`]
-/// of them: a vector is faster to search and update than a tree).
+/// One unit: its busy intervals (start, end), disjoint, sorted by start and merged where one ends
+/// as the next starts (at least [`WINDOW`] of them: a vector is faster to search and update than
+/// a tree; the earliest quarter is forgotten at once when a quarter more have come), and for each
+/// the widest gap after it, so that work that fits no gap goes after the last interval without a
+/// search.
 #[derive(Debug, Clone, Default)]
 struct Unit {
     busy: Vec<(f64, f64)>,
+    /// `widest[k]`: the widest gap between two consecutive intervals after interval `k`.
+    widest: Vec<f64>,
     /// Nothing starts before this (the end of the forgotten intervals).
     horizon: f64,
 }
+
+/// Slack on [`Unit::widest`], which is a filter only: a gap that may fit is checked exactly.
+const GAP_SLACK_NS: f64 = 1e-6;
 
 impl Unit {
     /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
@@ -84,21 +92,26 @@ impl Unit {
         if let Some(&(_, e)) = first.checked_sub(1).and_then(|i| self.busy.get(i)) {
             start = start.max(e);
         }
-        for &(s, e) in &self.busy[first..] {
-            if start + duration <= s {
-                break;
-            }
-            start = start.max(e);
+        match self.busy.get(first) {
+            None => return start,
+            Some(&(s, _)) if start + duration <= s => return start,
+            Some(_) => {}
         }
-        start
+        if self.widest[first] + GAP_SLACK_NS < duration {
+            return self.last_end();
+        }
+        let after = self.busy[first..].windows(2);
+        after
+            .map(|pair| (pair[0].1, pair[1].0))
+            .find(|&(end, next)| end + duration <= next)
+            .map_or_else(|| self.last_end(), |(end, _)| end)
     }
 
-    /// When everything the unit has is done.
+    /// When everything the unit has is done (the intervals are disjoint and sorted).
     fn last_end(&self) -> f64 {
         self.busy
-            .iter()
-            .map(|&(_, e)| e)
-            .fold(self.horizon, f64::max)
+            .last()
+            .map_or(self.horizon, |&(_, e)| e.max(self.horizon))
     }
 
     fn occupy(&mut self, start: f64, end: f64) {
@@ -107,9 +120,49 @@ impl Unit {
         }
         let start = start.max(0.0);
         let at = self.busy.partition_point(|&(s, _)| s <= start);
-        self.busy.insert(at, (start, end));
-        if self.busy.len() > WINDOW {
-            self.horizon = self.horizon.max(self.busy.remove(0).1);
+        let joins_previous = at > 0 && self.busy[at - 1].1 == start;
+        let joins_next = self.busy.get(at).is_some_and(|&(s, _)| s == end);
+        // The last interval whose following gaps changed.
+        let changed = match (joins_previous, joins_next) {
+            (true, true) => {
+                let (_, next_end) = self.busy.remove(at);
+                self.widest.remove(at);
+                self.busy[at - 1].1 = next_end;
+                at - 1
+            }
+            (true, false) => {
+                self.busy[at - 1].1 = end;
+                at - 1
+            }
+            (false, true) => {
+                self.busy[at].0 = start;
+                at.saturating_sub(1)
+            }
+            (false, false) => {
+                self.busy.insert(at, (start, end));
+                self.widest.insert(at, 0.0);
+                at
+            }
+        };
+        self.update_widest(changed);
+        if self.busy.len() > WINDOW + WINDOW / 4 {
+            let forgotten = self.busy.drain(..WINDOW / 4).map(|(_, e)| e);
+            self.horizon = forgotten.fold(self.horizon, f64::max);
+            self.widest.drain(..WINDOW / 4);
+        }
+    }
+
+    /// Recomputes [`Unit::widest`] after the gaps after interval `changed` changed: from it
+    /// back, until an entry before it comes out as it was.
+    fn update_widest(&mut self, changed: usize) {
+        for k in (0..=changed.min(self.busy.len().saturating_sub(1))).rev() {
+            let next = self.busy.get(k + 1).map_or(0.0, |&(s, _)| {
+                (s - self.busy[k].1).max(self.widest.get(k + 1).copied().unwrap_or(0.0))
+            });
+            if k + 1 < changed && self.widest[k] == next {
+                break;
+            }
+            self.widest[k] = next;
         }
     }
 }
@@ -200,6 +253,41 @@ impl Units {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`Unit::fit`] by the definition: the earliest start at or after `ready` (and the horizon)
+    /// where `duration` overlaps no kept interval.
+    fn fit_by_scanning(unit: &Unit, ready: f64, duration: f64) -> f64 {
+        let mut start = ready.max(unit.horizon).max(0.0);
+        for &(s, e) in &unit.busy {
+            if start < e && s < start + duration {
+                start = e;
+            }
+        }
+        start
+    }
+
+    proptest! {
+        // Long enough to forget intervals (more than `WINDOW + WINDOW / 4`).
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn fit_finds_the_first_gap_wide_enough(
+            work in prop::collection::vec((0u32..200_000, 1u32..100), 1..3000),
+            probes in prop::collection::vec((0u32..200_000, 1u32..150), 1..50),
+        ) {
+            let mut unit = Unit::default();
+            for (ready, duration) in work {
+                let (ready, duration) = (f64::from(ready), f64::from(duration));
+                let start = unit.fit(ready, duration);
+                prop_assert_eq!(start, fit_by_scanning(&unit, ready, duration));
+                unit.occupy(start, start + duration);
+            }
+            for (ready, duration) in probes {
+                let (ready, duration) = (f64::from(ready), f64::from(duration));
+                prop_assert_eq!(unit.fit(ready, duration), fit_by_scanning(&unit, ready, duration));
+            }
+        }
+    }
 
     #[test]
     fn an_interval_reserved_far_ahead_leaves_the_gaps_before_it_open() {
@@ -209,9 +297,11 @@ mod tests {
             let start = 2.0 * k as f64;
             unit.occupy(start, start + 1.0);
         }
-        // The earliest intervals are forgotten (up to [2W, 2W + 1]), not the one far ahead: the
-        // gap after the last forgotten one is still there.
-        assert_eq!(unit.fit(0.0, 1.0), (2 * WINDOW + 1) as f64);
+        // The earliest intervals are forgotten, not the one far ahead: the gap after the last
+        // forgotten one is still there, and work wider than the small gaps goes after the last
+        // small interval.
+        assert!(unit.horizon < 2.0 * WINDOW as f64 && unit.busy.len() >= WINDOW);
+        assert_eq!(unit.fit(0.0, 1.0), unit.horizon);
         assert_eq!(unit.fit(0.0, 2.0), 4.0 * WINDOW as f64 - 1.0);
     }
 }
