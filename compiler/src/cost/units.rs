@@ -196,15 +196,18 @@ pub fn write_time(target: &Target, crossbars: u64) -> f64 {
     crossbars.div_ceil(concurrent) as f64 * target.crossbar_write_ns()
 }
 
-/// Time to load `bytes` of weights into `crossbars` crossbars, ns: the writes proceed as the
-/// weights stream from DRAM, and a crossbar's write starts once its weights are in, so the last
-/// crossbar is written after all the weights have streamed; the writes themselves take
-/// [`write_time`]; plus the DRAM latency.
+/// Time to load `bytes` of weights into `crossbars` crossbars, ns, plus the DRAM latency. The
+/// writes proceed as the weights stream from DRAM, `concurrent_writes` crossbars at a time, and a
+/// crossbar's write starts once its weights are in: the last crossbar is written after all the
+/// weights have streamed, and the first round of writes starts once its crossbars' share has.
 pub fn load_time(target: &Target, bytes: u64, crossbars: u64) -> f64 {
     if bytes == 0 && crossbars == 0 {
         return 0.0;
     }
     let streamed = bytes as f64 / target.dram.bandwidth_gb_s;
+    let concurrent = u64::from(target.crossbar.concurrent_writes.max(1));
+    let first_round = streamed * concurrent.min(crossbars) as f64 / crossbars.max(1) as f64;
     let last_write = write_time(target, crossbars.min(1));
-    target.dram.latency_ns + (streamed + last_write).max(write_time(target, crossbars))
+    target.dram.latency_ns
+        + (streamed + last_write).max(first_round + write_time(target, crossbars))
 }
