@@ -9,9 +9,9 @@
 //! ([`stage_time`]). Pipelined: the first image through every stage, then one period per image, the
 //! period being the slowest stage but at least what the stages share needs per image: the vector
 //! unit, the PE links ([`shared_link_ns`]) and the DRAM channel, whose transfers queue as the
-//! stages' compute ends ([`transfer_queue_ns`]). Sequential: `images · Σ stage
-//! times`, less the streaming that overlaps the next image when two images' worth of transfers fit
-//! the global buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
+//! stages' compute ends ([`transfer_queue_ns`]). Sequential: `images · Σ stage times`, less the
+//! streaming that overlaps the next image when two images' worth of transfers fit the global
+//! buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
 //! written while the previous segment runs: only what its run does not hide is exposed. A
 //! schedule repeats its segments once per batch (or per image in `layer` mode); leakage is static
 //! power times the batch latency.
@@ -118,9 +118,10 @@ pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, bands: u64) ->
 /// each stage's bands per image (`program::bands`), from its share of the staging buffer
 /// ([`staging_shares`] of what each stage stages per image; the whole buffer when the stages run
 /// one at a time; a target without a global buffer stages each stage in its tile's, shared with
-/// the segment's other stages there, `tiles`, or taken as its own when not placed), and how the stages then run: a pipelined segment one of whose stages cannot stage
-/// even one output pixel in its share runs its stages one at a time, each with the whole buffer
-/// (the back end's fallback, which it warns about).
+/// the segment's other stages there, `tiles`, or taken as its own when not placed), and how the
+/// stages then run: a pipelined segment one of whose stages cannot stage even one output pixel in
+/// its share runs its stages one at a time, each with the whole buffer (the back end's fallback,
+/// which it warns about).
 fn staging_plan(
     program: &Program,
     target: &Target,
@@ -142,9 +143,8 @@ fn staging_plan(
     }
     let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
     let shares = match (global > 0, tiles) {
-        (true, _) => staging_shares(&needs, None, whole),
-        (false, Some(tiles)) => staging_shares(&needs, Some(tiles), whole),
         (false, None) => vec![whole; range.len()],
+        (in_global, tiles) => staging_shares(&needs, tiles.filter(|_| !in_global), whole),
     };
     let bands: Option<Vec<u64>> = range
         .clone()
@@ -441,8 +441,8 @@ fn pipelined(total_ns: f64, period_ns: f64, images: u64) -> f64 {
 /// Pipelined: the first image through every stage, then one period per image; the period is the
 /// slowest stage, and at least the time the resources all stages share need per image: the
 /// vector unit (all vector work), the PE links (all interconnect traffic spread over every PE,
-/// [`shared_link_ns`]) and the DRAM channel ([`transfer_queue_ns`]). Sequential: each image through every stage. Stage times are
-/// [`stage_time`]s.
+/// [`shared_link_ns`]) and the DRAM channel ([`transfer_queue_ns`]). Sequential: each image
+/// through every stage. Stage times are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],

@@ -85,7 +85,7 @@ impl Gen<'_> {
     /// Stages the next layers in the buffer of the tile holding crossbar `xbar` (nothing changes
     /// on a target with a global buffer).
     pub(super) fn stage_near(&mut self, xbar: u32) -> R<()> {
-        if self.staging.space == Space::Tile {
+        if self.staging.in_tiles() {
             let tile = u64::from(xbar) / self.target.crossbars_per_tile().max(1);
             self.staging.unit = u16::try_from(tile)
                 .map_err(|_| format!("tile {tile} of crossbar {xbar} exceeds 16 bits"))?;
@@ -117,10 +117,10 @@ impl Gen<'_> {
     /// Stage `k` of the `width` stages of a pipelined segment `stages` stages in its own part of
     /// the staging buffer: a share of the global buffer, or of its tile's buffer among the
     /// stages staged in the same tile (a stage stages in the tile of its first crossbar, a stage
-    /// without one in its predecessor's, [`staging_tiles`]), shared by what each stages per image ([`staging_shares`],
-    /// [`stage_need`]): none gets less than an equal share (or its need), and what small
-    /// stages leave goes to the large ones in proportion to what they lack, so a stage with
-    /// large activations runs in fewer bands. `width` 1: the whole buffer.
+    /// without one in its predecessor's, [`staging_tiles`]), shared by what each stages per image
+    /// ([`staging_shares`], [`stage_need`]): none gets less than an equal share (or its need), and
+    /// what small stages leave goes to the large ones in proportion to what they lack, so a stage
+    /// with large activations runs in fewer bands. `width` 1: the whole buffer.
     pub(super) fn partition_staging(
         &mut self,
         sched: &Scheduled,
@@ -132,7 +132,7 @@ impl Gen<'_> {
             self.whole_staging();
             return Ok(());
         }
-        let tiles = (self.staging.space == Space::Tile).then(|| {
+        let tiles = self.staging.in_tiles().then(|| {
             let firsts = stages
                 .iter()
                 .map(|&s| sched.schedule.stages[s].placement.map(|p| p.first));
