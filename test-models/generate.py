@@ -983,6 +983,35 @@ def build_conv_scale_shift():
     return net_finish(n, x, [10], 13, SCALE_SHIFT_DOC)
 
 
+CHAIN_DOC = ("elementwise layers that follow their producer in the buffer (Stage::followers): "
+             "Conv->Relu->Mul->Add->Clip (a fused ReLU, then per-channel scale, shift and a clip), "
+             "Conv->LeakyRelu, Add of two images->Relu->PRelu->Sub(scalar), MaxPool, Flatten, "
+             "Gemm->Sigmoid->Div(scalar) as the output.")
+
+
+@model("op_epilogue_chain", "ops", CHAIN_DOC)
+def build_op_epilogue_chain():
+    n = Net("op_epilogue_chain", [3, 8, 8], input_name="x")
+    r = n.rng
+    x = n.relu("block1", n.conv("conv1", n.input_name, 8, 3))
+    x = n.add("Mul", [x, n.param("scale", r.uniform(0.5, 1.5, (8, 1, 1)).astype(np.float32))], "affine")
+    x = n.add("Add", [x, n.param("shift", r.uniform(-0.2, 0.2, (8, 1, 1)).astype(np.float32))], "affine")
+    k = n.add("Clip", [x, n.param("low", np.array(0.0, np.float32)), n.param("high", np.array(6.0, np.float32))],
+              "block1")
+    n.ch[k] = 8
+    y = n.act("LeakyRelu", "block2", n.conv("conv2", k, 8, 3), alpha=0.1)
+    y = n.relu("block2", n.add("Add", [y, k], "residual"))
+    y = n.add("PRelu", [y, n.param("slope", r.uniform(0.1, 0.3, (8, 1, 1)).astype(np.float32))], "block2")
+    y = n.add("Sub", [y, n.param("offset", np.array(0.5, np.float32))], "block2")
+    n.ch[y] = 8
+    y = n.flatten("", n.maxpool("pool", y, 2, 2))
+    y = n.add("Sigmoid", [n.gemm("fc", y, 8 * 4 * 4, 10, last=True)], "head")
+    y = n.add("Div", [y, n.param("half", np.array(2.0, np.float32))], "head")
+    _rename_output(n.nodes, y, "y")
+    return finish(n.name, 13, n.nodes, [vi("x", ["N", 3, 8, 8])], [vi("y", ["N", 10])], n.inits, doc=CHAIN_DOC,
+                  value_info=())
+
+
 CBRP_DOC = ("Conv->BatchNormalization->Relu->MaxPool twice (BN-15 at opset 15), Flatten, Gemm: the pattern the "
             "fold-bn-into-conv and pooling rewrites target.")
 

@@ -26,6 +26,7 @@ mod vector;
 use crossbar::{Block, Piece};
 use regions::{dram, register_of, relative, Registers, ARENA};
 use staging::Staging;
+use vector::Tail;
 
 type R<T> = std::result::Result<T, String>;
 
@@ -671,7 +672,8 @@ impl Gen<'_> {
     }
 
     /// The code of stage `s` for one image: its crossbar layer on its copies, then its vector
-    /// epilogue.
+    /// epilogue; a layer that follows another in the buffer (`Stage::followers`) is emitted
+    /// with it.
     fn stage(
         &mut self,
         func: &Func<PimOp>,
@@ -681,30 +683,66 @@ impl Gen<'_> {
         image: usize,
     ) -> R<()> {
         let stage = &sched.program.stages[s];
-        let fused = stage.fused_activation(&sched.program.layers);
+        let followers = stage.followers(&sched.program.layers);
+        let node_of = |l: usize| &func.nodes[sched.network.nodes[l]];
         if let Some(mvm) = &stage.mvm {
-            let node = &func.nodes[sched.network.nodes[mvm.layer]];
+            let node = node_of(mvm.layer);
             let off = mvm.columns.start as usize;
             let start = self.program.code.len();
-            let relu_into = fused.map(|l| func.nodes[sched.network.nodes[l]].result);
-            self.mvm_layer(
-                node,
-                image,
-                copies,
-                (off, mvm.shape.cols as usize),
-                relu_into,
-            )
-            .map_err(|e| in_layer(&node.name, e))?;
+            let tail = self.tail(sched, s, mvm.layer, &followers, func)?;
+            self.mvm_layer(node, image, copies, (off, mvm.shape.cols as usize), tail)
+                .map_err(|e| in_layer(&node.name, e))?;
             self.symbol(&stage.name, SymbolKind::Layer, start);
         }
-        for &l in stage.vector.iter().filter(|&&l| Some(l) != fused) {
-            let node = &func.nodes[sched.network.nodes[l]];
+        for &l in stage.vector.iter().filter(|l| !followers.contains(l)) {
+            let node = node_of(l);
             let start = self.program.code.len();
-            self.vector_layer(node, image)
-                .map_err(|e| in_layer(&node.name, e))?;
+            let tail = self.tail(sched, s, l, &followers, func)?;
+            let emitted = if tail.result.is_some() {
+                self.vector_chain(node, &tail, image)
+            } else {
+                self.vector_layer(node, image)
+            };
+            emitted.map_err(|e| in_layer(&node.name, e))?;
             self.symbol(&node.name, SymbolKind::Layer, start);
         }
         Ok(())
+    }
+
+    /// The layers of stage `s` that follow `head` in the buffer (the run of `followers` right
+    /// after it), as the ops `head`'s code applies before it stores the last one's result.
+    fn tail(
+        &mut self,
+        sched: &Scheduled,
+        s: usize,
+        head: usize,
+        followers: &[usize],
+        func: &Func<PimOp>,
+    ) -> R<Tail> {
+        let stage = &sched.program.stages[s];
+        let run: Vec<usize> = stage
+            .layers()
+            .skip_while(|&l| l != head)
+            .skip(1)
+            .take_while(|l| followers.contains(l))
+            .collect();
+        let relu = !run.is_empty()
+            && run.first().copied() == stage.fused_activation(&sched.program.layers);
+        let mut ops = Vec::new();
+        for &l in &run[usize::from(relu)..] {
+            let node = &func.nodes[sched.network.nodes[l]];
+            ops.push(
+                self.unary_in_place(node)
+                    .map_err(|e| in_layer(&node.name, e))?,
+            );
+        }
+        Ok(Tail {
+            relu,
+            ops,
+            result: run
+                .last()
+                .map(|&l| func.nodes[sched.network.nodes[l]].result),
+        })
     }
 }
 

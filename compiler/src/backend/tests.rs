@@ -684,6 +684,7 @@ fn programs_do_the_work_their_reports_count() {
         "mini_resnet",
         "mini_densenet",
         "conv_bn_relu_pool",
+        "ops/op_epilogue_chain",
     ] {
         for pipeline in Pipeline::ALL {
             for scheduler in [

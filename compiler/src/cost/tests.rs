@@ -691,37 +691,78 @@ fn every_test_model_reports() {
     assert!(reported > 50, "{reported}");
 }
 
-/// A ReLU fused into its crossbar layer (`Stage::fused_activation`) keeps the layer's result in
-/// the buffer: the MLP's hidden layer's result is neither written to DRAM nor read
-/// back, so the traffic is the naive one (every layer reads its operands and writes its result)
-/// less twice each fused operand. `backend::tests::programs_do_the_work_their_reports_count`
+/// A layer that follows another in the buffer (`Stage::followers`) keeps that layer's result
+/// there: it is neither written to DRAM nor read back, so the traffic is the naive one (every
+/// layer reads its operands and writes its result) less twice each follower's operand. The
+/// followers: the MLP's fused hidden ReLU; mini_densenet's batch-norm shift and ReLU after the
+/// scale that reads each concatenation; mini_resnet's ReLUs, after a convolution or a residual
+/// add; and every op after the first in each chain of `op_epilogue_chain` (after a convolution,
+/// a residual add and a fully connected layer). `backend::tests::programs_do_the_work_their_reports_count`
 /// holds the program to the same count.
 #[test]
-fn fused_relus_save_their_operands_round_trip_through_dram() {
+fn followers_keep_their_operands_in_the_buffer() {
     let t = compact();
     assert_eq!(t.precision.activation_bits, 8, "one byte per element below");
-    let func = import(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../test-models/nets/mlp.onnx"
-    ))
-    .unwrap();
-    let o = options(1, Pipeline::Baseline, Segmentation::Optimal);
-    let s = scheduled(&func, &t, o).unwrap();
-    let p = &s.program;
-    let fused: Vec<usize> = p
-        .stages
-        .iter()
-        .filter_map(|stage| stage.fused_activation(&p.layers))
-        .collect();
-    assert_eq!(fused.len(), 1, "the MLP's hidden ReLU");
-    let naive: u64 = p
-        .layers
-        .iter()
-        .map(|l| l.input_elements + l.output_elements)
-        .sum();
-    let saved: u64 = fused.iter().map(|&a| 2 * p.layers[a].input_elements).sum();
-    let traffic = p.traffic(0..p.stages.len(), &t);
-    assert_eq!(traffic.read_bytes + traffic.write_bytes, naive - saved);
+    let cases: [(&str, &[&str]); 4] = [
+        ("nets/mlp", &["act.relu"]),
+        ("nets/mini_densenet", &["binary.add", "act.relu"]),
+        ("nets/mini_resnet", &["act.relu"]),
+        (
+            "ops/op_epilogue_chain",
+            &[
+                "act.relu",
+                "binary.mul",
+                "binary.add",
+                "act.clip",
+                "act.leaky_relu",
+                "act.relu",
+                "prelu",
+                "binary.sub",
+                "act.sigmoid",
+                "binary.div",
+            ],
+        ),
+    ];
+    for (name, expected) in cases {
+        let path = format!("{}/../test-models/{name}.onnx", env!("CARGO_MANIFEST_DIR"));
+        let func = import(&path).unwrap();
+        let o = options(1, Pipeline::Baseline, Segmentation::Optimal);
+        let s = scheduled(&func, &t, o).unwrap();
+        let p = &s.program;
+        let followers: Vec<usize> = p
+            .stages
+            .iter()
+            .flat_map(|stage| stage.followers(&p.layers))
+            .collect();
+        let kinds: Vec<&str> = followers.iter().map(|&f| p.layers[f].kind()).collect();
+        if name.contains("chain") {
+            assert_eq!(kinds, expected, "{name}");
+        } else {
+            assert!(
+                kinds.iter().all(|k| expected.contains(k)),
+                "{name}: {kinds:?}"
+            );
+            assert!(
+                expected.iter().all(|k| kinds.contains(k)),
+                "{name}: {kinds:?}"
+            );
+        }
+        let naive: u64 = p
+            .layers
+            .iter()
+            .map(|l| l.input_elements + l.output_elements)
+            .sum();
+        let saved: u64 = followers
+            .iter()
+            .map(|&f| 2 * p.layers[f].input_elements)
+            .sum();
+        let traffic = p.traffic(0..p.stages.len(), &t);
+        assert_eq!(
+            traffic.read_bytes + traffic.write_bytes,
+            naive - saved,
+            "{name}"
+        );
+    }
 }
 
 /// Under the crossbar granularity the model charges each layer's busiest PE link with the copies

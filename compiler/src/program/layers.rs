@@ -122,7 +122,28 @@ pub struct VectorWork {
     pub moved: u64,
     /// A ReLU fused into the preceding crossbar layer's accumulation.
     pub fused: bool,
+    /// Computed in the buffer chunk by chunk, in place of its first operand: a single-`vop`
+    /// activation ([`SINGLE_VOP_ACTS`]), a PReLU or a binary op of an activation with a scalar or
+    /// per-channel constant (add, sub, mul, div), or a binary op of two images of the result's
+    /// shape.
+    pub in_place: bool,
+    /// Its only activation operand is the result (not a view) of a layer that nothing else reads
+    /// and that is no network output.
+    pub sole_reader: bool,
 }
+
+impl VectorWork {
+    /// Whether it can be applied to its operand where the layer that produced it left it in the
+    /// buffer ([`Stage::followers`](super::stages::Stage::followers)): an in-place op of one
+    /// operand that only it reads.
+    pub fn follows(&self) -> bool {
+        self.in_place && self.sole_reader
+    }
+}
+
+/// The activations that are one `vop` of their own, run in place on pixel chunks; the other
+/// `pim.act` kinds run a `vop` sequence (`crate::functions`).
+pub const SINGLE_VOP_ACTS: &[&str] = &["relu", "leaky_relu", "elu", "clip", "sigmoid", "tanh"];
 
 /// What a layer computes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,6 +366,8 @@ struct Walk<'f> {
     uses: Vec<usize>,
     /// Whether each value is the result of a `pim.mvm`.
     mvm_results: Vec<bool>,
+    /// Whether each value is the result of a layer (not a view of one).
+    layer_results: Vec<bool>,
     layers: Vec<Layer>,
 }
 
@@ -363,6 +386,7 @@ impl<'f> Walk<'f> {
             origins: vec![None; func.shapes.len()],
             uses,
             mvm_results: vec![false; func.shapes.len()],
+            layer_results: vec![false; func.shapes.len()],
             layers: Vec::new(),
         }
     }
@@ -471,6 +495,9 @@ impl<'f> Walk<'f> {
             is_output: false,
         });
         self.set(node.result, Origin::Source(Source::Layer(id)));
+        if let Some(flag) = self.layer_results.get_mut(node.result) {
+            *flag = true;
+        }
         if matches!(node.op, PimOp::Mvm { .. }) {
             if let Some(flag) = self.mvm_results.get_mut(node.result) {
                 *flag = true;
@@ -530,6 +557,8 @@ impl<'f> Walk<'f> {
             ops: out.saturating_mul(per_element),
             moved: 0,
             fused: false,
+            in_place: self.in_place(node),
+            sole_reader: self.sole_reader(node),
         };
         let moved = |op: &str| VectorWork {
             op: op.to_owned(),
@@ -537,6 +566,8 @@ impl<'f> Walk<'f> {
             ops: 0,
             moved: out,
             fused: false,
+            in_place: false,
+            sole_reader: false,
         };
         Ok(match op {
             PimOp::Act { kind, .. } if self.fuses(node, kind) => VectorWork {
@@ -606,6 +637,56 @@ impl<'f> Walk<'f> {
             .copied()
             .ok_or_else(|| invalid(&node.name, "a missing operand"))?;
         self.per_image(&node.name, "operand elements", value)
+    }
+
+    /// Whether `node` runs in place of its first operand ([`VectorWork::in_place`]), as the back
+    /// end emits it.
+    fn in_place(&self, node: &pim_dialects::Node<PimOp>) -> bool {
+        let result = self.func.shape(node.result);
+        let activation = |v: usize| self.is_activation(v);
+        // A constant the back end takes as a `bias` / `scale` / slope parameter.
+        let parameter = |v: usize| {
+            let k = self.func.shape(v);
+            let numel: usize = k.iter().product();
+            let channels = result.get(1).copied().unwrap_or(0);
+            let per_channel = result.len() == 4
+                && numel == channels
+                && k.len() >= 3
+                && k[k.len() - 3] == channels
+                && k.iter().filter(|&&d| d != 1).count() <= 1;
+            matches!(self.origins.get(v), Some(Some(Origin::Constant)))
+                && (numel == 1 || per_channel)
+        };
+        let shaped = |v: usize| activation(v) && self.func.shape(v) == result;
+        match (&node.op, node.operands.as_slice()) {
+            (PimOp::Act { kind, .. }, [_]) => SINGLE_VOP_ACTS.contains(&kind.as_str()),
+            (PimOp::PRelu {}, &[x, slope]) => shaped(x) && parameter(slope),
+            (PimOp::Binary { kind }, &[x, k]) if parameter(k) => {
+                matches!(kind.as_str(), "add" | "sub" | "mul" | "div") && shaped(x)
+            }
+            (PimOp::Binary { .. }, &[x, y]) => result.len() == 4 && shaped(x) && shaped(y),
+            _ => false,
+        }
+    }
+
+    /// Whether `node`'s only activation operand is its first, the result of a layer that only
+    /// `node` reads ([`VectorWork::sole_reader`]).
+    fn sole_reader(&self, node: &pim_dialects::Node<PimOp>) -> bool {
+        let activations = node
+            .operands
+            .iter()
+            .filter(|&&v| self.is_activation(v))
+            .count();
+        node.operands.first().is_some_and(|&operand| {
+            activations == 1
+                && self.layer_results.get(operand) == Some(&true)
+                && self.uses.get(operand) == Some(&1)
+        })
+    }
+
+    /// Whether `value` is an activation (a network input or a layer's result, or a view of one).
+    fn is_activation(&self, value: usize) -> bool {
+        matches!(self.origins.get(value), Some(Some(Origin::Source(_))))
     }
 
     /// A ReLU fuses into the accumulation of the MVM whose only use it is.
@@ -812,6 +893,12 @@ mod tests {
         assert_eq!(work(2).ops, 64 * 3);
         assert_eq!(work(6).ops, 10 * 4);
         assert!(!work(6).fused);
+        // The ReLU and the sigmoid run in place of the result they alone read, so they can
+        // follow their producer in the buffer; the add of two images runs in place but reads
+        // two; the pool does not run in place.
+        assert!(work(1).follows() && work(6).follows());
+        assert!(work(4).in_place && !work(4).sole_reader);
+        assert!(!work(2).in_place && work(2).sole_reader);
         // The fc reads the add through the reshape.
         assert_eq!(layers[5].inputs, [Source::Layer(4)]);
         assert_eq!(layers[4].inputs, [Source::Layer(3), Source::Layer(2)]);

@@ -20,7 +20,7 @@
 //! exactly that, so the traffic of a segment is the sum of its stages', whatever the cuts, and
 //! segmentation by dynamic programming stays exact.
 
-use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source};
+use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source, VectorWork};
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
 use super::ProgramError;
 use pim_runtime::target::Target;
@@ -128,6 +128,31 @@ impl Stage {
             && act.inputs == [Source::Layer(m.layer)]
             && !layers[m.layer].is_output;
         fused.then_some(first)
+    }
+
+    /// The layers of its epilogue that run on the result of the layer before them in the buffer
+    /// ([`VectorWork::follows`]), after the whole crossbar layer (not a column part) or an
+    /// in-place vector layer. The result of a layer a follower follows never goes to DRAM and a
+    /// follower reads nothing: the back end applies it to each band or chunk of its operand
+    /// and stores the last follower's result.
+    pub fn followers(&self, layers: &[Layer]) -> Vec<LayerId> {
+        let whole_mvm = self.mvm.as_ref().filter(|m| m.parts == 1).map(|m| m.layer);
+        let mut previous = self.mvm.as_ref().map(|m| m.layer);
+        let mut followers = Vec::new();
+        for &id in &self.vector {
+            let work = layers[id].vector();
+            let leads = previous.is_some_and(|p| {
+                Some(p) == whole_mvm || layers[p].vector().is_some_and(|w| w.in_place)
+            });
+            let follows = leads
+                && work.is_some_and(VectorWork::follows)
+                && layers[id].inputs == previous.map(Source::Layer).as_slice();
+            if follows {
+                followers.push(id);
+            }
+            previous = Some(id);
+        }
+        followers
     }
 
     /// Weight bytes of its crossbar layer.
@@ -292,22 +317,26 @@ impl Program {
 
     /// The DRAM activation traffic of stage `s`, per image: every layer reads its activation
     /// operands and writes its result (a column part: the whole input, its columns of the
-    /// result), except the stage's fused activation ([`Stage::fused_activation`]), whose operand
-    /// never leaves the buffer.
+    /// result), except that a follower ([`Stage::followers`]) reads nothing and the layer it
+    /// follows writes nothing: its operand never leaves the buffer.
     pub fn stage_traffic(&self, s: usize, target: &Target) -> Traffic {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let stage = &self.stages[s];
-        let fused = stage.fused_activation(&self.layers);
-        let feeds_fused = |id: LayerId| fused.is_some() && stage.mvm_layer() == Some(id);
+        let followers = stage.followers(&self.layers);
+        let kept = |id: LayerId| {
+            followers
+                .iter()
+                .any(|&f| self.layers[f].inputs == [Source::Layer(id)])
+        };
         let mut traffic = Traffic::default();
         for id in stage.layers() {
             let layer = &self.layers[id];
-            if Some(id) != fused && layer.input_elements > 0 {
+            if !followers.contains(&id) && layer.input_elements > 0 {
                 traffic.read_bytes += bytes(layer.input_elements);
                 traffic.transfers += 1;
             }
-            if !feeds_fused(id) {
+            if !kept(id) {
                 traffic.write_bytes += bytes(produced_elements(id, layer, stage));
                 traffic.transfers += 1;
             }

@@ -1,6 +1,7 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::bands::Rect;
+use super::vector::Tail;
 use super::{conv_geometry, dram, u24, unsupported, Gen, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
@@ -219,7 +220,7 @@ impl Gen<'_> {
         image: usize,
         copies: &[Vec<(u32, Block)>],
         (off, width): (usize, usize),
-        relu_into: Option<ValueId>,
+        tail: Tail,
     ) -> R<()> {
         let Some(xbars) = copies.first() else {
             return Err("internal error: a crossbar layer without crossbars".into());
@@ -254,15 +255,15 @@ impl Gen<'_> {
         let mut row0s: Vec<usize> = xbars.iter().map(|(_, b)| b.row0).collect();
         row0s.sort_unstable();
         row0s.dedup();
-        // The result as stored: the crossbar layer's, or that of the ReLU fused into it
-        // (`Stage::fused_activation`), applied to each band in the buffer.
+        // The result as stored: the crossbar layer's, or that of the last layer following it
+        // in the buffer (`Stage::followers`), applied to each band.
         let epilogue = Epilogue {
             bias,
-            relu: relu_into.is_some(),
-            result: relu_into.unwrap_or(node.result),
+            result: tail.result.unwrap_or(node.result),
+            tail,
         };
         if kind != "conv" {
-            return self.fc_layer(node, image, xbars, (off, width), &row0s, epilogue);
+            return self.fc_layer(node, image, xbars, (off, width), &row0s, &epilogue);
         }
         let (conv, geo, across) =
             conv_geometry(self.func, node).ok_or("internal error: a conv without an image")?;
@@ -283,11 +284,11 @@ impl Gen<'_> {
             let shared = previous.take().filter(|(c, _)| *c == cols).map(|(_, r)| r);
             self.load_rect(input, image, src, (rect, shared), iw)?;
             previous = Some((cols, band.r0..band.r1));
-            let accumulate = self.begin_accumulation(epilogue, out, width, pixels, row0s.len())?;
+            let accumulate = self.begin_accumulation(&epilogue, out, width, pixels, row0s.len())?;
             for tile in &self.row_tiles(node, xbars, rect, cin)? {
                 self.row_tile(tile, copies, (src, out), pixels, width, accumulate)?;
             }
-            self.epilogue(epilogue, out, width, pixels, accumulate)?;
+            self.epilogue(&epilogue, out, width, pixels, accumulate)?;
             self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
         }
         Ok(())
@@ -298,7 +299,7 @@ impl Gen<'_> {
     /// every row tile's `mvm`s add into it, all at once. Returns whether it did.
     fn begin_accumulation(
         &mut self,
-        e: Epilogue,
+        e: &Epilogue,
         out: u64,
         width: usize,
         vectors: usize,
@@ -430,7 +431,7 @@ impl Gen<'_> {
         xbars: &[(u32, Block)],
         (off, width): (usize, usize),
         row0s: &[usize],
-        epilogue: Epilogue,
+        epilogue: &Epilogue,
     ) -> R<()> {
         let input = node.operands[0];
         if self.func.shape(input).len() != 2 {
@@ -515,11 +516,12 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// The bias (unless the accumulator started from it: `accumulated`) and the fused ReLU of
-    /// `vectors` results of `width` columns at `out`.
+    /// The bias (unless the accumulator started from it: `accumulated`), the fused ReLU and the
+    /// ops of the layers that follow in the buffer, on `vectors` results of `width` columns at
+    /// `out`.
     fn epilogue(
         &mut self,
-        e: Epilogue,
+        e: &Epilogue,
         out: u64,
         width: usize,
         vectors: usize,
@@ -528,10 +530,10 @@ impl Gen<'_> {
         if let Some(param) = e.bias.filter(|_| !accumulated) {
             self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
         }
-        if e.relu {
+        if e.tail.relu {
             self.vop(VOp::Relu, out, out, None, width * vectors, 1, 0)?;
         }
-        Ok(())
+        e.tail.apply(self, out, width, vectors)
     }
 }
 
@@ -544,13 +546,13 @@ struct RowTile {
 }
 
 /// What follows a crossbar layer's accumulation in the buffer, and where its result goes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Epilogue {
     /// The bias constant, if any.
     bias: Option<u32>,
-    /// Whether a fused ReLU follows.
-    relu: bool,
-    /// The value stored: the layer's result, or the fused ReLU's.
+    /// The layers that follow in the buffer.
+    tail: Tail,
+    /// The value stored: the layer's result, or the last follower's.
     result: ValueId,
 }
 

@@ -1,6 +1,7 @@
 //! Vector-unit layers and data moves: activations, pooling, binary ops, softmax, LRN, concat.
 
 use super::{unsupported, Gen, Geometry, R};
+use crate::program::layers::SINGLE_VOP_ACTS;
 use pim_dialects::{DialectOp, Node, PimOp, ValueId};
 use pim_runtime::container::{ConstValue, Lrn, Window};
 use pim_runtime::isa::VOp;
@@ -41,34 +42,10 @@ impl Gen<'_> {
             {
                 self.function(node, kind, *alpha, *beta, image)
             }
-            PimOp::Act { kind, alpha, beta } => {
-                let (op, param) = match kind.as_str() {
-                    "relu" => (VOp::Relu, 0),
-                    "sigmoid" => (VOp::Sigmoid, 0),
-                    "tanh" => (VOp::Tanh, 0),
-                    "leaky_relu" | "elu" => {
-                        let p = self.add_constant(
-                            format!("{}.alpha", node.name),
-                            ConstValue::Floats(vec![*alpha]),
-                        )?;
-                        let op = if kind == "elu" {
-                            VOp::Elu
-                        } else {
-                            VOp::LeakyRelu
-                        };
-                        (op, p)
-                    }
-                    "clip" => {
-                        let p = self.add_constant(
-                            format!("{}.bounds", node.name),
-                            ConstValue::Floats(vec![*alpha, *beta]),
-                        )?;
-                        (VOp::Clip, p)
-                    }
-                    other => return Err(unsupported(node, &format!("pim.act kind `{other}`"))),
-                };
+            PimOp::Act { .. } | PimOp::PRelu {} => {
+                let op = self.unary_in_place(node)?;
                 self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
-                    gen.vop(op, a, a, None, n * channels, 1, param)
+                    op.apply(gen, a, channels, n)
                 })
             }
             PimOp::Softmax { axis, log }
@@ -143,34 +120,6 @@ impl Gen<'_> {
                     gen.vop(VOp::Lrn, a, a, None, channels, n, param)
                 })
             }
-            PimOp::PRelu {} => {
-                let slope = node
-                    .operands
-                    .get(1)
-                    .and_then(|&v| self.constant(v))
-                    .ok_or_else(|| unsupported(node, "pim.prelu with run-time slopes"))?;
-                let per_channel = slope.len() == channels
-                    && slope.shape().iter().filter(|&&d| d != 1).count() <= 1
-                    && !(self.func.shape(result).len() == 2 && self.form(result)?.mixes());
-                if slope.len() != 1 && !per_channel {
-                    return Err(unsupported(
-                        node,
-                        "pim.prelu with slopes that are not a scalar or per channel",
-                    ));
-                }
-                let scalar = slope.len() == 1;
-                let param = self.add_constant(
-                    format!("{}.slope", node.name),
-                    ConstValue::Floats(slope.data().to_vec()),
-                )?;
-                self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
-                    if scalar {
-                        gen.vop(VOp::Prelu, a, a, None, n * channels, 1, param)
-                    } else {
-                        gen.vop(VOp::Prelu, a, a, None, channels, n, param)
-                    }
-                })
-            }
             PimOp::Concat { axis } if self.concat_on_channels(node, *axis)? => {
                 self.concat(node, image, pixels, channels)
             }
@@ -200,6 +149,18 @@ impl Gen<'_> {
         channels: usize,
         body: impl Fn(&mut Self, u64, u64, usize) -> R<()>,
     ) -> R<()> {
+        self.elementwise_into(node, node.result, image, (pixels, channels), body)
+    }
+
+    /// [`Gen::elementwise`], storing `result` (the value `body` leaves at `a`).
+    fn elementwise_into(
+        &mut self,
+        node: &Node<PimOp>,
+        result: ValueId,
+        image: usize,
+        (pixels, channels): (usize, usize),
+        body: impl Fn(&mut Self, u64, u64, usize) -> R<()>,
+    ) -> R<()> {
         let operands: Vec<ValueId> = node
             .operands
             .iter()
@@ -220,7 +181,7 @@ impl Gen<'_> {
                 self.load(v, image, dst, p0, p0 + n)?;
             }
             body(self, a, b, n)?;
-            self.store(node.result, image, a, 0, channels, p0, n)?;
+            self.store(result, image, a, 0, channels, p0, n)?;
         }
         Ok(())
     }
@@ -461,27 +422,10 @@ impl Gen<'_> {
                     gen.vop(op, a, a, Some(b), n * channels, 1, 0)
                 })
             }
-            (None, Some(k)) => {
-                if self.func.shape(x) != out_shape.as_slice() {
-                    return Err(unsupported(node, "a binary op broadcasting its activation"));
-                }
-                let values = self.per_channel_constant(node, k, x, channels)?;
-                let (op, values) = match kind {
-                    "add" => (VOp::Bias, values),
-                    "sub" => (VOp::Bias, values.iter().map(|v| -v).collect()),
-                    "mul" => (VOp::Scale, values),
-                    "div" => (VOp::Scale, values.iter().map(|v| 1.0 / v).collect()),
-                    other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
-                };
-                let scalar = values.len() == 1;
-                let param =
-                    self.add_constant(format!("{}.{kind}", node.name), ConstValue::Floats(values))?;
+            (None, Some(_)) => {
+                let op = self.unary_in_place(node)?;
                 self.elementwise(node, image, pixels, channels, |gen, a, _, n| {
-                    if scalar {
-                        gen.vop(op, a, a, None, n * channels, 1, param)
-                    } else {
-                        gen.vop(op, a, a, None, channels, n, param)
-                    }
+                    op.apply(gen, a, channels, n)
                 })
             }
             (Some(k), None) if matches!(kind, "add" | "mul" | "sub") => {
@@ -525,7 +469,152 @@ impl Gen<'_> {
     }
 }
 
+/// A vector-unit op applied in place to pixels of `channels` elements in the buffer: one `vop`
+/// over all their elements, or one per pixel with a per-channel parameter.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct InPlace {
+    op: VOp,
+    param: u32,
+    per_pixel: bool,
+}
+
+impl InPlace {
+    /// The op on `pixels` pixels at `at`.
+    pub(super) fn apply(self, gen: &mut Gen, at: u64, channels: usize, pixels: usize) -> R<()> {
+        if self.per_pixel {
+            gen.vop(self.op, at, at, None, channels, pixels, self.param)
+        } else {
+            gen.vop(self.op, at, at, None, pixels * channels, 1, self.param)
+        }
+    }
+}
+
+/// What a layer's result goes through in the buffer before it is stored: the layers that
+/// follow it there (`Stage::followers`), a crossbar layer's fused ReLU first, then in-place
+/// ops; and the value stored (the last follower's result).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tail {
+    /// The fused ReLU (`Stage::fused_activation`), applied with the accumulation.
+    pub relu: bool,
+    /// The in-place ops of the other followers, in order.
+    pub ops: Vec<InPlace>,
+    /// The last follower's result, stored instead of the layer's.
+    pub result: Option<ValueId>,
+}
+
+impl Tail {
+    /// Its in-place ops on `pixels` pixels at `at`.
+    pub(super) fn apply(&self, gen: &mut Gen, at: u64, channels: usize, pixels: usize) -> R<()> {
+        self.ops
+            .iter()
+            .try_for_each(|op| op.apply(gen, at, channels, pixels))
+    }
+}
+
 impl Gen<'_> {
+    /// The op of an in-place layer of one activation operand (`VectorWork::in_place`): a
+    /// single-`vop` activation, a PReLU, or an add, sub, mul or div of the activation (first)
+    /// and a scalar or per-channel constant.
+    pub(super) fn unary_in_place(&mut self, node: &Node<PimOp>) -> R<InPlace> {
+        let (_, channels) = self.geometry(node.result)?;
+        let flat = |op, param| InPlace {
+            op,
+            param,
+            per_pixel: false,
+        };
+        let (op, values, name) = match &node.op {
+            PimOp::Act { kind, alpha, beta } => match kind.as_str() {
+                "relu" => return Ok(flat(VOp::Relu, 0)),
+                "sigmoid" => return Ok(flat(VOp::Sigmoid, 0)),
+                "tanh" => return Ok(flat(VOp::Tanh, 0)),
+                "leaky_relu" => (VOp::LeakyRelu, vec![*alpha], "alpha"),
+                "elu" => (VOp::Elu, vec![*alpha], "alpha"),
+                "clip" => (VOp::Clip, vec![*alpha, *beta], "bounds"),
+                other => return Err(unsupported(node, &format!("pim.act kind `{other}`"))),
+            },
+            PimOp::PRelu {} => (VOp::Prelu, self.prelu_slopes(node, channels)?, "slope"),
+            PimOp::Binary { kind } => {
+                let (x, k) = match node.operands[..] {
+                    [x, y] => (x, self.constant(y)),
+                    _ => return Err(unsupported(node, "a pim.binary without two operands")),
+                };
+                let k =
+                    k.ok_or_else(|| unsupported(node, "a binary op of two activations here"))?;
+                if self.func.shape(x) != self.func.shape(node.result) {
+                    return Err(unsupported(node, "a binary op broadcasting its activation"));
+                }
+                let values = self.per_channel_constant(node, k, x, channels)?;
+                match kind.as_str() {
+                    "add" => (VOp::Bias, values, "add"),
+                    "sub" => (VOp::Bias, values.iter().map(|v| -v).collect(), "sub"),
+                    "mul" => (VOp::Scale, values, "mul"),
+                    "div" => (VOp::Scale, values.iter().map(|v| 1.0 / v).collect(), "div"),
+                    other => return Err(unsupported(node, &format!("pim.binary kind `{other}`"))),
+                }
+            }
+            _ => return Err(unsupported(node, &node.op.op_name())),
+        };
+        // Activation parameters are one constant; slopes and binary constants one per channel
+        // unless they are a scalar.
+        let per_pixel = !matches!(node.op, PimOp::Act { .. }) && values.len() > 1;
+        let param =
+            self.add_constant(format!("{}.{name}", node.name), ConstValue::Floats(values))?;
+        Ok(InPlace {
+            op,
+            param,
+            per_pixel,
+        })
+    }
+
+    /// A PReLU's slopes: a scalar or one per channel.
+    fn prelu_slopes(&self, node: &Node<PimOp>, channels: usize) -> R<Vec<f32>> {
+        let slope = node
+            .operands
+            .get(1)
+            .and_then(|&v| self.constant(v))
+            .ok_or_else(|| unsupported(node, "pim.prelu with run-time slopes"))?;
+        let result = node.result;
+        let per_channel = slope.len() == channels
+            && slope.shape().iter().filter(|&&d| d != 1).count() <= 1
+            && !(self.func.shape(result).len() == 2 && self.form(result)?.mixes());
+        if slope.len() != 1 && !per_channel {
+            return Err(unsupported(
+                node,
+                "pim.prelu with slopes that are not a scalar or per channel",
+            ));
+        }
+        Ok(slope.data().to_vec())
+    }
+
+    /// An in-place vector layer (`VectorWork::in_place`) and the layers that follow it in the
+    /// buffer (`tail`), for one image: chunk by chunk, its operands are loaded, the layer and
+    /// its tail run, and the tail's result is stored.
+    pub(super) fn vector_chain(&mut self, node: &Node<PimOp>, tail: &Tail, image: usize) -> R<()> {
+        self.materialize_operands(node, image)?;
+        let (pixels, channels) = self.geometry(node.result)?;
+        // A binary op of two images (`b` holds the second), else an op of one operand.
+        let binary = match &node.op {
+            PimOp::Binary { kind } if node.operands.iter().all(|&v| self.constant(v).is_none()) => {
+                Some(binary_vop(node, kind)?)
+            }
+            _ => None,
+        };
+        let unary = match binary {
+            Some(_) => None,
+            None => Some(self.unary_in_place(node)?),
+        };
+        let result = tail.result.unwrap_or(node.result);
+        self.elementwise_into(node, result, image, (pixels, channels), |gen, a, b, n| {
+            if let Some(op) = unary {
+                op.apply(gen, a, channels, n)?;
+            }
+            if let Some(op) = binary {
+                gen.vop(op, a, a, Some(b), n * channels, 1, 0)?;
+            }
+            tail.apply(gen, a, channels, n)
+        })
+    }
+
     /// The values of a constant operand of a binary op on `x`: a scalar or one value per
     /// channel (image) / feature (vector).
     pub(super) fn per_channel_constant(
@@ -552,10 +641,6 @@ impl Gen<'_> {
         Ok(k.data().to_vec())
     }
 }
-
-/// The activations that are one `vop` of their own, run in place on pixel chunks; the other
-/// `pim.act` kinds run their `vop` sequence (`crate::functions`, `grouped.rs`).
-const SINGLE_VOP_ACTS: &[&str] = &["relu", "leaky_relu", "elu", "clip", "sigmoid", "tanh"];
 
 /// Whether a softmax along `axis` of a rank-`rank` result is over the features of a vector or
 /// the channels of an image (the in-place paths); any other axis is gathered innermost.
