@@ -570,6 +570,67 @@ proptest! {
     }
 }
 
+/// The planner's optimal segmentation into a given number of segments (`Planner::optimal_in`,
+/// whose results one segment either side of the optimum's count `pim-segment-layers` also
+/// completes and evaluates) is the least total planner latency over every contiguous
+/// segmentation into that many segments that fits the chip: mini_resnet's stages, enumerated.
+#[test]
+fn segmentations_into_k_segments_are_optimal() {
+    use crate::passes::segment_layers::Planner;
+    let t = compact();
+    let func = import(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-models/nets/mini_resnet.onnx"
+    ))
+    .unwrap();
+    let s = scheduled(
+        &func,
+        &t,
+        options(4, Pipeline::Reuse, Segmentation::Optimal),
+    )
+    .unwrap();
+    let p = &s.program;
+    let planner = Planner::new(p, &t, Scheduler::Pimc, Pipeline::Reuse, 4);
+    let n = p.stages.len();
+    let capacity = Granularity::Crossbar.capacity(&t);
+    let total = |ranges: &[std::ops::Range<usize>]| -> f64 {
+        ranges.iter().map(|r| planner.latency(r.clone())).sum()
+    };
+    // Every set of cuts between the n stages: a bit per gap.
+    let mut best = vec![f64::INFINITY; n + 1];
+    for cuts in 0u32..(1 << (n - 1)) {
+        let mut ranges = Vec::new();
+        let mut start = 0;
+        for end in 1..=n {
+            if end == n || cuts & (1 << (end - 1)) != 0 {
+                ranges.push(start..end);
+                start = end;
+            }
+        }
+        if ranges.iter().all(|r| p.footprint(r.clone()) <= capacity) {
+            let k = ranges.len();
+            best[k] = best[k].min(total(&ranges));
+        }
+    }
+    assert!(n >= 4, "{n} stages");
+    for (k, &expected) in best.iter().enumerate().skip(1) {
+        match planner.optimal_in(k) {
+            Some(ranges) => {
+                assert_eq!(ranges.len(), k);
+                assert_eq!(ranges.first().map(|r| r.start), Some(0));
+                assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+                assert_eq!(ranges.last().map(|r| r.end), Some(n));
+                let got = total(&ranges);
+                assert!(
+                    (got - expected).abs() <= 1e-9 * expected,
+                    "{k}: {got} {expected}"
+                );
+            }
+            None => assert!(expected.is_infinite(), "{k} segments fit"),
+        }
+    }
+}
+
 /// LeNet from ONNX: imported, rewritten, lowered, then reported in every mode.
 fn lenet() -> Func<PimOp> {
     import(concat!(

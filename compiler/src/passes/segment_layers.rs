@@ -88,6 +88,9 @@ pub fn segment_layers(
     Ok(write(func, &network, &schedule))
 }
 
+/// Segments as ranges of stages.
+type Segments = Vec<Range<usize>>;
+
 /// The segments of `pipeline`'s schedule: the best over the candidate stage orders.
 pub fn plan_segments(
     network: &Network,
@@ -108,13 +111,20 @@ pub fn plan_segments(
     } else {
         vec![(0..network.layers.len()).collect()]
     };
-    let mut best: Option<(f64, Schedule)> = None;
+    // The best order's schedule, and its optimal segmentations into one segment fewer and one
+    // more.
+    let mut best: Option<(f64, Schedule, Vec<Segments>)> = None;
     for order in orders {
         let specs = StageSpec::group(&network.layers, &order, target, granularity)?;
         let program = Program::new(network.layers.clone(), &specs, target, granularity)?;
         let planner = Planner::new(&program, target, options.scheduler, pipeline, images);
         let (cost, segments) = planner.segments(options.segmentation())?;
-        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+        if best.as_ref().is_none_or(|(b, _, _)| cost < *b) {
+            let neighbours = if search && matches!(pipeline, Pipeline::Baseline | Pipeline::Reuse) {
+                planner.neighbours(segments.len())
+            } else {
+                Vec::new()
+            };
             let schedule = Schedule {
                 pipeline,
                 scheduler: options.scheduler,
@@ -125,28 +135,40 @@ pub fn plan_segments(
                 stages: specs.into_iter().map(StagePlan::new).collect(),
                 segments,
             };
-            best = Some((cost, schedule));
+            best = Some((cost, schedule, neighbours));
         }
     }
-    let searched = best.map(|(_, s)| s).ok_or_else(|| {
+    let (_, searched, neighbours) = best.ok_or_else(|| {
         ProgramError::InvalidSchedule("internal error: no stage order to schedule".into())
     })?;
     if !search {
         return Ok(searched);
     }
-    // The search's estimates spread a stage's copies over the PEs; placement packs them where a
-    // segment's region is too full to spread them, and the evaluator charges the links as
-    // placed. So the greedy segmentation is completed and evaluated too, and kept when cheaper:
-    // the optimal segmentation is never worse than greedy's.
+    // The search's estimates spread a stage's copies over the PEs, see neither bands nor the
+    // DRAM channel's queue, and do not overlap a segment's load with the previous segment
+    // (prefetch is decided later); placement packs copies where a segment's region is too full
+    // to spread them, and the evaluator charges all of it. So the greedy segmentation and the
+    // optimal ones into one segment fewer and one more are completed and evaluated too, and the
+    // cheapest kept: the result is never worse than greedy's.
     let greedy = Options {
         segmentation: Some(Segmentation::Greedy),
         ..*options
     };
     let greedy = plan_segments(network, target, &greedy, pipeline, batch)?;
-    if greedy == searched {
+    let mut candidates = vec![searched.clone()];
+    let others = neighbours.into_iter().map(|segments| Schedule {
+        segments,
+        ..searched.clone()
+    });
+    for candidate in std::iter::once(greedy).chain(others) {
+        if !candidates.contains(&candidate) {
+            candidates.push(candidate);
+        }
+    }
+    if candidates.len() == 1 {
         return Ok(searched);
     }
-    cheapest(network, target, [searched, greedy])?.ok_or_else(|| {
+    cheapest(network, target, candidates)?.ok_or_else(|| {
         ProgramError::InvalidSchedule("internal error: no segmentation to schedule".into())
     })
 }
@@ -395,6 +417,52 @@ impl<'p> Planner<'p> {
             ranges.push(start..self.program.stages.len());
         }
         ranges
+    }
+
+    /// The segmentations of least total modelled latency into one segment fewer and one more
+    /// than `count` (those that exist).
+    fn neighbours(&self, count: usize) -> Vec<Segments> {
+        [count.saturating_sub(1), count + 1]
+            .into_iter()
+            .filter(|&k| k >= 1 && k != count)
+            .filter_map(|k| self.optimal_in(k))
+            .collect()
+    }
+
+    /// The contiguous segmentation into exactly `segments` segments of least total modelled
+    /// latency, if the footprints allow one (dynamic programming over the segments' ends).
+    pub fn optimal_in(&self, segments: usize) -> Option<Segments> {
+        let count = self.program.stages.len();
+        // best[k][end]: the least latency of stages 0..end in k segments, and the last start.
+        let mut best: Vec<Vec<Option<(f64, usize)>>> = vec![vec![None; count + 1]; segments + 1];
+        best[0][0] = Some((0.0, 0));
+        let mut lo = 0;
+        for end in 1..=count {
+            while lo + 1 < end && self.program.footprint(lo..end) > self.capacity() {
+                lo += 1;
+            }
+            for start in lo..end {
+                let latency = self.latency(start..end);
+                for k in 1..=segments {
+                    let Some((before, _)) = best[k - 1][start] else {
+                        continue;
+                    };
+                    let total = before + latency;
+                    if best[k][end].is_none_or(|(b, _)| total < b) {
+                        best[k][end] = Some((total, start));
+                    }
+                }
+            }
+        }
+        let mut ranges = Vec::new();
+        let mut end = count;
+        for k in (1..=segments).rev() {
+            let (_, start) = best[k][end]?;
+            ranges.push(start..end);
+            end = start;
+        }
+        ranges.reverse();
+        (end == 0).then_some(ranges)
     }
 
     /// The contiguous segmentation of least total modelled latency (dynamic programming; ties
