@@ -133,8 +133,9 @@ def dram_section(rows):
             f"**Compared with the paper.** {dram_verdict(first)} "
             "Weights are read from DRAM once per batch, so their share falls as 1/B. What remains at "
             "large batches is activation traffic: in pimc every layer reads its operands from DRAM and "
-            "writes its result there once per image (docs/cost-model.md §4, the program does exactly "
-            "this), whereas the paper's NeuroSim model keeps activations in on-chip buffers and charges "
+            "writes its result there once per image, except the in-place layers (ReLUs, batch-norm "
+            "scales and shifts) that follow their producer in the buffer (docs/cost-model.md §4, the "
+            "program does exactly this), whereas the paper's NeuroSim model keeps activations in on-chip buffers and charges "
             "no DRAM for them. ResNet-18 (CIFAR) does 17x less work per weight than VGG-8 (0.074 vs "
             "1.23 GOP for a similar weight count), so its activation traffic weighs more against its "
             "compute. Both schedulers move the same activations per image.", "",
