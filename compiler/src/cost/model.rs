@@ -194,6 +194,10 @@ pub struct SegmentCost {
     /// Load + run (the prefetch excluded: [`evaluate`] charges what the previous segment's run
     /// does not hide), ns.
     pub latency_ns: f64,
+    /// How much of its run the next segment's prefetched loads overlap, ns: all of it, or its
+    /// first image when the program fences each image (one stage at a time in a tile's buffer,
+    /// `docs/backend.md` §1: the fence waits for the prefetched loads too).
+    pub prefetch_window_ns: f64,
     /// Per stage: its time per image at its duplication ([`stage_time`]), ns.
     pub stage_times_ns: Vec<f64>,
     /// The slowest stage (the pipeline period when pipelined), ns.
@@ -389,6 +393,8 @@ pub fn segment_cost(
         ),
     };
     let per_image: Energy = costs.iter().map(|c| c.energy).sum();
+    let in_tiles = target.buffer_elements(target.buffers.global_bytes) == 0;
+    let fenced = in_tiles && (execution == Execution::Sequential || stages.len() == 1);
     SegmentCost {
         load_ns,
         prefetch_ns: load_time(target, fetched.0, fetched.1),
@@ -396,6 +402,11 @@ pub fn segment_cost(
         activation_ns,
         run_ns,
         latency_ns: load_ns + run_ns,
+        prefetch_window_ns: if fenced {
+            run_ns / plan.images.max(1) as f64
+        } else {
+            run_ns
+        },
         stage_times_ns: phase.stage_times_ns,
         stage_time_ns: phase.stage_time_ns,
         crossbars,
@@ -565,7 +576,9 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
         .iter()
         .enumerate()
         .map(|(k, s)| {
-            let window = k.checked_sub(1).map_or(0.0, |p| segments[p].run_ns);
+            let window = k
+                .checked_sub(1)
+                .map_or(0.0, |p| segments[p].prefetch_window_ns);
             (s.prefetch_ns - window).max(0.0)
         })
         .collect();
