@@ -728,20 +728,19 @@ impl Gen<'_> {
             .collect();
         let relu = !run.is_empty()
             && run.first().copied() == stage.fused_activation(&sched.program.layers);
-        let mut ops = Vec::new();
-        for &l in &run[usize::from(relu)..] {
-            let node = &func.nodes[sched.network.nodes[l]];
-            ops.push(
+        let node_of = |l: usize| &func.nodes[sched.network.nodes[l]];
+        let ops = run[usize::from(relu)..]
+            .iter()
+            .map(|&l| {
+                let node = node_of(l);
                 self.unary_in_place(node)
-                    .map_err(|e| in_layer(&node.name, e))?,
-            );
-        }
+                    .map_err(|e| in_layer(&node.name, e))
+            })
+            .collect::<R<Vec<_>>>()?;
         Ok(Tail {
             relu,
             ops,
-            result: run
-                .last()
-                .map(|&l| func.nodes[sched.network.nodes[l]].result),
+            result: run.last().map(|&l| node_of(l).result),
         })
     }
 }
