@@ -985,7 +985,8 @@ def build_conv_scale_shift():
 
 CHAIN_DOC = ("elementwise layers that follow their producer in the buffer (Stage::followers): "
              "Conv->Relu->Mul->Add->Clip (a fused ReLU, then per-channel scale, shift and a clip), "
-             "Conv->LeakyRelu, Add of two images->Relu->PRelu->Sub(scalar), MaxPool, Flatten, "
+             "Conv->LeakyRelu->Sub of two images (a join: the other image minus the convolution's)->Relu->PRelu->"
+             "Sub(scalar), MaxPool, Flatten, "
              "Gemm->Sigmoid->Div(scalar) as the output.")
 
 
@@ -1000,7 +1001,7 @@ def build_op_epilogue_chain():
               "block1")
     n.ch[k] = 8
     y = n.act("LeakyRelu", "block2", n.conv("conv2", k, 8, 3), alpha=0.1)
-    y = n.relu("block2", n.add("Add", [y, k], "residual"))
+    y = n.relu("block2", n.add("Sub", [k, y], "residual"))
     y = n.add("PRelu", [y, n.param("slope", r.uniform(0.1, 0.3, (8, 1, 1)).astype(np.float32))], "block2")
     y = n.add("Sub", [y, n.param("offset", np.array(0.5, np.float32))], "block2")
     n.ch[y] = 8

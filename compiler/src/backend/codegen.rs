@@ -26,7 +26,7 @@ mod vector;
 use crossbar::{Block, Piece};
 use regions::{dram, register_of, relative, Registers, ARENA};
 use staging::Staging;
-use vector::Tail;
+use vector::{Tail, TailOp};
 
 type R<T> = std::result::Result<T, String>;
 
@@ -729,14 +729,23 @@ impl Gen<'_> {
         let relu = !run.is_empty()
             && run.first().copied() == stage.fused_activation(&sched.program.layers);
         let node_of = |l: usize| &func.nodes[sched.network.nodes[l]];
-        let ops = run[usize::from(relu)..]
-            .iter()
-            .map(|&l| {
-                let node = node_of(l);
-                self.unary_in_place(node)
-                    .map_err(|e| in_layer(&node.name, e))
-            })
-            .collect::<R<Vec<_>>>()?;
+        let mut ops = Vec::new();
+        let before = if relu { run[0] } else { head };
+        let mut previous = node_of(before).result;
+        for &l in &run[usize::from(relu)..] {
+            let node = node_of(l);
+            let op = match node.operands.iter().position(|&v| v == previous) {
+                Some(onto)
+                    if node.operands.len() == 2
+                        && self.constant(node.operands[1 - onto]).is_none() =>
+                {
+                    self.join(node, onto)
+                }
+                _ => self.unary_in_place(node).map(TailOp::InPlace),
+            };
+            ops.push(op.map_err(|e| in_layer(&node.name, e))?);
+            previous = node.result;
+        }
         Ok(Tail {
             relu,
             ops,

@@ -4,7 +4,7 @@
 use super::model::{self, evaluate, ScheduleCost};
 use super::*;
 use crate::program::layers::layers_of;
-use crate::program::{Granularity, Program};
+use crate::program::{Granularity, Layer, Program};
 use crate::schedule::ir::Scheduled;
 use crate::schedule::{Options, Pipeline, Scheduler, Segmentation};
 use pim_dialects::{Func, PimOp, Port};
@@ -754,11 +754,12 @@ fn every_test_model_reports() {
 
 /// A layer that follows another in the buffer (`Stage::followers`) keeps that layer's result
 /// there: it is neither written to DRAM nor read back, so the traffic is the naive one (every
-/// layer reads its operands and writes its result) less twice each follower's operand. The
-/// followers: the MLP's fused hidden ReLU; mini_densenet's batch-norm shift and ReLU after the
-/// scale that reads each concatenation; mini_resnet's ReLUs, after a convolution or a residual
-/// add; and every op after the first in each chain of `op_epilogue_chain` (after a convolution,
-/// a residual add and a fully connected layer). `backend::tests::programs_do_the_work_their_reports_count`
+/// layer reads its operands and writes its result) less twice each follower's operand (a join's
+/// other operand is still read). The followers: the MLP's fused hidden ReLU; mini_densenet's
+/// batch-norm shift and ReLU after the scale that reads each concatenation; mini_resnet's ReLUs,
+/// after a convolution or a residual add, and its residual adds, joins onto the convolution
+/// before them; and every op after the first in each chain of `op_epilogue_chain` (after a
+/// convolution, a residual add and a fully connected layer). `backend::tests::programs_do_the_work_their_reports_count`
 /// holds the program to the same count.
 #[test]
 fn followers_keep_their_operands_in_the_buffer() {
@@ -767,7 +768,7 @@ fn followers_keep_their_operands_in_the_buffer() {
     let cases: [(&str, &[&str]); 4] = [
         ("nets/mlp", &["act.relu"]),
         ("nets/mini_densenet", &["binary.add", "act.relu"]),
-        ("nets/mini_resnet", &["act.relu"]),
+        ("nets/mini_resnet", &["act.relu", "binary.add"]),
         (
             "ops/op_epilogue_chain",
             &[
@@ -776,6 +777,7 @@ fn followers_keep_their_operands_in_the_buffer() {
                 "binary.add",
                 "act.clip",
                 "act.leaky_relu",
+                "binary.sub",
                 "act.relu",
                 "prelu",
                 "binary.sub",
@@ -813,10 +815,12 @@ fn followers_keep_their_operands_in_the_buffer() {
             .iter()
             .map(|l| l.input_elements + l.output_elements)
             .sum();
-        let saved: u64 = followers
-            .iter()
-            .map(|&f| 2 * p.layers[f].input_elements)
-            .sum();
+        // A join reads its other operand: it saves its kept operand, of its result's size.
+        let kept = |l: &Layer| match l.inputs.len() {
+            2 => l.output_elements,
+            _ => l.input_elements,
+        };
+        let saved: u64 = followers.iter().map(|&f| 2 * kept(&p.layers[f])).sum();
         let traffic = p.traffic(0..p.stages.len(), &t);
         assert_eq!(
             traffic.read_bytes + traffic.write_bytes,

@@ -47,6 +47,9 @@ pub struct ConvImage {
     pub out: (usize, usize),
     /// The window down the rows and across the columns.
     pub axes: (Axis, Axis),
+    /// Operands of the result's size staged beside each band's results: one per join that
+    /// follows the convolution in the buffer ([`ConvImage::joined`]).
+    pub beside: usize,
 }
 
 impl ConvImage {
@@ -80,14 +83,25 @@ impl ConvImage {
             cin,
             out: (oh, ow),
             axes: (axis(0, ih)?, axis(1, iw)?),
+            beside: 0,
         })
     }
 
-    /// Elements a band of `rows x cols` output pixels stages, `width` results per pixel.
+    /// The image with `joins` operands of the result's size staged beside each band's results
+    /// (the joins that follow the convolution in the buffer, `Stage::mvm_joins`).
+    pub fn joined(self, joins: usize) -> ConvImage {
+        ConvImage {
+            beside: joins,
+            ..self
+        }
+    }
+
+    /// Elements a band of `rows x cols` output pixels stages, `width` results per pixel (and
+    /// as many per operand staged beside them).
     pub fn need(&self, (rows, cols): (usize, usize), width: usize) -> u64 {
         let (down, across) = &self.axes;
         let inputs = down.span(rows) * across.span(cols) * self.cin;
-        (inputs + rows * cols * width) as u64
+        (inputs + rows * cols * width * (1 + self.beside)) as u64
     }
 
     /// The band of `width` results per pixel that fits `capacity` elements: as many whole output
@@ -122,13 +136,15 @@ pub fn width(layer: &Layer, image: &ConvImage) -> usize {
 /// columns its windows span: a stride longer than the window skips pixels that the band still
 /// loads), elements (at least 1).
 pub fn stage_need(program: &Program, s: usize) -> u64 {
-    program.stages[s]
+    let stage = &program.stages[s];
+    stage
         .layers()
         .map(|id| {
             let layer = &program.layers[id];
             let whole = layer.input_elements.saturating_add(layer.output_elements);
             let image = layer.mvm().and_then(|m| m.image);
-            image.map_or(whole, |i| whole.max(i.need(i.out, width(layer, &i))))
+            let joined = image.map(|i| i.joined(stage.mvm_joins(&program.layers)));
+            joined.map_or(whole, |i| whole.max(i.need(i.out, width(layer, &i))))
         })
         .max()
         .unwrap_or(0)
@@ -136,11 +152,12 @@ pub fn stage_need(program: &Program, s: usize) -> u64 {
 }
 
 /// The bands one image of stage `s`'s crossbar layer takes in `share` elements: 1 unless it is a
-/// convolution whose image does not fit; `None` when not even one output pixel (of a fully
-/// connected layer: one input vector and its results) fits, so that the back end cannot stage it
-/// in that share.
+/// convolution whose image (with the operands its joins stage beside it) does not fit; `None`
+/// when not even one output pixel (of a fully connected layer: one input vector and its
+/// results) fits, so that the back end cannot stage it in that share.
 pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
-    let Some(m) = &program.stages[s].mvm else {
+    let stage = &program.stages[s];
+    let Some(m) = &stage.mvm else {
         return Some(1);
     };
     let groups = m.shape.groups.max(1);
@@ -149,6 +166,7 @@ pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
         let vector = groups.saturating_mul(m.shape.rows).saturating_add(width);
         return (vector <= share).then_some(1);
     };
+    let image = image.joined(stage.mvm_joins(&program.layers));
     image.band(width as usize, share)?;
     Some(image.bands(width as usize, share))
 }
@@ -263,11 +281,20 @@ mod tests {
             cin: 128,
             out: (32, 32),
             axes: (axis(3, 1, 32), axis(3, 1, 32)),
+            beside: 0,
         };
         assert_eq!(vgg.need((1, 32), 128), (3 * 32 * 128 + 32 * 128) as u64);
         assert_eq!(vgg.band(128, 24_234), Some((1, 32)));
         assert_eq!(vgg.bands(128, 24_234), 32);
         assert_eq!(vgg.bands(128, vgg.need((32, 32), 128)), 1);
+        // A join after the convolution stages its other operand beside the band's results.
+        let joined = vgg.joined(1);
+        assert_eq!(
+            joined.need((1, 32), 128),
+            (3 * 32 * 128 + 2 * 32 * 128) as u64
+        );
+        assert_eq!(joined.band(128, 24_234), Some((1, 32)));
+        assert_eq!(joined.bands(128, vgg.need((32, 32), 128)), 2);
         // Less than a row: strips of columns, one row at a time.
         assert_eq!(vgg.band(128, 3 * 10 * 128 + 8 * 128), Some((1, 8)));
         assert_eq!(vgg.bands(128, 3 * 10 * 128 + 8 * 128), 32 * 4);
@@ -275,6 +302,7 @@ mod tests {
             cin: 256,
             out: (1, 1),
             axes: (axis(1, 2, 2), axis(1, 2, 2)),
+            beside: 0,
         };
         assert_eq!(downsample.need((1, 1), 512), 2 * 2 * 256 + 512);
         assert_eq!(downsample.band(512, 1024), None);

@@ -130,6 +130,12 @@ pub struct VectorWork {
     /// Its only activation operand is the result (not a view) of a layer that nothing else reads
     /// and that is no network output.
     pub sole_reader: bool,
+    /// For a binary op of two images of the result's shape: per operand, whether it is the
+    /// result (not a view) of a layer that only this op reads, once, and that is no network
+    /// output, while the other operand is a layer's result or a network input (not a view). The
+    /// op can then be computed where that layer left the operand in the buffer, the other
+    /// operand loaded beside it ([`VectorWork::joins_onto`]).
+    pub joins: [bool; 2],
 }
 
 impl VectorWork {
@@ -138,6 +144,15 @@ impl VectorWork {
     /// operand that only it reads.
     pub fn follows(&self) -> bool {
         self.in_place && self.sole_reader
+    }
+
+    /// The operand (0 or 1) that is `source` when this layer can be computed where the layer
+    /// producing it left it in the buffer, with `inputs` its activation operands: a binary op of
+    /// two images (a **join**, [`VectorWork::joins`]).
+    pub fn joins_onto(&self, inputs: &[Source], source: Source) -> Option<usize> {
+        (self.in_place && inputs.len() == 2)
+            .then(|| (0..2).find(|&i| self.joins[i] && inputs[i] == source))
+            .flatten()
     }
 }
 
@@ -559,6 +574,7 @@ impl<'f> Walk<'f> {
             fused: false,
             in_place: self.in_place(node),
             sole_reader: self.sole_reader(node),
+            joins: self.joins(node),
         };
         let moved = |op: &str| VectorWork {
             op: op.to_owned(),
@@ -568,6 +584,7 @@ impl<'f> Walk<'f> {
             fused: false,
             in_place: false,
             sole_reader: false,
+            joins: [false; 2],
         };
         Ok(match op {
             PimOp::Act { kind, .. } if self.fuses(node, kind) => VectorWork {
@@ -682,6 +699,22 @@ impl<'f> Walk<'f> {
                 && self.layer_results.get(operand) == Some(&true)
                 && self.uses.get(operand) == Some(&1)
         })
+    }
+
+    /// Per operand of a binary op of two activations, whether it is a layer's result that only
+    /// `node` reads, once, and no network output, while the other is a layer's result or a
+    /// network input, not a view ([`VectorWork::joins`]).
+    fn joins(&self, node: &pim_dialects::Node<PimOp>) -> [bool; 2] {
+        let PimOp::Binary { .. } = node.op else {
+            return [false; 2];
+        };
+        let &[x, y] = node.operands.as_slice() else {
+            return [false; 2];
+        };
+        let result = |v: usize| self.layer_results.get(v) == Some(&true);
+        let stored = |v: usize| result(v) || self.func.inputs.iter().any(|p| p.value == v);
+        let sole = |v: usize| result(v) && self.uses.get(v) == Some(&1);
+        [sole(x) && stored(y), sole(y) && stored(x)]
     }
 
     /// Whether `value` is an activation (a network input or a layer's result, or a view of one).
@@ -898,6 +931,11 @@ mod tests {
         // two; the pool does not run in place.
         assert!(work(1).follows() && work(6).follows());
         assert!(work(4).in_place && !work(4).sole_reader);
+        // The add can join onto c2, which only it reads, not onto the pool, which c2 reads too.
+        assert_eq!(work(4).joins, [true, false]);
+        let add = &layers[4];
+        assert_eq!(work(4).joins_onto(&add.inputs, Source::Layer(3)), Some(0));
+        assert_eq!(work(4).joins_onto(&add.inputs, Source::Layer(2)), None);
         assert!(!work(2).in_place && work(2).sole_reader);
         // The fc reads the add through the reshape.
         assert_eq!(layers[5].inputs, [Source::Layer(4)]);

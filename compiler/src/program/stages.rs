@@ -20,7 +20,7 @@
 //! exactly that, so the traffic of a segment is the sum of its stages', whatever the cuts, and
 //! segmentation by dynamic programming stays exact.
 
-use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source, VectorWork};
+use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source};
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
 use super::ProgramError;
 use pim_runtime::target::Target;
@@ -130,29 +130,39 @@ impl Stage {
         fused.then_some(first)
     }
 
-    /// The layers of its epilogue that run on the result of the layer before them in the buffer
-    /// ([`VectorWork::follows`]), after the whole crossbar layer (not a column part) or an
-    /// in-place vector layer. The result of a layer a follower follows never goes to DRAM and a
-    /// follower reads nothing: the back end applies it to each band or chunk of its operand
-    /// and stores the last follower's result.
+    /// The layers of its epilogue that run on the result of the layer before them in the buffer,
+    /// after the whole crossbar layer (not a column part) or an in-place vector layer: an
+    /// in-place op of that result alone ([`VectorWork::follows`](super::layers::VectorWork)), or a
+    /// **join**, a binary op of that result and another image
+    /// ([`VectorWork::joins_onto`](super::layers::VectorWork)), which the back end loads
+    /// beside it. The result of a layer a follower follows never goes to DRAM, and a follower
+    /// reads nothing but a join's other operand: the back end applies it to each band or chunk
+    /// of its operand and stores the last follower's result.
     pub fn followers(&self, layers: &[Layer]) -> Vec<LayerId> {
         let whole_mvm = self.mvm.as_ref().filter(|m| m.parts == 1).map(|m| m.layer);
         let mut previous = self.mvm.as_ref().map(|m| m.layer);
         let mut followers = Vec::new();
         for &id in &self.vector {
-            let work = layers[id].vector();
             let leads = previous.is_some_and(|p| {
                 Some(p) == whole_mvm || layers[p].vector().is_some_and(|w| w.in_place)
             });
-            let follows = leads
-                && work.is_some_and(VectorWork::follows)
-                && layers[id].inputs == previous.map(Source::Layer).as_slice();
-            if follows {
+            if leads && previous.is_some_and(|p| follows(&layers[id], p)) {
                 followers.push(id);
             }
             previous = Some(id);
         }
         followers
+    }
+
+    /// How many joins follow its crossbar layer in the buffer (each stages an operand of the
+    /// result's size beside each band, [`ConvImage::joined`](super::bands::ConvImage::joined)).
+    pub fn mvm_joins(&self, layers: &[Layer]) -> usize {
+        let followers = self.followers(layers);
+        self.vector
+            .iter()
+            .take_while(|id| followers.contains(id))
+            .filter(|&&id| joined(&layers[id]))
+            .count()
     }
 
     /// Weight bytes of its crossbar layer.
@@ -317,32 +327,49 @@ impl Program {
 
     /// The DRAM activation traffic of stage `s`, per image: every layer reads its activation
     /// operands and writes its result (a column part: the whole input, its columns of the
-    /// result), except that a follower ([`Stage::followers`]) reads nothing and the layer it
-    /// follows writes nothing: its operand never leaves the buffer.
+    /// result), except that a layer a follower ([`Stage::followers`]) follows writes nothing and
+    /// the follower does not read it: it never leaves the buffer (a join reads its other
+    /// operand, of the result's size).
     pub fn stage_traffic(&self, s: usize, target: &Target) -> Traffic {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let stage = &self.stages[s];
         let followers = stage.followers(&self.layers);
-        let kept = |id: LayerId| {
-            followers
-                .iter()
-                .any(|&f| self.layers[f].inputs == [Source::Layer(id)])
-        };
+        let ids: Vec<LayerId> = stage.layers().collect();
         let mut traffic = Traffic::default();
-        for id in stage.layers() {
+        for (k, &id) in ids.iter().enumerate() {
             let layer = &self.layers[id];
-            if !followers.contains(&id) && layer.input_elements > 0 {
-                traffic.read_bytes += bytes(layer.input_elements);
+            let read = match followers.contains(&id) {
+                true if joined(layer) => layer.output_elements,
+                true => 0,
+                false => layer.input_elements,
+            };
+            if read > 0 {
+                traffic.read_bytes += bytes(read);
                 traffic.transfers += 1;
             }
-            if !kept(id) {
+            let kept = ids.get(k + 1).is_some_and(|next| followers.contains(next));
+            if !kept {
                 traffic.write_bytes += bytes(produced_elements(id, layer, stage));
                 traffic.transfers += 1;
             }
         }
         traffic
     }
+}
+
+/// Whether `layer` can run on the result of layer `previous` where it left it in the buffer
+/// ([`Stage::followers`]).
+fn follows(layer: &Layer, previous: LayerId) -> bool {
+    let source = Source::Layer(previous);
+    layer.vector().is_some_and(|w| {
+        (w.follows() && layer.inputs == [source]) || w.joins_onto(&layer.inputs, source).is_some()
+    })
+}
+
+/// Whether `layer` is a join (a binary op of two images) rather than an op of one operand.
+fn joined(layer: &Layer) -> bool {
+    layer.inputs.len() == 2
 }
 
 /// Checks the stage specs against the layers; returns the stages of each layer.

@@ -1,7 +1,7 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::bands::Rect;
-use super::vector::Tail;
+use super::vector::{Chunk, Tail};
 use super::{conv_geometry, dram, u24, unsupported, Gen, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
@@ -267,6 +267,7 @@ impl Gen<'_> {
         }
         let (conv, geo, across) =
             conv_geometry(self.func, node).ok_or("internal error: a conv without an image")?;
+        let conv = conv.joined(epilogue.tail.joins());
         let (cin, iw, (oh, ow)) = (conv.cin, across.input, conv.out);
         let band = (
             conv.band(width, self.staging.capacity),
@@ -288,7 +289,14 @@ impl Gen<'_> {
             for tile in &self.row_tiles(node, xbars, rect, cin)? {
                 self.row_tile(tile, copies, (src, out), pixels, width, accumulate)?;
             }
-            self.epilogue(&epilogue, out, width, pixels, accumulate)?;
+            let chunk = Chunk {
+                at: out,
+                image,
+                p0: rect.oy0 * ow + rect.ox0,
+                pixels,
+                channels: width,
+            };
+            self.epilogue(&epilogue, chunk, accumulate)?;
             self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
         }
         Ok(())
@@ -498,7 +506,14 @@ impl Gen<'_> {
                     accumulate: u32::from(accumulate),
                 });
             }
-            self.epilogue(epilogue, out, width, n, accumulate)?;
+            let chunk = Chunk {
+                at: out,
+                image,
+                p0: v0,
+                pixels: n,
+                channels: width,
+            };
+            self.epilogue(epilogue, chunk, accumulate)?;
             if vectors == 1 {
                 return self.store(epilogue.result, image, out, off, width, 0, 1);
             }
@@ -517,23 +532,17 @@ impl Gen<'_> {
     }
 
     /// The bias (unless the accumulator started from it: `accumulated`), the fused ReLU and the
-    /// ops of the layers that follow in the buffer, on `vectors` results of `width` columns at
-    /// `out`.
-    fn epilogue(
-        &mut self,
-        e: &Epilogue,
-        out: u64,
-        width: usize,
-        vectors: usize,
-        accumulated: bool,
-    ) -> R<()> {
+    /// ops of the layers that follow in the buffer, on the results of `chunk` (a band's pixels,
+    /// or vectors, of `chunk.channels` columns).
+    fn epilogue(&mut self, e: &Epilogue, chunk: Chunk, accumulated: bool) -> R<()> {
+        let (out, width, vectors) = (chunk.at, chunk.channels, chunk.pixels);
         if let Some(param) = e.bias.filter(|_| !accumulated) {
             self.vop(VOp::Bias, out, out, None, width, vectors, param)?;
         }
         if e.tail.relu {
             self.vop(VOp::Relu, out, out, None, width * vectors, 1, 0)?;
         }
-        e.tail.apply(self, out, width, vectors)
+        e.tail.apply(self, chunk)
     }
 }
 

@@ -149,17 +149,21 @@ impl Gen<'_> {
         channels: usize,
         body: impl Fn(&mut Self, u64, u64, usize) -> R<()>,
     ) -> R<()> {
-        self.elementwise_into(node, node.result, image, (pixels, channels), body)
+        let shape = (pixels, channels, 0);
+        self.elementwise_into(node, node.result, image, shape, |gen, a, b| {
+            body(gen, a.at, b, a.pixels)
+        })
     }
 
-    /// [`Gen::elementwise`], storing `result` (the value `body` leaves at `a`).
+    /// [`Gen::elementwise`] with the chunk `a` says where it is, storing `result` (the value
+    /// `body` leaves at `a`), and room for `beside` more operands of the chunk's size.
     fn elementwise_into(
         &mut self,
         node: &Node<PimOp>,
         result: ValueId,
         image: usize,
-        (pixels, channels): (usize, usize),
-        body: impl Fn(&mut Self, u64, u64, usize) -> R<()>,
+        (pixels, channels, beside): (usize, usize, usize),
+        body: impl Fn(&mut Self, Chunk, u64) -> R<()>,
     ) -> R<()> {
         let operands: Vec<ValueId> = node
             .operands
@@ -167,7 +171,8 @@ impl Gen<'_> {
             .copied()
             .filter(|&v| self.constant(v).is_none())
             .collect();
-        let chunk = self.chunk_pixels(node, channels, pixels, operands.len().max(1))?;
+        let buffers = operands.len().max(1) + beside;
+        let chunk = self.chunk_pixels(node, channels, pixels, buffers)?;
         for p0 in (0..pixels).step_by(chunk) {
             let n = chunk.min(pixels - p0);
             self.reset_staging();
@@ -180,7 +185,14 @@ impl Gen<'_> {
             for (&v, dst) in operands.iter().zip([a, b]) {
                 self.load(v, image, dst, p0, p0 + n)?;
             }
-            body(self, a, b, n)?;
+            let at = Chunk {
+                at: a,
+                image,
+                p0,
+                pixels: n,
+                channels,
+            };
+            body(self, at, b)?;
             self.store(result, image, a, 0, channels, p0, n)?;
         }
         Ok(())
@@ -489,25 +501,77 @@ impl InPlace {
     }
 }
 
+/// A follower's op on a band or chunk of its operand in the buffer (`Stage::followers`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum TailOp {
+    /// An op of the operand alone.
+    InPlace(InPlace),
+    /// A join: a binary op of the operand and the same pixels of `other`, loaded beside it;
+    /// `onto` is the operand's position (0: `operand op other`, 1: `other op operand`).
+    Join {
+        op: VOp,
+        other: ValueId,
+        onto: usize,
+    },
+}
+
+/// Where a band or chunk of `pixels` pixels of `channels` elements sits: in the buffer at `at`,
+/// pixels `p0..p0 + pixels` of image `image`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Chunk {
+    pub at: u64,
+    pub image: usize,
+    pub p0: usize,
+    pub pixels: usize,
+    pub channels: usize,
+}
+
 /// What a layer's result goes through in the buffer before it is stored: the layers that
-/// follow it there (`Stage::followers`), a crossbar layer's fused ReLU first, then in-place
-/// ops; and the value stored (the last follower's result).
+/// follow it there (`Stage::followers`), a crossbar layer's fused ReLU first, then their ops;
+/// and the value stored (the last follower's result).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tail {
     /// The fused ReLU (`Stage::fused_activation`), applied with the accumulation.
     pub relu: bool,
-    /// The in-place ops of the other followers, in order.
-    pub ops: Vec<InPlace>,
+    /// The ops of the other followers, in order.
+    pub ops: Vec<TailOp>,
     /// The last follower's result, stored instead of the layer's.
     pub result: Option<ValueId>,
 }
 
 impl Tail {
-    /// Its in-place ops on `pixels` pixels at `at`.
-    pub(super) fn apply(&self, gen: &mut Gen, at: u64, channels: usize, pixels: usize) -> R<()> {
+    /// How many of its ops are joins (each stages an operand beside the chunk).
+    pub(super) fn joins(&self) -> usize {
         self.ops
             .iter()
-            .try_for_each(|op| op.apply(gen, at, channels, pixels))
+            .filter(|op| matches!(op, TailOp::Join { .. }))
+            .count()
+    }
+
+    /// Its ops on `chunk`: a join loads its other operand's pixels into the staging buffer.
+    pub(super) fn apply(&self, gen: &mut Gen, chunk: Chunk) -> R<()> {
+        let Chunk {
+            at,
+            image,
+            p0,
+            pixels,
+            channels,
+        } = chunk;
+        for op in &self.ops {
+            match *op {
+                TailOp::InPlace(op) => op.apply(gen, at, channels, pixels)?,
+                TailOp::Join { op, other, onto } => {
+                    if gen.geometry(other)?.1 != channels {
+                        return Err("internal error: a join of images of other channels".into());
+                    }
+                    let b = gen.alloc_staging((pixels * channels) as u64, "join")?;
+                    gen.load(other, image, b, p0, p0 + pixels)?;
+                    let (x, y) = if onto == 0 { (at, b) } else { (b, at) };
+                    gen.vop(op, at, x, Some(y), pixels * channels, 1, 0)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -566,6 +630,19 @@ impl Gen<'_> {
         })
     }
 
+    /// A join (`TailOp::Join`): the binary op `node` of two images computed onto its operand
+    /// `onto`, the other loaded beside it.
+    pub(super) fn join(&self, node: &Node<PimOp>, onto: usize) -> R<TailOp> {
+        let PimOp::Binary { kind } = &node.op else {
+            return Err(unsupported(node, "a join that is not a pim.binary"));
+        };
+        Ok(TailOp::Join {
+            op: binary_vop(node, kind)?,
+            other: node.operands[1 - onto],
+            onto,
+        })
+    }
+
     /// A PReLU's slopes: a scalar or one per channel.
     fn prelu_slopes(&self, node: &Node<PimOp>, channels: usize) -> R<Vec<f32>> {
         let slope = node
@@ -604,14 +681,15 @@ impl Gen<'_> {
             None => Some(self.unary_in_place(node)?),
         };
         let result = tail.result.unwrap_or(node.result);
-        self.elementwise_into(node, result, image, (pixels, channels), |gen, a, b, n| {
+        let shape = (pixels, channels, tail.joins());
+        self.elementwise_into(node, result, image, shape, |gen, a, b| {
             if let Some(op) = unary {
-                op.apply(gen, a, channels, n)?;
+                op.apply(gen, a.at, channels, a.pixels)?;
             }
             if let Some(op) = binary {
-                gen.vop(op, a, a, Some(b), n * channels, 1, 0)?;
+                gen.vop(op, a.at, a.at, Some(b), a.pixels * channels, 1, 0)?;
             }
-            tail.apply(gen, a, channels, n)
+            tail.apply(gen, a)
         })
     }
 
