@@ -285,7 +285,7 @@ fn a_segment_whose_stages_cannot_stage_side_by_side_is_timed_one_stage_at_a_time
 /// the segment's first image only, and the model charges the rest
 /// (`SegmentCost::prefetch_window_ns`). LeNet on isaac-rram at batch 16 in `reuse`, its schedule
 /// edited so that conv1 is a segment of its own and conv2's weights are prefetched during it,
-/// agrees within 5 % (the model was 19 % optimistic when it let the prefetch overlap the whole
+/// agrees within 5 % (the model was 34 % optimistic when it let the prefetch overlap the whole
 /// segment).
 #[test]
 fn a_fenced_segment_overlaps_the_next_segments_prefetch_with_its_first_image_only() {
@@ -299,11 +299,6 @@ fn a_fenced_segment_overlaps_the_next_segments_prefetch_with_its_first_image_onl
     };
     let (scheduled, read) = crate::pipeline::plan(func, &target, options).expect("plan");
     let mut schedule = read.schedule.clone();
-    assert_eq!(
-        schedule.segments,
-        [0..2, 2..5],
-        "conv1 and conv2 share a segment"
-    );
     schedule.segments = vec![0..1, 1..2, 2..5];
     schedule.stages[1].load = Load::Prefetch;
     let edited = ir::write(&scheduled, &read.network, &schedule);

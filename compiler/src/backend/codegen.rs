@@ -683,13 +683,13 @@ impl Gen<'_> {
         image: usize,
     ) -> R<()> {
         let stage = &sched.program.stages[s];
-        let followers = stage.followers(&sched.program.layers);
+        let followers = &stage.followers;
         let node_of = |l: usize| &func.nodes[sched.network.nodes[l]];
         if let Some(mvm) = &stage.mvm {
             let node = node_of(mvm.layer);
             let off = mvm.columns.start as usize;
             let start = self.program.code.len();
-            let tail = self.tail(sched, s, mvm.layer, &followers, func)?;
+            let tail = self.tail(sched, s, mvm.layer, func)?;
             self.mvm_layer(node, image, copies, (off, mvm.shape.cols as usize), tail)
                 .map_err(|e| in_layer(&node.name, e))?;
             self.symbol(&stage.name, SymbolKind::Layer, start);
@@ -697,7 +697,7 @@ impl Gen<'_> {
         for &l in stage.vector.iter().filter(|l| !followers.contains(l)) {
             let node = node_of(l);
             let start = self.program.code.len();
-            let tail = self.tail(sched, s, l, &followers, func)?;
+            let tail = self.tail(sched, s, l, func)?;
             let emitted = if tail.result.is_some() {
                 self.vector_chain(node, &tail, image)
             } else {
@@ -709,30 +709,55 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// The layers of stage `s` that follow `head` in the buffer (the run of `followers` right
+    /// The layers of stage `s` that follow `head` in the buffer (the run of its followers right
     /// after it), as the ops `head`'s code applies before it stores the last one's result.
-    fn tail(
-        &mut self,
-        sched: &Scheduled,
-        s: usize,
-        head: usize,
-        followers: &[usize],
-        func: &Func<PimOp>,
-    ) -> R<Tail> {
+    fn tail(&mut self, sched: &Scheduled, s: usize, head: usize, func: &Func<PimOp>) -> R<Tail> {
         let stage = &sched.program.stages[s];
+        let layers = &sched.program.layers;
         let run: Vec<usize> = stage
             .layers()
             .skip_while(|&l| l != head)
             .skip(1)
-            .take_while(|l| followers.contains(l))
+            .take_while(|l| stage.followers.contains(l))
             .collect();
-        let relu = !run.is_empty()
-            && run.first().copied() == stage.fused_activation(&sched.program.layers);
+        let relu = !run.is_empty() && run.first().copied() == stage.fused_activation(layers);
         let node_of = |l: usize| &func.nodes[sched.network.nodes[l]];
-        let mut ops = Vec::new();
+        // The ops before the pooling (if one follows) and after it, on the pooled rows.
+        let pool = stage.pool(layers).filter(|(l, _)| run.contains(l));
+        let split = pool.map_or(run.len(), |(l, _)| {
+            run.iter().position(|&r| r == l).unwrap_or(0)
+        });
         let before = if relu { run[0] } else { head };
-        let mut previous = node_of(before).result;
-        for &l in &run[usize::from(relu)..] {
+        let ops = self.tail_ops(
+            &run[usize::from(relu)..split],
+            node_of(before).result,
+            node_of,
+        )?;
+        let pool = match pool {
+            Some((l, kernel)) => {
+                let after = self.tail_ops(&run[split + 1..], node_of(l).result, node_of)?;
+                Some(self.pool_tail(node_of(l), kernel, after)?)
+            }
+            None => None,
+        };
+        Ok(Tail {
+            relu,
+            ops,
+            pool,
+            result: run.last().map(|&l| node_of(l).result),
+        })
+    }
+
+    /// The ops of the followers `layers` (`Stage::followers`), the first on `previous`: a join
+    /// where a follower reads an image beside it, else an in-place op.
+    fn tail_ops<'n>(
+        &mut self,
+        layers: &[usize],
+        mut previous: ValueId,
+        node_of: impl Fn(usize) -> &'n Node<PimOp>,
+    ) -> R<Vec<TailOp>> {
+        let mut ops = Vec::new();
+        for &l in layers {
             let node = node_of(l);
             let op = match node.operands.iter().position(|&v| v == previous) {
                 Some(onto)
@@ -746,11 +771,7 @@ impl Gen<'_> {
             ops.push(op.map_err(|e| in_layer(&node.name, e))?);
             previous = node.result;
         }
-        Ok(Tail {
-            relu,
-            ops,
-            result: run.last().map(|&l| node_of(l).result),
-        })
+        Ok(ops)
     }
 }
 

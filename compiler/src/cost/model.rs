@@ -20,7 +20,9 @@ use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, mvm_energy, mvm_time,
     vector_energy, vector_time, write_time, Energy,
 };
-use crate::program::bands::{stage_bands, stage_need, staging_shares, staging_tiles};
+use crate::program::bands::{
+    stage_bands, stage_floor, stage_need, staging_shares, staging_tiles, whole_buffer,
+};
 use crate::program::stages::Traffic;
 use crate::program::{Program, Stage};
 use crate::schedule::{Execution, Load, Schedule};
@@ -129,11 +131,7 @@ fn staging_plan(
     (execution, tiles): (Execution, Option<&[u64]>),
 ) -> (Vec<u64>, Execution) {
     let global = target.buffer_elements(target.buffers.global_bytes);
-    let whole = if global > 0 {
-        global
-    } else {
-        target.buffer_elements(target.buffers.tile_bytes)
-    };
+    let whole = whole_buffer(target);
     let one_at_a_time = |range: Range<usize>| {
         let bands = range.map(|s| stage_bands(program, s, whole).unwrap_or(1));
         (bands.collect(), Execution::Sequential)
@@ -142,9 +140,12 @@ fn staging_plan(
         return one_at_a_time(range);
     }
     let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
+    let floors: Vec<u64> = range.clone().map(|s| stage_floor(program, s)).collect();
     let shares = match (global > 0, tiles) {
         (false, None) => vec![whole; range.len()],
-        (in_global, tiles) => staging_shares(&needs, tiles.filter(|_| !in_global), whole),
+        (in_global, tiles) => {
+            staging_shares((&needs, &floors), tiles.filter(|_| !in_global), whole)
+        }
     };
     let bands: Option<Vec<u64>> = range
         .clone()

@@ -9,6 +9,7 @@
 use super::layers::Layer;
 use super::Program;
 use pim_dialects::{Func, Node, PimOp};
+use pim_runtime::target::Target;
 
 /// One axis of a window over an image: kernel, stride and dilation along it, and the image's
 /// extent.
@@ -50,6 +51,9 @@ pub struct ConvImage {
     /// Operands of the result's size staged beside each band's results: one per join that
     /// follows the convolution in the buffer ([`ConvImage::joined`]).
     pub beside: usize,
+    /// The kernel of a pooling that follows in the buffer (`Stage::pool`): bands are whole rows,
+    /// as many as a multiple of its height, and stage the pooled results too.
+    pub pool: Option<(usize, usize)>,
 }
 
 impl ConvImage {
@@ -84,7 +88,16 @@ impl ConvImage {
             out: (oh, ow),
             axes: (axis(0, ih)?, axis(1, iw)?),
             beside: 0,
+            pool: None,
         })
+    }
+
+    /// The same images with `kernel`'s pooling following in the buffer.
+    pub fn pooled(self, kernel: (usize, usize)) -> ConvImage {
+        ConvImage {
+            pool: Some(kernel),
+            ..self
+        }
     }
 
     /// The image with `joins` operands of the result's size staged beside each band's results
@@ -97,11 +110,15 @@ impl ConvImage {
     }
 
     /// Elements a band of `rows x cols` output pixels stages, `width` results per pixel (and
-    /// as many per operand staged beside them).
+    /// as many per operand staged beside them, and the pooled results of a pooling that
+    /// follows).
     pub fn need(&self, (rows, cols): (usize, usize), width: usize) -> u64 {
         let (down, across) = &self.axes;
         let inputs = down.span(rows) * across.span(cols) * self.cin;
-        (inputs + rows * cols * width * (1 + self.beside)) as u64
+        let pooled = self
+            .pool
+            .map_or(0, |(kh, kw)| rows / kh.max(1) * (cols / kw.max(1)) * width);
+        (inputs + rows * cols * width * (1 + self.beside) + pooled) as u64
     }
 
     /// The band of `width` results per pixel that fits `capacity` elements: as many whole output
@@ -109,6 +126,15 @@ impl ConvImage {
     pub fn band(&self, width: usize, capacity: u64) -> Option<(usize, usize)> {
         let (oh, ow) = self.out;
         let fits = |rows: usize, cols: usize| self.need((rows, cols), width) <= capacity;
+        if let Some((kh, _)) = self.pool {
+            // Whole rows of whole windows only.
+            let kh = kh.max(1);
+            return (1..=oh / kh)
+                .rev()
+                .map(|n| n * kh)
+                .find(|&n| fits(n, ow))
+                .map(|rows| (rows, ow));
+        }
         if let Some(rows) = (1..=oh).rev().find(|&n| fits(n, ow)) {
             return Some((rows, ow));
         }
@@ -134,41 +160,63 @@ pub fn width(layer: &Layer, image: &ConvImage) -> usize {
 /// What stage `s` of `program` stages per image at most: the largest working set of its layers
 /// when the whole image is one band (operands plus result; for a convolution the input rows and
 /// columns its windows span: a stride longer than the window skips pixels that the band still
-/// loads), elements (at least 1).
+/// loads, and the pooled results of a pooling that follows it in the buffer), elements (at
+/// least 1).
 pub fn stage_need(program: &Program, s: usize) -> u64 {
-    let stage = &program.stages[s];
-    stage
+    let staged = staged_image(program, s);
+    program.stages[s]
         .layers()
         .map(|id| {
             let layer = &program.layers[id];
             let whole = layer.input_elements.saturating_add(layer.output_elements);
-            let image = layer.mvm().and_then(|m| m.image);
-            let joined = image.map(|i| i.joined(stage.mvm_joins(&program.layers)));
-            joined.map_or(whole, |i| whole.max(i.need(i.out, width(layer, &i))))
+            let image = staged.filter(|_| layer.mvm().is_some());
+            image.map_or(whole, |i| whole.max(i.need(i.out, width(layer, &i))))
         })
         .max()
         .unwrap_or(0)
         .max(1)
 }
 
+/// The images stage `s`'s crossbar layer stages, when it is a convolution: with the operands its
+/// joins stage beside each band ([`ConvImage::joined`]) and the pooling that follows it
+/// ([`ConvImage::pooled`]).
+pub fn staged_image(program: &Program, s: usize) -> Option<ConvImage> {
+    let stage = &program.stages[s];
+    let image = program.layers[stage.mvm_layer()?].mvm()?.image?;
+    let image = image.joined(stage.mvm_joins(&program.layers));
+    Some(match stage.pool(&program.layers) {
+        Some((_, kernel)) => image.pooled(kernel),
+        None => image,
+    })
+}
+
 /// The bands one image of stage `s`'s crossbar layer takes in `share` elements: 1 unless it is a
-/// convolution whose image (with the operands its joins stage beside it) does not fit; `None`
+/// convolution whose image (with what it stages beside, [`staged_image`]) does not fit; `None`
 /// when not even one output pixel (of a fully connected layer: one input vector and its
 /// results) fits, so that the back end cannot stage it in that share.
 pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
-    let stage = &program.stages[s];
-    let Some(m) = &stage.mvm else {
+    let Some(m) = &program.stages[s].mvm else {
         return Some(1);
     };
     let groups = m.shape.groups.max(1);
     let width = groups.saturating_mul(m.shape.cols);
-    let Some(image) = program.layers[m.layer].mvm().and_then(|l| l.image) else {
+    let Some(image) = staged_image(program, s) else {
         let vector = groups.saturating_mul(m.shape.rows).saturating_add(width);
         return (vector <= share).then_some(1);
     };
-    let image = image.joined(stage.mvm_joins(&program.layers));
     image.band(width as usize, share)?;
     Some(image.bands(width as usize, share))
+}
+
+/// The staging buffer a layer has when it stages alone, elements: the global buffer, else a
+/// tile's.
+pub fn whole_buffer(target: &Target) -> u64 {
+    let global = target.buffer_elements(target.buffers.global_bytes);
+    if global > 0 {
+        global
+    } else {
+        target.buffer_elements(target.buffers.tile_bytes)
+    }
 }
 
 /// `whole` elements shared among `needs`: each first gets its need or an equal share, whichever
@@ -212,12 +260,47 @@ pub fn staging_tiles(
         .collect()
 }
 
-/// Each stage's share of the `whole` buffer it stages in, by [`fair_shares`] of `needs` among the
-/// stages staged in the same buffer: all of them in a global buffer (`tiles` `None`), those of
-/// the same tile otherwise ([`staging_tiles`]).
-pub fn staging_shares(needs: &[u64], tiles: Option<&[u64]>, whole: u64) -> Vec<u64> {
+/// The least stage `s` can stage at all, elements: the smallest band of a convolution that a
+/// pooling follows in the buffer (whole rows of its kernel's height, [`ConvImage::band`]), else 0
+/// (any share holds the one pixel other stages need at least).
+pub fn stage_floor(program: &Program, s: usize) -> u64 {
+    let Some(m) = &program.stages[s].mvm else {
+        return 0;
+    };
+    let width = m.shape.groups.max(1).saturating_mul(m.shape.cols) as usize;
+    staged_image(program, s)
+        .and_then(|i| Some(i.need((i.pool?.0, i.out.1), width)))
+        .unwrap_or(0)
+}
+
+/// [`fair_shares`] of `whole` among `needs`, unless one falls short of its floor: then the
+/// floors first, and the rest by what each needs beyond its floor (fair shares when the floors
+/// do not fit together).
+pub fn floored_shares(needs: &[u64], floors: &[u64], whole: u64) -> Vec<u64> {
+    let fair = fair_shares(needs, whole);
+    let least: u64 = floors.iter().sum();
+    if least > whole || fair.iter().zip(floors).all(|(share, floor)| share >= floor) {
+        return fair;
+    }
+    let beyond: Vec<u64> = needs
+        .iter()
+        .zip(floors)
+        .map(|(n, f)| n.saturating_sub(*f))
+        .collect();
+    let rest = fair_shares(&beyond, whole - least);
+    floors.iter().zip(rest).map(|(f, r)| f + r).collect()
+}
+
+/// Each stage's share of the `whole` buffer it stages in, by [`floored_shares`] of `needs` and
+/// `floors` among the stages staged in the same buffer: all of them in a global buffer (`tiles`
+/// `None`), those of the same tile otherwise ([`staging_tiles`]).
+pub fn staging_shares(
+    (needs, floors): (&[u64], &[u64]),
+    tiles: Option<&[u64]>,
+    whole: u64,
+) -> Vec<u64> {
     let Some(tiles) = tiles else {
-        return fair_shares(needs, whole);
+        return floored_shares(needs, floors, whole);
     };
     let mut shares = vec![0; needs.len()];
     for (k, tile) in tiles.iter().enumerate() {
@@ -226,7 +309,9 @@ pub fn staging_shares(needs: &[u64], tiles: Option<&[u64]>, whole: u64) -> Vec<u
         }
         let group: Vec<usize> = (k..tiles.len()).filter(|&j| tiles[j] == *tile).collect();
         let group_needs: Vec<u64> = group.iter().map(|&j| needs[j]).collect();
-        for (j, share) in group.into_iter().zip(fair_shares(&group_needs, whole)) {
+        let group_floors: Vec<u64> = group.iter().map(|&j| floors[j]).collect();
+        let shares_of_group = floored_shares(&group_needs, &group_floors, whole);
+        for (j, share) in group.into_iter().zip(shares_of_group) {
             shares[j] = share;
         }
     }
@@ -243,11 +328,21 @@ mod tests {
         let tiles = staging_tiles([Some(0), Some(100), None, Some(300)], 96);
         assert_eq!(tiles, vec![0, 1, 1, 3]);
         let needs = [50, 300, 100, 10];
+        let none = [0; 4];
         assert_eq!(
-            staging_shares(&needs, Some(&tiles), 200),
+            staging_shares((&needs, &none), Some(&tiles), 200),
             vec![50, 100, 100, 10]
         );
-        assert_eq!(staging_shares(&needs, None, 200), fair_shares(&needs, 200));
+        assert_eq!(
+            staging_shares((&needs, &none), None, 200),
+            fair_shares(&needs, 200)
+        );
+        // A floor is met first: 120 of the 200 of tile 1 to the second stage, then 40 each.
+        let floors = [0, 120, 0, 0];
+        assert_eq!(
+            staging_shares((&needs, &floors), Some(&tiles), 200),
+            vec![50, 160, 40, 10]
+        );
     }
 
     #[test]
@@ -272,17 +367,23 @@ mod tests {
         }
     }
 
+    /// VGG-8's second convolution: 3x3, 128 channels in and out, 32x32.
+    fn vgg8_conv2() -> ConvImage {
+        ConvImage {
+            cin: 128,
+            out: (32, 32),
+            axes: (axis(3, 1, 32), axis(3, 1, 32)),
+            beside: 0,
+            pool: None,
+        }
+    }
+
     /// VGG-8's second convolution (3x3, 128 channels, 32x32) in a sixth of unlimited-6x6's
     /// buffer: one output row per band (3 input rows and the row's results), 32 bands; a
     /// stride-2 1x1 convolution's band spans the row its stride skips.
     #[test]
     fn bands_are_whole_rows_that_fit_else_strips_of_a_row() {
-        let vgg = ConvImage {
-            cin: 128,
-            out: (32, 32),
-            axes: (axis(3, 1, 32), axis(3, 1, 32)),
-            beside: 0,
-        };
+        let vgg = vgg8_conv2();
         assert_eq!(vgg.need((1, 32), 128), (3 * 32 * 128 + 32 * 128) as u64);
         assert_eq!(vgg.band(128, 24_234), Some((1, 32)));
         assert_eq!(vgg.bands(128, 24_234), 32);
@@ -303,8 +404,22 @@ mod tests {
             out: (1, 1),
             axes: (axis(1, 2, 2), axis(1, 2, 2)),
             beside: 0,
+            pool: None,
         };
         assert_eq!(downsample.need((1, 1), 512), 2 * 2 * 256 + 512);
         assert_eq!(downsample.band(512, 1024), None);
+    }
+
+    /// A 2x2 pooling following VGG-8's second convolution: bands are pairs of whole rows that
+    /// also hold their pooled row; no strips.
+    #[test]
+    fn pooled_bands_are_whole_window_rows() {
+        let vgg = vgg8_conv2().pooled((2, 2));
+        let two_rows = 4 * 32 * 128 + 2 * 32 * 128 + 16 * 128;
+        assert_eq!(vgg.need((2, 32), 128), two_rows as u64);
+        // Three rows would fit without the pooling; with it, two.
+        assert_eq!(vgg.band(128, 5 * 32 * 128 + 3 * 32 * 128), Some((2, 32)));
+        assert_eq!(vgg.bands(128, two_rows as u64), 16);
+        assert_eq!(vgg.band(128, two_rows as u64 - 1), None);
     }
 }

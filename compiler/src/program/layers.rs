@@ -136,6 +136,10 @@ pub struct VectorWork {
     /// op can then be computed where that layer left the operand in the buffer, the other
     /// operand loaded beside it ([`VectorWork::joins_onto`]).
     pub joins: [bool; 2],
+    /// The kernel (rows, columns) of a pooling whose windows tile its image: as large as their
+    /// strides, no padding or dilation, rows and columns multiples of the kernel's. Each band of
+    /// whole window rows pools on its own, so it can follow a convolution in the buffer.
+    pub tiling_pool: Option<(usize, usize)>,
 }
 
 impl VectorWork {
@@ -296,6 +300,30 @@ impl Windows<'_> {
         }
         read
     }
+}
+
+/// The kernel of `node` if it is a pooling whose windows tile its NCHW image
+/// ([`VectorWork::tiling_pool`]).
+fn tiling_pool(func: &Func<PimOp>, node: &pim_dialects::Node<PimOp>) -> Option<(usize, usize)> {
+    let PimOp::Pool {
+        kernel,
+        strides,
+        pads,
+        dilations,
+        ..
+    } = &node.op
+    else {
+        return None;
+    };
+    let &[_, _, h, w] = func.shape(*node.operands.first()?) else {
+        return None;
+    };
+    let (&[kh, kw], &[sh, sw]) = (kernel.as_slice(), strides.as_slice()) else {
+        return None;
+    };
+    let exact = |k: i64, s: i64, n: usize| k > 0 && k == s && n.is_multiple_of(k as usize);
+    let plain = pads.iter().all(|&p| p == 0) && dilations.iter().all(|&d| d == 1);
+    (plain && exact(kh, sh, h) && exact(kw, sw, w)).then_some((kh as usize, kw as usize))
 }
 
 /// The index in `func.nodes` of every layer [`layers_of`] returns, in order.
@@ -575,6 +603,7 @@ impl<'f> Walk<'f> {
             in_place: self.in_place(node),
             sole_reader: self.sole_reader(node),
             joins: self.joins(node),
+            tiling_pool: tiling_pool(self.func, node),
         };
         let moved = |op: &str| VectorWork {
             op: op.to_owned(),
@@ -585,6 +614,7 @@ impl<'f> Walk<'f> {
             in_place: false,
             sole_reader: false,
             joins: [false; 2],
+            tiling_pool: None,
         };
         Ok(match op {
             PimOp::Act { kind, .. } if self.fuses(node, kind) => VectorWork {

@@ -20,6 +20,7 @@
 //! exactly that, so the traffic of a segment is the sum of its stages', whatever the cuts, and
 //! segmentation by dynamic programming stays exact.
 
+use super::bands::whole_buffer;
 use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source};
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
 use super::ProgramError;
@@ -107,6 +108,9 @@ pub struct Stage {
     pub mvm: Option<StageMvm>,
     /// The vector layers of its epilogue, in order.
     pub vector: Vec<LayerId>,
+    /// The layers of its epilogue that run on the result of the layer before them in the buffer
+    /// ([`followers`]).
+    pub followers: Vec<LayerId>,
 }
 
 impl Stage {
@@ -130,37 +134,20 @@ impl Stage {
         fused.then_some(first)
     }
 
-    /// The layers of its epilogue that run on the result of the layer before them in the buffer,
-    /// after the whole crossbar layer (not a column part) or an in-place vector layer: an
-    /// in-place op of that result alone ([`VectorWork::follows`](super::layers::VectorWork)), or a
-    /// **join**, a binary op of that result and another image
-    /// ([`VectorWork::joins_onto`](super::layers::VectorWork)), which the back end loads
-    /// beside it. The result of a layer a follower follows never goes to DRAM, and a follower
-    /// reads nothing but a join's other operand: the back end applies it to each band or chunk
-    /// of its operand and stores the last follower's result.
-    pub fn followers(&self, layers: &[Layer]) -> Vec<LayerId> {
-        let whole_mvm = self.mvm.as_ref().filter(|m| m.parts == 1).map(|m| m.layer);
-        let mut previous = self.mvm.as_ref().map(|m| m.layer);
-        let mut followers = Vec::new();
-        for &id in &self.vector {
-            let leads = previous.is_some_and(|p| {
-                Some(p) == whole_mvm || layers[p].vector().is_some_and(|w| w.in_place)
-            });
-            if leads && previous.is_some_and(|p| follows(&layers[id], p)) {
-                followers.push(id);
-            }
-            previous = Some(id);
-        }
-        followers
+    /// The pooling that follows its crossbar layer in the buffer, if any (the follower that is a
+    /// pooling, `VectorWork::tiling_pool`), with its kernel.
+    pub fn pool(&self, layers: &[Layer]) -> Option<(LayerId, (usize, usize))> {
+        self.followers
+            .iter()
+            .find_map(|&f| Some((f, layers[f].vector()?.tiling_pool?)))
     }
 
     /// How many joins follow its crossbar layer in the buffer (each stages an operand of the
     /// result's size beside each band, [`ConvImage::joined`](super::bands::ConvImage::joined)).
     pub fn mvm_joins(&self, layers: &[Layer]) -> usize {
-        let followers = self.followers(layers);
         self.vector
             .iter()
-            .take_while(|id| followers.contains(id))
+            .take_while(|id| self.followers.contains(id))
             .filter(|&&id| joined(&layers[id]))
             .count()
     }
@@ -334,7 +321,7 @@ impl Program {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let stage = &self.stages[s];
-        let followers = stage.followers(&self.layers);
+        let followers = &stage.followers;
         let ids: Vec<LayerId> = stage.layers().collect();
         let mut traffic = Traffic::default();
         for (k, &id) in ids.iter().enumerate() {
@@ -358,13 +345,84 @@ impl Program {
     }
 }
 
-/// Whether `layer` can run on the result of layer `previous` where it left it in the buffer
-/// ([`Stage::followers`]).
-fn follows(layer: &Layer, previous: LayerId) -> bool {
-    let source = Source::Layer(previous);
-    layer.vector().is_some_and(|w| {
-        (w.follows() && layer.inputs == [source]) || w.joins_onto(&layer.inputs, source).is_some()
-    })
+/// The layers of `stage`'s epilogue that run on the result of the layer before them in the
+/// buffer, in its code (`docs/cost-model.md` §4), after the whole crossbar layer (not a column
+/// part) or an in-place vector layer: an in-place op of that result alone (`VectorWork::follows`);
+/// a **join**, a binary op of that result and another image, which the back end loads beside it
+/// (`VectorWork::joins_onto`); and, ending the convolution's chain, a pooling whose windows tile
+/// its image (`VectorWork::tiling_pool`) when bands of whole rows of its kernel's height fit the
+/// `whole` staging buffer, no more of them than without it ([`pools_in_bands`]), then the
+/// in-place ops that follow the pooling (on the pooled rows). The result of a layer a follower
+/// follows never goes to DRAM, and a follower reads nothing but a join's other operand: the back
+/// end applies it to each band or chunk of its operand and stores the last follower's result.
+fn followers(stage: &Stage, layers: &[Layer], target: &Target) -> Vec<LayerId> {
+    let whole_mvm = stage.mvm.as_ref().filter(|m| m.parts == 1).map(|m| m.layer);
+    let mut previous = stage.mvm.as_ref().map(|m| m.layer);
+    // Whether `previous` is the whole crossbar layer or a follower of it before a pooling, and
+    // whether the chain has pooled.
+    let (mut after_mvm, mut pooled) = (whole_mvm.is_some(), false);
+    let mut followers: Vec<LayerId> = Vec::new();
+    for &id in &stage.vector {
+        let layer = &layers[id];
+        let Some((work, p)) = layer.vector().zip(previous) else {
+            previous = Some(id);
+            continue;
+        };
+        let source = Source::Layer(p);
+        let leads = Some(p) == whole_mvm
+            || layers[p].vector().is_some_and(|w| w.in_place)
+            || followers.last() == Some(&p);
+        let unary = work.follows() && layer.inputs == [source];
+        let join = !pooled && work.joins_onto(&layer.inputs, source).is_some();
+        let joins = followers.iter().filter(|&&f| joined(&layers[f])).count();
+        let pool = after_mvm
+            && work.sole_reader
+            && layer.inputs == [source]
+            && work
+                .tiling_pool
+                .is_some_and(|kernel| pools_in_bands(stage, layers, (kernel, joins), target));
+        let follows = (leads && (unary || join)) || pool;
+        if follows {
+            followers.push(id);
+        }
+        after_mvm &= follows && !pool;
+        pooled = follows && (pooled || pool);
+        previous = Some(id);
+    }
+    followers
+}
+
+/// Whether `stage`'s whole convolution with `joins` joins after it, pooled by `kernel` in the
+/// buffer, has a band of whole rows that fits the whole staging buffer ([`whole_buffer`]), and
+/// the bands it takes there beyond those without the pooling cost less (a load's and a store's
+/// DRAM latency each, `docs/cost-model.md` §7) than streaming the convolution's result to DRAM
+/// and back, which the pooling saves.
+fn pools_in_bands(
+    stage: &Stage,
+    layers: &[Layer],
+    (kernel, joins): ((usize, usize), usize),
+    target: &Target,
+) -> bool {
+    let Some(m) = &stage.mvm else {
+        return false;
+    };
+    let Some(image) = layers[m.layer].mvm().and_then(|l| l.image) else {
+        return false;
+    };
+    let width = m.shape.groups.max(1).saturating_mul(m.shape.cols) as usize;
+    let whole = whole_buffer(target);
+    let image = image.joined(joins);
+    let pooled = image.pooled(kernel);
+    if pooled.band(width, whole).is_none() {
+        return false;
+    }
+    let extra = pooled
+        .bands(width, whole)
+        .saturating_sub(image.bands(width, whole));
+    let bits = u64::from(target.precision.activation_bits);
+    let result_bytes = layers[m.layer].output_elements.saturating_mul(bits) as f64 / 8.0;
+    let dram = &target.dram;
+    extra as f64 * 2.0 * dram.latency_ns <= 2.0 * result_bytes / dram.bandwidth_gb_s
 }
 
 /// Whether `layer` is a join (a binary op of two images) rather than an op of one operand.
@@ -452,10 +510,15 @@ fn stage(
     };
     let layer = &layers[first];
     let Some(mvm) = layer.mvm() else {
-        return Ok(Stage {
+        let stage = Stage {
             name: layer.name.clone(),
             mvm: None,
             vector: spec.layers.clone(),
+            followers: Vec::new(),
+        };
+        return Ok(Stage {
+            followers: followers(&stage, layers, target),
+            ..stage
         });
     };
     let parts = column_parts(&layer.name, mvm.shape, target, granularity)?;
@@ -479,7 +542,7 @@ fn stage(
     let tiling = Tiling::new(shape, target);
     let dense = mvm.kind == MvmKind::Fc;
     let count = spec.parts;
-    Ok(Stage {
+    let stage = Stage {
         name: if count > 1 {
             format!("{}[{}/{count}]", layer.name, spec.part + 1)
         } else {
@@ -497,6 +560,11 @@ fn stage(
             weight_bytes: weight_bytes(target, shape.weights()),
         }),
         vector: spec.layers[1..].to_vec(),
+        followers: Vec::new(),
+    };
+    Ok(Stage {
+        followers: followers(&stage, layers, target),
+        ..stage
     })
 }
 

@@ -1,7 +1,7 @@
 //! Crossbar layers: weight matrices and their crossbar blocks, `mvm` / `acc` / bias code.
 
 use super::bands::Rect;
-use super::vector::{Chunk, Tail};
+use super::vector::{apply_ops, plain_window, Chunk, PoolTail, Tail};
 use super::{conv_geometry, dram, u24, unsupported, Gen, Layout, ACTIVATIONS_BASE, R};
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
@@ -268,6 +268,10 @@ impl Gen<'_> {
         let (conv, geo, across) =
             conv_geometry(self.func, node).ok_or("internal error: a conv without an image")?;
         let conv = conv.joined(epilogue.tail.joins());
+        let conv = match &epilogue.tail.pool {
+            Some(pool) => conv.pooled(pool.kernel),
+            None => conv,
+        };
         let (cin, iw, (oh, ow)) = (conv.cin, across.input, conv.out);
         let band = (
             conv.band(width, self.staging.capacity),
@@ -297,9 +301,50 @@ impl Gen<'_> {
                 channels: width,
             };
             self.epilogue(&epilogue, chunk, accumulate)?;
-            self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?;
+            match &epilogue.tail.pool {
+                Some(pool) => self.pool_band(pool, epilogue.result, chunk, (rect, ow))?,
+                None => self.store_rect(epilogue.result, image, out, rect, (ow, off, width))?,
+            }
         }
         Ok(())
+    }
+
+    /// Pools a band of whole window rows (`rect`, `ow` pixels wide, `width` channels) that the
+    /// convolution left at `out`, applies the ops that follow the pooling, and stores the pooled
+    /// rows as `result` (`Tail::pool`).
+    fn pool_band(
+        &mut self,
+        pool: &PoolTail,
+        result: ValueId,
+        band: Chunk,
+        (rect, ow): (&Rect, usize),
+    ) -> R<()> {
+        let (image, out, width) = (band.image, band.at, band.channels);
+        let (kh, kw) = pool.kernel;
+        let (r0, rows) = (rect.oy0, rect.oy1 - rect.oy0);
+        if rect.ox1 - rect.ox0 != ow || rows % kh != 0 || r0 % kh != 0 {
+            return Err(format!(
+                "internal error: `{}` pools a band of rows {r0}..{} that is not whole windows",
+                pool.name, rect.oy1
+            ));
+        }
+        let u = |v: usize| u32::try_from(v).map_err(|_| "pooling window too large".to_string());
+        let (h, w) = (u(kh)?, u(kw)?);
+        let win = plain_window((u(rows)?, u(ow)?), u(width)?, (h, w), (h, w));
+        let param = self.window_constant(format!("{}.win.y{}", pool.name, r0 / kh), win)?;
+        let pooled = (rows / kh) * (ow / kw);
+        let dst = self.alloc_staging((pooled * width) as u64, &pool.name)?;
+        self.vop(pool.op, dst, out, None, rows * ow * width, 1, param)?;
+        let p0 = r0 / kh * (ow / kw);
+        let chunk = Chunk {
+            at: dst,
+            image,
+            p0,
+            pixels: pooled,
+            channels: width,
+        };
+        apply_ops(&pool.ops, self, chunk)?;
+        self.store(result, image, dst, 0, width, p0, pooled)
     }
 
     /// With several row tiles (`row_tiles`), the output of `vectors` results of `width`

@@ -10,10 +10,11 @@
 //! regrouped reshapes).
 
 use super::moves::{boxes, joint, packed_strides, View, Way};
+use super::vector::plain_window;
 use super::{unsupported, Gen, R};
 use crate::functions::{self, Reg};
 use pim_dialects::{Node, PimOp};
-use pim_runtime::container::{ConstValue, Window};
+use pim_runtime::container::ConstValue;
 use pim_runtime::isa::VOp;
 use pim_runtime::kernels::ReduceOp;
 
@@ -154,25 +155,7 @@ impl Gen<'_> {
         rows: usize,
         len: usize,
     ) -> R<()> {
-        let win = Window {
-            in_h: rows as u32,
-            in_w: len as u32,
-            channels: 1,
-            c0: 0,
-            cn: 1,
-            kernel_h: 1,
-            kernel_w: len as u32,
-            stride_h: 1,
-            stride_w: 1,
-            dilation_h: 1,
-            dilation_w: 1,
-            pad_top: 0,
-            pad_left: 0,
-            pad_bottom: 0,
-            pad_right: 0,
-            row0: 0,
-            include_pad: false,
-        };
+        let win = plain_window((rows as u32, len as u32), 1, (1, len as u32), (1, 1));
         let window = self.window_constant(format!("{}.win.r{rows}", node.name), win)?;
         let scalar = |gen: &mut Self, what: &str, v: f32| {
             gen.add_constant_once(format!("{}.{what}", node.name), ConstValue::Floats(vec![v]))

@@ -9,7 +9,7 @@
 //! by the capacity of the buffer actually used.
 
 use super::{Gen, R};
-use crate::program::bands::{stage_need, staging_shares, staging_tiles};
+use crate::program::bands::{stage_floor, stage_need, staging_shares, staging_tiles};
 use crate::schedule::ir::Scheduled;
 use pim_runtime::isa::{MemRef, Space};
 use pim_runtime::target::Target;
@@ -147,7 +147,11 @@ impl Gen<'_> {
             .iter()
             .map(|&s| stage_need(&sched.program, s))
             .collect();
-        let shares = staging_shares(&needs, tiles.as_deref(), self.staging.whole);
+        let floors: Vec<u64> = stages
+            .iter()
+            .map(|&s| stage_floor(&sched.program, s))
+            .collect();
+        let shares = staging_shares((&needs, &floors), tiles.as_deref(), self.staging.whole);
         let sharing = |j: &usize| tiles.as_ref().is_none_or(|t| t[*j] == t[k]);
         self.staging.base = (0..k).filter(sharing).map(|j| shares[j]).sum();
         self.staging.capacity = shares[k];

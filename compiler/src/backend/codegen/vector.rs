@@ -535,8 +535,24 @@ pub(super) struct Tail {
     pub relu: bool,
     /// The ops of the other followers, in order.
     pub ops: Vec<TailOp>,
+    /// A pooling of a convolution's bands that ends the chain (`Stage::pool`).
+    pub pool: Option<PoolTail>,
     /// The last follower's result, stored instead of the layer's.
     pub result: Option<ValueId>,
+}
+
+/// A pooling whose windows tile a convolution's image, applied to each band of whole window rows
+/// in the buffer (`VectorWork::tiling_pool`).
+#[derive(Debug, Clone)]
+pub(super) struct PoolTail {
+    /// `max_pool` or `avg_pool`.
+    pub op: VOp,
+    /// Its kernel (= strides): rows, columns.
+    pub kernel: (usize, usize),
+    /// The pooling layer's name, for its window constants.
+    pub name: String,
+    /// The in-place ops of the layers that follow the pooling, on the pooled rows.
+    pub ops: Vec<TailOp>,
 }
 
 impl Tail {
@@ -548,31 +564,36 @@ impl Tail {
             .count()
     }
 
-    /// Its ops on `chunk`: a join loads its other operand's pixels into the staging buffer.
+    /// Its ops on `chunk` (before a pooling).
     pub(super) fn apply(&self, gen: &mut Gen, chunk: Chunk) -> R<()> {
-        let Chunk {
-            at,
-            image,
-            p0,
-            pixels,
-            channels,
-        } = chunk;
-        for op in &self.ops {
-            match *op {
-                TailOp::InPlace(op) => op.apply(gen, at, channels, pixels)?,
-                TailOp::Join { op, other, onto } => {
-                    if gen.geometry(other)?.1 != channels {
-                        return Err("internal error: a join of images of other channels".into());
-                    }
-                    let b = gen.alloc_staging((pixels * channels) as u64, "join")?;
-                    gen.load(other, image, b, p0, p0 + pixels)?;
-                    let (x, y) = if onto == 0 { (at, b) } else { (b, at) };
-                    gen.vop(op, at, x, Some(y), pixels * channels, 1, 0)?;
+        apply_ops(&self.ops, gen, chunk)
+    }
+}
+
+/// `ops` on `chunk`: a join loads its other operand's pixels into the staging buffer.
+pub(super) fn apply_ops(ops: &[TailOp], gen: &mut Gen, chunk: Chunk) -> R<()> {
+    let Chunk {
+        at,
+        image,
+        p0,
+        pixels,
+        channels,
+    } = chunk;
+    for op in ops {
+        match *op {
+            TailOp::InPlace(op) => op.apply(gen, at, channels, pixels)?,
+            TailOp::Join { op, other, onto } => {
+                if gen.geometry(other)?.1 != channels {
+                    return Err("internal error: a join of images of other channels".into());
                 }
+                let b = gen.alloc_staging((pixels * channels) as u64, "join")?;
+                gen.load(other, image, b, p0, p0 + pixels)?;
+                let (x, y) = if onto == 0 { (at, b) } else { (b, at) };
+                gen.vop(op, at, x, Some(y), pixels * channels, 1, 0)?;
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Gen<'_> {
@@ -640,6 +661,29 @@ impl Gen<'_> {
             op: binary_vop(node, kind)?,
             other: node.operands[1 - onto],
             onto,
+        })
+    }
+
+    /// The pooling `node` as a tail of `kernel` (`Stage::pool`).
+    pub(super) fn pool_tail(
+        &self,
+        node: &Node<PimOp>,
+        kernel: (usize, usize),
+        ops: Vec<TailOp>,
+    ) -> R<PoolTail> {
+        let PimOp::Pool { kind, .. } = &node.op else {
+            return Err(format!("internal error: `{}` is not a pooling", node.name));
+        };
+        let op = if kind == "avg" {
+            VOp::AvgPool
+        } else {
+            VOp::MaxPool
+        };
+        Ok(PoolTail {
+            op,
+            kernel,
+            name: node.name.clone(),
+            ops,
         })
     }
 
@@ -725,6 +769,35 @@ impl Gen<'_> {
 fn over_features(axis: i64, rank: usize) -> bool {
     let rank = rank as i64;
     (rank == 2 || rank == 4) && (axis == 1 || axis == 1 - rank)
+}
+
+/// A window of `kernel` moving by `strides` over an `in_h x in_w` image of `channels` channels
+/// (all of them), without padding or dilation.
+pub(super) fn plain_window(
+    (in_h, in_w): (u32, u32),
+    channels: u32,
+    kernel: (u32, u32),
+    strides: (u32, u32),
+) -> Window {
+    Window {
+        in_h,
+        in_w,
+        channels,
+        c0: 0,
+        cn: channels,
+        kernel_h: kernel.0,
+        kernel_w: kernel.1,
+        stride_h: strides.0,
+        stride_w: strides.1,
+        dilation_h: 1,
+        dilation_w: 1,
+        pad_top: 0,
+        pad_left: 0,
+        pad_bottom: 0,
+        pad_right: 0,
+        row0: 0,
+        include_pad: false,
+    }
 }
 
 /// The vector-unit op of a `pim.binary` of `kind`.
