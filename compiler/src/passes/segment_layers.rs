@@ -111,8 +111,8 @@ pub fn plan_segments(
     } else {
         vec![(0..network.layers.len()).collect()]
     };
-    // The best order's schedule, and its optimal segmentations into one segment fewer and one
-    // more.
+    // The best order's schedule, and its optimal segmentations into one or two segments fewer
+    // and more.
     let mut best: Option<(f64, Schedule, Vec<Segments>)> = None;
     for order in orders {
         let specs = StageSpec::group(&network.layers, &order, target, granularity)?;
@@ -148,7 +148,7 @@ pub fn plan_segments(
     // DRAM channel's queue, and do not overlap a segment's load with the previous segment
     // (prefetch is decided later); placement packs copies where a segment's region is too full
     // to spread them, and the evaluator charges all of it. So the greedy segmentation and the
-    // optimal ones into one segment fewer and one more are completed and evaluated too, and the
+    // optimal ones into one or two segments fewer and more are completed and evaluated too, and the
     // cheapest kept: the result is never worse than greedy's.
     let greedy = Options {
         segmentation: Some(Segmentation::Greedy),
@@ -419,14 +419,19 @@ impl<'p> Planner<'p> {
         ranges
     }
 
-    /// The segmentations of least total modelled latency into one segment fewer and one more
+    /// The segmentations of least total modelled latency into one or two segments fewer and more
     /// than `count` (those that exist).
     fn neighbours(&self, count: usize) -> Vec<Segments> {
-        [count.saturating_sub(1), count + 1]
-            .into_iter()
-            .filter(|&k| k >= 1 && k != count)
-            .filter_map(|k| self.optimal_in(k))
-            .collect()
+        [
+            count.saturating_sub(2),
+            count.saturating_sub(1),
+            count + 1,
+            count + 2,
+        ]
+        .into_iter()
+        .filter(|&k| k >= 1 && k != count)
+        .filter_map(|k| self.optimal_in(k))
+        .collect()
     }
 
     /// The contiguous segmentation into exactly `segments` segments of least total modelled
