@@ -140,7 +140,7 @@ fn staging_plan(
         return one_at_a_time(range);
     }
     let needs: Vec<u64> = range.clone().map(|s| stage_need(program, s)).collect();
-    let floors: Vec<u64> = range.clone().map(|s| stage_floor(program, s)).collect();
+    let floors: Vec<(u64, bool)> = range.clone().map(|s| stage_floor(program, s)).collect();
     let shares = match (global > 0, tiles) {
         (false, None) => vec![whole; range.len()],
         (in_global, tiles) => {

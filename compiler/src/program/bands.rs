@@ -260,42 +260,57 @@ pub fn staging_tiles(
         .collect()
 }
 
-/// The least stage `s` can stage at all, elements: the smallest band of a convolution that a
-/// pooling follows in the buffer (whole rows of its kernel's height, [`ConvImage::band`]), else 0
-/// (any share holds the one pixel other stages need at least).
-pub fn stage_floor(program: &Program, s: usize) -> u64 {
+/// The least stage `s` can stage at all, elements, and whether a pooling follows its
+/// convolution in the buffer: the smallest band of its crossbar layer (one output pixel of a
+/// convolution, whole rows of the kernel's height when it pools; one input vector and its
+/// results of a fully connected layer, [`stage_bands`]), 0 for a stage of vector layers.
+pub fn stage_floor(program: &Program, s: usize) -> (u64, bool) {
     let Some(m) = &program.stages[s].mvm else {
-        return 0;
+        return (0, false);
     };
-    let width = m.shape.groups.max(1).saturating_mul(m.shape.cols) as usize;
-    staged_image(program, s)
-        .and_then(|i| Some(i.need((i.pool?.0, i.out.1), width)))
-        .unwrap_or(0)
+    let groups = m.shape.groups.max(1);
+    let width = groups.saturating_mul(m.shape.cols);
+    match staged_image(program, s) {
+        Some(i) => match i.pool {
+            Some((kh, _)) => (i.need((kh, i.out.1), width as usize), true),
+            None => (i.need((1, 1), width as usize), false),
+        },
+        None => (
+            groups.saturating_mul(m.shape.rows).saturating_add(width),
+            false,
+        ),
+    }
 }
 
-/// [`fair_shares`] of `whole` among `needs`, unless one falls short of its floor: then the
-/// floors first, and the rest by what each needs beyond its floor (fair shares when the floors
-/// do not fit together).
-pub fn floored_shares(needs: &[u64], floors: &[u64], whole: u64) -> Vec<u64> {
+/// [`fair_shares`] of `whole` among `needs`, unless that leaves only stages that pool (`floors`:
+/// each stage's least band and whether it pools, [`stage_floor`]) short of their floors: then
+/// the floors first, and the rest by what each needs beyond its floor. (A stage that does not
+/// pool and falls short makes the segment run one stage at a time, as the floors would share
+/// the buffer in slivers.)
+pub fn floored_shares(needs: &[u64], floors: &[(u64, bool)], whole: u64) -> Vec<u64> {
     let fair = fair_shares(needs, whole);
-    let least: u64 = floors.iter().sum();
-    if least > whole || fair.iter().zip(floors).all(|(share, floor)| share >= floor) {
+    let short = |shares: &[u64]| {
+        let mut short = shares.iter().zip(floors).filter(|(s, f)| **s < f.0);
+        (short.clone().next().is_some(), short.all(|(_, f)| f.1))
+    };
+    let least: u64 = floors.iter().map(|f| f.0).sum();
+    if least > whole || short(&fair) != (true, true) {
         return fair;
     }
     let beyond: Vec<u64> = needs
         .iter()
         .zip(floors)
-        .map(|(n, f)| n.saturating_sub(*f))
+        .map(|(n, f)| n.saturating_sub(f.0))
         .collect();
     let rest = fair_shares(&beyond, whole - least);
-    floors.iter().zip(rest).map(|(f, r)| f + r).collect()
+    floors.iter().zip(rest).map(|(f, r)| f.0 + r).collect()
 }
 
 /// Each stage's share of the `whole` buffer it stages in, by [`floored_shares`] of `needs` and
 /// `floors` among the stages staged in the same buffer: all of them in a global buffer (`tiles`
 /// `None`), those of the same tile otherwise ([`staging_tiles`]).
 pub fn staging_shares(
-    (needs, floors): (&[u64], &[u64]),
+    (needs, floors): (&[u64], &[(u64, bool)]),
     tiles: Option<&[u64]>,
     whole: u64,
 ) -> Vec<u64> {
@@ -309,7 +324,7 @@ pub fn staging_shares(
         }
         let group: Vec<usize> = (k..tiles.len()).filter(|&j| tiles[j] == *tile).collect();
         let group_needs: Vec<u64> = group.iter().map(|&j| needs[j]).collect();
-        let group_floors: Vec<u64> = group.iter().map(|&j| floors[j]).collect();
+        let group_floors: Vec<(u64, bool)> = group.iter().map(|&j| floors[j]).collect();
         let shares_of_group = floored_shares(&group_needs, &group_floors, whole);
         for (j, share) in group.into_iter().zip(shares_of_group) {
             shares[j] = share;
@@ -328,7 +343,7 @@ mod tests {
         let tiles = staging_tiles([Some(0), Some(100), None, Some(300)], 96);
         assert_eq!(tiles, vec![0, 1, 1, 3]);
         let needs = [50, 300, 100, 10];
-        let none = [0; 4];
+        let none = [(0, false); 4];
         assert_eq!(
             staging_shares((&needs, &none), Some(&tiles), 200),
             vec![50, 100, 100, 10]
@@ -337,11 +352,17 @@ mod tests {
             staging_shares((&needs, &none), None, 200),
             fair_shares(&needs, 200)
         );
-        // A floor is met first: 120 of the 200 of tile 1 to the second stage, then 40 each.
-        let floors = [0, 120, 0, 0];
+        // A floor of a stage that pools is met first: 120 of the 200 of tile 1 to the second
+        // stage, then 40 each; a stage that does not pool keeps the fair share it falls short in.
+        let pools = [(0, false), (120, true), (0, false), (0, false)];
         assert_eq!(
-            staging_shares((&needs, &floors), Some(&tiles), 200),
+            staging_shares((&needs, &pools), Some(&tiles), 200),
             vec![50, 160, 40, 10]
+        );
+        let plain = [(0, false), (120, false), (0, false), (0, false)];
+        assert_eq!(
+            staging_shares((&needs, &plain), Some(&tiles), 200),
+            vec![50, 100, 100, 10]
         );
     }
 

@@ -147,7 +147,7 @@ impl Gen<'_> {
             .iter()
             .map(|&s| stage_need(&sched.program, s))
             .collect();
-        let floors: Vec<u64> = stages
+        let floors: Vec<(u64, bool)> = stages
             .iter()
             .map(|&s| stage_floor(&sched.program, s))
             .collect();
