@@ -326,14 +326,16 @@ impl Program {
         let mut traffic = Traffic::default();
         for (k, &id) in ids.iter().enumerate() {
             let layer = &self.layers[id];
-            let read = match followers.contains(&id) {
+            let follower = followers.contains(&id);
+            let read = match follower {
                 true if joined(layer) => layer.output_elements,
                 true => 0,
                 false => layer.input_elements,
             };
             if read > 0 {
                 traffic.read_bytes += bytes(read);
-                traffic.transfers += 1;
+                // A join's load waits for nothing its stage computes: it overlaps the MVM.
+                traffic.transfers += u64::from(!follower);
             }
             let kept = ids.get(k + 1).is_some_and(|next| followers.contains(next));
             if !kept {
