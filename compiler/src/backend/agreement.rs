@@ -158,7 +158,7 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
 /// stages share, while the program's stages interleave their transfers with one another's
 /// compute more or less well than that, and pay their transfers per band of an image where a
 /// stage's share of the staging buffer holds less than an image (`docs/cost-model.md` §7, §14).
-/// The largest difference: `mini_resnet` at batch 256 (+17 % on compact-4x4, `docs/cost-model.md`
+/// The largest difference: `mini_resnet` on isaac-rram at batch 256 (+13 %, `docs/cost-model.md`
 /// §14).
 #[test]
 fn timing_and_analytic_throughput_agree_within_15_percent_in_the_pipelined_modes() {

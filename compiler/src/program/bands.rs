@@ -141,6 +141,12 @@ impl ConvImage {
         (1..=ow).rev().find(|&m| fits(1, m)).map(|cols| (1, cols))
     }
 
+    /// The smallest band, rows and columns: one output pixel, or whole rows of the kernel's
+    /// height when a pooling follows.
+    pub fn least_band(&self) -> (usize, usize) {
+        self.pool.map_or((1, 1), |(kh, _)| (kh, self.out.1))
+    }
+
     /// How many bands of `width` results per pixel one image takes in `capacity` elements (at
     /// least 1; one per pixel when not even one fits).
     pub fn bands(&self, width: usize, capacity: u64) -> u64 {
@@ -271,10 +277,7 @@ pub fn stage_floor(program: &Program, s: usize) -> (u64, bool) {
     let groups = m.shape.groups.max(1);
     let width = groups.saturating_mul(m.shape.cols);
     match staged_image(program, s) {
-        Some(i) => match i.pool {
-            Some((kh, _)) => (i.need((kh, i.out.1), width as usize), true),
-            None => (i.need((1, 1), width as usize), false),
-        },
+        Some(i) => (i.need(i.least_band(), width as usize), i.pool.is_some()),
         None => (
             groups.saturating_mul(m.shape.rows).saturating_add(width),
             false,

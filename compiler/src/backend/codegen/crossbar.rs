@@ -275,7 +275,7 @@ impl Gen<'_> {
         let (cin, iw, (oh, ow)) = (conv.cin, across.input, conv.out);
         let band = (
             conv.band(width, self.staging.capacity),
-            conv.need((1, 1), width),
+            conv.need(conv.least_band(), width),
         );
         let rects = self.rects(&node.name, (&geo, &across), (oh, ow), band)?;
         let mut previous: Option<(Range<usize>, Range<usize>)> = None;
