@@ -30,7 +30,7 @@ fn input_list(program: &Program) -> String {
 
 /// Checks `inputs` against the program's input bindings and writes them into DRAM.
 pub(crate) fn write_inputs<S: AsRef<str>>(
-    machine: &mut Machine,
+    machine: &mut Machine<'_>,
     program: &Program,
     inputs: &[(S, Tensor)],
 ) -> Result<(), SimError> {
@@ -84,7 +84,7 @@ fn check_inputs<'a, S: AsRef<str>>(
 
 /// Every output binding's tensor, read from DRAM, in program order.
 pub(crate) fn read_outputs(
-    machine: &Machine,
+    machine: &Machine<'_>,
     program: &Program,
 ) -> Result<Vec<(String, Tensor)>, SimError> {
     of(program, Direction::Output)

@@ -21,10 +21,10 @@ use crate::isa::{Instruction, MemRef, MvmMode, VOp};
 /// Address registers `r0`..`r15`.
 const REGISTERS: usize = 16;
 
-/// The state of the chip and its DRAM while a program runs.
+/// The state of the chip and its DRAM while `program` runs (its weights are read in place).
 #[derive(Debug, Clone)]
-pub struct Machine {
-    memory: Memories,
+pub struct Machine<'p> {
+    memory: Memories<'p>,
     crossbars: Crossbars,
     registers: [u32; REGISTERS],
     events: BTreeSet<u32>,
@@ -40,14 +40,12 @@ struct Transfer {
     dstride: u32,
 }
 
-impl Machine {
+impl<'p> Machine<'p> {
     /// A machine for `program`'s target with the weights placed in DRAM at
     /// `weights_dram_base`, every other element 0, no crossbar written, registers 0.
-    pub(crate) fn new(program: &Program) -> Machine {
-        let mut memory = Memories::new(&program.target, program.weights_dram_range());
-        memory.host_write(program.weights_dram_base, &program.weights);
+    pub(crate) fn new(program: &'p Program) -> Machine<'p> {
         Machine {
-            memory,
+            memory: Memories::new(program),
             crossbars: Crossbars::new(&program.target),
             registers: [0; REGISTERS],
             events: BTreeSet::new(),
@@ -471,7 +469,7 @@ fn products(input: Input, bar: &Crossbar, count: u32, (ar, ac): (usize, usize)) 
 
 /// The image of a window-mode `mvm` in memory, read in place.
 struct InMemory<'a> {
-    memory: &'a Memories,
+    memory: &'a Memories<'a>,
     image: &'a Operand,
 }
 
@@ -486,7 +484,7 @@ impl ImageSource for InMemory<'_> {
 /// image at `src` (checked): gathered from a copy of the image rows they read when that is
 /// smaller than the vectors, else straight from memory.
 fn window_input(
-    memory: &Memories,
+    memory: &Memories<'_>,
     src: &Operand,
     w: &Window,
     pix: u32,
@@ -518,7 +516,7 @@ fn window_input(
 }
 
 /// The elements of `pattern` at `op`, from its first element to its last (checked).
-fn snapshot(memory: &Memories, op: &Operand, pattern: Blocks) -> Vec<f32> {
+fn snapshot(memory: &Memories<'_>, op: &Operand, pattern: Blocks) -> Vec<f32> {
     let extent = match pattern.starts().last() {
         Some(last) if pattern.len > 0 => last + pattern.len,
         _ => 0,

@@ -3,15 +3,16 @@
 //!
 //! Storage is sparse: pages are allocated on first write and unwritten elements read as 0, so a
 //! program touching a few megabytes of a 16 G-element DRAM (or of ISAAC's 168 tile buffers) costs
-//! only what it touches. Every access is checked against its memory's capacity *before* anything
+//! only what it touches. The weights section, read-only, is read in place from the program
+//! (never copied: VGG-19's are 600 MB). Every access is checked against its memory's capacity *before* anything
 //! is written ([`Memories::check`]), so an instruction either runs completely or not at all.
 
 use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use super::Fault;
+use crate::container::Program;
 use crate::isa::{MemRef, Space};
-use crate::target::Target;
 
 /// Elements of DRAM: one flat 32-bit element address space.
 pub const DRAM_ELEMENTS: u64 = 1 << 32;
@@ -127,18 +128,22 @@ struct Sizes {
     pes: u64,
 }
 
-/// DRAM and every on-chip buffer.
+/// DRAM and every on-chip buffer: the weights section of the program read in place, every
+/// other element in pages.
 #[derive(Debug, Clone)]
-pub(crate) struct Memories {
+pub(crate) struct Memories<'p> {
     dram: Pages,
     buffers: HashMap<(Space, u16), Pages>,
     sizes: Sizes,
     weights: Range<u64>,
+    weight_data: &'p [f32],
 }
 
-impl Memories {
-    /// Empty memories for `target`, with the weights section occupying `weights` in DRAM.
-    pub fn new(target: &Target, weights: Range<u64>) -> Memories {
+impl<'p> Memories<'p> {
+    /// The memories of `program`'s target: its weights in DRAM at `weights_dram_base`, every
+    /// other element 0.
+    pub fn new(program: &'p Program) -> Memories<'p> {
+        let target = &program.target;
         let elements = |bytes: u64| target.buffer_elements(bytes);
         let tiles = target.total_tiles();
         Memories {
@@ -151,7 +156,8 @@ impl Memories {
                 tiles,
                 pes: tiles.saturating_mul(target.pes_per_tile()),
             },
-            weights,
+            weights: program.weights_dram_range(),
+            weight_data: &program.weights,
         }
     }
 
@@ -223,7 +229,7 @@ impl Memories {
     pub fn read(&self, op: &Operand, offset: u64, out: &mut [f32]) {
         let start = op.base + offset;
         match op.mem.space {
-            Space::Dram => self.dram.read(start, out),
+            Space::Dram => self.dram_read(start, out),
             space => match self.buffers.get(&(space, op.mem.unit)) {
                 Some(pages) => pages.read(start, out),
                 None => out.fill(0.0),
@@ -259,7 +265,25 @@ impl Memories {
 
     /// Host access: reads DRAM elements at `addr` (outputs).
     pub fn host_read(&self, addr: u64, out: &mut [f32]) {
-        self.dram.read(addr, out);
+        self.dram_read(addr, out);
+    }
+
+    /// Reads DRAM elements at `start`: the part inside the weights from the program, the rest
+    /// from the pages (nothing writes into the weights: [`Memories::check`], and the container
+    /// keeps the bindings clear of them).
+    fn dram_read(&self, start: u64, out: &mut [f32]) {
+        let end = start + out.len() as u64;
+        let clamp = |addr: u64| (addr.clamp(start, end) - start) as usize;
+        let (lo, hi) = (clamp(self.weights.start), clamp(self.weights.end));
+        if lo >= hi {
+            return self.dram.read(start, out);
+        }
+        let from = (start + lo as u64 - self.weights.start) as usize;
+        let (before, rest) = out.split_at_mut(lo);
+        let (inside, after) = rest.split_at_mut(hi - lo);
+        self.dram.read(start, before);
+        inside.copy_from_slice(&self.weight_data[from..from + inside.len()]);
+        self.dram.read(start + hi as u64, after);
     }
 }
 

@@ -78,7 +78,7 @@ pub const PROGRESS_EVERY: u64 = 1 << 14;
 #[derive(Debug, Clone)]
 pub struct Simulator<'p> {
     program: &'p Program,
-    machine: Machine,
+    machine: Machine<'p>,
     stats: Stats,
     limit: u64,
 }
@@ -179,7 +179,7 @@ impl<'p> Simulator<'p> {
     }
 
     /// The machine state (memories, crossbars, registers), e.g. to inspect buffers after a run.
-    pub fn machine(&self) -> &Machine {
+    pub fn machine(&self) -> &Machine<'p> {
         &self.machine
     }
 }

@@ -89,7 +89,7 @@ struct Engine<'p> {
     recorder: Recorder,
     /// The memories' sizes (no contents): operands are checked as the functional simulator
     /// checks them, with its errors.
-    bounds: Memories,
+    bounds: Memories<'p>,
 }
 
 /// How to run.
@@ -171,7 +171,7 @@ impl<'p> Engine<'p> {
             energy: Energy::default(),
             counts: Counts::default(),
             recorder: Recorder::new(program, trace),
-            bounds: Memories::new(&program.target, program.weights_dram_range()),
+            bounds: Memories::new(program),
         }
     }
 
