@@ -2,6 +2,8 @@
 //! its active block, and the matrix-vector product that `mvm` computes from them and nothing
 //! else. Crossbars are created by their first `wload`; one that was never written cannot be used.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::Fault;
@@ -20,11 +22,12 @@ pub(crate) struct WeightBlock {
     pub cols: usize,
 }
 
-/// One crossbar: `rows x cols` weights (row-major) and the active block `[0, ar) x [0, ac)`.
+/// One crossbar: `rows x cols` weights (row-major; crossbars written by one clearing `wload`
+/// share them) and the active block `[0, ar) x [0, ac)`.
 #[derive(Debug, Clone)]
 pub struct Crossbar {
     cols: usize,
-    weights: Vec<f32>,
+    weights: Arc<Vec<f32>>,
     active: (usize, usize),
 }
 
@@ -39,6 +42,22 @@ impl Crossbar {
         (col < self.cols)
             .then(|| self.weights.get(row * self.cols + col).copied())
             .flatten()
+    }
+
+    /// Writes `data` (`block.rows x block.cols`, row-major) at `block` and grows the active
+    /// block to cover it.
+    fn write(&mut self, block: WeightBlock, data: &[f32]) {
+        let (cols, weights) = (self.cols, Arc::make_mut(&mut self.weights));
+        for (i, src) in data.chunks(block.cols.max(1)).take(block.rows).enumerate() {
+            let start = (block.row + i) * cols + block.col;
+            if let Some(dst) = weights.get_mut(start..start + src.len()) {
+                dst.copy_from_slice(src);
+            }
+        }
+        self.active = (
+            self.active.0.max(block.row + block.rows),
+            self.active.1.max(block.col + block.cols),
+        );
     }
 
     /// `y = x W[0..ar][0..ac]` in f32 for each of the input vectors `xs` (`ar` elements each,
@@ -67,8 +86,8 @@ impl Crossbar {
 const VECTORS: usize = 4;
 /// Partial sums per column, over interleaved rows (more independent chains of additions).
 const CHAINS: usize = 4;
-/// Columns a crossbar's product sums in registers at a time.
-const LANES: usize = 16;
+/// Columns a crossbar's product sums in registers at a time (then half as many, then one).
+const LANES: usize = 8;
 
 /// `ys = xs W` for the `ac` first columns and `ar` first rows of `weights` (rows of `cols`
 /// elements), compiled for the widest vector unit the CPU has. Every path adds in the order
@@ -81,54 +100,113 @@ fn multiply_rows(
     ys: &mut [f32],
     ac: usize,
 ) {
-    let blocked = ac - ac % LANES;
+    let bar = Rows { weights, cols, ar };
     for (x, y) in xs.chunks(VECTORS * ar).zip(ys.chunks_mut(VECTORS * ac)) {
-        if y.len() == VECTORS * ac && x.len() == VECTORS * ar {
-            lane_blocks::<VECTORS>(weights, (cols, ar), x, y, (ac, blocked));
-        } else {
-            for (x, y) in x.chunks(ar).zip(y.chunks_mut(ac)) {
-                lane_blocks::<1>(weights, (cols, ar), x, y, (ac, blocked));
-            }
+        match x.len() / ar {
+            4 => bar.vectors::<4>(x, y, ac),
+            3 => bar.vectors::<3>(x, y, ac),
+            2 => bar.vectors::<2>(x, y, ac),
+            _ => bar.vectors::<1>(x, y, ac),
         }
     }
 }
 
-/// `N` vectors' products: the first `blocked` columns in blocks of [`LANES`] held in
-/// registers, then the columns left one by one.
-#[inline(always)]
-fn lane_blocks<const N: usize>(
-    weights: &[f32],
-    (cols, ar): (usize, usize),
-    x: &[f32],
-    y: &mut [f32],
-    (ac, blocked): (usize, usize),
-) {
-    for b in (0..blocked).step_by(LANES) {
-        let mut sums = [[[0.0f32; LANES]; CHAINS]; N];
-        for i in 0..ar {
-            let Some(w) = weights.get(i * cols + b..i * cols + b + LANES) else {
-                break;
-            };
-            for (v, chains) in sums.iter_mut().enumerate() {
-                let xv = x[v * ar + i];
-                for (s, &w) in chains[i % CHAINS].iter_mut().zip(w) {
-                    *s += xv * w;
-                }
+/// The first `ar` rows of a crossbar's weights, rows of `cols` elements.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    weights: &'a [f32],
+    cols: usize,
+    ar: usize,
+}
+
+impl Rows<'_> {
+    /// The products of `N` vectors (`x`, `ar` elements each) into `y` (`ac` each): blocks of
+    /// [`LANES`] columns, then of half as many, then the columns left one by one.
+    #[inline(always)]
+    fn vectors<const N: usize>(self, x: &[f32], y: &mut [f32], ac: usize) {
+        let mut b = 0;
+        while b + LANES <= ac {
+            self.block::<N, LANES>(x, y, (ac, b));
+            b += LANES;
+        }
+        if b + LANES / 2 <= ac {
+            self.block::<N, { LANES / 2 }>(x, y, (ac, b));
+            b += LANES / 2;
+        }
+        for j in b..ac {
+            self.block::<N, 1>(x, y, (ac, j));
+        }
+    }
+
+    /// Columns `b..b + L` of `N` vectors' products: the chains summed two at a time, then added
+    /// pairwise (`y` holds `s0 + s1` while `s2` and `s3` are summed, so that only two chains'
+    /// sums need registers at a time).
+    #[inline(always)]
+    fn block<const N: usize, const L: usize>(
+        self,
+        x: &[f32],
+        y: &mut [f32],
+        (ac, b): (usize, usize),
+    ) {
+        let inputs: [&[f32]; N] = std::array::from_fn(|v| &x[v * self.ar..(v + 1) * self.ar]);
+        let (s0, s1) = self.chains::<N, L>(0, inputs, b);
+        for v in 0..N {
+            for (k, out) in y[v * ac + b..v * ac + b + L].iter_mut().enumerate() {
+                *out = s0[v][k] + s1[v][k];
             }
         }
-        for (v, [s0, s1, s2, s3]) in sums.iter().enumerate() {
-            for (k, out) in y[v * ac + b..v * ac + b + LANES].iter_mut().enumerate() {
-                *out = (s0[k] + s1[k]) + (s2[k] + s3[k]);
+        let (s2, s3) = self.chains::<N, L>(2, inputs, b);
+        for v in 0..N {
+            for (k, out) in y[v * ac + b..v * ac + b + L].iter_mut().enumerate() {
+                *out += s2[v][k] + s3[v][k];
             }
         }
     }
-    for v in 0..N {
-        for j in blocked..ac {
-            let mut s = [0.0f32; CHAINS];
-            for i in 0..ar {
-                s[i % CHAINS] += x[v * ar + i] * weights.get(i * cols + j).copied().unwrap_or(0.0);
+
+    /// Chains `c` and `c + 1` of columns `b..b + L` for `N` input vectors: rows `c, c +
+    /// CHAINS, ...` and `c + 1, c + 1 + CHAINS, ...`, each in order, all `2 x N x L` sums held
+    /// in registers.
+    #[inline(always)]
+    fn chains<const N: usize, const L: usize>(
+        self,
+        c: usize,
+        inputs: [&[f32]; N],
+        b: usize,
+    ) -> ([[f32; L]; N], [[f32; L]; N]) {
+        let mut sums = ([[0.0f32; L]; N], [[0.0f32; L]; N]);
+        for i in (c..self.ar).step_by(CHAINS) {
+            row(&mut sums.0, self.row::<L>(i, b), inputs, i);
+            if i + 1 < self.ar {
+                row(&mut sums.1, self.row::<L>(i + 1, b), inputs, i + 1);
             }
-            y[v * ac + j] = (s[0] + s[1]) + (s[2] + s[3]);
+        }
+        sums
+    }
+
+    /// Weights `b..b + L` of row `i` (zeros past the crossbar, which the active block never
+    /// reaches).
+    #[inline(always)]
+    fn row<const L: usize>(self, i: usize, b: usize) -> [f32; L] {
+        let start = i * self.cols + b;
+        match self.weights.get(start..start + L) {
+            Some(w) => std::array::from_fn(|k| w[k]),
+            None => [0.0; L],
+        }
+    }
+}
+
+/// Adds row `i`'s products `inputs[v][i] * w` to each vector's sums.
+#[inline(always)]
+fn row<const N: usize, const L: usize>(
+    sums: &mut [[f32; L]; N],
+    w: [f32; L],
+    inputs: [&[f32]; N],
+    i: usize,
+) {
+    for (s, x) in sums.iter_mut().zip(inputs) {
+        let xi = x[i];
+        for (s, w) in s.iter_mut().zip(w) {
+            *s += xi * w;
         }
     }
 }
@@ -176,31 +254,38 @@ impl Crossbars {
         Ok(())
     }
 
-    /// `wload`: optionally clears crossbar `xbar`, then writes `data` (`block.rows x
-    /// block.cols`, row-major) at the block and grows the active block to cover it.
-    pub fn write(&mut self, xbar: u32, block: WeightBlock, clear: bool, data: &[f32]) {
+    /// `wload`: optionally clears each crossbar of `xbars`, then writes `data` (`block.rows x
+    /// block.cols`, row-major) at the block and grows its active block to cover it. The
+    /// crossbars a clearing `wload` writes share one copy of their (equal) weights until one of
+    /// them is written again.
+    pub fn write(
+        &mut self,
+        xbars: impl Iterator<Item = u32>,
+        block: WeightBlock,
+        clear: bool,
+        data: &[f32],
+    ) {
         let (rows, cols) = (self.rows, self.cols);
-        let bar = self.written.entry(xbar).or_insert_with(|| Crossbar {
+        let empty = || Crossbar {
             cols,
-            weights: vec![0.0; rows * cols],
+            weights: Arc::new(vec![0.0; rows * cols]),
             active: (0, 0),
-        });
-        if clear {
-            bar.weights.fill(0.0);
-            bar.active = (0, 0);
-        }
-        for (i, src) in data.chunks(block.cols.max(1)).take(block.rows).enumerate() {
-            let start = (block.row + i) * cols + block.col;
-            if let Some(dst) = bar.weights.get_mut(start..start + src.len()) {
-                dst.copy_from_slice(src);
+        };
+        if !clear {
+            for x in xbars {
+                self.written
+                    .entry(x)
+                    .or_insert_with(empty)
+                    .write(block, data);
             }
+            return;
         }
-        bar.active = (
-            bar.active.0.max(block.row + block.rows),
-            bar.active.1.max(block.col + block.cols),
-        );
+        let mut fresh = empty();
+        fresh.write(block, data);
+        for x in xbars {
+            self.written.insert(x, fresh.clone());
+        }
     }
-
     /// Crossbar `xbar`, which a `wload` must have written.
     pub fn loaded(&self, xbar: u32) -> Result<&Crossbar, Fault> {
         if u64::from(xbar) >= self.total {
@@ -249,7 +334,7 @@ mod tests {
             .collect();
         let bar = Crossbar {
             cols,
-            weights,
+            weights: Arc::new(weights),
             active: (rows, 37),
         };
         let xs: Vec<f32> = (0..7 * rows)

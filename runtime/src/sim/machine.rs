@@ -226,9 +226,7 @@ impl<'p> Machine<'p> {
         for start in pattern.starts() {
             data.extend(self.memory.read_vec(&src, start, block.cols));
         }
-        for x in targets {
-            self.crossbars.write(x, block, clear, &data);
-        }
+        self.crossbars.write(targets, block, clear, &data);
         Ok(())
     }
 
