@@ -124,7 +124,7 @@ impl<'p> Machine<'p> {
                 dstride,
             }),
             Instruction::WLoad { .. } => self.wload(inst),
-            Instruction::Mvm { .. } => self.mvm(inst, constants),
+            Instruction::Mvm { .. } => self.mvms(std::slice::from_ref(inst), constants).1,
             Instruction::Acc { .. } => self.acc(inst),
             Instruction::VecOp { .. } => self.vop(inst, constants),
             Instruction::RSet { reg, value } => self.set_register(reg, |_| value),
@@ -230,9 +230,45 @@ impl<'p> Machine<'p> {
         Ok(())
     }
 
+    /// `mvm`s: the longest prefix of `run` (all `mvm`s) in which none reads what an earlier one
+    /// writes, or up to the first that faults. Their operands are checked in order, their
+    /// products computed from the memories as they were before the first (on every core when
+    /// they are many), then written in order. Returns the `mvm`s executed and the fault of the
+    /// next one, if it faulted (nothing of it is written).
+    pub(crate) fn mvms(
+        &mut self,
+        run: &[Instruction],
+        constants: &[Constant],
+    ) -> (usize, Result<(), Fault>) {
+        let (products, fault) = {
+            let mut batch: Vec<Mvm> = Vec::with_capacity(run.len());
+            let mut fault = Ok(());
+            for inst in run {
+                match self.check_mvm(inst, constants) {
+                    Ok(m) if batch.iter().any(|b| m.reads_what_writes(b)) => break,
+                    Ok(m) => batch.push(m),
+                    Err(f) => {
+                        fault = Err(f);
+                        break;
+                    }
+                }
+            }
+            (self.products(&batch), fault)
+        };
+        let done = products.len();
+        for (out, y) in products {
+            self.write_products(out, y);
+        }
+        (done, fault)
+    }
+
     /// `mvm`: `count` input vectors (dense, or gathered by a window) times the active block of
-    /// crossbar `xbar`. The inputs are read as they were when the instruction started.
-    fn mvm(&mut self, inst: &Instruction, constants: &[Constant]) -> Result<(), Fault> {
+    /// crossbar `xbar`, its operands checked (nothing read or written yet).
+    fn check_mvm<'a>(
+        &'a self,
+        inst: &Instruction,
+        constants: &'a [Constant],
+    ) -> Result<Mvm<'a>, Fault> {
         let Instruction::Mvm {
             xbar,
             src,
@@ -247,37 +283,76 @@ impl<'p> Machine<'p> {
             ..
         } = *inst
         else {
-            return Ok(());
+            return Err(Fault::Malformed(format!("{inst} is not an mvm")));
         };
         let bar = self.crossbars.loaded(xbar)?;
         let (ar, ac) = bar.active();
         let (src, dst) = (self.operand("src", src), self.operand("dst", dst));
         self.memory
             .check(&dst, blocks(ac as u32, count, dstride), true)?;
-        let input = match mode {
+        let source = match mode {
             MvmMode::Dense => {
                 let pattern = blocks(ar as u32, count, sstride);
                 self.memory.check(&src, pattern, false)?;
-                Input::Dense(snapshot(&self.memory, &src, pattern), u64::from(sstride))
+                Source::Dense(src, pattern)
             }
             MvmMode::Window => {
                 let w = window_at(constants, win)?;
                 check_pixels(w, pix, count)?;
                 self.memory
                     .check(&src, Blocks::contiguous(image_len(w)), false)?;
-                window_input(&self.memory, &src, w, pix, count, ar)
+                Source::Window(src, w, pix)
             }
         };
-        let mut products = products(input, bar, count, (ar, ac));
-        for (v, y) in products.chunks_mut(ac.max(1)).enumerate() {
-            let at = v as u64 * u64::from(dstride);
-            if accumulate != 0 {
-                let sums = self.memory.read_vec(&dst, at, y.len());
+        Ok(Mvm {
+            bar,
+            source,
+            out: Outputs {
+                dst,
+                count,
+                dstride,
+                ac,
+                accumulate: accumulate != 0,
+            },
+        })
+    }
+
+    /// The products of checked `mvm`s, each with where it goes: on every core when they are
+    /// many (each product is computed the same way on any thread, so the bits do not change).
+    fn products(&self, batch: &[Mvm]) -> Vec<(Outputs, Vec<f32>)> {
+        let product = |m: &Mvm| (m.out, self.product(m));
+        let macs: u64 = batch.iter().map(Mvm::macs).sum();
+        if batch.len() > 1 && macs >= PARALLEL_MACS {
+            batch.par_iter().map(product).collect()
+        } else {
+            batch.iter().map(product).collect()
+        }
+    }
+
+    /// The products of a checked `mvm`'s input vectors, read from the memories.
+    fn product(&self, m: &Mvm) -> Vec<f32> {
+        let (ar, ac) = m.bar.active();
+        let count = m.out.count;
+        let input = match m.source {
+            Source::Dense(src, pattern) => {
+                Input::Dense(snapshot(&self.memory, &src, pattern), pattern.stride)
+            }
+            Source::Window(src, w, pix) => window_input(&self.memory, &src, w, pix, count, ar),
+        };
+        products(input, m.bar, count, (ar, ac))
+    }
+
+    /// Writes (or adds, with `accumulate`) an `mvm`'s products at its destination.
+    fn write_products(&mut self, out: Outputs, mut products: Vec<f32>) {
+        let dst = &out.dst;
+        for (v, y) in products.chunks_mut(out.ac.max(1)).enumerate() {
+            let at = v as u64 * u64::from(out.dstride);
+            if out.accumulate {
+                let sums = self.memory.read_vec(dst, at, y.len());
                 y.iter_mut().zip(sums).for_each(|(y, s)| *y += s);
             }
-            self.memory.write(&dst, at, y);
+            self.memory.write(dst, at, y);
         }
-        Ok(())
     }
 
     /// `acc`: `dst[k*dstride + i] += src[k*sstride + i] * 2^shift`, block by block.
@@ -412,6 +487,85 @@ pub(crate) fn matmul_rows(constants: &[Constant], param: u32) -> u32 {
     }
 }
 
+/// An `mvm` whose operands are checked: its crossbar, where its inputs come from and where its
+/// products go.
+struct Mvm<'a> {
+    bar: &'a Crossbar,
+    source: Source<'a>,
+    out: Outputs,
+}
+
+/// Where a checked `mvm` reads its input vectors.
+enum Source<'a> {
+    /// `count` vectors at `src` (the pattern of `ar` elements `sstride` apart).
+    Dense(Operand, Blocks),
+    /// The im2col vectors of a window over the image at `src`, from output pixel `pix` on.
+    Window(Operand, &'a Window, u32),
+}
+
+/// Where an `mvm` writes: `count` vectors of `ac` products, vector `v` at `dst + v*dstride`,
+/// added to what is there with `accumulate`.
+#[derive(Clone, Copy)]
+struct Outputs {
+    dst: Operand,
+    count: u32,
+    dstride: u32,
+    ac: usize,
+    accumulate: bool,
+}
+
+impl Mvm<'_> {
+    /// Its multiply-accumulates.
+    fn macs(&self) -> u64 {
+        let (ar, ac) = self.bar.active();
+        u64::from(self.out.count) * (ar * ac) as u64
+    }
+
+    /// The elements it reads, from its first to its last.
+    fn reads(&self) -> Extent {
+        match self.source {
+            Source::Dense(src, pattern) => Extent::of(&src, pattern),
+            Source::Window(src, w, _) => Extent::of(&src, Blocks::contiguous(image_len(w))),
+        }
+    }
+
+    /// Whether it reads an element that `earlier` writes.
+    fn reads_what_writes(&self, earlier: &Mvm) -> bool {
+        let o = &earlier.out;
+        let written = Extent::of(&o.dst, blocks(o.ac as u32, o.count, o.dstride));
+        self.reads().overlaps(&written)
+    }
+}
+
+/// The elements of one memory from an access's first to its last (empty: none).
+struct Extent {
+    space: crate::isa::Space,
+    unit: u16,
+    elements: std::ops::Range<u64>,
+}
+
+impl Extent {
+    /// The elements `pattern` touches at `op`, first to last.
+    fn of(op: &Operand, pattern: Blocks) -> Extent {
+        Extent {
+            space: op.mem.space,
+            unit: op.mem.unit,
+            elements: op.base..op.base + pattern.span(),
+        }
+    }
+
+    /// Whether the two share an element.
+    fn overlaps(&self, other: &Extent) -> bool {
+        let (a, b) = (&self.elements, &other.elements);
+        self.space == other.space
+            && self.unit == other.unit
+            && !a.is_empty()
+            && !b.is_empty()
+            && a.start < b.end
+            && b.start < a.end
+    }
+}
+
 /// Where an `mvm`'s input vectors come from: a snapshot of its source region.
 enum Input {
     /// Vector `v` at offset `v * sstride` of the snapshot.
@@ -515,11 +669,7 @@ fn window_input(
 
 /// The elements of `pattern` at `op`, from its first element to its last (checked).
 fn snapshot(memory: &Memories<'_>, op: &Operand, pattern: Blocks) -> Vec<f32> {
-    let extent = match pattern.starts().last() {
-        Some(last) if pattern.len > 0 => last + pattern.len,
-        _ => 0,
-    };
-    memory.read_vec(op, 0, extent as usize)
+    memory.read_vec(op, 0, pattern.span() as usize)
 }
 
 /// The access pattern of `count` blocks of `len` elements `stride` apart.

@@ -111,6 +111,14 @@ impl Blocks {
             .saturating_add(self.len - 1)
     }
 
+    /// Elements from the first touched to the last (0 for an empty pattern).
+    pub fn span(&self) -> u64 {
+        match self.is_empty() {
+            true => 0,
+            false => self.last_offset() + 1,
+        }
+    }
+
     /// The offset of each block's first element.
     pub fn starts(&self) -> impl Iterator<Item = u64> {
         let stride = self.stride;

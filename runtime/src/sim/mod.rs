@@ -62,6 +62,7 @@ pub use npy::{npy_bytes, output_file_names, parse_npy, read_npy, write_npy};
 pub use stats::{Stats, Work, COST_CLASSES};
 
 use crate::container::Program;
+use crate::isa::Instruction;
 use crate::Tensor;
 use control::{Next, Sequencer};
 
@@ -69,6 +70,10 @@ use control::{Next, Sequencer};
 /// work a malformed program can ask for (nested loops of 2^32 iterations), far above any
 /// compiled network (VGG-8 at batch 256 in `reuse` mode executes about 1.7 x 10^7).
 pub const MAX_EXECUTED: u64 = 1 << 30;
+
+/// Consecutive `mvm`s the functional simulator considers together at most (their products are
+/// computed on every core when none reads what another writes).
+const MVM_RUN: u64 = 64;
 
 /// How often (in executed instructions) a run reports its progress.
 pub const PROGRESS_EVERY: u64 = 1 << 14;
@@ -143,24 +148,43 @@ impl<'p> Simulator<'p> {
         let mut pc = 0;
         let mut executed = 0u64;
         while let Some(inst) = code.get(pc) {
-            executed += 1;
-            if executed > self.limit {
+            if executed >= self.limit {
                 return Err(at(pc, Fault::Malformed(limit_message(self.limit))));
             }
-            if executed.is_multiple_of(PROGRESS_EVERY) {
-                progress(executed);
-            }
-            let active_rows = match inst {
-                crate::isa::Instruction::Mvm { xbar, .. } => {
-                    self.machine.crossbar(*xbar).map_or(0, |c| c.active().0)
+            let (done, result) = match inst {
+                Instruction::Mvm { .. } => {
+                    let room = (self.limit - executed).min(MVM_RUN) as usize;
+                    let run = code[pc..].iter().take(room).take_while(|i| is_mvm(i));
+                    let run = &code[pc..pc + run.count()];
+                    self.machine.mvms(run, constants)
                 }
-                _ => 0,
+                _ => match self.machine.step(inst, constants) {
+                    Ok(()) => (1, Ok(())),
+                    Err(f) => (0, Err(f)),
+                },
             };
-            self.stats.record(inst, active_rows, &self.program.target);
-            self.machine.step(inst, constants).map_err(|f| at(pc, f))?;
+            let counted = done + usize::from(result.is_err());
+            for inst in &code[pc..pc + counted] {
+                executed += 1;
+                if executed.is_multiple_of(PROGRESS_EVERY) {
+                    progress(executed);
+                }
+                let active_rows = match inst {
+                    Instruction::Mvm { xbar, .. } => {
+                        self.machine.crossbar(*xbar).map_or(0, |c| c.active().0)
+                    }
+                    _ => 0,
+                };
+                self.stats.record(inst, active_rows, &self.program.target);
+            }
+            result.map_err(|f| at(pc + done, f))?;
+            let last = pc + done - 1;
             let machine = &self.machine;
             let register = |reg: u32| machine.register(reg as usize).unwrap_or(0);
-            match sequencer.next(pc, inst, register).map_err(|f| at(pc, f))? {
+            match sequencer
+                .next(last, &code[last], register)
+                .map_err(|f| at(last, f))?
+            {
                 Next::At(next) => pc = next,
                 Next::Halt => break,
             }
@@ -187,4 +211,9 @@ impl<'p> Simulator<'p> {
 /// The error of a run stopped after `limit` instructions.
 pub(crate) fn limit_message(limit: u64) -> String {
     format!("more than {limit} instructions executed: the run stops here")
+}
+
+/// Whether `inst` is an `mvm`.
+fn is_mvm(inst: &Instruction) -> bool {
+    matches!(inst, Instruction::Mvm { .. })
 }

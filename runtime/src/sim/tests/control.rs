@@ -202,3 +202,39 @@ halt
     assert_eq!((work.weights, work.crossbar_writes), (320, 3));
     assert_eq!(work.crossbar_activations, 2 * 8);
 }
+
+/// Four `mvm`s in a row: two independent ones of 2^17 multiply-accumulates each (computed
+/// together, on every core), one reading what the first wrote, one past the global buffer.
+const MVM_RUN: &str = "
+wload xbar=0, src=dram[0x0], stride=16, row=0, col=0, rows=128, cols=16, clear=true, copies=1, xstride=0
+wload xbar=1, src=dram[0x800], stride=16, row=0, col=0, rows=16, cols=16, clear=true, copies=1, xstride=0
+load src=dram[0x1000], dst=global[0x0], len=8192, count=1, sstride=0, dstride=0
+mvm xbar=0, src=global[0x0], dst=global[0x4000], count=64, sstride=128, dstride=16, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=0, src=global[0x0], dst=global[0x5000], count=64, sstride=128, dstride=16, pix=0, bits=8, mode=dense, win=0, accumulate=1
+mvm xbar=1, src=global[0x4000], dst=global[0x6000], count=64, sstride=16, dstride=16, pix=0, bits=8, mode=dense, win=0, accumulate=0
+mvm xbar=1, src=global[0x6000], dst=global[0x1fff8], count=1, sstride=0, dstride=0, pix=0, bits=8, mode=dense, win=0, accumulate=0
+halt
+";
+
+#[test]
+fn consecutive_mvms_run_as_if_one_after_another() {
+    // The same program with a barrier after each mvm runs them one at a time: same outputs (to
+    // the bit), same fault, same counts.
+    let apart = MVM_RUN.replace("accumulate=0\n", "accumulate=0\nbarrier\n");
+    let apart = apart.replace("accumulate=1\n", "accumulate=1\nbarrier\n");
+    let weights = values(0x1000 + 8192, 7);
+    let states = [MVM_RUN, apart.as_str()].map(|code| {
+        let p = program(code, weights.clone(), vec![], vec![]);
+        let mut sim = Simulator::new(&p).unwrap();
+        let Err(SimError::Execution { asm, fault, .. }) = sim.execute() else {
+            panic!("the last mvm must fault")
+        };
+        let outputs = sim.machine().read(MemRef::global(0x4000), 0x3000).unwrap();
+        (outputs, asm, fault, sim.stats().count(CostClass::Mvm))
+    });
+    assert_eq!(states[0], states[1]);
+    assert_eq!(states[0].3, 4);
+    // 64 vectors of 16 products at 0x4000, the same added to zeros at 0x5000.
+    let sums = &states[0].0[0x1000..0x1400];
+    assert!(sums.iter().all(|&y| y != 0.0) && sums == &states[0].0[..0x400]);
+}
