@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use super::Fault;
 use crate::target::Target;
 
@@ -217,7 +215,8 @@ pub(crate) struct Crossbars {
     rows: usize,
     cols: usize,
     total: u64,
-    written: HashMap<u32, Crossbar>,
+    /// Indexed by crossbar id, up to the largest written.
+    written: Vec<Option<Crossbar>>,
 }
 
 impl Crossbars {
@@ -228,7 +227,7 @@ impl Crossbars {
             rows: target.crossbar.rows as usize,
             cols: cols as usize,
             total: target.total_crossbars(),
-            written: HashMap::default(),
+            written: Vec::new(),
         }
     }
 
@@ -273,19 +272,26 @@ impl Crossbars {
         };
         if !clear {
             for x in xbars {
-                self.written
-                    .entry(x)
-                    .or_insert_with(empty)
-                    .write(block, data);
+                self.slot(x).get_or_insert_with(empty).write(block, data);
             }
             return;
         }
         let mut fresh = empty();
         fresh.write(block, data);
         for x in xbars {
-            self.written.insert(x, fresh.clone());
+            *self.slot(x) = Some(fresh.clone());
         }
     }
+
+    /// The place of crossbar `xbar` (checked against the chip's crossbars).
+    fn slot(&mut self, xbar: u32) -> &mut Option<Crossbar> {
+        let x = xbar as usize;
+        if x >= self.written.len() {
+            self.written.resize(x + 1, None);
+        }
+        &mut self.written[x]
+    }
+
     /// Crossbar `xbar`, which a `wload` must have written.
     pub fn loaded(&self, xbar: u32) -> Result<&Crossbar, Fault> {
         if u64::from(xbar) >= self.total {
@@ -294,14 +300,12 @@ impl Crossbars {
                 total: self.total,
             });
         }
-        self.written
-            .get(&xbar)
-            .ok_or(Fault::UnloadedCrossbar { xbar })
+        self.get(xbar).ok_or(Fault::UnloadedCrossbar { xbar })
     }
 
     /// Crossbar `xbar`, if it has been written.
     pub fn get(&self, xbar: u32) -> Option<&Crossbar> {
-        self.written.get(&xbar)
+        self.written.get(xbar as usize)?.as_ref()
     }
 }
 

@@ -222,9 +222,9 @@ impl<'p> Machine<'p> {
         let src = self.operand("src", src);
         let pattern = blocks(cols, rows, stride);
         self.memory.check(&src, pattern, false)?;
-        let mut data = Vec::with_capacity(block.rows * block.cols);
-        for start in pattern.starts() {
-            data.extend(self.memory.read_vec(&src, start, block.cols));
+        let mut data = vec![0.0; block.rows * block.cols];
+        for (start, row) in pattern.starts().zip(data.chunks_mut(block.cols.max(1))) {
+            self.memory.read(&src, start, row);
         }
         self.crossbars.write(targets, block, clear, &data);
         Ok(())
@@ -343,15 +343,13 @@ impl<'p> Machine<'p> {
     }
 
     /// Writes (or adds, with `accumulate`) an `mvm`'s products at its destination.
-    fn write_products(&mut self, out: Outputs, mut products: Vec<f32>) {
-        let dst = &out.dst;
-        for (v, y) in products.chunks_mut(out.ac.max(1)).enumerate() {
+    fn write_products(&mut self, out: Outputs, products: Vec<f32>) {
+        for (v, y) in products.chunks(out.ac.max(1)).enumerate() {
             let at = v as u64 * u64::from(out.dstride);
-            if out.accumulate {
-                let sums = self.memory.read_vec(dst, at, y.len());
-                y.iter_mut().zip(sums).for_each(|(y, s)| *y += s);
+            match out.accumulate {
+                true => self.memory.add(&out.dst, at, y),
+                false => self.memory.write(&out.dst, at, y),
             }
-            self.memory.write(dst, at, y);
         }
     }
 

@@ -4,10 +4,10 @@
 //! Storage is sparse: pages are allocated on first write and unwritten elements read as 0, so a
 //! program touching a few megabytes of a 16 G-element DRAM (or of ISAAC's 168 tile buffers) costs
 //! only what it touches. The weights section, read-only, is read in place from the program
-//! (never copied: VGG-19's are 600 MB). Every access is checked against its memory's capacity *before* anything
-//! is written ([`Memories::check`]), so an instruction either runs completely or not at all.
+//! (never copied: VGG-19's are 600 MB). Every access is checked against its memory's capacity
+//! *before* anything is written ([`Memories::check`]), so an instruction either runs completely
+//! or not at all.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use super::Fault;
@@ -20,15 +20,16 @@ pub const DRAM_ELEMENTS: u64 = 1 << 32;
 /// Elements per page of sparse storage.
 const PAGE: u64 = 4096;
 
-/// A sparse element store: pages allocated on first write, unwritten elements read as 0.
+/// A sparse element store: pages allocated on first write (indexed by page number, up to the
+/// largest written), unwritten elements read as 0.
 #[derive(Debug, Clone, Default)]
 struct Pages {
-    pages: HashMap<u64, Box<[f32]>>,
+    pages: Vec<Option<Box<[f32]>>>,
 }
 
 /// The pieces of `start..start + len` that lie in one page each: (page, offset in the page,
 /// range in the caller's slice).
-fn page_pieces(start: u64, len: usize) -> impl Iterator<Item = (u64, usize, Range<usize>)> {
+fn page_pieces(start: u64, len: usize) -> impl Iterator<Item = (usize, usize, Range<usize>)> {
     let mut done = 0usize;
     std::iter::from_fn(move || {
         if done >= len {
@@ -37,7 +38,7 @@ fn page_pieces(start: u64, len: usize) -> impl Iterator<Item = (u64, usize, Rang
         let addr = start + done as u64;
         let offset = (addr % PAGE) as usize;
         let n = (PAGE as usize - offset).min(len - done);
-        let piece = (addr / PAGE, offset, done..done + n);
+        let piece = ((addr / PAGE) as usize, offset, done..done + n);
         done += n;
         Some(piece)
     })
@@ -48,7 +49,7 @@ impl Pages {
         for (page, offset, range) in page_pieces(start, out.len()) {
             let n = range.len();
             let dst = &mut out[range];
-            match self.pages.get(&page) {
+            match self.pages.get(page).and_then(Option::as_deref) {
                 Some(p) => dst.copy_from_slice(&p[offset..offset + n]),
                 None => dst.fill(0.0),
             }
@@ -57,13 +58,26 @@ impl Pages {
 
     fn write(&mut self, start: u64, data: &[f32]) {
         for (page, offset, range) in page_pieces(start, data.len()) {
-            let n = range.len();
-            let p = self
-                .pages
-                .entry(page)
-                .or_insert_with(|| vec![0.0; PAGE as usize].into_boxed_slice());
-            p[offset..offset + n].copy_from_slice(&data[range]);
+            self.page(page)[offset..offset + range.len()].copy_from_slice(&data[range]);
         }
+    }
+
+    /// `self[start + i] += data[i]`.
+    fn add(&mut self, start: u64, data: &[f32]) {
+        for (page, offset, range) in page_pieces(start, data.len()) {
+            let sums = &mut self.page(page)[offset..offset + range.len()];
+            sums.iter_mut()
+                .zip(&data[range])
+                .for_each(|(s, &y)| *s += y);
+        }
+    }
+
+    /// Page `page`, allocated (zeros) if it was not.
+    fn page(&mut self, page: usize) -> &mut [f32] {
+        if page >= self.pages.len() {
+            self.pages.resize(page + 1, None);
+        }
+        self.pages[page].get_or_insert_with(|| vec![0.0; PAGE as usize].into_boxed_slice())
     }
 }
 
@@ -141,7 +155,8 @@ struct Sizes {
 #[derive(Debug, Clone)]
 pub(crate) struct Memories<'p> {
     dram: Pages,
-    buffers: HashMap<(Space, u16), Pages>,
+    /// The global buffer, then the tiles', then the PEs' ([`Memories::buffer`]).
+    buffers: Vec<Pages>,
     sizes: Sizes,
     weights: Range<u64>,
     weight_data: &'p [f32],
@@ -156,7 +171,7 @@ impl<'p> Memories<'p> {
         let tiles = target.total_tiles();
         Memories {
             dram: Pages::default(),
-            buffers: HashMap::default(),
+            buffers: Vec::new(),
             sizes: Sizes {
                 global: elements(target.buffers.global_bytes),
                 tile: elements(target.buffers.tile_bytes),
@@ -238,7 +253,7 @@ impl<'p> Memories<'p> {
         let start = op.base + offset;
         match op.mem.space {
             Space::Dram => self.dram_read(start, out),
-            space => match self.buffers.get(&(space, op.mem.unit)) {
+            _ => match self.buffers.get(self.buffer(op.mem)) {
                 Some(pages) => pages.read(start, out),
                 None => out.fill(0.0),
             },
@@ -254,14 +269,34 @@ impl<'p> Memories<'p> {
 
     /// Writes `data` at `op.base + offset` (checked by [`Memories::check`]).
     pub fn write(&mut self, op: &Operand, offset: u64, data: &[f32]) {
-        let start = op.base + offset;
-        match op.mem.space {
-            Space::Dram => self.dram.write(start, data),
-            space => self
-                .buffers
-                .entry((space, op.mem.unit))
-                .or_default()
-                .write(start, data),
+        self.pages(op.mem).write(op.base + offset, data);
+    }
+
+    /// `dst[i] += data[i]` at `op.base + offset` (checked by [`Memories::check`]: the
+    /// weights are never written).
+    pub fn add(&mut self, op: &Operand, offset: u64, data: &[f32]) {
+        self.pages(op.mem).add(op.base + offset, data);
+    }
+
+    /// The pages of the memory `mem` points into (checked).
+    fn pages(&mut self, mem: MemRef) -> &mut Pages {
+        if mem.space == Space::Dram {
+            return &mut self.dram;
+        }
+        let index = self.buffer(mem);
+        if index >= self.buffers.len() {
+            self.buffers.resize_with(index + 1, Pages::default);
+        }
+        &mut self.buffers[index]
+    }
+
+    /// The index in `buffers` of the on-chip buffer `mem` points into (DRAM has none).
+    fn buffer(&self, mem: MemRef) -> usize {
+        let (unit, tiles) = (usize::from(mem.unit), self.sizes.tiles as usize);
+        match mem.space {
+            Space::Dram | Space::Global => 0,
+            Space::Tile => 1 + unit,
+            Space::Pe => 1 + tiles + unit,
         }
     }
 
