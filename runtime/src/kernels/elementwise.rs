@@ -74,6 +74,14 @@ fn zip_broadcast(
             .collect();
         return output(op, shape, data);
     }
+    if a.shape() == shape && repeats_along_leading_axes(b.shape(), &shape) {
+        // Row-major order: each of a's rows of b.len() elements zipped with b.
+        let mut data = Vec::with_capacity(a.len());
+        for row in a.data().chunks(b.len().max(1)) {
+            data.extend(row.iter().zip(b.data()).map(|(&x, &y)| f(x, y)));
+        }
+        return output(op, shape, data);
+    }
     let (sa, sb) = (
         broadcast_strides(a.shape(), &shape),
         broadcast_strides(b.shape(), &shape),
@@ -83,6 +91,13 @@ fn zip_broadcast(
         data.push(f(a.data()[i], b.data()[j]))
     });
     output(op, shape, data)
+}
+
+/// Whether `b`, broadcast to `shape`, repeats whole along its leading axes: without its leading
+/// 1s, `b`'s shape is a suffix of `shape` (a bias over `[n, c]` rows, a scalar).
+fn repeats_along_leading_axes(b: &[usize], shape: &[usize]) -> bool {
+    let ones = b.iter().take_while(|&&d| d == 1).count();
+    shape.ends_with(&b[ones..])
 }
 
 /// A unary activation function with its attributes.
@@ -274,6 +289,19 @@ mod tests {
         // The reversed operand order broadcasts the same way.
         let negated: Vec<f32> = expected.iter().map(|v| -v).collect();
         assert_close(&binary(BinaryOp::Sub, &b, &a)?, &[2, 2, 3], &negated);
+        Ok(())
+    }
+
+    #[test]
+    fn binary_repeats_a_trailing_operand_over_leading_axes() -> Result<(), KernelError> {
+        // [2, 3] - [1, 3] and [2, 3] - [3]: b subtracted from each row; a scalar from each element.
+        let a = iota(&[2, 3], 0.0);
+        let expected = [-10., -19., -28., -7., -16., -25.];
+        for b in [t(&[1, 3], &[10., 20., 30.]), t(&[3], &[10., 20., 30.])] {
+            assert_close(&binary(BinaryOp::Sub, &a, &b)?, &[2, 3], &expected);
+        }
+        let y = binary(BinaryOp::Mul, &a, &Tensor::scalar(2.0))?;
+        assert_close(&y, &[2, 3], &[0., 2., 4., 6., 8., 10.]);
         Ok(())
     }
 
