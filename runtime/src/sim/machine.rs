@@ -241,18 +241,7 @@ impl<'p> Machine<'p> {
         constants: &[Constant],
     ) -> (usize, Result<(), Fault>) {
         let (products, fault) = {
-            let mut batch: Vec<Mvm> = Vec::with_capacity(run.len());
-            let mut fault = Ok(());
-            for inst in run {
-                match self.check_mvm(inst, constants) {
-                    Ok(m) if batch.iter().any(|b| m.reads_what_writes(b)) => break,
-                    Ok(m) => batch.push(m),
-                    Err(f) => {
-                        fault = Err(f);
-                        break;
-                    }
-                }
-            }
+            let (batch, fault) = self.batch(run, constants);
             (self.products(&batch), fault)
         };
         let done = products.len();
@@ -260,6 +249,30 @@ impl<'p> Machine<'p> {
             self.write_products(out, y);
         }
         (done, fault)
+    }
+
+    /// The `mvm`s of `run` checked in order, up to the first that reads what an earlier one
+    /// writes or that faults (and its fault).
+    fn batch<'a>(
+        &'a self,
+        run: &[Instruction],
+        constants: &'a [Constant],
+    ) -> (Vec<Mvm<'a>>, Result<(), Fault>) {
+        let mut batch: Vec<Mvm> = Vec::with_capacity(run.len());
+        let mut written: Vec<Extent> = Vec::with_capacity(run.len());
+        for inst in run {
+            let m = match self.check_mvm(inst, constants) {
+                Ok(m) => m,
+                Err(f) => return (batch, Err(f)),
+            };
+            let reads = m.reads();
+            if written.iter().any(|w| reads.overlaps(w)) {
+                break;
+            }
+            written.push(m.writes());
+            batch.push(m);
+        }
+        (batch, Ok(()))
     }
 
     /// `mvm`: `count` input vectors (dense, or gathered by a window) times the active block of
@@ -527,11 +540,10 @@ impl Mvm<'_> {
         }
     }
 
-    /// Whether it reads an element that `earlier` writes.
-    fn reads_what_writes(&self, earlier: &Mvm) -> bool {
-        let o = &earlier.out;
-        let written = Extent::of(&o.dst, blocks(o.ac as u32, o.count, o.dstride));
-        self.reads().overlaps(&written)
+    /// The elements it writes, from its first to its last.
+    fn writes(&self) -> Extent {
+        let o = &self.out;
+        Extent::of(&o.dst, blocks(o.ac as u32, o.count, o.dstride))
     }
 }
 
