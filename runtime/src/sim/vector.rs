@@ -125,11 +125,22 @@ fn binary_op(op: VOp) -> Option<BinaryOp> {
 
 /// Evaluates the non-pooling `op` on `g`; returns the `count * len` results.
 pub(crate) fn evaluate(op: VOp, mut g: Groups) -> Result<Vec<f32>, Fault> {
-    let (a, b) = (std::mem::take(&mut g.a), std::mem::take(&mut g.b));
-    let x = g.matrix(a, "operand a")?;
+    let (mut a, b) = (std::mem::take(&mut g.a), std::mem::take(&mut g.b));
+    // The activations and same-shape arithmetic element by element in place, with the kernels'
+    // scalar arithmetic (`apply`): what `kernels::unary` / `kernels::binary` compute, without
+    // their copies.
     if let Some(f) = unary_op(op, &g)? {
-        return Ok(kernels::unary(f, &x).data().to_vec());
+        a.iter_mut().for_each(|x| *x = f.apply(*x));
+        return Ok(a);
     }
+    match binary_op(op) {
+        Some(f) if a.len() == b.len() && a.len() == g.len * g.count => {
+            a.iter_mut().zip(&b).for_each(|(x, &y)| *x = f.apply(*x, y));
+            return Ok(a);
+        }
+        _ => {}
+    }
+    let x = g.matrix(a, "operand a")?;
     if op == VOp::Matmul {
         return matmul(&x, b, &g);
     }
