@@ -223,9 +223,7 @@ impl<'p> Machine<'p> {
         let pattern = blocks(cols, rows, stride);
         self.memory.check(&src, pattern, false)?;
         let mut data = vec![0.0; block.rows * block.cols];
-        for (start, row) in pattern.starts().zip(data.chunks_mut(block.cols.max(1))) {
-            self.memory.read(&src, start, row);
-        }
+        self.memory.read_blocks(&src, pattern, &mut data);
         self.crossbars.write(targets, block, clear, &data);
         Ok(())
     }

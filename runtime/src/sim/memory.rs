@@ -260,6 +260,18 @@ impl<'p> Memories<'p> {
         }
     }
 
+    /// The blocks of `pattern` at `op` one after another into `out` (checked): one read when
+    /// they are contiguous.
+    pub fn read_blocks(&self, op: &Operand, pattern: Blocks, out: &mut [f32]) {
+        if pattern.stride == pattern.len {
+            return self.read(op, 0, out);
+        }
+        let len = (pattern.len as usize).max(1);
+        for (start, block) in pattern.starts().zip(out.chunks_mut(len)) {
+            self.read(op, start, block);
+        }
+    }
+
     /// `len` elements at `op.base + offset`, as a vector.
     pub fn read_vec(&self, op: &Operand, offset: u64, len: usize) -> Vec<f32> {
         let mut out = vec![0.0; len];
