@@ -136,7 +136,6 @@ impl<'p> Simulator<'p> {
     /// every [`PROGRESS_EVERY`] instructions (for a progress bar).
     pub fn execute_with(&mut self, progress: &mut dyn FnMut(u64)) -> Result<(), SimError> {
         let code = &self.program.code;
-        let constants = &self.program.constants;
         let at = |index: usize, fault| SimError::Execution {
             index,
             asm: code.get(index).map(ToString::to_string).unwrap_or_default(),
@@ -147,35 +146,18 @@ impl<'p> Simulator<'p> {
         self.stats = Stats::default();
         let mut pc = 0;
         let mut executed = 0u64;
-        while let Some(inst) = code.get(pc) {
+        while pc < code.len() {
             if executed >= self.limit {
                 return Err(at(pc, Fault::Malformed(limit_message(self.limit))));
             }
-            let (done, result) = match inst {
-                Instruction::Mvm { .. } => {
-                    let room = (self.limit - executed).min(MVM_RUN) as usize;
-                    let run = code[pc..].iter().take(room).take_while(|i| is_mvm(i));
-                    let run = &code[pc..pc + run.count()];
-                    self.machine.mvms(run, constants)
-                }
-                _ => match self.machine.step(inst, constants) {
-                    Ok(()) => (1, Ok(())),
-                    Err(f) => (0, Err(f)),
-                },
-            };
-            let counted = done + usize::from(result.is_err());
-            for inst in &code[pc..pc + counted] {
+            let room = (self.limit - executed).min(MVM_RUN) as usize;
+            let (done, result) = self.run_at(pc, room);
+            for inst in &code[pc..pc + done + usize::from(result.is_err())] {
                 executed += 1;
                 if executed.is_multiple_of(PROGRESS_EVERY) {
                     progress(executed);
                 }
-                let active_rows = match inst {
-                    Instruction::Mvm { xbar, .. } => {
-                        self.machine.crossbar(*xbar).map_or(0, |c| c.active().0)
-                    }
-                    _ => 0,
-                };
-                self.stats.record(inst, active_rows, &self.program.target);
+                self.record(inst);
             }
             result.map_err(|f| at(pc + done, f))?;
             let last = pc + done - 1;
@@ -190,6 +172,32 @@ impl<'p> Simulator<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Executes the instruction at `pc`, or the run of `mvm`s (at most `room`) starting there
+    /// ([`Machine::mvms`]): the instructions completed, and the fault of the next one.
+    fn run_at(&mut self, pc: usize, room: usize) -> (usize, Result<(), Fault>) {
+        let (code, constants) = (&self.program.code, &self.program.constants);
+        let inst = &code[pc];
+        if !is_mvm(inst) {
+            return match self.machine.step(inst, constants) {
+                Ok(()) => (1, Ok(())),
+                Err(f) => (0, Err(f)),
+            };
+        }
+        let run = code[pc..].iter().take(room).take_while(|i| is_mvm(i));
+        self.machine.mvms(&code[pc..pc + run.count()], constants)
+    }
+
+    /// Counts an executed instruction (an `mvm` with its crossbar's active rows).
+    fn record(&mut self, inst: &Instruction) {
+        let active_rows = match inst {
+            Instruction::Mvm { xbar, .. } => {
+                self.machine.crossbar(*xbar).map_or(0, |c| c.active().0)
+            }
+            _ => 0,
+        };
+        self.stats.record(inst, active_rows, &self.program.target);
     }
 
     /// The output tensors, read from DRAM at their bindings, in binding order.

@@ -238,3 +238,24 @@ fn consecutive_mvms_run_as_if_one_after_another() {
     let sums = &states[0].0[0x1000..0x1400];
     assert!(sums.iter().all(|&y| y != 0.0) && sums == &states[0].0[..0x400]);
 }
+
+#[test]
+fn the_instruction_limit_stops_a_run_of_mvms_at_the_limit() {
+    // Four instructions may run: the two wloads, the load and the first mvm; the second mvm is
+    // the fifth and stops the run, with nothing of it written.
+    let p = program(MVM_RUN, values(0x1000 + 8192, 7), vec![], vec![]);
+    let mut sim = Simulator::new(&p).unwrap();
+    sim.set_limit(4);
+    let Err(SimError::Execution { index, fault, .. }) = sim.execute() else {
+        panic!("the limit must stop the run")
+    };
+    assert_eq!(index, 4);
+    assert!(
+        fault.to_string().contains("more than 4 instructions"),
+        "{fault}"
+    );
+    assert_eq!(sim.stats().count(CostClass::Mvm), 1);
+    let first = sim.machine().read(MemRef::global(0x4000), 0x400).unwrap();
+    let second = sim.machine().read(MemRef::global(0x5000), 0x400).unwrap();
+    assert!(first.iter().all(|&y| y != 0.0) && second.iter().all(|&y| y == 0.0));
+}
