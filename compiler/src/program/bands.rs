@@ -204,14 +204,12 @@ pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
     let Some(m) = &program.stages[s].mvm else {
         return Some(1);
     };
-    let groups = m.shape.groups.max(1);
-    let width = groups.saturating_mul(m.shape.cols);
+    let width = m.width() as usize;
     let Some(image) = staged_image(program, s) else {
-        let vector = groups.saturating_mul(m.shape.rows).saturating_add(width);
-        return (vector <= share).then_some(1);
+        return (m.vector_need() <= share).then_some(1);
     };
-    image.band(width as usize, share)?;
-    Some(image.bands(width as usize, share))
+    image.band(width, share)?;
+    Some(image.bands(width, share))
 }
 
 /// The staging buffer a layer has when it stages alone, elements: the global buffer, else a
@@ -274,14 +272,9 @@ pub fn stage_floor(program: &Program, s: usize) -> (u64, bool) {
     let Some(m) = &program.stages[s].mvm else {
         return (0, false);
     };
-    let groups = m.shape.groups.max(1);
-    let width = groups.saturating_mul(m.shape.cols);
     match staged_image(program, s) {
-        Some(i) => (i.need(i.least_band(), width as usize), i.pool.is_some()),
-        None => (
-            groups.saturating_mul(m.shape.rows).saturating_add(width),
-            false,
-        ),
+        Some(i) => (i.need(i.least_band(), m.width() as usize), i.pool.is_some()),
+        None => (m.vector_need(), false),
     }
 }
 

@@ -98,6 +98,19 @@ pub struct StageMvm {
     pub weight_bytes: u64,
 }
 
+impl StageMvm {
+    /// Results per output pixel (or input vector): every group's columns of the part.
+    pub fn width(&self) -> u64 {
+        self.shape.groups.max(1).saturating_mul(self.shape.cols)
+    }
+
+    /// Elements one input vector and its results stage (a fully connected layer's least band).
+    pub fn vector_need(&self) -> u64 {
+        let rows = self.shape.groups.max(1).saturating_mul(self.shape.rows);
+        rows.saturating_add(self.width())
+    }
+}
+
 /// A scheduling unit: a crossbar layer and its vector epilogue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
@@ -411,7 +424,7 @@ fn pools_in_bands(
     let Some(image) = layers[m.layer].mvm().and_then(|l| l.image) else {
         return false;
     };
-    let width = m.shape.groups.max(1).saturating_mul(m.shape.cols) as usize;
+    let width = m.width() as usize;
     let whole = whole_buffer(target);
     let image = image.joined(joins);
     let pooled = image.pooled(kernel);
