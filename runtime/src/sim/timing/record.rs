@@ -103,7 +103,7 @@ pub struct SegmentTotals {
 /// Per-segment and per-layer results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Layers {
-    /// Every layer symbol, in symbol order.
+    /// Every layer (its symbols' name), in the order of their first symbols.
     pub layers: Vec<LayerTotals>,
     /// Every segment that ran, by id.
     pub segments: BTreeMap<u32, SegmentTotals>,
@@ -161,10 +161,19 @@ impl Recorder {
         let mut layer_of = vec![None; n];
         let mut layers = Layers::default();
         let mut segment_names = BTreeMap::new();
+        let mut index_of: BTreeMap<&str, usize> = BTreeMap::new();
         for symbol in &program.symbols {
             match symbol.kind {
                 SymbolKind::Layer => {
-                    let index = layers.layers.len();
+                    // The copies of a layer's code (per image when unrolled, per step of an
+                    // unrolled pipeline loop) are one layer.
+                    let index = *index_of.entry(symbol.name.as_str()).or_insert_with(|| {
+                        layers.layers.push(LayerTotals {
+                            name: symbol.name.clone(),
+                            ..LayerTotals::default()
+                        });
+                        layers.layers.len() - 1
+                    });
                     for slot in layer_of
                         .iter_mut()
                         .take(symbol.end.min(n))
@@ -172,10 +181,6 @@ impl Recorder {
                     {
                         *slot = Some(index);
                     }
-                    layers.layers.push(LayerTotals {
-                        name: symbol.name.clone(),
-                        ..LayerTotals::default()
-                    });
                 }
                 SymbolKind::Segment => {
                     segment_names.insert(symbol.start, symbol.name.clone());
