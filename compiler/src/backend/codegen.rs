@@ -18,6 +18,7 @@ mod grouped;
 mod move_ops;
 mod moves;
 mod regions;
+mod rings;
 mod staging;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ mod vector;
 
 use crossbar::{Block, Piece};
 use regions::{dram, register_of, relative, Registers, ARENA};
+use rings::{onto_chip, RingPlan};
 use staging::Staging;
 use vector::{Tail, TailOp};
 
@@ -101,6 +103,7 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     if per_run > 1 {
         gen.own_slots = values_crossing_places(func, &sched);
     }
+    gen.rings = RingPlan::new(func, &sched, target)?;
     gen.plan()?;
     // The schedule's names, for the timing report of `pim-run --timing` (`docs/runtime.md`).
     let s = &sched.schedule;
@@ -127,6 +130,7 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     }
     gen.copy_outputs()?;
     gen.program.code.push(Instruction::Halt {});
+    onto_chip(&mut gen.program.code, &gen.rings);
     Ok(gen.program)
 }
 
@@ -184,6 +188,11 @@ fn values_crossing_places(func: &Func<PimOp>, sched: &Scheduled) -> Vec<bool> {
         }
     }
     crossing
+}
+
+/// A loop count of `n` iterations.
+fn iterations(n: u64) -> R<u32> {
+    u32::try_from(n).map_err(|_| format!("{n} iterations"))
 }
 
 /// The shape of a binding whose IR tensor has shape `shape`: dimension 0 scaled by the times the
@@ -379,10 +388,9 @@ impl Gen<'_> {
         per_run: u64,
         loads: &mut Loads,
     ) -> R<()> {
-        let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
         if runs > 1 {
             self.program.code.push(Instruction::Loop {
-                count: count(runs)?,
+                count: iterations(runs)?,
             });
         }
         let run_body = self.program.code.len();
@@ -406,8 +414,8 @@ impl Gen<'_> {
     }
 
     /// The code of segment `seg_id` in a loop over its `images` images (one stage at a time) or
-    /// its steps (pipelined), the next segment's prefetch in the first step of the drain (after
-    /// the loop when there is no drain).
+    /// its steps (pipelined, [`Gen::looped_pipeline`]), the next segment's prefetch before the
+    /// images when each is fenced, else after them.
     fn looped_segment(
         &mut self,
         func: &Func<PimOp>,
@@ -417,65 +425,128 @@ impl Gen<'_> {
         images: u64,
         loads: &mut Loads,
     ) -> R<()> {
-        let count = |n: u64| u32::try_from(n).map_err(|_| format!("{n} iterations"));
         let stages: Vec<usize> = sched.schedule.segments[seg_id].clone().collect();
         let (width, steps) = self.pipeline_shape(sched, stages.len(), images);
+        if width > 1 {
+            return self.looped_pipeline(func, sched, seg_id, (&stages, placed), images, loads);
+        }
         let prefetch_first = self.fences_images(width);
         if prefetch_first {
             self.prefetch_next(func, sched, seg_id, loads)?;
         }
         if steps > 1 {
             self.program.code.push(Instruction::Loop {
-                count: count(steps)?,
+                count: iterations(steps)?,
             });
         }
         let body = self.program.code.len();
-        if width > 1 {
-            self.guarded_stages(func, sched, &stages, placed, images)?;
-            self.guarded(images, images + 1, |gen| {
-                gen.prefetch_next(func, sched, seg_id, loads)
-            })?;
-        } else {
-            for (&s, copies) in stages.iter().zip(placed) {
-                self.stage(func, sched, s, copies, 0)?;
-            }
-            self.fence_image(width);
+        for (&s, copies) in stages.iter().zip(placed) {
+            self.stage(func, sched, s, copies, 0)?;
         }
+        self.fence_image(width);
         if steps > 1 {
             self.advance_images(1, body)?;
-            self.step_forward(width)?;
             self.program.code.push(Instruction::EndLoop {});
             // Back to image 0 for the next segment.
             self.reset_registers(body);
-            self.reset_step(width);
         }
-        if width == 1 && !prefetch_first {
+        if !prefetch_first {
             self.prefetch_next(func, sched, seg_id, loads)?;
         }
         Ok(())
     }
 
-    /// The body of a pipelined segment's step loop: stage `k` of `stages` runs in steps
-    /// `k..k + images` on the image `k` steps behind, in its own part of the staging buffer.
+    /// A pipelined segment as one loop over its `images + stages - 1` steps, `ring_slots` steps
+    /// per iteration (the body unrolled once per slot of its rings, so that each copy addresses
+    /// fixed slots: modulo variable expansion), the next segment's prefetch in the first step of
+    /// the drain. The address registers move on only for the code that runs after the first
+    /// iteration.
+    fn looped_pipeline(
+        &mut self,
+        func: &Func<PimOp>,
+        sched: &Scheduled,
+        seg_id: usize,
+        (stages, placed): (&[usize], &[Copies]),
+        images: u64,
+        loads: &mut Loads,
+    ) -> R<()> {
+        let unroll = self.ring_slots.max(1);
+        let rounds = (images + stages.len() as u64 - 1).div_ceil(unroll);
+        self.program.code.push(Instruction::Loop {
+            count: iterations(rounds)?,
+        });
+        let mut late = Vec::new();
+        for phase in 0..unroll {
+            self.body_copy = phase;
+            late.extend(self.guarded_stages(
+                func,
+                sched,
+                (stages, placed),
+                images,
+                (phase, unroll),
+            )?);
+            if images % unroll == phase {
+                let first_drain = images - phase;
+                self.guarded(first_drain, first_drain + 1, |gen| {
+                    gen.prefetch_next(func, sched, seg_id, loads)
+                })?;
+            }
+        }
+        self.body_copy = 0;
+        let late: Vec<Instruction> = late
+            .into_iter()
+            .flat_map(|code| self.program.code[code].to_vec())
+            .collect();
+        if rounds > 1 {
+            let advance = match &self.registers {
+                Some(registers) => registers.advance(unroll as i64, &late)?,
+                None => Vec::new(),
+            };
+            self.program.code.extend(advance);
+            self.step_forward(unroll)?;
+        }
+        self.program.code.push(Instruction::EndLoop {});
+        // Back to image 0 for the next segment.
+        if let Some(registers) = &self.registers {
+            let reset = registers.reset(&late);
+            self.program.code.extend(reset);
+        }
+        self.reset_step();
+        Ok(())
+    }
+
+    /// Copy `phase` of `unroll` of a pipelined segment's step loop body: stage `k` of `stages`
+    /// runs in steps `k..k + images` on the image `k` steps behind, in its own part of the
+    /// staging buffer; the copy runs the steps `phase` after a multiple of `unroll` (the step
+    /// register's value) and leaves out the stages active in none of them. Returns the code of
+    /// the stages that run after the loop's first iteration.
     fn guarded_stages(
         &mut self,
         func: &Func<PimOp>,
         sched: &Scheduled,
-        stages: &[usize],
-        placed: &[Copies],
+        (stages, placed): (&[usize], &[Copies]),
         images: u64,
-    ) -> R<()> {
+        (phase, unroll): (u64, u64),
+    ) -> R<Vec<std::ops::Range<usize>>> {
+        let mut late = Vec::new();
         for (k, (&s, copies)) in stages.iter().zip(placed).enumerate() {
+            let first = k as u64;
+            let lo = first.saturating_sub(phase).next_multiple_of(unroll);
+            let hi = (first + images).saturating_sub(phase);
+            if lo >= hi {
+                continue;
+            }
             self.partition_staging(sched, stages, k, stages.len())?;
-            self.image_shift = -(k as i64);
-            let from = k as u64;
-            self.guarded(from, from + images, |gen| {
-                gen.stage(func, sched, s, copies, 0)
-            })?;
+            self.image_shift = phase as i64 - k as i64;
+            let start = self.program.code.len();
+            self.guarded(lo, hi, |gen| gen.stage(func, sched, s, copies, 0))?;
+            if hi > unroll {
+                late.push(start..self.program.code.len());
+            }
         }
         self.image_shift = 0;
         self.whole_staging();
-        Ok(())
+        Ok(late)
     }
 
     /// `guard step, lo, hi, len` around the code `emit` writes (nothing when it writes none).
@@ -507,18 +578,17 @@ impl Gen<'_> {
             .ok_or_else(|| "internal error: no step register".into())
     }
 
-    /// One step on, in a pipelined segment's loop.
-    fn step_forward(&mut self, width: usize) -> R<()> {
-        if width > 1 {
-            let reg = self.step_register()?;
-            self.program.code.push(Instruction::RAdd { reg, value: 1 });
-        }
+    /// `steps` steps on, in a pipelined segment's loop.
+    fn step_forward(&mut self, steps: u64) -> R<()> {
+        let reg = self.step_register()?;
+        let value = i32::try_from(steps).map_err(|_| format!("{steps} steps per iteration"))?;
+        self.program.code.push(Instruction::RAdd { reg, value });
         Ok(())
     }
 
     /// The step register back to 0 after a pipelined segment.
-    fn reset_step(&mut self, width: usize) {
-        if let (true, Ok(reg)) = (width > 1, self.step_register()) {
+    fn reset_step(&mut self) {
+        if let Ok(reg) = self.step_register() {
             self.program.code.push(Instruction::RSet { reg, value: 0 });
         }
     }
@@ -556,6 +626,7 @@ impl Gen<'_> {
         loads: &mut Loads,
     ) -> R<Vec<Copies>> {
         let id = u32::try_from(seg_id).map_err(|_| "too many segments")?;
+        self.ring_slots = self.rings.slots.get(seg_id).copied().unwrap_or(1);
         self.segment_starts.push(self.program.code.len());
         self.program.code.push(Instruction::SegBegin { id });
         self.program.code.push(Instruction::Barrier {});
@@ -843,8 +914,8 @@ struct Gen<'f> {
     staging: Staging,
     /// Reshape nodes whose result is a copy of their operand (they reorder an HWC image).
     copied_reshapes: Vec<usize>,
-    /// The (reshape result, image) copies written so far.
-    materialized: Vec<(ValueId, usize)>,
+    /// The (reshape result, image, body copy) copies written so far.
+    materialized: Vec<(ValueId, usize, u64)>,
     /// The address registers when the images run in a `loop` (`regions`); `None`: unrolled.
     registers: Option<Registers>,
     /// Elements of one image's scratch arena (looped programs).
@@ -863,6 +934,12 @@ struct Gen<'f> {
     /// The current segment runs its stages one at a time although its schedule pipelines them
     /// (they do not fit the staging buffer side by side).
     serialized: bool,
+    /// The results each segment keeps in ring buffers in the global buffer.
+    rings: RingPlan,
+    /// Slots of the current segment's rings.
+    ring_slots: u64,
+    /// Which copy of a pipelined segment's unrolled step loop body the code being emitted is.
+    body_copy: u64,
 }
 
 fn u24(v: usize, what: &str) -> R<u32> {
@@ -901,14 +978,22 @@ impl<'f> Gen<'f> {
             pieces: Vec::new(),
             image_shift: 0,
             serialized: false,
+            rings: RingPlan::none(),
+            ring_slots: 1,
+            body_copy: 0,
         })
     }
 
     /// The address of image `image` of a region at `addr` whose images are `stride` elements
     /// apart, in the code being emitted (shifted by [`Gen::image_shift`] images): a
-    /// register-relative address wraps at 2^32 as the machine's effective address does.
+    /// register-relative address wraps at 2^32 as the machine's effective address does. A ring
+    /// (`rings`) holds the image in its slot, counted from the loop's image and the copy of the
+    /// unrolled body ([`Gen::phase`]).
     fn image_addr(&self, addr: u64, stride: u64, image: usize) -> R<u64> {
-        let images = image as i64 + self.image_shift;
+        let mut images = image as i64 + self.image_shift;
+        if self.rings.shadows(addr) {
+            images = images.rem_euclid(self.ring_slots as i64);
+        }
         regions::offset(addr, images.saturating_mul(stride as i64))
     }
 
@@ -983,7 +1068,7 @@ impl<'f> Gen<'f> {
     fn alloc_dram(&mut self, elements: u64) -> R<u64> {
         let addr = self.next_dram;
         self.next_dram = addr + elements.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
-        if self.next_dram > 1 << 32 {
+        if self.next_dram > self.rings.shadow {
             return Err("the activations exceed the 2^32-element DRAM".into());
         }
         Ok(addr)
@@ -1133,14 +1218,21 @@ impl<'f> Gen<'f> {
             }
             let per_image = self.per_image(result, &format!("the result of `{}`", node.name))?;
             let form = self.result_form(node)?;
-            let stored = match output_root[result] {
-                Some(addr) => Stored {
+            let stored = match (output_root[result], self.rings.home(result)) {
+                (Some(addr), _) => Stored {
                     addr,
                     per_image,
                     stride: per_image,
                     layout: Layout::RowMajor,
                 },
-                None => {
+                // One slot per image in flight, the slot picked by `image_addr`.
+                (None, Some(addr)) => Stored {
+                    addr,
+                    per_image,
+                    stride: per_image,
+                    layout: form,
+                },
+                (None, None) => {
                     let (addr, stride) = self.alloc_scratch(result, per_image)?;
                     Stored {
                         addr,

@@ -837,7 +837,7 @@ fn followers_keep_their_operands_in_the_buffer() {
             _ => l.input_elements,
         };
         let saved: u64 = followers.iter().map(|&f| 2 * kept(&p.layers[f])).sum();
-        let traffic = p.traffic(0..p.stages.len(), &t);
+        let traffic = p.traffic(0..p.stages.len(), &t, &Default::default());
         assert_eq!(
             traffic.read_bytes + traffic.write_bytes,
             naive - saved,
@@ -917,4 +917,93 @@ fn transfers_queue_on_the_dram_channel_as_the_stages_compute_ends() {
     // Never less than all the streaming: 4 ns of compute, 3 x 3 ns streamed after it.
     let short = [(9.0, &cost), (9.0, &cost), (9.0, &cost)];
     assert_eq!(model::transfer_queue_ns(&short), 13.0);
+}
+
+#[test]
+fn ring_copies_queue_on_the_buffer_port() {
+    // No copies: the port sets no period.
+    let plain = model::StageCost::default();
+    assert_eq!(model::copy_port_ns(&[(10.0, &plain); 3]), 0.0);
+    // Each stage copies its operands in (2 ns), computes (6 ns) and copies its result out (2 ns):
+    // a chain of 10 ns. Two stages keep the port busy 8 ns per image and fit in the chain; six
+    // need 24 ns of it per image, more than any chain: the port sets the period.
+    let copying = model::StageCost {
+        copy_in_ns: 2.0,
+        copy_out_ns: 2.0,
+        ..model::StageCost::default()
+    };
+    let two = model::copy_port_ns(&[(10.0, &copying); 2]);
+    assert!((10.0..=12.0).contains(&two), "{two}");
+    let six = model::copy_port_ns(&[(10.0, &copying); 6]);
+    assert!((24.0..=26.0).contains(&six), "{six}");
+}
+
+/// A pipelined segment keeps the results only its own stages read in ring buffers where the
+/// stages' needs leave room in the global buffer (`program::rings`): none is a network output,
+/// every reader is in the segment at or after the writer's stage, the rings have the slots the
+/// longest-lived result needs and fit; their bytes leave the DRAM traffic and are copied instead.
+/// Without a global buffer, one stage at a time, or without room, nothing stays on chip.
+#[test]
+fn rings_keep_what_a_pipelined_segment_reads_on_chip() {
+    use crate::program::bands::stage_need;
+    use crate::program::layers::Source;
+    use crate::program::rings::{segment_rings, MAX_SLOTS};
+    let t = compact();
+    let path = format!(
+        "{}/../test-models/nets/mini_resnet.onnx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let func = import(&path).unwrap();
+    let s = scheduled(
+        &func,
+        &t,
+        options(16, Pipeline::Full, Segmentation::Optimal),
+    )
+    .unwrap();
+    let p = &s.program;
+    let range = 0..p.stages.len();
+    let rings = segment_rings(p, range.clone(), &t, true);
+    assert!(rings.layers.len() >= 4, "{rings:?}");
+    let stage_of = |id: usize| {
+        range
+            .clone()
+            .find(|&k| p.stages[k].layers().any(|l| l == id))
+    };
+    for &id in &rings.layers {
+        assert!(!p.layers[id].is_output);
+        let writer = stage_of(id).unwrap();
+        for (reader, layer) in p.layers.iter().enumerate() {
+            if layer.inputs.contains(&Source::Layer(id)) {
+                let lag = stage_of(reader).unwrap() - writer;
+                assert!(rings.slots > lag as u64 && rings.slots <= MAX_SLOTS);
+            }
+        }
+    }
+    let needs: u64 = range.clone().map(|k| stage_need(p, k)).sum();
+    let global = t.buffer_elements(t.buffers.global_bytes);
+    assert!(needs + rings.elements(p) <= global);
+    // One byte per element: what the rings hold leaves DRAM, once per write and per read.
+    let dram = p.traffic(range.clone(), &t, &Default::default());
+    let kept = p.traffic(range.clone(), &t, &rings);
+    let written: u64 = rings
+        .layers
+        .iter()
+        .map(|&id| p.layers[id].output_elements)
+        .sum();
+    assert_eq!(kept.copied_out, written);
+    assert!(kept.copied_in >= written);
+    assert_eq!(
+        dram.per_image() - kept.per_image(),
+        kept.copied_in + kept.copied_out
+    );
+    assert!(kept.transfers < dram.transfers);
+    // No global buffer, stages one at a time, or no room: no rings.
+    let isaac = Target::preset("isaac-rram").unwrap();
+    assert!(segment_rings(p, range.clone(), &isaac, true)
+        .layers
+        .is_empty());
+    assert!(segment_rings(p, range.clone(), &t, false).layers.is_empty());
+    let mut tight = t.clone();
+    tight.buffers.global_bytes = needs * u64::from(t.precision.activation_bits) / 8;
+    assert!(segment_rings(p, range, &tight, true).layers.is_empty());
 }

@@ -375,7 +375,6 @@ impl<'p> Planner<'p> {
 
     /// The modelled latency of a segment over `range` with `copies`.
     pub fn latency_with(&self, range: Range<usize>, copies: &[u64]) -> f64 {
-        let traffic = self.program.traffic(range.clone(), self.target);
         let plan = SegmentPlan {
             stages: range,
             copies,
@@ -385,7 +384,7 @@ impl<'p> Planner<'p> {
             channel: Channel::Streamed,
             staging_tiles: None,
         };
-        segment_cost(self.program, &self.costs, self.target, &plan, traffic).latency_ns
+        segment_cost(self.program, &self.costs, self.target, &plan).latency_ns
     }
 
     /// The program planned over.

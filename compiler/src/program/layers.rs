@@ -182,7 +182,10 @@ pub struct Layer {
     pub op: LayerOp,
     /// Its activation operands (constants excluded), in operand order.
     pub inputs: Vec<Source>,
-    /// Activation elements it reads per image.
+    /// Elements it reads of each of [`Layer::inputs`] per image (a convolution's operand: the
+    /// pixels its windows read).
+    pub input_reads: Vec<u64>,
+    /// Activation elements it reads per image (`input_reads` summed).
     pub input_elements: u64,
     /// Elements it produces per image.
     pub output_elements: u64,
@@ -512,7 +515,7 @@ impl<'f> Walk<'f> {
                 Origin::Constant => None,
             })
             .collect();
-        let input_elements = node
+        let input_reads = node
             .operands
             .iter()
             .zip(&origins)
@@ -527,13 +530,14 @@ impl<'f> Walk<'f> {
                     _ => elements,
                 })
             })
-            .sum::<Result<u64, _>>()?;
+            .collect::<Result<Vec<u64>, _>>()?;
         let id = self.layers.len();
         self.layers.push(Layer {
             name: node.name.clone(),
             op,
             inputs,
-            input_elements,
+            input_elements: input_reads.iter().sum(),
+            input_reads,
             output_elements: self.per_image(&node.name, "result elements", node.result)?,
             is_output: false,
         });

@@ -9,6 +9,7 @@
 //!   parts), the paper's tile-granularity rule, copies and how they share tiles;
 //! - [`stages`]: stages (a crossbar layer or column part with its vector epilogue, the units of
 //!   scheduling) and the flows of activations between them;
+//! - [`rings`]: the results a pipelined segment keeps in the global buffer between its stages;
 //! - [`images`]: how many images a program processes and how they map onto the IR's batch;
 //! - [`work`]: element operations of vector-unit ops.
 
@@ -16,6 +17,7 @@ pub mod bands;
 mod error;
 pub mod images;
 pub mod layers;
+pub mod rings;
 pub mod stages;
 pub mod tiling;
 pub mod work;

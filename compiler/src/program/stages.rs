@@ -22,6 +22,7 @@
 
 use super::bands::whole_buffer;
 use super::layers::{Dataflow, Layer, LayerId, MvmKind, Source};
+use super::rings::Rings;
 use super::tiling::{column_parts, fits, Granularity, LayerMapping, MatrixShape, Tiling};
 use super::ProgramError;
 use pim_runtime::target::Target;
@@ -175,6 +176,14 @@ impl Stage {
         self.mvm.as_ref().map_or(0, |m| m.mapping.unit_footprint)
     }
 
+    /// Whether layer `id`'s result stays in the buffer for the follower after it (it is never
+    /// stored).
+    pub fn keeps(&self, id: LayerId) -> bool {
+        let mut ids = self.layers().skip_while(|&l| l != id).skip(1);
+        ids.next()
+            .is_some_and(|next| self.followers.contains(&next))
+    }
+
     /// The stage's layers in order: the crossbar layer, then the epilogue.
     pub fn layers(&self) -> impl Iterator<Item = LayerId> + '_ {
         self.mvm
@@ -208,6 +217,10 @@ pub struct Traffic {
     /// there. Each waits for the DRAM latency, one after another (a layer reads what the layer
     /// before it wrote).
     pub transfers: u64,
+    /// Elements copied out of the segment's ring buffers instead of read (`super::rings`).
+    pub copied_in: u64,
+    /// Elements copied into them instead of written.
+    pub copied_out: u64,
 }
 
 impl Traffic {
@@ -225,6 +238,8 @@ impl std::ops::Add for Traffic {
             read_bytes: self.read_bytes.saturating_add(other.read_bytes),
             write_bytes: self.write_bytes.saturating_add(other.write_bytes),
             transfers: self.transfers.saturating_add(other.transfers),
+            copied_in: self.copied_in.saturating_add(other.copied_in),
+            copied_out: self.copied_out.saturating_add(other.copied_out),
         }
     }
 }
@@ -317,11 +332,11 @@ impl Program {
             .sum()
     }
 
-    /// The DRAM activation traffic of the stages in `range`, per image ([`Program::stage_traffic`]
-    /// summed).
-    pub fn traffic(&self, range: Range<usize>, target: &Target) -> Traffic {
+    /// The DRAM activation traffic of the stages in `range`, per image, when the segment keeps
+    /// `rings` on chip ([`Program::stage_traffic`] summed).
+    pub fn traffic(&self, range: Range<usize>, target: &Target, rings: &Rings) -> Traffic {
         range.fold(Traffic::default(), |sum, s| {
-            sum + self.stage_traffic(s, target)
+            sum + self.stage_traffic(s, target, rings)
         })
     }
 
@@ -329,30 +344,44 @@ impl Program {
     /// operands and writes its result (a column part: the whole input, its columns of the
     /// result), except that a layer a follower ([`Stage::followers`]) follows writes nothing and
     /// the follower does not read it: it never leaves the buffer (a join reads its other
-    /// operand, of the result's size).
-    pub fn stage_traffic(&self, s: usize, target: &Target) -> Traffic {
+    /// operand, of the result's size). Results its segment keeps in `rings` are copied into and
+    /// out of them instead ([`Traffic::copied_in`], [`Traffic::copied_out`]), with no DRAM
+    /// latency.
+    pub fn stage_traffic(&self, s: usize, target: &Target, rings: &Rings) -> Traffic {
         let bits = u64::from(target.precision.activation_bits);
         let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let stage = &self.stages[s];
-        let followers = &stage.followers;
-        let ids: Vec<LayerId> = stage.layers().collect();
         let mut traffic = Traffic::default();
-        for (k, &id) in ids.iter().enumerate() {
+        for id in stage.layers() {
             let layer = &self.layers[id];
-            let follower = followers.contains(&id);
+            let follower = stage.followers.contains(&id);
+            let from_rings: u64 = layer
+                .inputs
+                .iter()
+                .zip(&layer.input_reads)
+                .filter(|(&source, _)| rings.feeds(source))
+                .map(|(_, &read)| read)
+                .sum();
             let read = match follower {
                 true if joined(layer) => layer.output_elements,
                 true => 0,
                 false => layer.input_elements,
             };
+            let read = read.saturating_sub(from_rings);
+            traffic.copied_in += from_rings;
             if read > 0 {
                 traffic.read_bytes += bytes(read);
                 // A join's load waits for nothing its stage computes: it overlaps the MVM.
                 traffic.transfers += u64::from(!follower);
             }
-            let kept = ids.get(k + 1).is_some_and(|next| followers.contains(next));
-            if !kept {
-                traffic.write_bytes += bytes(produced_elements(id, layer, stage));
+            if stage.keeps(id) {
+                continue;
+            }
+            let produced = produced_elements(id, layer, stage);
+            if rings.holds(id) {
+                traffic.copied_out += produced;
+            } else {
+                traffic.write_bytes += bytes(produced);
                 traffic.transfers += 1;
             }
         }

@@ -119,7 +119,7 @@ impl Gen<'_> {
     }
 
     /// Materialises the reshapes among `node`'s operands that need their own copy, once per
-    /// image.
+    /// image (and copy of an unrolled step loop's body, whose copies work on other images).
     pub(super) fn materialize_operands(&mut self, node: &Node<PimOp>, image: usize) -> R<()> {
         for &v in &node.operands {
             let Some(n) = self.pending_reshape(v, image) else {
@@ -134,7 +134,7 @@ impl Gen<'_> {
             let reshape = &self.func.nodes[n];
             self.materialize_operands(reshape, image)?;
             self.reshape_copy(reshape, image)?;
-            self.materialized.push((v, image));
+            self.materialized.push((v, image, self.body_copy));
         }
         Ok(())
     }
@@ -142,7 +142,8 @@ impl Gen<'_> {
     /// The reshape node producing `v` when it needs a copy not yet made for `image`.
     fn pending_reshape(&self, v: ValueId, image: usize) -> Option<usize> {
         let n = self.producers[v]?;
-        (self.copied_reshapes.contains(&n) && !self.materialized.contains(&(v, image))).then_some(n)
+        let made = self.materialized.contains(&(v, image, self.body_copy));
+        (self.copied_reshapes.contains(&n) && !made).then_some(n)
     }
 }
 
