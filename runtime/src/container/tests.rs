@@ -710,6 +710,55 @@ proptest! {
         }
         let _ = Program::read(&corrupt);
         let _ = Program::read(&bytes[..cut.index(bytes.len())]);
+        prop_assert!(file_agrees(&corrupt));
+    }
+}
+
+// ----- reading from a file ----------------------------------------------------------------
+
+/// `Program::read_file` on `bytes` written to a scratch file, as `Program::read`'s result
+/// prints (the program, or the error's message).
+fn read_via_file(bytes: &[u8]) -> Result<Program, String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("pimbin-read-{}-{n}.pimbin", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let read = Program::read_file(&path).map_err(|e| e.to_string());
+    std::fs::remove_file(&path).unwrap();
+    read
+}
+
+/// Whether reading `bytes` from a file gives what `Program::read` gives.
+fn file_agrees(bytes: &[u8]) -> bool {
+    read_via_file(bytes) == Program::read(bytes).map_err(|e| e.to_string())
+}
+
+#[test]
+fn reading_a_file_gives_the_program_or_error_of_its_bytes() {
+    let bytes = sample().write().unwrap();
+    assert_eq!(read_via_file(&bytes).unwrap(), sample());
+    let mut bad_crc = bytes.clone();
+    let last = bad_crc.len() - 1;
+    bad_crc[last] ^= 1;
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    let odd_weights = with_section(SectionKind::Weights, |w| w.push(0));
+    let (header, payloads) = parts(&bytes);
+    // The code section laid over the weights: only the whole file's bytes decode it right.
+    let overlapping = build(header, &payloads, |h| {
+        let weights = h.sections[2].clone();
+        h.sections[1].offset = weights.offset;
+    });
+    for file in [
+        bad_crc,
+        trailing,
+        odd_weights,
+        overlapping,
+        bytes[..bytes.len() / 2].to_vec(),
+        bytes[..20].to_vec(),
+        Vec::new(),
+    ] {
+        assert!(file_agrees(&file));
     }
 }
 

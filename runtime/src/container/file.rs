@@ -1,0 +1,144 @@
+//! Reading a `.pimbin` from a file. The weights section, most of the file (VGG-19's is 600 MB),
+//! is decoded to f32 chunk by chunk as it is read and checksummed on the way, instead of being
+//! read whole into memory and then copied into a second vector of the same size. Everything
+//! else is read into a buffer of the file's length whose weights bytes stay untouched (zero
+//! pages the system never backs) and checked exactly as [`Program::read`] checks it.
+//!
+//! A file this reader cannot take apart (a prefix or header that does not decode, a weights
+//! section outside the file, a file that changes while read) or that fails any check is read
+//! again whole by [`Program::read`], so its error is the same one.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use prost::Message;
+
+use super::format::{align, read_parts, Streamed};
+use super::{wire, ContainerError, Program, SectionKind, PREFIX_BYTES};
+
+/// Bytes of the weights section read at a time (then decoded while still in the cache).
+const CHUNK: usize = 1 << 20;
+
+/// Why [`Program::read_file`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadFileError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// Its contents are not a valid `.pimbin`.
+    #[error(transparent)]
+    Container(#[from] ContainerError),
+}
+
+impl Program {
+    /// Reads the `.pimbin` at `path`: [`Program::read`] on its bytes, the same program and the
+    /// same errors, with the weights decoded while the file is read.
+    pub fn read_file(path: &Path) -> Result<Program, ReadFileError> {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        match read_streaming(&mut file, len) {
+            Ok(Some(program)) => Ok(program),
+            _ => Ok(Program::read(&std::fs::read(path)?)?),
+        }
+    }
+}
+
+/// The program in `file` (`len` bytes), or `None` when it must be read the ordinary way.
+fn read_streaming(file: &mut File, len: u64) -> io::Result<Option<Program>> {
+    let Ok(size) = usize::try_from(len) else {
+        return Ok(None);
+    };
+    if size < PREFIX_BYTES {
+        return Ok(None);
+    }
+    // Zeroed by the allocator's fresh pages: the weights' bytes are never touched.
+    let mut bytes = vec![0u8; size];
+    file.read_exact(&mut bytes[..PREFIX_BYTES])?;
+    let Some((header_end, range)) = weights_range(file, &mut bytes)? else {
+        return Ok(None);
+    };
+    let (start, end) = (range.start as usize, range.end as usize);
+    file.read_exact(&mut bytes[header_end..start])?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&bytes[..12]);
+    crc.update(&[0u8; 4]);
+    crc.update(&bytes[16..start]);
+    let weights = read_weights(file, end - start, &mut crc)?;
+    file.read_exact(&mut bytes[end..])?;
+    crc.update(&bytes[end..]);
+    if file.read(&mut [0u8; 1])? != 0 {
+        return Ok(None);
+    }
+    let streamed = Streamed {
+        crc: crc.finalize(),
+        range,
+        weights,
+    };
+    Ok(read_parts(&bytes, Some(streamed))
+        .ok()
+        .map(|(program, _)| program))
+}
+
+/// The end of the header and the bytes of the weights section, found from the prefix (already
+/// in `bytes`) and the header (read here into `bytes` after it), if the weights are whole f32 values after the header, inside
+/// the file and shared with no other section.
+fn weights_range(
+    file: &mut File,
+    bytes: &mut [u8],
+) -> io::Result<Option<(usize, std::ops::Range<u64>)>> {
+    let mut header_len = [0u8; 4];
+    header_len.copy_from_slice(&bytes[24..28]);
+    let header_end = PREFIX_BYTES as u64 + u64::from(u32::from_le_bytes(header_len));
+    if header_end > bytes.len() as u64 {
+        return Ok(None);
+    }
+    let header_end = header_end as usize;
+    file.read_exact(&mut bytes[PREFIX_BYTES..header_end])?;
+    let Ok(header) = wire::Header::decode(&bytes[PREFIX_BYTES..header_end]) else {
+        return Ok(None);
+    };
+    let data_start = align(header_end) as u64;
+    let Some(entry) = header
+        .sections
+        .iter()
+        .find(|s| s.kind == SectionKind::Weights.code())
+    else {
+        return Ok(None);
+    };
+    let range = |e: &wire::SectionEntry| {
+        let start = data_start.checked_add(e.offset)?;
+        Some(start..start.checked_add(e.length)?)
+    };
+    let Some(weights) = range(entry) else {
+        return Ok(None);
+    };
+    let apart = header
+        .sections
+        .iter()
+        .filter(|e| !std::ptr::eq(*e, entry))
+        .all(|e| {
+            range(e)
+                .is_some_and(|r| r.is_empty() || r.end <= weights.start || r.start >= weights.end)
+        });
+    let fits = weights.start >= header_end as u64 && weights.end <= bytes.len() as u64;
+    Ok((apart && fits && entry.length.is_multiple_of(4)).then_some((header_end, weights)))
+}
+
+/// The next `len` bytes of `file` (a multiple of 4) as little-endian f32, checksummed.
+fn read_weights(file: &mut File, len: usize, crc: &mut crc32fast::Hasher) -> io::Result<Vec<f32>> {
+    let mut weights = Vec::with_capacity(len / 4);
+    let mut chunk = vec![0u8; CHUNK.min(len)];
+    let mut left = len;
+    while left > 0 {
+        let part = &mut chunk[..CHUNK.min(left)];
+        file.read_exact(part)?;
+        crc.update(part);
+        weights.extend(
+            part.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+        left -= part.len();
+    }
+    Ok(weights)
+}
