@@ -200,6 +200,13 @@ fn run(cli: &Cli) -> Result<Option<String>, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // This thread joins rayon's pool (of one thread per core): a run of `mvm`s then shares its
+    // products with the other threads and computes its part here, instead of waking all of them
+    // and sleeping until they finish (two thread switches per run). If a pool exists already,
+    // runs only go slower.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
     if !cli.timing && cli.output.is_none() && cli.output_dir.is_none() {
         Cli::command()
             .error(
