@@ -1,6 +1,7 @@
 //! Reading a `.pimbin` from a file. The weights section, most of the file (VGG-19's is 600 MB),
-//! is decoded to f32 chunk by chunk as it is read and checksummed on the way, instead of being
-//! read whole into memory and then copied into a second vector of the same size. Everything
+//! is read in chunks on every core, each decoded to f32 and checksummed while in the cache
+//! (the chunks' checksums combined in order), instead of being read whole into memory and then
+//! copied into a second vector of the same size. Everything
 //! else is read into a buffer of the file's length whose weights bytes stay untouched (zero
 //! pages the system never backs) and checked exactly as [`Program::read`] checks it.
 //!
@@ -9,10 +10,11 @@
 //! again whole by [`Program::read`], so its error is the same one.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use prost::Message;
+use rayon::prelude::*;
 
 use super::format::{align, read_parts, Streamed};
 use super::{wire, ContainerError, Program, SectionKind, PREFIX_BYTES};
@@ -37,15 +39,20 @@ impl Program {
     pub fn read_file(path: &Path) -> Result<Program, ReadFileError> {
         let mut file = File::open(path)?;
         let len = file.metadata()?.len();
-        match read_streaming(&mut file, len) {
+        match read_streaming(path, &mut file, len) {
             Ok(Some(program)) => Ok(program),
             _ => Ok(Program::read(&std::fs::read(path)?)?),
         }
     }
 }
 
-/// The program in `file` (`len` bytes), or `None` when it must be read the ordinary way.
-fn read_streaming(file: &mut File, len: u64) -> io::Result<Option<Program>> {
+/// The program in `file` (`len` bytes, at `path`), or `None` when it must be read the ordinary
+/// way.
+pub(super) fn read_streaming(
+    path: &Path,
+    file: &mut File,
+    len: u64,
+) -> io::Result<Option<Program>> {
     let Ok(size) = usize::try_from(len) else {
         return Ok(None);
     };
@@ -64,7 +71,9 @@ fn read_streaming(file: &mut File, len: u64) -> io::Result<Option<Program>> {
     crc.update(&bytes[..12]);
     crc.update(&[0u8; 4]);
     crc.update(&bytes[16..start]);
-    let weights = read_weights(file, end - start, &mut crc)?;
+    let (weights, weights_crc) = read_weights(path, range.start, end - start)?;
+    crc.combine(&weights_crc);
+    file.seek(SeekFrom::Start(range.end))?;
     file.read_exact(&mut bytes[end..])?;
     crc.update(&bytes[end..]);
     if file.read(&mut [0u8; 1])? != 0 {
@@ -125,20 +134,46 @@ fn weights_range(
     Ok((apart && fits && entry.length.is_multiple_of(4)).then_some((header_end, weights)))
 }
 
-/// The next `len` bytes of `file` (a multiple of 4) as little-endian f32, checksummed.
-fn read_weights(file: &mut File, len: usize, crc: &mut crc32fast::Hasher) -> io::Result<Vec<f32>> {
-    let mut weights = Vec::with_capacity(len / 4);
-    let mut chunk = vec![0u8; CHUNK.min(len)];
-    let mut left = len;
-    while left > 0 {
-        let part = &mut chunk[..CHUNK.min(left)];
-        file.read_exact(part)?;
-        crc.update(part);
-        weights.extend(
-            part.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-        );
-        left -= part.len();
+/// The `len` bytes (a multiple of 4) of the file at `path` from byte `start` as little-endian
+/// f32, and their CRC-32: read in chunks on every core, each thread through its own handle and
+/// buffer.
+fn read_weights(path: &Path, start: u64, len: usize) -> io::Result<(Vec<f32>, crc32fast::Hasher)> {
+    let mut weights = vec![0.0f32; len / 4];
+    let open = || -> io::Result<(File, Vec<u8>)> { Ok((File::open(path)?, vec![0u8; CHUNK])) };
+    let chunks: Vec<io::Result<crc32fast::Hasher>> = weights
+        .par_chunks_mut(CHUNK / 4)
+        .enumerate()
+        .map_init(open, |reader, (k, out)| {
+            let (file, buffer) = reader
+                .as_mut()
+                .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+            read_chunk(file, start + (k * CHUNK) as u64, out, buffer)
+        })
+        .collect();
+    let mut crc = crc32fast::Hasher::new();
+    for chunk in chunks {
+        crc.combine(&chunk?);
     }
-    Ok(weights)
+    Ok((weights, crc))
+}
+
+/// `out.len()` little-endian f32 read from `file` at byte `at` through `buffer` (at least 4
+/// bytes per value), and the CRC-32 of their bytes.
+fn read_chunk(
+    file: &mut File,
+    at: u64,
+    out: &mut [f32],
+    buffer: &mut [u8],
+) -> io::Result<crc32fast::Hasher> {
+    let bytes = buffer
+        .get_mut(..out.len() * 4)
+        .ok_or_else(|| io::Error::other("weights chunk larger than its buffer"))?;
+    file.seek(SeekFrom::Start(at))?;
+    file.read_exact(bytes)?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(bytes);
+    for (w, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+        *w = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    Ok(crc)
 }
