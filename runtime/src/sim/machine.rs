@@ -224,7 +224,7 @@ impl<'p> Machine<'p> {
         self.memory.check(&src, pattern, false)?;
         let mut data = vec![0.0; block.rows * block.cols];
         self.memory.read_blocks(&src, pattern, &mut data);
-        self.crossbars.write(targets, block, clear, &data);
+        self.crossbars.write(targets, block, clear, data);
         Ok(())
     }
 
