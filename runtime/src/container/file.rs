@@ -1,9 +1,9 @@
 //! Reading a `.pimbin` from a file. The weights section, most of the file (VGG-19's is 600 MB),
-//! is read in chunks on every core, each decoded to f32 and checksummed while in the cache
-//! (the chunks' checksums combined in order), instead of being read whole into memory and then
-//! copied into a second vector of the same size. Everything
-//! else is read into a buffer of the file's length whose weights bytes stay untouched (zero
-//! pages the system never backs) and checked exactly as [`Program::read`] checks it.
+//! is read in chunks on every core, each decoded to f32 and checksummed while in the cache (the
+//! chunks' checksums combined in order), instead of being read whole into memory and then
+//! copied into a second vector of the same size. Everything else is read into a buffer of the
+//! file's length whose weights bytes stay untouched (for a large file, fresh zero pages that the
+//! system never backs) and checked exactly as [`Program::read`] checks it.
 //!
 //! A file this reader cannot take apart (a prefix or header that does not decode, a weights
 //! section outside the file, a file that changes while read) or that fails any check is read
@@ -59,7 +59,7 @@ pub(super) fn read_streaming(
     if size < PREFIX_BYTES {
         return Ok(None);
     }
-    // Zeroed by the allocator's fresh pages: the weights' bytes are never touched.
+    // The weights' bytes of this buffer are never written or read (they stay zero).
     let mut bytes = vec![0u8; size];
     file.read_exact(&mut bytes[..PREFIX_BYTES])?;
     let Some((header_end, range)) = weights_range(file, &mut bytes)? else {
