@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgGroup, CommandFactory, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pim_runtime::container::Program;
+use pim_runtime::container::{Program, ReadFileError};
 use pim_runtime::sim::timing::{chrome_trace, simulate_with, Options, TimingReport};
 use pim_runtime::sim::{output_file_names, read_npy, write_npy, Simulator};
 use pim_runtime::Tensor;
@@ -164,8 +164,10 @@ fn run_timed(cli: &Cli, program: &Program) -> Result<String, String> {
 
 fn run(cli: &Cli) -> Result<Option<String>, String> {
     let model = cli.model.display();
-    let bytes = std::fs::read(&cli.model).map_err(|e| format!("cannot read {model}: {e}"))?;
-    let program = Program::read(&bytes).map_err(|e| format!("{model}: {e}"))?;
+    let program = Program::read_file(&cli.model).map_err(|e| match e {
+        ReadFileError::Io(e) => format!("cannot read {model}: {e}"),
+        ReadFileError::Container(e) => format!("{model}: {e}"),
+    })?;
     let functional = cli.output.is_some() || cli.output_dir.is_some();
     let timing = if cli.timing {
         Some(run_timed(cli, &program)?)
@@ -198,6 +200,13 @@ fn run(cli: &Cli) -> Result<Option<String>, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // This thread joins rayon's pool (of one thread per core): a run of `mvm`s then shares its
+    // products with the other threads and computes its part here, instead of waking all of them
+    // and sleeping until they finish (two thread switches per run). If a pool exists already,
+    // runs only go slower.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
     if !cli.timing && cli.output.is_none() && cli.output_dir.is_none() {
         Cli::command()
             .error(

@@ -120,7 +120,8 @@ pub struct FileInfo {
     pub sections: Vec<SectionInfo>,
 }
 
-fn align(n: usize) -> usize {
+/// `n` rounded up to a multiple of [`SECTION_ALIGN`].
+pub(crate) fn align(n: usize) -> usize {
     n.div_ceil(SECTION_ALIGN) * SECTION_ALIGN
 }
 
@@ -270,39 +271,81 @@ impl Program {
 
     /// [`Program::read`], also returning what the file says about itself.
     pub fn read_with_info(bytes: &[u8]) -> Result<(Program, FileInfo), ContainerError> {
-        let prefix = check_prefix(bytes)?;
-        let header = read_header(bytes, &prefix)?;
-        let sections = section_table(&header, &prefix)?;
-        let slice = |kind: SectionKind| -> &[u8] {
-            let s = sections[kind.code() as usize - 1];
-            &bytes[s.offset as usize..(s.offset + s.length) as usize]
-        };
-        let target = read_target(slice(SectionKind::Target), header.target_hash)?;
-        let program = Program {
-            target,
-            code: read_code(slice(SectionKind::Code))?,
-            weights: read_weights(slice(SectionKind::Weights))?,
-            weight_blobs: weight_blobs_from(proto(
-                slice(SectionKind::WeightIndex),
-                "weight-index section",
-            )?),
-            weights_dram_base: header.weights_dram_base,
-            bindings: bindings_from(proto(slice(SectionKind::Bindings), "bindings section")?)?,
-            symbols: symbols_from(proto(slice(SectionKind::Symbols), "symbols section")?)?,
-            constants: constants_from(proto(slice(SectionKind::Constants), "constants section")?)?,
-            producer: header.producer.clone(),
-        };
-        program.validate()?;
-        let info = FileInfo {
-            version: prefix.version,
-            checksum: prefix.crc,
-            file_len: prefix.file_len,
-            header_len: prefix.header_len,
-            target_hash: header.target_hash,
-            sections: sections.to_vec(),
-        };
-        Ok((program, info))
+        read_parts(bytes, None)
     }
+}
+
+/// What [`Program::read_file`](Program::read_file) did while reading a file: the CRC-32 of
+/// the whole file and the weights section (bytes `range`) decoded; the bytes it passes hold
+/// everything else (the weights' bytes are left zero, never read).
+pub(crate) struct Streamed {
+    /// CRC-32 of the file, as [`file_crc`] computes it.
+    pub crc: u32,
+    /// The file's bytes of the weights section.
+    pub range: std::ops::Range<u64>,
+    /// Their values.
+    pub weights: Vec<f32>,
+}
+
+/// [`Program::read_with_info`] on `bytes`, or on a file's bytes whose checksum and weights were
+/// computed while reading it.
+pub(crate) fn read_parts(
+    bytes: &[u8],
+    streamed: Option<Streamed>,
+) -> Result<(Program, FileInfo), ContainerError> {
+    let prefix = check_prefix(bytes, streamed.as_ref().map(|s| s.crc))?;
+    let header = read_header(bytes, &prefix)?;
+    let sections = section_table(&header, &prefix)?;
+    let slice = |kind: SectionKind| -> &[u8] {
+        let s = sections[kind.code() as usize - 1];
+        &bytes[s.offset as usize..(s.offset + s.length) as usize]
+    };
+    let target = read_target(slice(SectionKind::Target), header.target_hash)?;
+    let code = read_code(slice(SectionKind::Code))?;
+    let weights = match streamed {
+        Some(s) => streamed_weights(s, &sections[SectionKind::Weights.code() as usize - 1])?,
+        None => read_weights(slice(SectionKind::Weights))?,
+    };
+    let program = Program {
+        target,
+        code,
+        weights,
+        weight_blobs: weight_blobs_from(proto(
+            slice(SectionKind::WeightIndex),
+            "weight-index section",
+        )?),
+        weights_dram_base: header.weights_dram_base,
+        bindings: bindings_from(proto(slice(SectionKind::Bindings), "bindings section")?)?,
+        symbols: symbols_from(proto(slice(SectionKind::Symbols), "symbols section")?)?,
+        constants: constants_from(proto(slice(SectionKind::Constants), "constants section")?)?,
+        producer: header.producer.clone(),
+    };
+    program.validate()?;
+    let info = FileInfo {
+        version: prefix.version,
+        checksum: prefix.crc,
+        file_len: prefix.file_len,
+        header_len: prefix.header_len,
+        target_hash: header.target_hash,
+        sections: sections.to_vec(),
+    };
+    Ok((program, info))
+}
+
+/// The weights decoded while reading the file, if they are those of the weights section.
+fn streamed_weights(s: Streamed, section: &SectionInfo) -> Result<Vec<f32>, ContainerError> {
+    if s.range != (section.offset..section.offset + section.length) {
+        return Err(ContainerError::Invalid {
+            what: "weights".into(),
+            message: "the section is not where the file's reader decoded it".into(),
+        });
+    }
+    if !section.length.is_multiple_of(4) {
+        return Err(ContainerError::WeightsLength {
+            len: section.length,
+        });
+    }
+    Ok(s.weights)
 }
 
 /// The checked fixed prefix.
@@ -313,9 +356,10 @@ struct Prefix {
     header_len: u64,
 }
 
-fn check_prefix(bytes: &[u8]) -> Result<Prefix, ContainerError> {
+/// The checked prefix; `crc` is the file's checksum when already computed.
+fn check_prefix(bytes: &[u8], crc: Option<u32>) -> Result<Prefix, ContainerError> {
     let (version, file_len) = check_magic_and_length(bytes)?;
-    let (stored, computed) = (le_u32(bytes, 12), file_crc(bytes));
+    let (stored, computed) = (le_u32(bytes, 12), crc.unwrap_or_else(|| file_crc(bytes)));
     if stored != computed {
         return Err(ContainerError::ChecksumMismatch { stored, computed });
     }

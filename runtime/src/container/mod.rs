@@ -20,6 +20,7 @@
 //! ```
 
 mod error;
+mod file;
 mod format;
 mod listing;
 mod program;
@@ -28,6 +29,7 @@ mod tests;
 mod wire;
 
 pub use error::ContainerError;
+pub use file::ReadFileError;
 pub use format::{
     FileInfo, SectionInfo, SectionKind, FORMAT_VERSION, MAGIC, PREFIX_BYTES, SECTION_ALIGN,
 };

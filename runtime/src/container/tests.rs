@@ -710,7 +710,80 @@ proptest! {
         }
         let _ = Program::read(&corrupt);
         let _ = Program::read(&bytes[..cut.index(bytes.len())]);
+        prop_assert!(file_agrees(&corrupt));
     }
+}
+
+// ----- reading from a file ----------------------------------------------------------------
+
+/// `f` on the path of a scratch file holding `bytes`.
+fn with_file<T>(bytes: &[u8], f: impl FnOnce(&std::path::Path) -> T) -> T {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("pimbin-read-{}-{n}.pimbin", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let result = f(&path);
+    std::fs::remove_file(&path).unwrap();
+    result
+}
+
+/// `Program::read_file` on `bytes` written to a scratch file, as `Program::read`'s result
+/// prints (the program, or the error's message).
+fn read_via_file(bytes: &[u8]) -> Result<Program, String> {
+    with_file(bytes, |path| {
+        Program::read_file(path).map_err(|e| e.to_string())
+    })
+}
+
+/// Whether the file reader decodes `bytes` itself (rather than reading them whole again).
+fn streams(bytes: &[u8]) -> bool {
+    with_file(bytes, |path| {
+        let mut file = std::fs::File::open(path).unwrap();
+        super::file::read_streaming(path, &mut file, bytes.len() as u64)
+            .unwrap()
+            .is_some()
+    })
+}
+
+/// Whether reading `bytes` from a file gives what `Program::read` gives.
+fn file_agrees(bytes: &[u8]) -> bool {
+    read_via_file(bytes) == Program::read(bytes).map_err(|e| e.to_string())
+}
+
+#[test]
+fn reading_a_file_gives_the_program_or_error_of_its_bytes() {
+    // Weights of several chunks, the last one partial.
+    let mut large = sample();
+    large.weights = (0..700_001).map(|k| k as f32 * 0.5 - 3.0).collect();
+    large.weights_dram_base = 1 << 24;
+    assert!(streams(&large.write().unwrap()));
+    assert_eq!(read_via_file(&large.write().unwrap()).unwrap(), large);
+    let bytes = sample().write().unwrap();
+    assert_eq!(read_via_file(&bytes).unwrap(), sample());
+    let mut bad_crc = bytes.clone();
+    let last = bad_crc.len() - 1;
+    bad_crc[last] ^= 1;
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    let odd_weights = with_section(SectionKind::Weights, |w| w.push(0));
+    let (header, payloads) = parts(&bytes);
+    // The code section laid over the weights: only the whole file's bytes decode it right.
+    let overlapping = build(header, &payloads, |h| {
+        let weights = h.sections[2].clone();
+        h.sections[1].offset = weights.offset;
+    });
+    for file in [
+        bad_crc,
+        trailing,
+        odd_weights,
+        overlapping.clone(),
+        bytes[..bytes.len() / 2].to_vec(),
+        bytes[..20].to_vec(),
+        Vec::new(),
+    ] {
+        assert!(file_agrees(&file));
+    }
+    assert!(!streams(&overlapping));
 }
 
 // ----- listing ----------------------------------------------------------------------------

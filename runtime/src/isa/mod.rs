@@ -35,6 +35,8 @@ mod value;
 mod verify;
 mod word;
 
+use rayon::prelude::*;
+
 pub use asm::{assemble, disassemble};
 pub use doc::reference_markdown;
 pub use error::IsaError;
@@ -118,7 +120,8 @@ pub fn encode_program(code: &[Instruction]) -> Result<Vec<u8>, IsaError> {
 }
 
 /// Decodes a word stream. Errors carry the byte offset of the offending word (instruction index
-/// = offset / [`WORD_BYTES`]).
+/// = offset / [`WORD_BYTES`]). Large streams are decoded on every core; the error is always the
+/// first word's that does not decode.
 pub fn decode_program(bytes: &[u8]) -> Result<Vec<Instruction>, IsaError> {
     let whole = bytes.len() - bytes.len() % WORD_BYTES;
     if whole != bytes.len() {
@@ -128,13 +131,21 @@ pub fn decode_program(bytes: &[u8]) -> Result<Vec<Instruction>, IsaError> {
             word: WORD_BYTES,
         });
     }
-    bytes
-        .chunks_exact(WORD_BYTES)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut b = [0u8; WORD_BYTES];
-            b.copy_from_slice(chunk);
-            Instruction::decode(&Word::from_le_bytes(&b), i * WORD_BYTES)
-        })
-        .collect()
+    let decode = |(i, chunk): (usize, &[u8])| {
+        let mut b = [0u8; WORD_BYTES];
+        b.copy_from_slice(chunk);
+        Instruction::decode(&Word::from_le_bytes(&b), i * WORD_BYTES)
+    };
+    let words = bytes.chunks_exact(WORD_BYTES).enumerate();
+    if bytes.len() < PARALLEL_DECODE {
+        return words.map(decode).collect();
+    }
+    let parallel = bytes.par_chunks_exact(WORD_BYTES).enumerate().map(decode);
+    // Which error a parallel collect keeps is not defined: the first one comes from one pass.
+    parallel
+        .collect::<Result<_, _>>()
+        .or_else(|_| words.map(decode).collect())
 }
+
+/// Bytes of code from which [`decode_program`] decodes on every core.
+const PARALLEL_DECODE: usize = 1 << 20;

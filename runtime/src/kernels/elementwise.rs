@@ -26,6 +26,7 @@ pub enum BinaryOp {
 
 impl BinaryOp {
     /// The operation on one pair of elements.
+    #[inline]
     pub fn apply(self, a: f32, b: f32) -> f32 {
         match self {
             Self::Add => a + b,
@@ -146,6 +147,7 @@ pub enum UnaryOp {
 
 impl UnaryOp {
     /// The function on one element. NaN propagates through every variant.
+    #[inline(always)]
     pub fn apply(self, x: f32) -> f32 {
         match self {
             Self::Relu => {

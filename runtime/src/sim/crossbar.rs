@@ -262,7 +262,7 @@ impl Crossbars {
         xbars: impl Iterator<Item = u32>,
         block: WeightBlock,
         clear: bool,
-        data: &[f32],
+        data: Vec<f32>,
     ) {
         let (rows, cols) = (self.rows, self.cols);
         let empty = || Crossbar {
@@ -272,12 +272,24 @@ impl Crossbars {
         };
         if !clear {
             for x in xbars {
-                self.slot(x).get_or_insert_with(empty).write(block, data);
+                self.slot(x).get_or_insert_with(empty).write(block, &data);
             }
             return;
         }
-        let mut fresh = empty();
-        fresh.write(block, data);
+        let whole = (block.row, block.col, block.rows, block.cols) == (0, 0, rows, cols);
+        let fresh = match whole && data.len() == rows * cols {
+            // The block is the whole crossbar: its weights are `data` as they are.
+            true => Crossbar {
+                cols,
+                weights: Arc::new(data),
+                active: (rows, cols),
+            },
+            false => {
+                let mut fresh = empty();
+                fresh.write(block, &data);
+                fresh
+            }
+        };
         for x in xbars {
             *self.slot(x) = Some(fresh.clone());
         }

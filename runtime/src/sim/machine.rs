@@ -224,7 +224,7 @@ impl<'p> Machine<'p> {
         self.memory.check(&src, pattern, false)?;
         let mut data = vec![0.0; block.rows * block.cols];
         self.memory.read_blocks(&src, pattern, &mut data);
-        self.crossbars.write(targets, block, clear, &data);
+        self.crossbars.write(targets, block, clear, data);
         Ok(())
     }
 
@@ -267,7 +267,7 @@ impl<'p> Machine<'p> {
             if written.iter().any(|w| reads.overlaps(w)) {
                 break;
             }
-            written.push(m.writes());
+            add_extent(&mut written, m.writes());
             batch.push(m);
         }
         (batch, Ok(()))
@@ -330,27 +330,37 @@ impl<'p> Machine<'p> {
 
     /// The products of checked `mvm`s, each with where it goes: on every core when they are
     /// many (each product is computed the same way on any thread, so the bits do not change).
+    /// Consecutive `mvm`s with the same input vectors (the crossbars of one row block of a layer)
+    /// gather them once.
     fn products(&self, batch: &[Mvm]) -> Vec<(Outputs, Vec<f32>)> {
-        let product = |m: &Mvm| (m.out, self.product(m));
+        let groups: Vec<&[Mvm]> = batch.chunk_by(Mvm::same_input).collect();
+        let group = |g: &&[Mvm]| self.group_products(g);
         let macs: u64 = batch.iter().map(Mvm::macs).sum();
-        if batch.len() > 1 && macs >= PARALLEL_MACS {
-            batch.par_iter().map(product).collect()
+        let products: Vec<_> = if groups.len() > 1 && macs >= PARALLEL_MACS {
+            groups.par_iter().map(group).collect()
         } else {
-            batch.iter().map(product).collect()
-        }
+            groups.iter().map(group).collect()
+        };
+        products.into_iter().flatten().collect()
     }
 
-    /// The products of a checked `mvm`'s input vectors, read from the memories.
-    fn product(&self, m: &Mvm) -> Vec<f32> {
-        let (ar, ac) = m.bar.active();
-        let count = m.out.count;
-        let input = match m.source {
+    /// The products of `mvm`s that share their input vectors, read once from the memories.
+    fn group_products(&self, group: &[Mvm]) -> Vec<(Outputs, Vec<f32>)> {
+        let Some(first) = group.first() else {
+            return Vec::new();
+        };
+        let (ar, count) = (first.bar.active().0, first.out.count);
+        let input = match first.source {
             Source::Dense(src, pattern) => {
                 Input::Dense(snapshot(&self.memory, &src, pattern), pattern.stride)
             }
             Source::Window(src, w, pix) => window_input(&self.memory, &src, w, pix, count, ar),
         };
-        products(input, m.bar, count, (ar, ac))
+        let vectors = input.into_vectors(count as usize, ar);
+        group
+            .iter()
+            .map(|m| (m.out, products(&vectors, m.bar, count, m.bar.active())))
+            .collect()
     }
 
     /// Writes (or adds, with `accumulate`) an `mvm`'s products at its destination.
@@ -504,6 +514,18 @@ struct Mvm<'a> {
     out: Outputs,
 }
 
+/// Adds `e` to the extents written so far, merged with the last one when the two touch (the
+/// `mvm`s of a run usually write side by side): the same elements, fewer extents to check.
+fn add_extent(written: &mut Vec<Extent>, e: Extent) {
+    match written.last_mut() {
+        Some(last) if last.touches(&e) => {
+            last.elements =
+                last.elements.start.min(e.elements.start)..last.elements.end.max(e.elements.end);
+        }
+        _ => written.push(e),
+    }
+}
+
 /// Where a checked `mvm` reads its input vectors.
 enum Source<'a> {
     /// `count` vectors at `src` (the pattern of `ar` elements `sstride` apart).
@@ -528,6 +550,26 @@ impl Mvm<'_> {
     fn macs(&self) -> u64 {
         let (ar, ac) = self.bar.active();
         u64::from(self.out.count) * (ar * ac) as u64
+    }
+
+    /// Whether `other` reads the same input vectors: from the same place (the same window and
+    /// pixels, or the same access pattern), as many and as long.
+    fn same_input(&self, other: &Mvm) -> bool {
+        let same_place = |a: &Operand, b: &Operand| {
+            (a.mem.space, a.mem.unit, a.base) == (b.mem.space, b.mem.unit, b.base)
+        };
+        let same_source = match (&self.source, &other.source) {
+            (Source::Dense(a, p), Source::Dense(b, q)) => {
+                same_place(a, b) && (p.len, p.count, p.stride) == (q.len, q.count, q.stride)
+            }
+            (Source::Window(a, w, p), Source::Window(b, v, q)) => {
+                same_place(a, b) && std::ptr::eq(*w, *v) && p == q
+            }
+            _ => false,
+        };
+        same_source
+            && self.out.count == other.out.count
+            && self.bar.active().0 == other.bar.active().0
     }
 
     /// The elements it reads, from its first to its last.
@@ -560,6 +602,17 @@ impl Extent {
             unit: op.mem.unit,
             elements: op.base..op.base + pattern.span(),
         }
+    }
+
+    /// Whether the two are non-empty ranges of one memory that overlap or meet end to start.
+    fn touches(&self, other: &Extent) -> bool {
+        let (a, b) = (&self.elements, &other.elements);
+        self.space == other.space
+            && self.unit == other.unit
+            && !a.is_empty()
+            && !b.is_empty()
+            && a.start <= b.end
+            && b.start <= a.end
     }
 
     /// Whether the two share an element.
@@ -606,18 +659,17 @@ impl Input {
 /// Multiply-accumulates from which an `mvm`'s vectors are shared among the machine's cores.
 const PARALLEL_MACS: u64 = 1 << 16;
 
-/// The products of an `mvm`'s `count` input vectors with crossbar `bar`'s active block of `ar`
-/// rows and `ac` columns, vector after vector. A large `mvm` splits its vectors among the cores
+/// The products of an `mvm`'s `count` input vectors (`ar` elements each, one after another)
+/// with crossbar `bar`'s active block of `ar` rows and `ac` columns, vector after vector. A large `mvm` splits its vectors among the cores
 /// (each vector's product is computed the same way on any thread, so the bits do not change).
-fn products(input: Input, bar: &Crossbar, count: u32, (ar, ac): (usize, usize)) -> Vec<f32> {
+fn products(vectors: &[f32], bar: &Crossbar, count: u32, (ar, ac): (usize, usize)) -> Vec<f32> {
     let count = count as usize;
     let mut out = vec![0.0; count * ac];
     if ac == 0 || ar == 0 {
         return out;
     }
-    let vectors = input.into_vectors(count, ar);
     if ((count * ar * ac) as u64) < PARALLEL_MACS {
-        bar.multiply(&vectors, &mut out);
+        bar.multiply(vectors, &mut out);
         return out;
     }
     let per = count.div_ceil(rayon::current_num_threads().max(1));

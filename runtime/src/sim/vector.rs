@@ -129,13 +129,21 @@ pub(crate) fn evaluate(op: VOp, mut g: Groups) -> Result<Vec<f32>, Fault> {
     // The activations and same-shape arithmetic element by element in place, with the kernels'
     // scalar arithmetic (`apply`): what `kernels::unary` / `kernels::binary` compute, without
     // their copies.
+    // The commonest ops get a loop of their own (the op a constant: vectorised).
     if let Some(f) = unary_op(op, &g)? {
-        a.iter_mut().for_each(|x| *x = f.apply(*x));
+        match f {
+            UnaryOp::Relu => a.iter_mut().for_each(|x| *x = UnaryOp::Relu.apply(*x)),
+            f => a.iter_mut().for_each(|x| *x = f.apply(*x)),
+        }
         return Ok(a);
     }
     match binary_op(op) {
         Some(f) if a.len() == b.len() && a.len() == g.len * g.count => {
-            a.iter_mut().zip(&b).for_each(|(x, &y)| *x = f.apply(*x, y));
+            let pairs = a.iter_mut().zip(&b);
+            match f {
+                BinaryOp::Add => pairs.for_each(|(x, &y)| *x = BinaryOp::Add.apply(*x, y)),
+                f => pairs.for_each(|(x, &y)| *x = f.apply(*x, y)),
+            }
             return Ok(a);
         }
         _ => {}
