@@ -5,13 +5,16 @@
 
 // Two fully connected layers with a ReLU, batch 2, on compact-4x4 (`auto` picks `full`: both fit,
 // pipelined). Crossbars are written once for the batch (the first layer's 32 outputs take two
-// crossbars of 16 weights). The segment is a software pipeline: one loop over its 2 + 2 - 1 = 3
-// steps, each stage's code guarded by the steps it runs in (stage 0 in steps 0..2, stage 1 in
-// 1..3) on the step counter r2. Stage 0 loads its image through r3 (the input binding), computes
-// the first layer, its bias and ReLU, and stores the activation into the per-image scratch arena
-// (r1); stage 1, one image behind, reads it back 256 elements (one arena) earlier, computes the
-// second layer and stores into the output binding (r4). The loop moves every register one image
-// (one step) on.
+// crossbars of 16 weights). The segment is a software pipeline over its 2 + 2 - 1 = 3 steps, each
+// stage's code guarded by the steps it runs in (stage 0 in steps 0..2, stage 1 in 1..3) on the
+// step counter r2. The activation between the stages stays on chip, in a ring of two slots at the
+// top of the global buffer (docs/backend.md §2), so the loop runs two steps per iteration (2
+// iterations) with its body unrolled once per slot: in the first copy stage 0 loads image t
+// through r3 (the input binding), computes the first layer, its bias and ReLU and copies the
+// activation into slot 0; stage 1 copies image t - 1 out of slot 1, computes the second layer and
+// stores into the output binding (r4) one image back; the second copy works on the next images
+// with the slots swapped. Stage 0 runs in the first iteration only, so only r4 and the step
+// counter move on (two images, two steps).
 // CHECK: "isa.target"() {{{.*}}name = "compact-4x4"
 // CHECK: "isa.weight"() {addr = 0 : i64, name = "h.w0.r0.c0", value = dense<0.00999999977> : tensor<64x16xf32>}
 // CHECK: "isa.weight"() {addr = 1024 : i64, name = "h.w0.r0.c16", value = dense<0.00999999977> : tensor<64x16xf32>}
@@ -22,22 +25,24 @@
 // CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 0 : i64, xstride = 0 : i64}
 // CHECK: "isa.wload"() {{{.*}}rows = 64 : i64, {{.*}}xbar = 1 : i64, xstride = 0 : i64}
 // CHECK: "isa.wload"() {{{.*}}rows = 32 : i64, {{.*}}xbar = 2 : i64, xstride = 0 : i64}
-// CHECK: "isa.loop"() {count = 3 : i64}
+// CHECK: "isa.loop"() {count = 2 : i64}
 // CHECK-NEXT: "isa.guard"() {hi = 2 : i64, len = {{[0-9]+}} : i64, lo = 0 : i64, reg = 2 : i64}
 // CHECK: "isa.load"() {{{.*}}src = "dram[r3+0x80000000]"
 // CHECK-NEXT: "isa.mvm"() {{{.*}}mode = "dense"{{.*}}xbar = 0 : i64}
-// CHECK: "isa.store"() {{{.*}}dst = "dram[r1+0x80000300]"
-// CHECK: "isa.guard"() {hi = 3 : i64, len = {{[0-9]+}} : i64, lo = 1 : i64, reg = 2 : i64}
-// CHECK: "isa.load"() {{{.*}}src = "dram[r1+0x80000200]"
+// CHECK: "isa.copy"() {{{.*}}dst = "global[[[SLOT0:0x[0-9a-f]+]]]"
+// CHECK: "isa.guard"() {hi = 3 : i64, len = {{[0-9]+}} : i64, lo = 2 : i64, reg = 2 : i64}
+// CHECK: "isa.copy"() {{{.*}}src = "global[[[SLOT1:0x[0-9a-f]+]]]"
 // CHECK-NEXT: "isa.mvm"() {{{.*}}xbar = 2 : i64}
 // CHECK: "isa.store"() {{{.*}}dst = "dram[r4+0x800000f6]"
-// CHECK: "isa.radd"() {reg = 1 : i64, value = 256 : i64}
-// CHECK-NEXT: "isa.radd"() {reg = 3 : i64, value = 64 : i64}
-// CHECK-NEXT: "isa.radd"() {reg = 4 : i64, value = 10 : i64}
-// CHECK-NEXT: "isa.radd"() {reg = 2 : i64, value = 1 : i64}
+// CHECK: "isa.guard"() {hi = 1 : i64, len = {{[0-9]+}} : i64, lo = 0 : i64, reg = 2 : i64}
+// CHECK: "isa.load"() {{{.*}}src = "dram[r3+0x80000040]"
+// CHECK: "isa.copy"() {{{.*}}dst = "global[[[SLOT1]]]"
+// CHECK: "isa.guard"() {hi = 2 : i64, len = {{[0-9]+}} : i64, lo = 0 : i64, reg = 2 : i64}
+// CHECK: "isa.copy"() {{{.*}}src = "global[[[SLOT0]]]"
+// CHECK: "isa.store"() {{{.*}}dst = "dram[r4+0x80000100]"
+// CHECK: "isa.radd"() {reg = 4 : i64, value = 20 : i64}
+// CHECK-NEXT: "isa.radd"() {reg = 2 : i64, value = 2 : i64}
 // CHECK-NEXT: "isa.endloop"()
-// CHECK-NEXT: "isa.rset"() {reg = 1 : i64, value = 0 : i64}
-// CHECK-NEXT: "isa.rset"() {reg = 3 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.rset"() {reg = 4 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.rset"() {reg = 2 : i64, value = 0 : i64}
 // CHECK-NEXT: "isa.seg_end"() {id = 0 : i64}
