@@ -11,6 +11,7 @@
       Compiles MODEL and times `pim-run --timing` (best of R), printing the executed instructions.
 
 Run with the project venv (onnx, onnxruntime, numpy). Times are wall clock on this machine.
+`pimc` and `pim-run` come from $PIMC_BIN (default target/release), to compare two builds.
 """
 import argparse
 import os
@@ -20,7 +21,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release")
+BIN = os.environ.get("PIMC_BIN", os.path.join(ROOT, "target", "release"))
 
 
 def best(command, repeat):

@@ -5,7 +5,7 @@ MODEL:BATCH:MODE, compiles with `pimc -o X.pimbin --report X.json`, runs the pro
 activations of both (8-bit activations on the presets; the byte count is elements x bits / 8).
 
 Usage: scripts/work-vs-report.py [--target compact-4x4] MODEL.onnx:BATCH:MODE ...
-Exit status 1 when any figure differs.
+Exit status 1 when any figure differs. The binaries come from $PIMC_BIN (default target/release).
 """
 import argparse
 import json
@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release")
+BIN = os.environ.get("PIMC_BIN", os.path.join(ROOT, "target", "release"))
 
 
 def inputs(model: str, batch: int, stem: str) -> list[str]:
