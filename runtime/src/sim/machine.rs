@@ -604,26 +604,24 @@ impl Extent {
         }
     }
 
+    /// Whether the two are non-empty ranges of one memory.
+    fn beside(&self, other: &Extent) -> bool {
+        self.space == other.space
+            && self.unit == other.unit
+            && !self.elements.is_empty()
+            && !other.elements.is_empty()
+    }
+
     /// Whether the two are non-empty ranges of one memory that overlap or meet end to start.
     fn touches(&self, other: &Extent) -> bool {
         let (a, b) = (&self.elements, &other.elements);
-        self.space == other.space
-            && self.unit == other.unit
-            && !a.is_empty()
-            && !b.is_empty()
-            && a.start <= b.end
-            && b.start <= a.end
+        self.beside(other) && a.start <= b.end && b.start <= a.end
     }
 
     /// Whether the two share an element.
     fn overlaps(&self, other: &Extent) -> bool {
         let (a, b) = (&self.elements, &other.elements);
-        self.space == other.space
-            && self.unit == other.unit
-            && !a.is_empty()
-            && !b.is_empty()
-            && a.start < b.end
-            && b.start < a.end
+        self.beside(other) && a.start < b.end && b.start < a.end
     }
 }
 
