@@ -152,21 +152,29 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
     }
 }
 
-/// In the pipelined modes (`reuse`, `full`) throughput agrees within 15 %: the model puts each
-/// stage's DRAM transfers (latency and streaming) on its chain per image, queues them on the one
-/// DRAM channel as the stages' compute ends and bounds the period by the other resources the
-/// stages share, while the program's stages interleave their transfers with one another's
-/// compute more or less well than that, and pay their transfers per band of an image where a
-/// stage's share of the staging buffer holds less than an image (`docs/cost-model.md` §7, §14).
-/// The largest difference: `mini_resnet` on isaac-rram at batch 256 (+13 %, `docs/cost-model.md`
-/// §14).
+/// In the pipelined modes (`reuse`, `full`) throughput agrees within 5 %: the model puts each
+/// stage's DRAM transfers (latency and streaming) on its chain per image, takes the first image
+/// through the stages row by row where they run in bands (`cost::fill`), queues the stages'
+/// transfers on the one DRAM channel and their ring copies on the buffer port, and bounds the
+/// period by the other resources the stages share (`docs/cost-model.md` §7, §14). Three
+/// differences remain, each held at its measured size (§14): on the one DRAM channel, the equal
+/// stages of `mini_resnet` on isaac-rram at batch 256 interleave their transfers better than
+/// the queue assumes (+13 %); on the buffer port, `mini_densenet`'s stages copy in and out of
+/// rings in several layers each, where the queue lumps them (+8 % at batch 16 on compact-4x4),
+/// and its stages on isaac-rram at batch 256 wait on the channel more than modelled (−6 %).
 #[test]
-fn timing_and_analytic_throughput_agree_within_15_percent_in_the_pipelined_modes() {
+fn timing_and_analytic_throughput_agree_in_the_pipelined_modes() {
     let cases = matrix();
     let pipelined = |case: &str| case.contains(" reuse ") || case.contains(" full ");
+    let held = |case: &str| match case {
+        c if c.starts_with("mini_resnet") && c.ends_with("isaac-rram batch 256") => 0.15,
+        c if c.starts_with("mini_densenet") && c.ends_with("compact-4x4 batch 16") => 0.09,
+        "mini_densenet reuse isaac-rram batch 256" => 0.07,
+        _ => 0.05,
+    };
     for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
         assert!(
-            close(a.throughput_fps, t.throughput_fps, 0.15),
+            close(a.throughput_fps, t.throughput_fps, held(case)),
             "{case}: analytic {} vs timing {} images/s",
             a.throughput_fps,
             t.throughput_fps

@@ -4,7 +4,8 @@
 //!
 //! - [`units`]: time and energy of every unit of work (crossbar layer, vector layer, weight load,
 //!   DRAM transfer);
-//! - [`model`]: stage and segment costs, a whole schedule's cost, the lower bound;
+//! - [`model`]: stage and segment costs, a whole schedule's cost, the lower bound (a pipeline's
+//!   fill row by row: `fill`);
 //! - [`mod@report`]: [`report()`] and the [`Report`] (JSON and text);
 //! - [`mod@op_cost`]: the op-level work of graph-level ops that graph rewriting extracts with, built
 //!   from the same target and tiling.
@@ -20,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod fill;
 pub mod model;
 pub mod op_cost;
 pub mod report;

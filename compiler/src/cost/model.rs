@@ -6,17 +6,20 @@
 //! A segment takes its exposed weight load plus its run ([`segment_cost`]). The run is the compute
 //! phase with the segment's DRAM activation transfers. A stage's time per image is its MVM, its
 //! vector work and its DRAM transfers (latency and streaming), one after another
-//! ([`stage_time`]). Pipelined: the first image through every stage, then one period per image, the
-//! period being the slowest stage but at least what the stages share needs per image: the vector
-//! unit, the PE links ([`shared_link_ns`]), the DRAM channel, whose transfers queue as the
-//! stages' compute ends ([`transfer_queue_ns`]), and the buffer port the copies into and out of
-//! the segment's ring buffers share ([`copy_port_ns`], `program::rings`). Sequential: `images · Σ stage times`, less the
-//! streaming that overlaps the next image when two images' worth of transfers fit the global
-//! buffer. Stages loaded by prefetch (into crossbars the previous segment does not use) are
-//! written while the previous segment runs: only what its run does not hide is exposed. A
-//! schedule repeats its segments once per batch (or per image in `layer` mode); leakage is static
-//! power times the batch latency.
+//! ([`stage_time`]). Pipelined: the first image through the stages, row by row where they run in
+//! bands ([`image_fill`]), then one period per image, the period being the slowest stage but at
+//! least what the stages share needs per image: the vector unit, the PE links
+//! ([`shared_link_ns`]), the DRAM channel, whose transfers queue as the stages' compute ends
+//! ([`transfer_queue_ns`]), and the buffer port the copies into and out of the segment's ring
+//! buffers share ([`copy_port_ns`], `program::rings`). Sequential: `images` times one image
+//! through the stages (row by row between stages staged in different tile buffers, one after
+//! another in one buffer: `Σ stage times`), less the streaming that overlaps the next image when
+//! two images' worth of transfers fit the global buffer. Stages loaded by prefetch (into
+//! crossbars the previous segment does not use) are written while the previous segment runs:
+//! only what its run does not hide is exposed. A schedule repeats its segments once per batch (or
+//! per image in `layer` mode); leakage is static power times the batch latency.
 
+use super::fill::image_fill;
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
     mvm_energy, mvm_time, vector_energy, vector_time, write_time, Energy,
@@ -457,14 +460,23 @@ pub fn segment_cost(
     let mvm_times: Vec<f64> = stages
         .iter()
         .zip(plan.copies)
-        .zip(bands)
-        .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
+        .zip(&bands)
+        .map(|((stage, &copies), &bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
+    let all_in_global = vec![0; stages.len()];
+    let buffers = match (execution, target.buffers.global_bytes > 0) {
+        (Execution::Pipelined, _) => None,
+        (Execution::Sequential, true) => Some(&all_in_global[..]),
+        (Execution::Sequential, false) => plan.staging_tiles,
+    };
+    let fill = |stages: &[(f64, &StageCost)]| {
+        image_fill(program, plan.stages.clone(), stages, (&bands, buffers))
+    };
     let phase = compute_phase(
         target,
         costs,
         &mvm_times,
-        (execution, plan.channel),
+        (execution, plan.channel, fill),
         plan.images,
     );
     let prefetched = |i: usize| plan.prefetched.is_some_and(|p| p[i]);
@@ -546,24 +558,25 @@ pub fn stage_time(cost: &StageCost, mvm_ns: f64) -> f64 {
     mvm_ns + cost.vector_ns + cost.copies_ns() + cost.dram_latency_ns + cost.dram_stream_ns
 }
 
-/// A pipeline of stages whose times sum to `total_ns`, at `period_ns` per image in the steady
-/// state, over `images` images: the first image through every stage, then one period per image
-/// (each stage starts an image when the stage before has passed it on and it has finished the
-/// previous one, but for the store of its result, which the next image overlaps).
-fn pipelined(total_ns: f64, period_ns: f64, images: u64) -> f64 {
-    total_ns + images.saturating_sub(1) as f64 * period_ns
+/// A pipeline whose first image takes `fill_ns` through its stages, at `period_ns` per image in
+/// the steady state, over `images` images: the fill, then one period per image (each stage
+/// starts an image when the stage before has passed it on and it has finished the previous one,
+/// but for the store of its result, which the next image overlaps).
+fn pipelined(fill_ns: f64, period_ns: f64, images: u64) -> f64 {
+    fill_ns + images.saturating_sub(1) as f64 * period_ns
 }
 
-/// Pipelined: the first image through every stage, then one period per image; the period is the
-/// slowest stage, and at least the time the resources all stages share need per image: the
-/// vector unit (all vector work), the PE links (all interconnect traffic spread over every PE,
-/// [`shared_link_ns`]) and the DRAM channel ([`transfer_queue_ns`]). Sequential: each image
-/// through every stage. Stage times are [`stage_time`]s.
+/// Pipelined: the first image through the stages (`fill`, of the stage times: [`image_fill`]),
+/// at least a period, then one period per image; the period is the slowest stage, and at least
+/// the time the resources all stages share need per image: the vector unit (all vector work),
+/// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]) and the DRAM
+/// channel ([`transfer_queue_ns`]). Sequential: each image through every stage (`fill`). Stage
+/// times are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
     mvm_times: &[f64],
-    (execution, channel): (Execution, Channel),
+    (execution, channel, fill): (Execution, Channel, impl FnOnce(&[(f64, &StageCost)]) -> f64),
     images: u64,
 ) -> Phase {
     let n = images as f64;
@@ -573,14 +586,14 @@ fn compute_phase(
         .zip(mvm_times)
         .map(|(c, &m)| stage_time(c, m))
         .collect();
-    let total = times.iter().sum::<f64>();
+    let stages: Vec<(f64, &StageCost)> = times.iter().copied().zip(costs).collect();
+    let image_ns = fill(&stages);
     let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let stages: Vec<(f64, &StageCost)> = times.iter().copied().zip(costs).collect();
             let period = steady_period(period_floor(target, costs), &stages, channel);
-            (pipelined(total, period, images), period)
+            (pipelined(image_ns.max(period), period, images), period)
         }
-        Execution::Sequential => (n * total, slowest(&times)),
+        Execution::Sequential => (n * image_ns, slowest(&times)),
     };
     let stage_times_ns = times;
     let crossbar_times = mvm_times.iter().filter(|&&t| t > 0.0);

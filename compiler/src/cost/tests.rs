@@ -899,6 +899,42 @@ fn bands_split_each_band_among_the_copies_and_pay_their_transfers() {
     assert!(time(38, 56) >= time(38, 28) && time(38, 28) >= time(38, 2));
 }
 
+/// One image flows through a segment's stages row by row (`cost::fill`): a pipeline's stages
+/// that run in bands start as soon as the rows they read are stored, so the first image takes
+/// less than the sum of their times but at least the slowest; a stage that runs in one band, or
+/// stages that take turns in one staging buffer, wait for the whole image.
+#[test]
+fn an_image_flows_through_banded_stages_row_by_row() {
+    use super::fill::image_fill;
+    let t = compact();
+    let p = program(&vgg8(1), &t, Granularity::Crossbar);
+    let convs: Vec<usize> = (0..p.stages.len())
+        .filter(|&s| {
+            p.stages[s]
+                .mvm
+                .as_ref()
+                .is_some_and(|m| m.shape.rows < 8192)
+        })
+        .take(3)
+        .collect();
+    assert_eq!(convs, [0, 1, 2], "L1..L3 lead the stages");
+    let cost = model::StageCost::default();
+    let stages = [(100.0, &cost); 3];
+    let fill =
+        |bands: &[u64], buffers: Option<&[u64]>| image_fill(&p, 0..3, &stages, (bands, buffers));
+    // Eight bands each: L2 starts after L1's second band, L3 after L2's second band.
+    let banded = fill(&[8, 8, 8], None);
+    assert!((100.0..300.0).contains(&banded), "{banded}");
+    assert!((banded - (100.0 + 2.0 * 25.0)).abs() < 1e-9, "{banded}");
+    // One band: every stage waits for the whole image before it.
+    assert!((fill(&[1, 1, 1], None) - 300.0).abs() < 1e-9);
+    assert!((fill(&[1, 8, 8], None) - (200.0 + 25.0)).abs() < 1e-9);
+    // Taking turns in one buffer (a sequential segment with a global buffer): one after another.
+    assert!((fill(&[8, 8, 8], Some(&[0, 0, 0])) - 300.0).abs() < 1e-9);
+    // In two buffers (tiles): L2 waits for L1 in tile 0; L3, alone in tile 1, overlaps L2.
+    assert!((fill(&[8, 8, 8], Some(&[0, 0, 1])) - 225.0).abs() < 1e-9);
+}
+
 #[test]
 fn transfers_queue_on_the_dram_channel_as_the_stages_compute_ends() {
     // Each stage: 10 ns of compute, 2 ns of DRAM latency, 3 ns of streaming (time 15 ns).

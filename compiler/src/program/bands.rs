@@ -6,7 +6,7 @@
 //! the input rows and columns its windows span (a stride longer than the window included: the
 //! band loads up to the next band's first row) and its output pixels' results.
 
-use super::layers::Layer;
+use super::layers::{Layer, LayerId, Source};
 use super::Program;
 use pim_dialects::{Func, Node, PimOp};
 use pim_runtime::target::Target;
@@ -147,6 +147,54 @@ impl ConvImage {
         self.pool.map_or((1, 1), |(kh, _)| (kh, self.out.1))
     }
 
+    /// Whole output rows that bands `0..=j` of an image cut into `bands` bands have produced:
+    /// whole rows per band when there are no more bands than rows; else the bands are column
+    /// strips of single rows, swept strip after strip (`docs/backend.md` §3), and a row is
+    /// whole when the last strip reaches it.
+    pub fn rows_done(&self, bands: u64, j: u64) -> usize {
+        let rows = self.out.0.max(1) as u64;
+        let done = match bands <= rows {
+            true => (j + 1).saturating_mul(rows.div_ceil(bands.max(1))),
+            false => (j + 1).saturating_sub(bands - rows),
+        };
+        done.min(rows) as usize
+    }
+
+    /// Output rows that bands `0..=j` of an image cut into `bands` bands reach, whole or in part
+    /// (the first strip of column strips reaches a row per band).
+    pub fn rows_reached(&self, bands: u64, j: u64) -> usize {
+        let rows = self.out.0.max(1) as u64;
+        match bands <= rows {
+            true => self.rows_done(bands, j),
+            false => (j + 1).min(rows) as usize,
+        }
+    }
+
+    /// The band of an image cut into `bands` after which `share` of its output rows are whole
+    /// (the inverse of [`ConvImage::rows_done`]).
+    pub fn band_completing(&self, bands: u64, share: f64) -> u64 {
+        let rows = self.out.0.max(1) as u64;
+        let needed = ((share * rows as f64).ceil() as u64).clamp(1, rows);
+        let band = match bands <= rows {
+            true => needed.div_ceil(rows.div_ceil(bands.max(1))),
+            false => bands - rows + needed,
+        };
+        band.clamp(1, bands.max(1)) - 1
+    }
+
+    /// The share of its operand's rows that bands `0..=j` of `bands` read: up to the last row
+    /// the windows of their [`ConvImage::rows_reached`] output rows reach, the top padding taken
+    /// as half of what the sizes imply.
+    pub fn reach(&self, bands: u64, j: u64) -> f64 {
+        let down = &self.axes.0;
+        let input = down.input.max(1) as i64;
+        let rows = self.rows_reached(bands, j) as i64;
+        let covered = (self.out.0 as i64 - 1) * down.stride + down.window();
+        let top = ((covered - input) / 2).max(0);
+        let last = (rows - 1) * down.stride + down.window() - top;
+        last.clamp(1, input) as f64 / input as f64
+    }
+
     /// How many bands of `width` results per pixel one image takes in `capacity` elements (at
     /// least 1; one per pixel when not even one fits).
     pub fn bands(&self, width: usize, capacity: u64) -> u64 {
@@ -210,6 +258,60 @@ pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
     };
     image.band(width, share)?;
     Some(image.bands(width, share))
+}
+
+/// How much of an operand the bands of a stage read before they can start (`reach`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reads {
+    /// The operand of the stage's convolution: the rows its windows reach.
+    Window(ConvImage),
+    /// An operand read beside each band's results (a join's other operand): the rows of the
+    /// convolution's output the band covers.
+    Rows(ConvImage),
+    /// All of it, from the first band on (a fully connected layer's operand, a vector stage's).
+    Whole,
+    /// Nothing until the last band, after which the stage's other vector layers read all of it.
+    AfterBands,
+}
+
+impl Reads {
+    /// The share of the operand's rows bands `0..=j` of `bands` wait for (0: none).
+    pub fn reach(&self, bands: u64, j: u64) -> f64 {
+        match self {
+            Reads::Window(image) => image.reach(bands, j),
+            Reads::Rows(image) => image.rows_reached(bands, j) as f64 / image.out.0.max(1) as f64,
+            Reads::Whole => 1.0,
+            Reads::AfterBands => f64::from(u8::from(j + 1 >= bands)),
+        }
+    }
+}
+
+/// The operands stage `s` reads from other layers, each with the layer that produces it and how
+/// much of it its bands read ([`Reads`]): its crossbar layer's operand by its windows, the
+/// operands its banded followers (`Stage::banded`) read beside the bands by rows, its other
+/// vector layers' after the last band.
+pub fn band_reads(program: &Program, s: usize) -> Vec<(LayerId, Reads)> {
+    let stage = &program.stages[s];
+    let image = staged_image(program, s);
+    let mut reads = Vec::new();
+    for id in stage.layers() {
+        let how = match (stage.mvm_layer() == Some(id), image) {
+            (true, Some(image)) => Reads::Window(image),
+            (true, None) => Reads::Whole,
+            (false, Some(image)) if stage.banded(id) => Reads::Rows(image),
+            (false, _) if stage.mvm.is_some() => Reads::AfterBands,
+            (false, _) => Reads::Whole,
+        };
+        let operands = program.layers[id]
+            .inputs
+            .iter()
+            .filter_map(|source| match source {
+                Source::Layer(l) if !stage.layers().any(|own| own == *l) => Some(*l),
+                _ => None,
+            });
+        reads.extend(operands.map(|l| (l, how)));
+    }
+    reads
 }
 
 /// The staging buffer a layer has when it stages alone, elements: the global buffer, else a
@@ -332,6 +434,43 @@ pub fn staging_shares(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 3x3 convolution with padding 1 over 8 rows of 4 pixels.
+    fn image_8x4() -> ConvImage {
+        let axis = |input| Axis {
+            kernel: 3,
+            stride: 1,
+            dilation: 1,
+            input,
+        };
+        ConvImage {
+            cin: 2,
+            out: (8, 4),
+            axes: (axis(8), axis(4)),
+            beside: 0,
+            pool: None,
+        }
+    }
+
+    #[test]
+    fn bands_reach_and_complete_rows_in_order() {
+        let image = image_8x4();
+        // Four bands of two rows: band 1 has produced rows 0..4 and reads input rows 0..5.
+        assert_eq!(image.rows_done(4, 1), 4);
+        assert_eq!(image.reach(4, 1), 5.0 / 8.0);
+        assert_eq!(image.reach(4, 3), 1.0);
+        // Half the rows are whole after band 1, the first row after band 0.
+        assert_eq!(image.band_completing(4, 0.5), 1);
+        assert_eq!(image.band_completing(4, 0.1), 0);
+        // Column strips (16 bands: two strips of 8 rows), swept strip after strip: the first
+        // strip reaches a row per band but completes none; the second completes them.
+        assert_eq!(image.rows_reached(16, 2), 3);
+        assert_eq!(image.rows_done(16, 7), 0);
+        assert_eq!(image.rows_done(16, 8), 1);
+        assert_eq!(image.band_completing(16, 1.0 / 8.0), 8);
+        assert_eq!(image.band_completing(16, 1.0), 15);
+        assert_eq!(image.reach(16, 0), 2.0 / 8.0);
+    }
 
     #[test]
     fn stages_share_the_buffer_of_their_tile_only() {

@@ -159,11 +159,24 @@ impl Stage {
     /// How many joins follow its crossbar layer in the buffer (each stages an operand of the
     /// result's size beside each band, [`ConvImage::joined`](super::bands::ConvImage::joined)).
     pub fn mvm_joins(&self, layers: &[Layer]) -> usize {
+        self.banded_followers()
+            .filter(|&id| joined(&layers[id]))
+            .count()
+    }
+
+    /// The followers that run on each band of its crossbar layer: those directly after it (the
+    /// others follow a vector layer, which runs after the bands).
+    pub fn banded_followers(&self) -> impl Iterator<Item = LayerId> + '_ {
         self.vector
             .iter()
             .take_while(|id| self.followers.contains(id))
-            .filter(|&&id| joined(&layers[id]))
-            .count()
+            .copied()
+    }
+
+    /// Whether layer `id` runs band by band: it is the crossbar layer or one of its
+    /// [`Stage::banded_followers`].
+    pub fn banded(&self, id: LayerId) -> bool {
+        self.mvm_layer() == Some(id) || self.banded_followers().any(|f| f == id)
     }
 
     /// Weight bytes of its crossbar layer.
