@@ -205,8 +205,8 @@ pub struct SegmentPlan<'a> {
     pub execution: Execution,
     /// Images per run.
     pub images: u64,
-    /// How a pipelined period counts the DRAM channel.
-    pub channel: Channel,
+    /// How closely it is timed.
+    pub detail: Detail,
     /// On a target without a global buffer, the tile each stage stages in, whose buffer it
     /// shares with the segment's other stages there ([`staging_tiles`], from the placement);
     /// `None`: each stage has a tile's buffer to itself (the planner's estimates).
@@ -255,8 +255,8 @@ pub struct SegmentCost {
 
 /// What a pipelined segment's latency depends on besides its copies: the planner's duplication
 /// costs many copy assignments of one segment with [`PipelinedSegment::latency`], the formula
-/// [`segment_cost`] applies but for two refinements the evaluated schedules alone get: bands
-/// ([`banded_mvm_ns`]) and the DRAM channel's queue ([`Channel`]).
+/// [`segment_cost`] applies but for the refinements the evaluated schedules alone get: bands
+/// ([`banded_mvm_ns`]) and those of [`Detail::Evaluation`].
 #[derive(Debug, Clone, Copy)]
 pub struct PipelinedSegment {
     /// The period's floor: the shared vector unit and H-trees.
@@ -298,7 +298,7 @@ impl PipelinedSegment {
     ) -> f64 {
         let stages: Vec<(f64, &StageCost)> = stages.collect();
         let total = stages.iter().map(|&(time, _)| time).sum();
-        let period = steady_period(self.floor_ns, &stages, Channel::Streamed);
+        let period = steady_period(self.floor_ns, &stages, Detail::Estimate);
         let compute = pipelined(total, period, self.images);
         load_time(target, self.weight_bytes, crossbars) + compute
     }
@@ -313,29 +313,33 @@ fn period_floor(target: &Target, costs: &[StageCost]) -> f64 {
     vector_ns.max(copy_ns).max(shared_link_ns(target, costs))
 }
 
-/// How a pipeline's period counts the one DRAM channel.
+/// How closely a segment is timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// It streams every transfer of the period, one after another: the planner's estimates.
-    /// (Its segmentation and duplication assume copies spread over the PEs; with the queue
-    /// their thin margins chose schedules that run slower as placed, `docs/cost-model.md` §7.)
-    Streamed,
-    /// The transfers queue as the stages' compute ends ([`transfer_queue_ns`]): the evaluation
-    /// of a complete schedule.
-    Queued,
+pub enum Detail {
+    /// The planner's estimates: the DRAM channel streams every transfer of the period one after
+    /// another, and the first image passes every stage whole (`Σ` of the stage times). The
+    /// planner sees neither placement nor prefetch: with the queue, its segmentation's and
+    /// duplication's thin margins chose schedules that run slower as placed, and with the fill
+    /// row by row, longer segments whose weight loads no prefetch hides (`docs/cost-model.md`
+    /// §7).
+    Estimate,
+    /// The evaluation of a complete schedule: the transfers queue as the stages' compute ends
+    /// ([`transfer_queue_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
+    /// image flows through the stages row by row ([`image_fill`]).
+    Evaluation,
 }
 
 /// The steady-state period of a pipeline whose `stages` take their [`stage_time`]s: the slowest
 /// stage but for the store the next image overlaps, and at least the shared units' time
-/// (`floor_ns`, [`period_floor`]) and the DRAM channel's (`channel`).
-fn steady_period(floor_ns: f64, stages: &[(f64, &StageCost)], channel: Channel) -> f64 {
+/// (`floor_ns`, [`period_floor`]) and the DRAM channel's and buffer port's (as `detail` has them).
+fn steady_period(floor_ns: f64, stages: &[(f64, &StageCost)], detail: Detail) -> f64 {
     let slowest = stages
         .iter()
         .map(|&(time, cost)| time - cost.final_store_ns)
         .fold(0.0, f64::max);
-    let (dram_ns, port_ns) = match channel {
-        Channel::Streamed => (stages.iter().map(|(_, c)| c.dram_stream_ns).sum(), 0.0),
-        Channel::Queued => (transfer_queue_ns(stages), copy_port_ns(stages)),
+    let (dram_ns, port_ns) = match detail {
+        Detail::Estimate => (stages.iter().map(|(_, c)| c.dram_stream_ns).sum(), 0.0),
+        Detail::Evaluation => (transfer_queue_ns(stages), copy_port_ns(stages)),
     };
     slowest.max(floor_ns).max(dram_ns).max(port_ns)
 }
@@ -469,14 +473,15 @@ pub fn segment_cost(
         (Execution::Sequential, true) => Some(&all_in_global[..]),
         (Execution::Sequential, false) => plan.staging_tiles,
     };
-    let fill = |stages: &[(f64, &StageCost)]| {
-        image_fill(program, plan.stages.clone(), stages, (&bands, buffers))
+    let fill = |stages: &[(f64, &StageCost)]| match plan.detail {
+        Detail::Estimate => stages.iter().map(|&(time, _)| time).sum(),
+        Detail::Evaluation => image_fill(program, plan.stages.clone(), stages, (&bands, buffers)),
     };
     let phase = compute_phase(
         target,
         costs,
         &mvm_times,
-        (execution, plan.channel, fill),
+        (execution, plan.detail, fill),
         plan.images,
     );
     let prefetched = |i: usize| plan.prefetched.is_some_and(|p| p[i]);
@@ -576,7 +581,7 @@ fn compute_phase(
     target: &Target,
     costs: &[StageCost],
     mvm_times: &[f64],
-    (execution, channel, fill): (Execution, Channel, impl FnOnce(&[(f64, &StageCost)]) -> f64),
+    (execution, detail, fill): (Execution, Detail, impl FnOnce(&[(f64, &StageCost)]) -> f64),
     images: u64,
 ) -> Phase {
     let n = images as f64;
@@ -590,7 +595,7 @@ fn compute_phase(
     let image_ns = fill(&stages);
     let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let period = steady_period(period_floor(target, costs), &stages, channel);
+            let period = steady_period(period_floor(target, costs), &stages, detail);
             (pipelined(image_ns.max(period), period, images), period)
         }
         Execution::Sequential => (n * image_ns, slowest(&times)),
@@ -683,7 +688,7 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
                 prefetched: Some(&prefetched[range.clone()]),
                 execution: schedule.execution(),
                 images: schedule.images,
-                channel: Channel::Queued,
+                detail: Detail::Evaluation,
                 staging_tiles: Some(&tiles),
             };
             segment_cost(program, &costs, target, &plan)

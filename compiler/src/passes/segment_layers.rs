@@ -34,7 +34,7 @@ use super::place_crossbars::place;
 use super::prefetch_weights::prefetch;
 use super::{run_on_layers, Ir, PassContext};
 use crate::cost::model::{
-    evaluate, segment_cost, stage_costs, stage_time, Channel, PipelinedSegment, SegmentPlan,
+    evaluate, segment_cost, stage_costs, stage_time, Detail, PipelinedSegment, SegmentPlan,
     StageCost,
 };
 use crate::program::layers::{Layer, LayerId, Source};
@@ -381,7 +381,7 @@ impl<'p> Planner<'p> {
             prefetched: None,
             execution: self.pipeline.execution(),
             images: self.images,
-            channel: Channel::Streamed,
+            detail: Detail::Estimate,
             staging_tiles: None,
         };
         segment_cost(self.program, &self.costs, self.target, &plan).latency_ns
