@@ -382,7 +382,10 @@ impl<'p> Engine<'p> {
     }
 
     /// `wload`: one DRAM read of the block, then each copy written by the first free write
-    /// driver as the data streams in.
+    /// driver as the data streams in. The read waits for the block's source only; the writes
+    /// wait for the crossbars' earlier work as well (the driver holds the data meanwhile), so
+    /// consecutive loads of blocks into one crossbar stream their reads rather than each waiting
+    /// for the one before to be written.
     fn wload(&mut self, pc: usize, inst: &Instruction) -> Result<(f64, f64), Fault> {
         let Instruction::WLoad {
             xbar,
@@ -404,18 +407,20 @@ impl<'p> Engine<'p> {
             .collect();
         let source = strided(src, &self.registers, cols, rows, stride, false);
         self.in_bounds(&[("src", src, &source)])?;
+        let crossbars: Vec<Access> = xbars.iter().map(|&x| work::weights(x, true)).collect();
+        let crossbars_free = self.ready(&crossbars);
         let mut accesses = vec![source];
-        accesses.extend(xbars.iter().map(|&x| work::weights(x, true)));
+        accesses.extend(crossbars);
         let x = &self.target.crossbar;
         let weights = u64::from(rows) * u64::from(cols);
         let bytes = self.bytes(weights, self.target.precision.weight_bits);
         let dram = &self.target.dram;
         let read_ns = bytes / dram.bandwidth_gb_s;
-        let dram_start = self.start(&accesses, UnitKind::Dram, 0, read_ns);
+        let dram_start = self.start(&accesses[..1], UnitKind::Dram, 0, read_ns);
         let streamed = dram_start + read_ns;
         self.units.occupy(UnitKind::Dram, 0, dram_start, streamed);
         self.recorder.span(Track::Dram, pc, dram_start, streamed);
-        let first_data = dram_start + dram.latency_ns;
+        let first_data = (dram_start + dram.latency_ns).max(crossbars_free);
         let written_rows = if clear { x.rows } else { rows };
         let write_ns = f64::from(written_rows) * x.write_latency_ns_per_row;
         let cells = if clear {

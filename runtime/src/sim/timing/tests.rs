@@ -84,6 +84,39 @@ fn each_class_is_charged_from_the_target() {
     assert!((busy(UnitKind::Crossbar) - mvm).abs() < 1e-6);
 }
 
+/// Blocks packed into one crossbar are loaded one `wload` each: their DRAM reads stream one
+/// after another, each write waiting for the crossbar's earlier writes but not for the DRAM
+/// latency of the block before (16 single-weight blocks take about one latency, not 16). A
+/// `wload` after an `mvm` on its crossbar still waits for the `mvm`.
+#[test]
+fn packed_blocks_stream_their_reads_and_writes_wait_for_the_crossbar() {
+    let block = |k: u32| {
+        format!(
+            "wload xbar=0, src=dram[{k:#x}], stride=1, row={k}, col={}, rows=1, cols=1, clear={}, copies=1, xstride=0",
+            k % 4,
+            k == 0
+        )
+    };
+    let blocks: Vec<String> = (0..16).map(block).collect();
+    let p = program(
+        &format!("{}\nhalt", blocks.join("\n")),
+        values(64, 80),
+        vec![],
+        vec![],
+    );
+    let t = p.target.clone();
+    let packed = time(&p).latency_ns;
+    assert!(
+        packed < t.crossbar_write_ns() + 3.0 * t.dram.latency_ns,
+        "{packed} ns"
+    );
+    // The second load of crossbar 0 overwrites the weights the mvm reads: it waits.
+    let reload = "wload xbar=0, src=dram[0x40], stride=4, row=0, col=0, rows=16, cols=4, clear=true, copies=1, xstride=0";
+    let after = time(&two_crossbars(&format!("{MVM0}\n{reload}"))).latency_ns;
+    let mvm = 80.0 * t.crossbar_step_ns();
+    assert!(after > 3.0 * t.crossbar_write_ns() + mvm, "{after} ns");
+}
+
 #[test]
 fn column_tiles_writing_interleaved_blocks_run_in_parallel() {
     let tile = |x: u32, col: u32| {
