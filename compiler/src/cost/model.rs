@@ -22,7 +22,7 @@
 use super::fill::image_fill;
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
-    mvm_energy, mvm_time, vector_energy, vector_time, write_time, Energy,
+    mvm_energy, mvm_time, rewrite_time, vector_energy, vector_time, write_time, Energy,
 };
 use crate::program::bands::{
     stage_bands, stage_floor, stage_need, staging_shares, staging_tiles, whole_buffer,
@@ -485,24 +485,27 @@ pub fn segment_cost(
         plan.images,
     );
     let prefetched = |i: usize| plan.prefetched.is_some_and(|p| p[i]);
-    let (mut loaded, mut fetched) = ((0u64, 0u64), (0u64, 0u64));
-    let mut footprint = 0;
+    let (mut loaded, mut fetched) = (WeightLoad::default(), WeightLoad::default());
+    let (mut footprint, mut rewritten_cells) = (0, 0u64);
     for (i, (stage, &copies)) in stages.iter().zip(plan.copies).enumerate() {
         let Some(m) = &stage.mvm else { continue };
-        let crossbars = copies.saturating_mul(m.mapping.tiling.crossbars);
+        let taps = program.layers[m.layer].mvm().map_or(1, |l| l.taps());
+        let (rows, cells) = m.mapping.tiling.rewrites(taps);
         let slot = if prefetched(i) {
             &mut fetched
         } else {
             &mut loaded
         };
-        slot.0 += m.weight_bytes;
-        slot.1 += crossbars;
+        slot.bytes += m.weight_bytes;
+        slot.crossbars += copies.saturating_mul(m.mapping.tiling.crossbars);
+        slot.rows += copies.saturating_mul(rows);
+        rewritten_cells += copies.saturating_mul(cells);
         footprint += m.mapping.footprint(m.mapping.units(copies));
     }
-    let weight_bytes = loaded.0 + fetched.0;
-    let crossbars = loaded.1 + fetched.1;
+    let weight_bytes = loaded.bytes + fetched.bytes;
+    let crossbars = loaded.crossbars + fetched.crossbars;
     let activation_bytes = traffic.per_image().saturating_mul(plan.images);
-    let load_ns = load_time(target, loaded.0, loaded.1);
+    let load_ns = loaded.time(target);
     let activation_ns = dram_stream_time(target, activation_bytes);
     let run_ns = match execution {
         Execution::Pipelined => phase.compute_ns,
@@ -519,7 +522,7 @@ pub fn segment_cost(
     let fenced = in_tiles && (execution == Execution::Sequential || stages.len() == 1);
     SegmentCost {
         load_ns,
-        prefetch_ns: load_time(target, fetched.0, fetched.1),
+        prefetch_ns: fetched.time(target),
         compute_ns: phase.compute_ns,
         activation_ns,
         run_ns,
@@ -540,9 +543,27 @@ pub fn segment_cost(
         energy: per_image.scaled(plan.images as f64)
             + Energy {
                 dram: dram_energy(target, weight_bytes.saturating_add(activation_bytes)),
-                crossbar_write: crossbars as f64 * target.crossbar_write_energy_pj(),
+                crossbar_write: crossbars as f64 * target.crossbar_write_energy_pj()
+                    + rewritten_cells as f64 * target.crossbar.write_energy_pj_per_cell,
                 ..Energy::default()
             },
+    }
+}
+
+/// What a segment's weight load (or prefetch) reads and writes: weight bytes, crossbars (each
+/// cleared and written whole) and rows written again in them (`Tiling::rewrites`).
+#[derive(Debug, Clone, Copy, Default)]
+struct WeightLoad {
+    bytes: u64,
+    crossbars: u64,
+    rows: u64,
+}
+
+impl WeightLoad {
+    /// Its time ([`load_time`] and [`rewrite_time`]), ns.
+    fn time(&self, target: &Target) -> f64 {
+        load_time(target, self.bytes, self.crossbars)
+            + rewrite_time(target, self.rows, self.crossbars)
     }
 }
 

@@ -196,6 +196,18 @@ pub fn write_time(target: &Target, crossbars: u64) -> f64 {
     crossbars.div_ceil(concurrent) as f64 * target.crossbar_write_ns()
 }
 
+/// Time to write `rows` crossbar rows again, spread evenly over `crossbars` crossbars, after their
+/// clearing writes (the later pieces of packed groups, `Tiling::rewrites`), ns: like the clearing
+/// writes, `concurrent_writes` crossbars at a time, each crossbar's rows one after another.
+pub fn rewrite_time(target: &Target, rows: u64, crossbars: u64) -> f64 {
+    if rows == 0 {
+        return 0.0;
+    }
+    let concurrent = u64::from(target.crossbar.concurrent_writes.max(1));
+    let rounds = crossbars.max(1).div_ceil(concurrent) as f64;
+    rounds * rows as f64 / crossbars.max(1) as f64 * target.crossbar.write_latency_ns_per_row
+}
+
 /// Time to load `bytes` of weights into `crossbars` crossbars, ns, plus the DRAM latency. The
 /// writes proceed as the weights stream from DRAM, `concurrent_writes` crossbars at a time, and a
 /// crossbar's write starts once its weights are in: the last crossbar is written after all the

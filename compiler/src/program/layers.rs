@@ -83,6 +83,11 @@ impl Mvm {
     pub fn macs(&self) -> u64 {
         self.shape.weights().saturating_mul(self.vectors)
     }
+
+    /// Kernel taps (1 for fc).
+    pub fn taps(&self) -> u64 {
+        self.kernel.iter().map(|&k| k.max(1) as u64).product()
+    }
 }
 
 /// What a vector layer does, for grouping in reports.

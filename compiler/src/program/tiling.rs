@@ -328,6 +328,25 @@ impl Tiling {
 }
 
 impl Tiling {
+    /// Rows and cells one copy's weight load writes beyond one clearing write of each crossbar,
+    /// for a layer whose kernel has `taps` taps: a crossbar of packed groups is written piece by
+    /// piece, one `wload` per group and kernel tap (only real weights are stored,
+    /// `backend::codegen::crossbar`), the first clearing the crossbar and each later one writing
+    /// its `rows / taps` rows (and their cells) again. Unpacked blocks are one piece each.
+    pub fn rewrites(&self, taps: u64) -> (u64, u64) {
+        if self.groups_per_crossbar <= 1 {
+            return (0, 0);
+        }
+        let taps = taps.max(1);
+        let pieces = self.shape.groups.max(1).saturating_mul(taps);
+        let again = pieces.saturating_sub(self.crossbars);
+        let rows = again.saturating_mul(self.shape.rows / taps);
+        let cells = rows.saturating_mul(self.shape.cols * self.columns_per_weight);
+        (rows, cells)
+    }
+}
+
+impl Tiling {
     /// Crossbar activations one copy needs per input vector: for every block, one per bit-serial
     /// input step and group of `rows_read_in_parallel` of its rows (a partly filled crossbar reads
     /// only its rows).
