@@ -1,5 +1,6 @@
 //! The analytic cost model against the timing simulator (`docs/cost-model.md` §14): compiled
-//! test networks, in every mode, on two presets, at batch 1, 16 and 256, run in time
+//! test networks, in every mode, on two presets, at batch 1, 16 and 256, the paper's networks on
+//! the three presets at batch 1 and 16, and layers of packed groups, run in time
 //! (`pim_runtime::sim::timing`) and compared with their cost report. What both count the same
 //! way must agree exactly; throughput and energy agree within 5 % where the program does what
 //! the model assumes, and elsewhere differ by what `docs/cost-model.md` §14 explains, which the
@@ -179,6 +180,42 @@ fn timing_and_analytic_throughput_agree_in_the_pipelined_modes() {
             a.throughput_fps,
             t.throughput_fps
         );
+    }
+}
+
+/// The paper's networks, VGG-8 and ResNet-18, in every mode on the three presets at batch 1 and
+/// 16 agree within 5 % but for three cases held at their measured size (`docs/cost-model.md`
+/// §14): VGG-8 `reuse` on unlimited-6x6 at batch 1, where the next segment's prefetched weights
+/// hold the DRAM channel ahead of the running segment's loads (−6.5 %), and VGG-8 `reuse` and
+/// `full` on isaac-rram at batch 16, whose equal stages interleave their transfers better than
+/// the DRAM channel's queue assumes (+7.3 %, +5.9 %).
+#[test]
+fn the_paper_networks_agree_in_every_mode() {
+    let held = |case: &str| match case {
+        "generated/vgg8 reuse unlimited-6x6 batch 1" => 0.08,
+        "generated/vgg8 reuse isaac-rram batch 16" | "generated/vgg8 full isaac-rram batch 16" => {
+            0.09
+        }
+        _ => 0.05,
+    };
+    for name in ["generated/vgg8", "generated/resnet18"] {
+        for target in ["compact-4x4", "unlimited-6x6", "isaac-rram"] {
+            let t = Target::preset(target).expect("preset");
+            for pipeline in MODES {
+                for batch in [1, 16] {
+                    let Some((a, timed)) = both(name, &t, pipeline, batch) else {
+                        continue;
+                    };
+                    let case = format!("{name} {} {target} batch {batch}", pipeline.name());
+                    assert!(
+                        close(a.throughput_fps, timed.throughput_fps, held(&case)),
+                        "{case}: analytic {} vs timing {} images/s",
+                        a.throughput_fps,
+                        timed.throughput_fps
+                    );
+                }
+            }
+        }
     }
 }
 
