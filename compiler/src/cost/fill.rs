@@ -1,9 +1,10 @@
-//! One image through a segment's stages: a pipeline's fill, a sequential segment's image. A stage runs an image in
-//! bands (`program::bands`), each loading what it reads and storing what it computes, and the
-//! program's dependencies are on the addresses it touches (`docs/isa.md` §3): a band waits for
-//! the bands of the stages before it whose rows it reads, not for their whole image. The first
-//! image thus flows through the stages row by row (row pipelining), and takes less than the sum
-//! of their times when they run in several bands (`docs/cost-model.md` §7, `F`).
+//! One image through a segment's stages: a pipeline's fill, a sequential segment's image. A
+//! stage runs an image in bands (`program::bands`), each loading what it reads and storing what
+//! it computes, and the program's dependencies are on the addresses it touches (`docs/isa.md`
+//! §3): a band waits for the bands of the stages before it whose rows it reads, not for their
+//! whole image. The first image thus flows through the stages row by row (row pipelining), and
+//! takes less than the sum of their times when they run in several bands (`docs/cost-model.md`
+//! §7, `F`).
 
 use super::model::StageCost;
 use crate::program::bands::{band_reads, staged_image, ConvImage, Reads};
@@ -36,11 +37,7 @@ pub fn image_fill(
     let producers = producers(program, range.clone());
     let mut progress: Vec<Progress> = Vec::with_capacity(range.len());
     for (position, ((s, &(time, cost)), &bands)) in range.zip(stages).zip(bands).enumerate() {
-        let turn = buffers.map_or(0.0, |buffers| {
-            let before = progress.iter().zip(buffers).rev();
-            let mut sharing = before.filter(|&(_, b)| Some(b) == buffers.get(position));
-            sharing.next().map_or(0.0, |(p, _)| p.end())
-        });
+        let turn = buffers.map_or(0.0, |buffers| buffer_free(&progress, buffers, position));
         let reads: Vec<(&[Producer], Reads)> = band_reads(program, s)
             .into_iter()
             .filter_map(|(layer, how)| Some((producers.get(&layer)?.as_slice(), how)))
@@ -72,6 +69,18 @@ pub fn image_fill(
         progress.push(Progress { bands, finish });
     }
     progress.iter().map(Progress::end).fold(0.0, f64::max)
+}
+
+/// When the last of the stages before `position` (their `progress`) that stage `position` shares
+/// its staging buffer with (`buffers`, each stage's) has finished; 0 when none does.
+fn buffer_free(progress: &[Progress], buffers: &[u64], position: usize) -> f64 {
+    let own = buffers.get(position);
+    let sharing = progress.iter().zip(buffers).rev();
+    sharing
+        .filter(|&(_, b)| Some(b) == own)
+        .map(|(p, _)| p.end())
+        .next()
+        .unwrap_or(0.0)
 }
 
 /// A stage that stores a layer's result: its position in the segment, and the image it stores

@@ -467,15 +467,17 @@ pub fn segment_cost(
         .zip(&bands)
         .map(|((stage, &copies), &bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
-    let all_in_global = vec![0; stages.len()];
-    let buffers = match (execution, target.buffers.global_bytes > 0) {
-        (Execution::Pipelined, _) => None,
-        (Execution::Sequential, true) => Some(&all_in_global[..]),
-        (Execution::Sequential, false) => plan.staging_tiles,
-    };
+    // One image: the stages one after another when they take turns in the global buffer (or
+    // for the planner), else row by row, one after another only within a tile's buffer.
+    let one_buffer = execution == Execution::Sequential && target.buffers.global_bytes > 0;
+    let buffers = plan
+        .staging_tiles
+        .filter(|_| execution == Execution::Sequential);
     let fill = |stages: &[(f64, &StageCost)]| match plan.detail {
-        Detail::Estimate => stages.iter().map(|&(time, _)| time).sum(),
-        Detail::Evaluation => image_fill(program, plan.stages.clone(), stages, (&bands, buffers)),
+        Detail::Evaluation if !one_buffer => {
+            image_fill(program, plan.stages.clone(), stages, (&bands, buffers))
+        }
+        _ => stages.iter().map(|&(time, _)| time).sum(),
     };
     let phase = compute_phase(
         target,
