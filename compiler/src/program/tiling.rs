@@ -344,9 +344,7 @@ impl Tiling {
         let cells = rows.saturating_mul(self.shape.cols * self.columns_per_weight);
         (rows, cells)
     }
-}
 
-impl Tiling {
     /// Crossbar activations one copy needs per input vector: for every block, one per bit-serial
     /// input step and group of `rows_read_in_parallel` of its rows (a partly filled crossbar reads
     /// only its rows).
