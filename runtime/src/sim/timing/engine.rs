@@ -429,12 +429,15 @@ impl<'p> Engine<'p> {
             weights * u64::from(self.target.columns_per_weight())
         };
         let mut end = streamed + dram.latency_ns;
+        // A driver writes the rows as they arrive: it starts late enough to finish with the
+        // last one, not earlier to wait for it.
+        let data_in = first_data.max(end - write_ns);
         for &id in &xbars {
             let at = self
                 .units
-                .fit(UnitKind::Crossbar, id as usize, first_data, write_ns);
+                .fit(UnitKind::Crossbar, id as usize, data_in, write_ns);
             let (driver, start) = self.units.first_fit(UnitKind::WriteDriver, at, write_ns);
-            let done = (start + write_ns).max(streamed + dram.latency_ns);
+            let done = start + write_ns;
             self.units
                 .occupy(UnitKind::WriteDriver, driver, start, done);
             self.units

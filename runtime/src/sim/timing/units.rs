@@ -57,52 +57,162 @@ impl UnitKind {
     }
 }
 
-/// Busy intervals a unit keeps for backfilling; the earliest are forgotten (nothing is placed
-/// before the end of the earliest interval kept), which bounds the memory and the search.
-/// Forgetting the earliest in time, not the first inserted: an interval reserved far ahead by
-/// an instruction issued early must not close the gaps before it (DenseNet-40 on isaac-rram ran
-/// three times slower than its program when it did).
-pub const WINDOW: usize = 1024;
+/// Busy intervals a unit that several stages share keeps for backfilling (the DRAM channel, the
+/// vector unit, the interconnect, the write drivers, and the PE links and adder trees of PEs and
+/// tiles holding crossbars of several stages): their work arrives out of order. The earliest in
+/// time are forgotten beyond it (nothing is placed before the end of the latest interval
+/// forgotten), which bounds the memory. It must hold more than a stage reserves for one image:
+/// with 1024 (64 for the PE links and adder trees), Inception-v1's first convolution reserved
+/// more intervals for its second image than the window held, the gaps its successors were ready
+/// for were forgotten, and the program ran 2.6 times slower in time than it does (`full` on
+/// compact-4x4 at batch 16). Forgetting the earliest in time, not the first inserted: an
+/// interval reserved far ahead by an instruction issued early must not close the gaps before it
+/// either (DenseNet-40 on isaac-rram ran three times slower than its program when it did).
+pub const SHARED_WINDOW: usize = 1 << 17;
 
-/// Busy intervals a unit of `kind` keeps: [`WINDOW`] for the units every stage shares (the DRAM
-/// channel, the vector unit, the interconnect, the write drivers), whose work arrives out of
-/// order; a sixteenth of it for the crossbars, PE links and adder trees, each serving its own
-/// stage's work in order, and thousands of them (a small window keeps them in the cache: with
-/// 1024 intervals each, timing VGG-8 at batch 256 took 1.35 times as long).
+/// Busy intervals a crossbar keeps: each serves its own stage's work in order, and there are
+/// thousands of them (with 1024 intervals each, timing VGG-8 at batch 256 took 1.35 times as long
+/// and three times the memory).
+const CROSSBAR_WINDOW: usize = 64;
+
+/// Busy intervals a unit of `kind` keeps.
 fn window(kind: UnitKind) -> usize {
     match kind {
-        UnitKind::Crossbar | UnitKind::PeLink | UnitKind::Adder => WINDOW / 16,
-        _ => WINDOW,
+        UnitKind::Crossbar => CROSSBAR_WINDOW,
+        _ => SHARED_WINDOW,
+    }
+}
+
+/// Intervals a chunk of a unit holds before it splits in two.
+const CHUNK: usize = 64;
+
+/// Slack on [`Chunk::inner`] and [`Unit::after`], which are filters only: a gap that may fit is
+/// checked exactly.
+const GAP_SLACK_NS: f64 = 1e-6;
+
+/// Consecutive busy intervals of a unit, and the widest gap between two of them.
+#[derive(Debug, Clone)]
+struct Chunk {
+    busy: Vec<(f64, f64)>,
+    inner: f64,
+}
+
+impl Chunk {
+    fn new(busy: Vec<(f64, f64)>) -> Chunk {
+        let mut chunk = Chunk { busy, inner: 0.0 };
+        chunk.measure();
+        chunk
+    }
+
+    fn first_start(&self) -> f64 {
+        self.busy.first().map_or(0.0, |&(s, _)| s)
+    }
+
+    fn last_end(&self) -> f64 {
+        self.busy.last().map_or(0.0, |&(_, e)| e)
+    }
+
+    fn measure(&mut self) {
+        self.inner = self
+            .busy
+            .windows(2)
+            .map(|pair| pair[1].0 - pair[0].1)
+            .fold(0.0, f64::max);
+    }
+
+    /// The gap before interval `at` in the chunk (0 when it is the first or past the last).
+    fn gap_before(&self, at: usize) -> f64 {
+        match (
+            at.checked_sub(1).and_then(|p| self.busy.get(p)),
+            self.busy.get(at),
+        ) {
+            (Some(&(_, end)), Some(&(next, _))) => next - end,
+            _ => 0.0,
+        }
+    }
+
+    /// Updates [`Chunk::inner`] after interval `at` was placed or widened into a gap that was
+    /// `gap` wide: the gaps beside it are new or narrower, so the widest changes only if that
+    /// gap was the widest.
+    fn narrowed(&mut self, at: usize, gap: f64) {
+        if gap >= self.inner {
+            self.measure();
+        } else {
+            let beside = self.gap_before(at).max(self.gap_before(at + 1));
+            self.inner = self.inner.max(beside);
+        }
+    }
+
+    /// The end of the first interval from `from` on followed by a gap of at least `duration`
+    /// inside the chunk.
+    fn gap_after(&self, from: usize, duration: f64) -> Option<f64> {
+        if self.inner + GAP_SLACK_NS < duration {
+            return None;
+        }
+        self.busy[from..]
+            .windows(2)
+            .map(|pair| (pair[0].1, pair[1].0))
+            .find(|&(end, next)| end + duration <= next)
+            .map(|(end, _)| end)
     }
 }
 
 /// One unit: its busy intervals (start, end), disjoint, sorted by start and merged where one ends
-/// as the next starts (at least its window of them, [`window`]: a vector is faster to search and
-/// update than a tree; the earliest quarter is forgotten at once when a quarter more have come),
-/// and for each
-/// the widest gap after it, so that work that fits no gap goes after the last interval without a
-/// search.
+/// as the next starts, in chunks of about [`CHUNK`] (so that placing one moves a chunk, not all of
+/// them), with for each chunk the widest gap from the end of the chunk before it on, so that work
+/// that fits no gap goes after the last interval without a search. Beyond its window and a
+/// quarter, the earliest quarter is forgotten at once.
 #[derive(Debug, Clone)]
 struct Unit {
     /// Intervals kept (at least).
     window: usize,
-    busy: Vec<(f64, f64)>,
-    /// `widest[k]`: the widest gap between two consecutive intervals after interval `k`.
-    widest: Vec<f64>,
+    chunks: Vec<Chunk>,
+    /// `starts[k]`: the start of chunk `k`'s first interval (searched without visiting chunks).
+    starts: Vec<f64>,
+    /// `after[k]`: the widest gap between consecutive intervals from the last of chunk `k - 1`
+    /// (the first of chunk 0) on.
+    after: Vec<f64>,
+    /// Intervals kept.
+    len: usize,
     /// Nothing starts before this (the end of the forgotten intervals).
     horizon: f64,
 }
-
-/// Slack on [`Unit::widest`], which is a filter only: a gap that may fit is checked exactly.
-const GAP_SLACK_NS: f64 = 1e-6;
 
 impl Unit {
     fn new(window: usize) -> Unit {
         Unit {
             window,
-            busy: Vec::new(),
-            widest: Vec::new(),
+            chunks: Vec::new(),
+            starts: Vec::new(),
+            after: Vec::new(),
+            len: 0,
             horizon: 0.0,
+        }
+    }
+
+    /// The chunk that holds the last interval starting at or before `at` (chunk 0 when none
+    /// does), and the position after that interval in it.
+    /// Most work comes after everything the unit has: that is checked first.
+    fn locate(&self, at: f64) -> (usize, usize) {
+        let Some(last) = self.chunks.last() else {
+            return (0, 0);
+        };
+        if last.busy.last().is_some_and(|&(s, _)| s <= at) {
+            return (self.chunks.len() - 1, last.busy.len());
+        }
+        let chunk = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+        let position = self.chunks[chunk].busy.partition_point(|&(s, _)| s <= at);
+        (chunk, position)
+    }
+
+    /// The chunk and position of the interval at `position` in `chunk`, or the first of the
+    /// next chunk when `position` is past the chunk's end.
+    fn interval_at(&self, chunk: usize, position: usize) -> Option<(usize, usize)> {
+        let c = self.chunks.get(chunk)?;
+        if position < c.busy.len() {
+            Some((chunk, position))
+        } else {
+            (chunk + 1 < self.chunks.len()).then_some((chunk + 1, 0))
         }
     }
 
@@ -110,32 +220,44 @@ impl Unit {
     /// none of the unit's.
     fn fit(&self, ready: f64, duration: f64) -> f64 {
         let mut start = ready.max(self.horizon).max(0.0);
+        let (chunk, position) = self.locate(start);
         // The interval starting last at or before `start` may cover it; the later ones are
         // the gaps' ends.
-        let first = self.busy.partition_point(|&(s, _)| s <= start);
-        if let Some(&(_, e)) = first.checked_sub(1).and_then(|i| self.busy.get(i)) {
+        if let Some(&(_, e)) = position
+            .checked_sub(1)
+            .and_then(|p| self.chunks[chunk].busy.get(p))
+        {
             start = start.max(e);
         }
-        match self.busy.get(first) {
-            None => return start,
-            Some(&(s, _)) if start + duration <= s => return start,
-            Some(_) => {}
+        let Some((chunk, position)) = self.interval_at(chunk, position) else {
+            return start;
+        };
+        if start + duration <= self.chunks[chunk].busy[position].0 {
+            return start;
         }
-        if self.widest[first] + GAP_SLACK_NS < duration {
-            return self.last_end();
+        if let Some(end) = self.chunks[chunk].gap_after(position, duration) {
+            return end;
         }
-        let after = self.busy[first..].windows(2);
-        after
-            .map(|pair| (pair[0].1, pair[1].0))
-            .find(|&(end, next)| end + duration <= next)
-            .map_or_else(|| self.last_end(), |(end, _)| end)
+        for next in chunk + 1..self.chunks.len() {
+            if self.after[next] + GAP_SLACK_NS < duration {
+                break;
+            }
+            let end = self.chunks[next - 1].last_end();
+            if end + duration <= self.chunks[next].first_start() {
+                return end;
+            }
+            if let Some(end) = self.chunks[next].gap_after(0, duration) {
+                return end;
+            }
+        }
+        self.last_end()
     }
 
     /// When everything the unit has is done (the intervals are disjoint and sorted).
     fn last_end(&self) -> f64 {
-        self.busy
+        self.chunks
             .last()
-            .map_or(self.horizon, |&(_, e)| e.max(self.horizon))
+            .map_or(self.horizon, |c| c.last_end().max(self.horizon))
     }
 
     fn occupy(&mut self, start: f64, end: f64) {
@@ -143,52 +265,103 @@ impl Unit {
             return;
         }
         let start = start.max(0.0);
-        let at = self.busy.partition_point(|&(s, _)| s <= start);
-        let joins_previous = at > 0 && self.busy[at - 1].1 == start;
-        let joins_next = self.busy.get(at).is_some_and(|&(s, _)| s == end);
-        // The last interval whose following gaps changed.
-        let changed = match (joins_previous, joins_next) {
-            (true, true) => {
-                let (_, next_end) = self.busy.remove(at);
-                self.widest.remove(at);
-                self.busy[at - 1].1 = next_end;
-                at - 1
+        if self.chunks.is_empty() {
+            self.chunks.push(Chunk::new(vec![(start, end)]));
+            self.starts.push(start);
+            self.after.push(0.0);
+            self.len = 1;
+            return;
+        }
+        let (chunk, at) = self.locate(start);
+        let gap = self.chunks[chunk].gap_before(at);
+        let joins_previous = at > 0 && self.chunks[chunk].busy[at - 1].1 == start;
+        let next = self
+            .interval_at(chunk, at)
+            .filter(|&(c, p)| self.chunks[c].busy[p].0 == end);
+        // The last chunk whose intervals changed.
+        let changed = match (joins_previous, next) {
+            (true, Some((c, p))) => {
+                let (_, next_end) = self.chunks[c].busy.remove(p);
+                self.len -= 1;
+                self.chunks[chunk].busy[at - 1].1 = next_end;
+                if c == chunk {
+                    self.chunks[chunk].narrowed(at - 1, gap);
+                } else if self.chunks[c].busy.is_empty() {
+                    self.chunks.remove(c);
+                    self.starts.remove(c);
+                    self.after.remove(c);
+                } else {
+                    self.chunks[c].measure();
+                }
+                c
             }
-            (true, false) => {
-                self.busy[at - 1].1 = end;
-                at - 1
+            (true, None) => {
+                self.chunks[chunk].busy[at - 1].1 = end;
+                self.chunks[chunk].narrowed(at - 1, gap);
+                chunk
             }
-            (false, true) => {
-                self.busy[at].0 = start;
-                at.saturating_sub(1)
+            (false, Some((c, p))) => {
+                self.chunks[c].busy[p].0 = start;
+                self.chunks[c].narrowed(p, gap);
+                c
             }
-            (false, false) => {
-                self.busy.insert(at, (start, end));
-                self.widest.insert(at, 0.0);
-                at
+            (false, None) => {
+                self.chunks[chunk].busy.insert(at, (start, end));
+                self.chunks[chunk].narrowed(at, gap);
+                self.len += 1;
+                chunk
             }
         };
-        self.update_widest(changed);
-        let quarter = self.window / 4;
-        if self.busy.len() > self.window + quarter {
-            let forgotten = self.busy.drain(..quarter).map(|(_, e)| e);
-            self.horizon = forgotten.fold(self.horizon, f64::max);
-            self.widest.drain(..quarter);
+        if self.chunks[chunk].busy.len() > 2 * CHUNK {
+            let upper = self.chunks[chunk].busy.split_off(CHUNK);
+            self.chunks[chunk].measure();
+            self.starts.insert(chunk + 1, upper[0].0);
+            self.chunks.insert(chunk + 1, Chunk::new(upper));
+            self.after.insert(chunk + 1, 0.0);
+        }
+        self.update_after(changed + 1, chunk);
+        if self.len > self.window + self.window / 4 {
+            self.forget(self.window / 4);
         }
     }
 
-    /// Recomputes [`Unit::widest`] after the gaps after interval `changed` changed: from it
-    /// back, until an entry before it comes out as it was.
-    fn update_widest(&mut self, changed: usize) {
-        for k in (0..=changed.min(self.busy.len().saturating_sub(1))).rev() {
-            let next = self.busy.get(k + 1).map_or(0.0, |&(s, _)| {
-                (s - self.busy[k].1).max(self.widest.get(k + 1).copied().unwrap_or(0.0))
+    /// Recomputes [`Unit::starts`] and [`Unit::after`] from chunk `from` (or the last) back: all
+    /// the way to chunk `lowest` (the first whose intervals changed), then until an entry of
+    /// `after` comes out as it was.
+    fn update_after(&mut self, from: usize, lowest: usize) {
+        let Some(last) = self.chunks.len().checked_sub(1) else {
+            return;
+        };
+        for k in (0..=from.min(last)).rev() {
+            self.starts[k] = self.chunks[k].first_start();
+            let between = k.checked_sub(1).map_or(0.0, |p| {
+                self.chunks[k].first_start() - self.chunks[p].last_end()
             });
-            if k + 1 < changed && self.widest[k] == next {
+            let later = self.after.get(k + 1).copied().unwrap_or(0.0);
+            let widest = between.max(self.chunks[k].inner).max(later);
+            if k < lowest && self.after[k] == widest {
                 break;
             }
-            self.widest[k] = next;
+            self.after[k] = widest;
         }
+    }
+
+    /// Forgets the `count` earliest intervals.
+    fn forget(&mut self, mut count: usize) {
+        let mut whole = 0;
+        while count > 0 && whole < self.chunks.len() {
+            let chunk = &mut self.chunks[whole];
+            let take = count.min(chunk.busy.len());
+            self.horizon = self.horizon.max(chunk.busy[take - 1].1);
+            chunk.busy.drain(..take);
+            chunk.measure();
+            (count, self.len) = (count - take, self.len - take);
+            whole += usize::from(chunk.busy.is_empty());
+        }
+        self.chunks.drain(..whole);
+        self.starts.drain(..whole);
+        self.after.drain(..whole);
+        self.update_after(self.chunks.len(), 0);
     }
 }
 
@@ -284,11 +457,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Every interval the unit keeps, in order.
+    fn intervals(unit: &Unit) -> Vec<(f64, f64)> {
+        unit.chunks
+            .iter()
+            .flat_map(|c| c.busy.iter().copied())
+            .collect()
+    }
+
     /// [`Unit::fit`] by the definition: the earliest start at or after `ready` (and the horizon)
     /// where `duration` overlaps no kept interval.
     fn fit_by_scanning(unit: &Unit, ready: f64, duration: f64) -> f64 {
         let mut start = ready.max(unit.horizon).max(0.0);
-        for &(s, e) in &unit.busy {
+        for (s, e) in intervals(unit) {
             if start < e && s < start + duration {
                 start = e;
             }
@@ -296,20 +477,46 @@ mod tests {
         start
     }
 
+    /// The unit's filters and counts, as they must be: disjoint sorted intervals, no empty
+    /// chunk, each chunk's widest gap, and the widest gap from each chunk on.
+    fn check_invariants(unit: &Unit) {
+        let all = intervals(unit);
+        assert_eq!(all.len(), unit.len);
+        assert!(all.windows(2).all(|p| p[0].1 < p[1].0), "{all:?}");
+        assert!(unit.chunks.iter().all(|c| !c.busy.is_empty()));
+        let starts: Vec<f64> = unit.chunks.iter().map(Chunk::first_start).collect();
+        assert_eq!(starts, unit.starts);
+        let mut later = 0.0;
+        for (k, c) in unit.chunks.iter().enumerate().rev() {
+            let mut fresh = c.clone();
+            fresh.measure();
+            assert_eq!(fresh.inner, c.inner);
+            let between = k
+                .checked_sub(1)
+                .map_or(0.0, |p| c.first_start() - unit.chunks[p].last_end());
+            later = f64::max(later, between.max(c.inner));
+            assert_eq!(unit.after[k], later, "chunk {k}");
+        }
+    }
+
+    /// A small window, so that chunks split and intervals are forgotten.
+    const SMALL_WINDOW: usize = 256;
+
     proptest! {
-        // Long enough to forget intervals (more than `WINDOW + WINDOW / 4`).
+        // Long enough to split chunks and forget intervals (more than `SMALL_WINDOW * 5 / 4`).
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
         fn fit_finds_the_first_gap_wide_enough(
             work in prop::collection::vec((0u32..200_000, 1u32..100), 1..3000),
             probes in prop::collection::vec((0u32..200_000, 1u32..150), 1..50),
         ) {
-            let mut unit = Unit::new(WINDOW);
+            let mut unit = Unit::new(SMALL_WINDOW);
             for (ready, duration) in work {
                 let (ready, duration) = (f64::from(ready), f64::from(duration));
                 let start = unit.fit(ready, duration);
                 prop_assert_eq!(start, fit_by_scanning(&unit, ready, duration));
                 unit.occupy(start, start + duration);
+                check_invariants(&unit);
             }
             for (ready, duration) in probes {
                 let (ready, duration) = (f64::from(ready), f64::from(duration));
@@ -320,17 +527,18 @@ mod tests {
 
     #[test]
     fn an_interval_reserved_far_ahead_leaves_the_gaps_before_it_open() {
-        let mut unit = Unit::new(WINDOW);
+        let mut unit = Unit::new(SMALL_WINDOW);
         unit.occupy(1e9, 1e9 + 1.0);
-        for k in 0..2 * WINDOW {
+        for k in 0..2 * SMALL_WINDOW {
             let start = 2.0 * k as f64;
             unit.occupy(start, start + 1.0);
         }
         // The earliest intervals are forgotten, not the one far ahead: the gap after the last
         // forgotten one is still there, and work wider than the small gaps goes after the last
         // small interval.
-        assert!(unit.horizon < 2.0 * WINDOW as f64 && unit.busy.len() >= WINDOW);
+        assert!(unit.horizon < 2.0 * SMALL_WINDOW as f64 && unit.len >= SMALL_WINDOW);
         assert_eq!(unit.fit(0.0, 1.0), unit.horizon);
-        assert_eq!(unit.fit(0.0, 2.0), 4.0 * WINDOW as f64 - 1.0);
+        assert_eq!(unit.fit(0.0, 2.0), 4.0 * SMALL_WINDOW as f64 - 1.0);
+        check_invariants(&unit);
     }
 }
