@@ -142,9 +142,7 @@ pub fn mvm_ns(target: &Target, stage: &Stage, copies: u64) -> f64 {
 pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, bands: u64) -> f64 {
     stage.mvm.as_ref().map_or(0.0, |m| {
         let bands = bands.clamp(1, m.vectors.max(1));
-        let copies = copies.clamp(1, m.mapping.max_copies.max(1));
-        let per_copy = bands * m.vectors.div_ceil(bands).div_ceil(copies);
-        let time = mvm_time(target, &m.mapping, per_copy * copies, copies);
+        let time = mvm_time(target, &m.mapping, (m.vectors, bands), copies);
         let per_band = time.fill_ns + 2.0 * target.dram.latency_ns;
         time.total() + (bands - 1) as f64 * per_band
     })

@@ -267,7 +267,7 @@ fn mvm_report(
     copies: u64,
     segment: usize,
 ) -> LayerReport {
-    let time = units::mvm_time(target, &m.mapping, m.vectors, copies);
+    let time = units::mvm_time(target, &m.mapping, (m.vectors, 1), copies);
     let energy = units::mvm_energy(target, &m.mapping.tiling, m.vectors);
     LayerReport {
         name: stage.name.clone(),

@@ -210,7 +210,7 @@ fn vgg8_per_layer_read_latency_and_energy_match_the_reference() {
         let stage = p.stages.iter().find(|s| s.name == name).unwrap();
         let m = stage.mvm.as_ref().unwrap();
         let copies = m.mapping.copies(tile_copies);
-        let time = units::mvm_time(&t, &m.mapping, m.vectors, copies).total();
+        let time = units::mvm_time(&t, &m.mapping, (m.vectors, 1), copies).total();
         let e = units::mvm_energy(&t, &m.mapping.tiling, m.vectors).total();
         let w = units::write_time(&t, m.mapping.tiling.crossbars);
         let ratios = (time / latency, e / energy, w / write);
@@ -866,9 +866,11 @@ fn placed_copies_set_the_link_sharing() {
     assert_eq!(duplicated.len(), 2, "conv1 and conv2");
     for (m, copies) in duplicated {
         let least = copies.div_ceil(t.total_pes()).next_power_of_two();
+        let mut busiest = [0; crate::program::tiling::PLACED_SHARING];
+        busiest[least as usize - 1] = least * m.mapping.copy_link_elements;
         assert_eq!(
             m.mapping.sharing,
-            crate::program::tiling::Sharing::Placed(least * m.mapping.copy_link_elements),
+            crate::program::tiling::Sharing::Placed(busiest),
             "{copies} copies"
         );
     }

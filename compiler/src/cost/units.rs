@@ -6,9 +6,10 @@
 //!   copies of which `s(D)` share the busiest PE link ([`mvm_time`], [`mvm_energy`]):
 //!   `t = ceil(P/D)·n·t_step + L·bits / (8·link GB/s) + fill`, with `L` the elements through the
 //!   busiest PE link ([`LayerMapping::busiest_link_elements`]): in NeuroSim's mapping
-//!   `(min(G·R, PE rows) + min(G·C, PE cols))·V` with `V = min(P, s(D)·ceil(P/D))` the vectors
-//!   through it and `s(D) = min(D, in-tile copies)`; under pimc's placement, for the PE whose
-//!   blocks move the most, `Σ_copies (distinct rows + Σ_blocks cols)·ceil(P/D)`; and `fill` one
+//!   `(min(G·R, PE rows) + min(G·C, PE cols))·V(s(D))` with `V(s) = min(P, ceil(s·P/D))` the
+//!   vectors `s` neighbouring copies carry and `s(D) = min(D, in-tile copies)`; under pimc's
+//!   placement, the most over PEs of `Σ_copies (distinct rows + Σ_blocks cols)·V(s)/s` for the
+//!   `s` copies on the PE (in bands, per band); and `fill` one
 //!   interconnect traversal plus one adder-tree latency per hierarchy level the rows span;
 //!   `E = X·P·n·E_act + (B_in + B_out)·(e_buffer + e_interconnect) + G·C·P·e_accumulate`;
 //! - **vector layer**: `t = op_latency·ceil(ops / lanes) + moved·2·bytes / buffer GB/s`,
@@ -44,17 +45,27 @@ impl MvmTime {
     }
 }
 
-/// The read latency of a crossbar layer with `vectors` input vectors per image and `copies`
-/// copies of `mapping`.
-pub fn mvm_time(target: &Target, mapping: &LayerMapping, vectors: u64, copies: u64) -> MvmTime {
+/// The read latency of a crossbar layer with `vectors` input vectors per image in `bands` bands
+/// and `copies` copies of `mapping`: the busiest copy takes `B·ceil(ceil(P/B)/D)` vectors (each
+/// band's `ceil(P/B)` spread over the copies), the busiest PE link what the copies there carry
+/// ([`LayerMapping::busiest_link_elements`]).
+pub fn mvm_time(
+    target: &Target,
+    mapping: &LayerMapping,
+    (vectors, bands): (u64, u64),
+    copies: u64,
+) -> MvmTime {
     let shape = mapping.tiling.shape;
     let copies = copies.clamp(1, mapping.max_copies.max(1));
-    let steps = vectors
-        .div_ceil(copies)
-        .saturating_mul(target.activations_per_input_vector());
+    let bands = bands.clamp(1, vectors.max(1));
+    let per_copy = bands.saturating_mul(vectors.div_ceil(bands).div_ceil(copies));
+    let steps = per_copy.saturating_mul(target.activations_per_input_vector());
     MvmTime {
         compute_ns: steps as f64 * target.crossbar_step_ns(),
-        interconnect_ns: link_time(target, mapping.busiest_link_elements(copies, vectors)),
+        interconnect_ns: link_time(
+            target,
+            mapping.busiest_link_elements(copies, vectors, bands),
+        ),
         fill_ns: target.interconnect.latency_ns
             + adder_levels(target, shape) as f64 * target.crossbar.accumulate_latency_ns,
     }

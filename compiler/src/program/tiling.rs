@@ -418,6 +418,9 @@ pub fn column_parts(
         .collect())
 }
 
+/// The most copies on one PE [`Sharing::Placed`] tells apart.
+pub const PLACED_SHARING: usize = 4;
+
 /// How the copies of a layer share the links into the PEs (the calibrated read latency charges
 /// the busiest PE's link, `docs/targets.md` §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,9 +431,12 @@ pub enum Sharing {
     /// pimc's placement (`pim-place-crossbars`): copies are spread over this many disjoint groups
     /// of PEs (the chip's PEs divided by the PEs one copy spans), one copy per PE link.
     Spread(u64),
-    /// As placed (read from a placed schedule): the elements the busiest PE link moves for one
-    /// input vector of each copy it serves, summed over those copies ([`pe_link_elements`]).
-    Placed(u64),
+    /// As placed (read from a placed schedule): by the number `s` of copies a PE serves (1 to
+    /// [`PLACED_SHARING`], more counted as that many), the most elements a PE link serving `s`
+    /// copies moves for one input vector of each, summed over them ([`pe_link_elements`]).
+    /// Which of them is the busiest depends on the vectors each copy gets (fewer each when
+    /// more copies share a PE, [`link_vectors`]).
+    Placed([u64; PLACED_SHARING]),
 }
 
 /// The elements one input vector of a copy moves over the link of each PE it occupies, when the
@@ -571,30 +577,58 @@ impl LayerMapping {
     }
 
     /// The elements (inputs and outputs) that pass the busiest PE link when `copies` copies
-    /// share `vectors` input vectors per image, each taking `ceil(vectors / copies)` of them: as
-    /// placed, or else [`LayerMapping::busiest_link_vectors`] vectors of
+    /// share `vectors` input vectors per image in `bands` bands: as placed (the elements of the
+    /// copies on the busiest PE, times the vectors [`LayerMapping::link_vectors`] gives them, per
+    /// copy), or else [`LayerMapping::busiest_link_vectors`] vectors of
     /// [`LayerMapping::copy_link_elements`] each.
-    pub fn busiest_link_elements(&self, copies: u64, vectors: u64) -> u64 {
+    pub fn busiest_link_elements(&self, copies: u64, vectors: u64, bands: u64) -> u64 {
         match self.sharing {
-            Sharing::Placed(elements) => elements.saturating_mul(vectors.div_ceil(copies.max(1))),
+            Sharing::Placed(by_sharing) => (1..)
+                .zip(by_sharing)
+                .map(|(s, elements)| {
+                    let carried = link_vectors(s, copies, vectors, bands);
+                    elements.saturating_mul(carried).div_ceil(s)
+                })
+                .max()
+                .unwrap_or(0),
             Sharing::InTile(_) | Sharing::Spread(_) => self
-                .busiest_link_vectors(copies, vectors)
+                .busiest_link_vectors(copies, vectors, bands)
                 .saturating_mul(self.copy_link_elements),
         }
     }
 
-    /// Input vectors (of `vectors` per image) that pass the busiest PE link with `copies`
-    /// copies before placement: each copy takes `ceil(vectors / copies)` of them, and the
-    /// busiest link carries the copies [`Sharing`] puts there (a placed layer: one copy).
-    pub fn busiest_link_vectors(&self, copies: u64, vectors: u64) -> u64 {
+    /// Input vectors (of `vectors` per image, in `bands` bands) that pass the busiest PE link
+    /// with `copies` copies before placement: the copies [`Sharing`] puts there carry
+    /// [`link_vectors`] of them (a placed layer: one copy's).
+    pub fn busiest_link_vectors(&self, copies: u64, vectors: u64, bands: u64) -> u64 {
         let copies = copies.max(1);
         let sharing = match self.sharing {
             Sharing::InTile(k) => copies.min(k.max(1)),
             Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
             Sharing::Placed(_) => 1,
         };
-        vectors.min(sharing.saturating_mul(vectors.div_ceil(copies)))
+        link_vectors(sharing, copies, vectors, bands)
     }
+}
+
+/// Pixels `d·P/D..(d+1)·P/D` of a band's `P`: copy `d`'s share of `copies` copies, as the back
+/// end splits a band ([`link_vectors`] counts what neighbours carry by it).
+pub fn copy_share(pixels: usize, d: usize, copies: usize) -> (usize, usize) {
+    (d * pixels / copies, (d + 1) * pixels / copies)
+}
+
+/// The input vectors `sharing` copies side by side carry of `vectors` per image, in `bands`
+/// bands of `V = ceil(vectors / bands)` over `copies` copies: the back end gives copy `d` of a
+/// band `floor((d+1)·V/D) − floor(d·V/D)` of its vectors, so `s` neighbours carry at most
+/// `ceil(s·V/D)` of them per band (and a copy no band reaches carries none).
+pub fn link_vectors(sharing: u64, copies: u64, vectors: u64, bands: u64) -> u64 {
+    let bands = bands.clamp(1, vectors.max(1));
+    let per_band = vectors.div_ceil(bands);
+    let carried = sharing
+        .saturating_mul(per_band)
+        .div_ceil(copies.max(1))
+        .min(per_band);
+    bands.saturating_mul(carried)
 }
 
 /// Checks that `footprint` crossbars (or tiles) fit the chip; the error names both counts.
@@ -692,14 +726,44 @@ mod tests {
     }
 
     #[test]
+    fn neighbouring_copies_carry_their_share_of_each_band() {
+        // ResNet-50's second stage: 56 bands of 56 pixels on 9 copies, which the back end gives
+        // 6, 6, 6, 6, 7, 6, 6, 6, 7 pixels of each band.
+        let counts: Vec<usize> = (0..9)
+            .map(|d| copy_share(56, d, 9))
+            .map(|(a, b)| b - a)
+            .collect();
+        assert_eq!(counts, [6, 6, 6, 6, 7, 6, 6, 6, 7]);
+        assert_eq!(link_vectors(1, 9, 3136, 56), 56 * 7);
+        assert_eq!(link_vectors(2, 9, 3136, 56), 56 * 13);
+        assert_eq!(link_vectors(4, 9, 3136, 56), 56 * 25);
+        // More copies than a band's pixels: a copy carries one or none.
+        assert_eq!(link_vectors(3, 221, 12321, 222), 222);
+    }
+
+    #[test]
+    fn a_placed_layer_is_charged_at_its_busiest_link() {
+        // VGG-8's conv2 on unlimited-6x6: 21 copies of 72 crossbars, 16 bands of 64 pixels. A PE
+        // of one copy carries 4 vectors a band, one shared by two copies 7: the lone copy's PE
+        // is the busiest although both move 512 elements per vector.
+        let t = Target::preset("unlimited-6x6").unwrap();
+        let tiling = Tiling::new(shape(1, 1152, 128), &t);
+        let mut m = LayerMapping::new(tiling, Granularity::Crossbar, &t, 1024, false);
+        m.sharing = Sharing::Placed([512, 512, 0, 0]);
+        assert_eq!(m.busiest_link_elements(21, 1024, 16), 512 * 16 * 4);
+        m.sharing = Sharing::Placed([0, 512, 0, 0]);
+        assert_eq!(m.busiest_link_elements(21, 1024, 16), 512 * 16 * 7 / 2);
+    }
+
+    #[test]
     fn copies_follow_caps_and_tile_sharing() {
         let t = compact();
         let l1 = Tiling::new(shape(1, 27, 128), &t);
         let tile = LayerMapping::new(l1, Granularity::Tile, &t, 1024, false);
         assert_eq!(tile.copies(1), 32);
         // All 32 copies share one tile: every vector crosses its H-tree.
-        assert_eq!(tile.busiest_link_vectors(tile.copies(1), 1024), 1024);
-        assert_eq!(tile.busiest_link_vectors(tile.copies(2), 1024), 512);
+        assert_eq!(tile.busiest_link_vectors(tile.copies(1), 1024, 1), 1024);
+        assert_eq!(tile.busiest_link_vectors(tile.copies(2), 1024, 1), 512);
         let fc_tiling = Tiling::new(shape(1, 1024, 10), &t);
         let fc = LayerMapping::new(fc_tiling, Granularity::Tile, &t, 1, true);
         assert_eq!((fc.copies(1), fc.copies(5), fc.max_units()), (1, 1, 1));
@@ -708,13 +772,13 @@ mod tests {
         assert_eq!(xbar.max_units(), 64);
         // pimc spreads the copies over the 256 PEs: 32 copies, one per PE, 2 vectors each.
         assert_eq!(xbar.sharing, Sharing::Spread(256));
-        assert_eq!(xbar.busiest_link_vectors(32, 64), 2);
-        assert_eq!(xbar.busiest_link_vectors(512, 1024), 2 * 2);
+        assert_eq!(xbar.busiest_link_vectors(32, 64, 1), 2);
+        assert_eq!(xbar.busiest_link_vectors(512, 1024, 1), 2 * 2);
         // A copy of 1152 crossbars spans 72 PEs: 3 copies on disjoint PEs.
         let l6 = Tiling::new(shape(1, 4608, 512), &t);
         let big = LayerMapping::new(l6, Granularity::Crossbar, &t, 64, false);
         assert_eq!(big.sharing, Sharing::Spread(3));
-        assert_eq!(big.busiest_link_vectors(3, 64), 22);
+        assert_eq!(big.busiest_link_vectors(3, 64, 1), 22);
     }
 
     /// A PE link carries each distinct row range of its blocks once and every block's columns:
@@ -786,6 +850,19 @@ mod tests {
         }
 
         #[test]
+        fn link_vectors_bound_what_neighbours_carry_and_are_reached(
+            pixels in 1usize..400, copies in 1usize..64, sharing in 1usize..6,
+        ) {
+            let sharing = sharing.min(copies);
+            let carried = |d: usize| {
+                (d..d + sharing).map(|k| copy_share(pixels, k, copies)).map(|(a, b)| b - a).sum::<usize>()
+            };
+            let most = (0..=copies - sharing).map(carried).max().unwrap_or(0) as u64;
+            let bound = link_vectors(sharing as u64, copies as u64, pixels as u64, 1);
+            prop_assert!(most <= bound && bound <= most + 1, "{most} {bound}");
+        }
+
+        #[test]
         fn busiest_link_never_exceeds_the_vectors(
             rows in 1u64..3000, cols in 1u64..600, vectors in 1u64..5000, units in 1u64..64,
         ) {
@@ -793,7 +870,7 @@ mod tests {
             let tiling = Tiling::new(shape(1, rows, cols), &t);
             for granularity in [Granularity::Crossbar, Granularity::Tile] {
                 let m = LayerMapping::new(tiling, granularity, &t, vectors, false);
-                let busiest = m.busiest_link_vectors(m.copies(units), vectors);
+                let busiest = m.busiest_link_vectors(m.copies(units), vectors, 1);
                 prop_assert!(busiest <= vectors);
                 prop_assert!(busiest * m.copies(units) >= vectors.min(m.copies(units)));
                 prop_assert!(m.copies(units) <= vectors);

@@ -8,7 +8,9 @@
 //! back end guess; [`write`] records a schedule.
 
 use super::{Load, Pipeline, Placement, Schedule, Scheduler, StagePlan};
-use crate::program::tiling::{column_parts, pe_link_elements, Granularity, Sharing, Tiling};
+use crate::program::tiling::{
+    column_parts, pe_link_elements, Granularity, Sharing, Tiling, PLACED_SHARING,
+};
 use crate::program::{Images, Network, Program, ProgramError, StageSpec};
 use pim_dialects::{Func, Node, PimOp, ScheduleOp, SegmentOp, StageOp, ValueId};
 use pim_runtime::target::Target;
@@ -449,15 +451,21 @@ fn share_links_as_placed(program: &mut Program, s: &Schedule, target: &Target) {
             continue;
         };
         let blocks = m.mapping.tiling.blocks();
-        let mut on_pe: BTreeMap<u64, u64> = BTreeMap::new();
+        // Per PE: the elements of its copies' blocks, and how many copies those are.
+        let mut on_pe: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
         for d in 0..plan.copies {
             let first = placement.copy(d, m.mapping.tiling.crossbars).start;
             pe_link_elements(&blocks, first, per_pe, |pe, elements| {
-                *on_pe.entry(pe).or_default() += elements
+                let (sum, copies) = on_pe.entry(pe).or_default();
+                (*sum, *copies) = (*sum + elements, *copies + 1);
             });
         }
-        let busiest = on_pe.values().max().copied().unwrap_or(0);
-        m.mapping.sharing = Sharing::Placed(busiest);
+        let mut by_sharing = [0; PLACED_SHARING];
+        for &(elements, copies) in on_pe.values() {
+            let s = (copies.max(1) as usize).min(PLACED_SHARING) - 1;
+            by_sharing[s] = by_sharing[s].max(elements);
+        }
+        m.mapping.sharing = Sharing::Placed(by_sharing);
     }
 }
 

@@ -3,6 +3,7 @@
 use super::bands::Rect;
 use super::vector::{apply_ops, plain_window, Chunk, PoolTail, Tail};
 use super::{conv_geometry, dram, u24, unsupported, Gen, Layout, ACTIVATIONS_BASE, R};
+use crate::program::tiling::copy_share;
 use crate::program::Tiling;
 use pim_dialects::{Node, PimOp, ValueId};
 use pim_runtime::container::{ConstValue, WeightBlob, Window};
@@ -450,7 +451,7 @@ impl Gen<'_> {
         accumulate: bool,
     ) -> R<()> {
         for (d, copy) in copies.iter().enumerate() {
-            let (p0, p1) = share(pixels, d, copies.len());
+            let (p0, p1) = copy_share(pixels, d, copies.len());
             for &i in tile.indices.iter().filter(|_| p1 > p0) {
                 let (xbar, b) = copy
                     .get(i)
@@ -608,9 +609,4 @@ struct Epilogue {
     tail: Tail,
     /// The value stored: the layer's result, or the last follower's.
     result: ValueId,
-}
-
-/// Pixels `d*P/D..(d+1)*P/D` of `P`: copy `d`'s share of `copies` copies.
-fn share(pixels: usize, d: usize, copies: usize) -> (usize, usize) {
-    (d * pixels / copies, (d + 1) * pixels / copies)
 }
