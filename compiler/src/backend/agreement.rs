@@ -219,6 +219,29 @@ fn the_paper_networks_agree_in_every_mode() {
     }
 }
 
+/// Zoo CNNs whose whole network is one pipelined segment (`full` on compact-4x4), each held at
+/// its measured difference (`docs/cost-model.md` §14): SqueezeNet's first convolution runs in
+/// 222 bands on 221 copies, so a copy carries one pixel of a band or none (+29 % when the model
+/// charged each copy on a PE link one per band, item 18); Inception-v1's first stage reserves
+/// thousands of DRAM intervals per image (−56 % at batch 4 when the simulator forgot them, item
+/// 17; the −12 % left is the PE link its first two convolutions share).
+#[test]
+fn zoo_networks_in_one_segment_agree_within_their_held_difference() {
+    let t = Target::preset("compact-4x4").expect("preset");
+    for (name, batch, held) in [
+        ("zoo/light_squeezenet", 16, 0.07),
+        ("zoo/light_inception_v1", 4, 0.13),
+    ] {
+        let (a, timed) = both(name, &t, Pipeline::Full, batch).expect("fits");
+        assert!(
+            close(a.throughput_fps, timed.throughput_fps, held),
+            "{name} full batch {batch}: analytic {} vs timing {} images/s",
+            a.throughput_fps,
+            timed.throughput_fps
+        );
+    }
+}
+
 /// Grouped and depthwise convolutions pack several groups into one crossbar, which the program
 /// writes one `wload` per group and kernel tap (only real weights are stored): the model counts
 /// those writes again (`Tiling::rewrites`), so the crossbars written, their energy and the
