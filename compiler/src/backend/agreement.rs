@@ -77,6 +77,16 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-9)
 }
 
+/// The report's throughput and the timed one agree within `tolerance` (relative) for `case`.
+fn assert_throughput_agrees(case: &str, a: &Report, t: &TimingReport, tolerance: f64) {
+    assert!(
+        close(a.throughput_fps, t.throughput_fps, tolerance),
+        "{case}: analytic {} vs timing {} images/s",
+        a.throughput_fps,
+        t.throughput_fps
+    );
+}
+
 /// What does not depend on the schedule's timing agrees exactly: weights read, crossbars
 /// written, crossbar activations, and the energy of compute and crossbar writes. The energy that
 /// differs is what the program moves through DRAM beyond the model's spills (its layers
@@ -144,12 +154,7 @@ fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
         } else {
             0.05
         };
-        assert!(
-            close(a.throughput_fps, t.throughput_fps, tolerance),
-            "{case}: analytic {} vs timing {} images/s",
-            a.throughput_fps,
-            t.throughput_fps
-        );
+        assert_throughput_agrees(case, a, t, tolerance);
     }
 }
 
@@ -174,12 +179,7 @@ fn timing_and_analytic_throughput_agree_in_the_pipelined_modes() {
         _ => 0.05,
     };
     for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
-        assert!(
-            close(a.throughput_fps, t.throughput_fps, held(case)),
-            "{case}: analytic {} vs timing {} images/s",
-            a.throughput_fps,
-            t.throughput_fps
-        );
+        assert_throughput_agrees(case, a, t, held(case));
     }
 }
 
@@ -207,12 +207,7 @@ fn the_paper_networks_agree_in_every_mode() {
                         continue;
                     };
                     let case = format!("{name} {} {target} batch {batch}", pipeline.name());
-                    assert!(
-                        close(a.throughput_fps, timed.throughput_fps, held(&case)),
-                        "{case}: analytic {} vs timing {} images/s",
-                        a.throughput_fps,
-                        timed.throughput_fps
-                    );
+                    assert_throughput_agrees(&case, &a, &timed, held(&case));
                 }
             }
         }
@@ -233,12 +228,7 @@ fn zoo_networks_in_one_segment_agree_within_their_held_difference() {
         ("zoo/light_inception_v1", 4, 0.13),
     ] {
         let (a, timed) = both(name, &t, Pipeline::Full, batch).expect("fits");
-        assert!(
-            close(a.throughput_fps, timed.throughput_fps, held),
-            "{name} full batch {batch}: analytic {} vs timing {} images/s",
-            a.throughput_fps,
-            timed.throughput_fps
-        );
+        assert_throughput_agrees(&format!("{name} full batch {batch}"), &a, &timed, held);
     }
 }
 
@@ -262,12 +252,7 @@ fn packed_groups_agree_on_their_writes() {
                 let (a, timed) = both(name, &t, pipeline, 4).expect("fits");
                 let case = format!("{name} {} {target}", pipeline.name());
                 assert_work_and_energy_agree(&case, &a, &timed);
-                assert!(
-                    close(a.throughput_fps, timed.throughput_fps, 0.05),
-                    "{case}: analytic {} vs timing {} images/s",
-                    a.throughput_fps,
-                    timed.throughput_fps
-                );
+                assert_throughput_agrees(&case, &a, &timed, 0.05);
             }
         }
     }
@@ -371,12 +356,7 @@ fn a_segment_whose_stages_cannot_stage_side_by_side_is_timed_one_stage_at_a_time
     target.buffers.global_bytes = 1024;
     let (a, t) = both("lenet", &target, Pipeline::Full, 4).expect("LeNet fits");
     assert_eq!(a.segments.len(), 1);
-    assert!(
-        close(a.throughput_fps, t.throughput_fps, 0.10),
-        "analytic {} vs timing {} images/s",
-        a.throughput_fps,
-        t.throughput_fps
-    );
+    assert_throughput_agrees("lenet full batch 4, 1 KB buffer", &a, &t, 0.10);
 }
 
 /// On a target without a global buffer a one-stage segment closes each image with a `barrier`
@@ -406,10 +386,5 @@ fn a_fenced_segment_overlaps_the_next_segments_prefetch_with_its_first_image_onl
     let program = super::compile(&edited, &target).expect("compile");
     let timed = simulate(&program, &Options::default()).expect("run");
     let t = TimingReport::new(&program, "lenet", &timed);
-    assert!(
-        close(a.throughput_fps, t.throughput_fps, 0.05),
-        "analytic {} vs timing {} images/s",
-        a.throughput_fps,
-        t.throughput_fps
-    );
+    assert_throughput_agrees("lenet reuse batch 16, segment 2 prefetched", &a, &t, 0.05);
 }
