@@ -93,7 +93,9 @@ const GAP_SLACK_NS: f64 = 1e-6;
 /// Consecutive busy intervals of a unit, and the widest gap between two of them.
 #[derive(Debug, Clone)]
 struct Chunk {
+    /// Its intervals (start, end), in order.
     busy: Vec<(f64, f64)>,
+    /// The widest gap between two consecutive ones.
     inner: f64,
 }
 
@@ -191,8 +193,8 @@ impl Unit {
     }
 
     /// The chunk that holds the last interval starting at or before `at` (chunk 0 when none
-    /// does), and the position after that interval in it.
-    /// Most work comes after everything the unit has: that is checked first.
+    /// does), and the position after that interval in it. Most work comes after everything the
+    /// unit has: that is checked first.
     fn locate(&self, at: f64) -> (usize, usize) {
         let Some(last) = self.chunks.last() else {
             return (0, 0);
