@@ -29,6 +29,7 @@ use crate::program::bands::{
 };
 use crate::program::rings::{segment_rings, Rings};
 use crate::program::stages::Traffic;
+use crate::program::tiling::Banding;
 use crate::program::{Program, Stage};
 use crate::schedule::{Execution, Load, Schedule};
 use pim_runtime::target::Target;
@@ -132,19 +133,19 @@ impl StageCost {
 
 /// The crossbar layer's time per image of `stage` with `copies` copies, ns (0 without one).
 pub fn mvm_ns(target: &Target, stage: &Stage, copies: u64) -> f64 {
-    banded_mvm_ns(target, stage, copies, 1)
+    let vectors = stage.mvm.as_ref().map_or(1, |m| m.vectors);
+    banded_mvm_ns(target, stage, copies, &Banding::whole(vectors))
 }
 
-/// [`mvm_ns`] when the image runs in `bands` bands one after another, each loading its input
-/// and storing its results (`program::bands`): each copy takes `ceil(ceil(P / bands) / D)` of
-/// each band's vectors, and every band but the last adds a fill and the DRAM latency of its load
-/// and store to the stage's chain.
-pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, bands: u64) -> f64 {
+/// [`mvm_ns`] when the image runs in the bands of `banding` one after another, each loading its
+/// input and storing its results (`program::bands`): each copy takes `ceil(P_b / D)` of each
+/// band's `P_b` vectors ([`Banding::per_copy`]), and every band but the last adds a fill and
+/// the DRAM latency of its load and store to the stage's chain.
+pub fn banded_mvm_ns(target: &Target, stage: &Stage, copies: u64, banding: &Banding) -> f64 {
     stage.mvm.as_ref().map_or(0.0, |m| {
-        let bands = bands.clamp(1, m.vectors.max(1));
-        let time = mvm_time(target, &m.mapping, (m.vectors, bands), copies);
+        let time = mvm_time(target, &m.mapping, banding, copies);
         let per_band = time.fill_ns + 2.0 * target.dram.latency_ns;
-        time.total() + (bands - 1) as f64 * per_band
+        time.total() + banding.count().saturating_sub(1) as f64 * per_band
     })
 }
 
@@ -161,11 +162,14 @@ fn staging_plan(
     target: &Target,
     range: Range<usize>,
     (execution, tiles): (Execution, Option<&[u64]>),
-) -> (Vec<u64>, Execution) {
+) -> (Vec<Banding>, Execution) {
     let global = target.buffer_elements(target.buffers.global_bytes);
     let whole = whole_buffer(target);
     let one_at_a_time = |range: Range<usize>| {
-        let bands = range.map(|s| stage_bands(program, s, whole).unwrap_or(1));
+        let bands = range.map(|s| {
+            let vectors = program.stages[s].mvm.as_ref().map_or(1, |m| m.vectors);
+            stage_bands(program, s, whole).unwrap_or(Banding::whole(vectors))
+        });
         (bands.collect(), Execution::Sequential)
     };
     if execution == Execution::Sequential {
@@ -179,7 +183,7 @@ fn staging_plan(
             staging_shares((&needs, &floors), tiles.filter(|_| !in_global), whole)
         }
     };
-    let bands: Option<Vec<u64>> = range
+    let bands: Option<Vec<Banding>> = range
         .clone()
         .zip(shares)
         .map(|(s, share)| stage_bands(program, s, share))
@@ -463,7 +467,7 @@ pub fn segment_cost(
         .iter()
         .zip(plan.copies)
         .zip(&bands)
-        .map(|((stage, &copies), &bands)| banded_mvm_ns(target, stage, copies, bands))
+        .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
     // One image: the stages one after another when they take turns in the global buffer (or
     // for the planner), else row by row, one after another only within a tile's buffer.
@@ -473,7 +477,8 @@ pub fn segment_cost(
         .filter(|_| execution == Execution::Sequential);
     let fill = |stages: &[(f64, &StageCost)]| match plan.detail {
         Detail::Evaluation if !one_buffer => {
-            image_fill(program, plan.stages.clone(), stages, (&bands, buffers))
+            let counts: Vec<u64> = bands.iter().map(Banding::count).collect();
+            image_fill(program, plan.stages.clone(), stages, (&counts, buffers))
         }
         _ => stages.iter().map(|&(time, _)| time).sum(),
     };

@@ -15,6 +15,7 @@ use super::model::{evaluate, lower_bound, ScheduleCost};
 use super::units;
 use crate::program::layers::VectorWork;
 use crate::program::stages::StageMvm;
+use crate::program::tiling::Banding;
 use crate::program::{Program, Stage};
 use crate::schedule::ir::Scheduled;
 use crate::schedule::Schedule;
@@ -267,7 +268,7 @@ fn mvm_report(
     copies: u64,
     segment: usize,
 ) -> LayerReport {
-    let time = units::mvm_time(target, &m.mapping, (m.vectors, 1), copies);
+    let time = units::mvm_time(target, &m.mapping, &Banding::whole(m.vectors), copies);
     let energy = units::mvm_energy(target, &m.mapping.tiling, m.vectors);
     LayerReport {
         name: stage.name.clone(),

@@ -210,7 +210,7 @@ fn vgg8_per_layer_read_latency_and_energy_match_the_reference() {
         let stage = p.stages.iter().find(|s| s.name == name).unwrap();
         let m = stage.mvm.as_ref().unwrap();
         let copies = m.mapping.copies(tile_copies);
-        let time = units::mvm_time(&t, &m.mapping, (m.vectors, 1), copies).total();
+        let time = units::mvm_time(&t, &m.mapping, &Banding::whole(m.vectors), copies).total();
         let e = units::mvm_energy(&t, &m.mapping.tiling, m.vectors).total();
         let w = units::write_time(&t, m.mapping.tiling.crossbars);
         let ratios = (time / latency, e / energy, w / write);
@@ -886,8 +886,12 @@ fn bands_split_each_band_among_the_copies_and_pay_their_transfers() {
     let s = scheduled(&lenet(), &t, o).unwrap();
     let conv1 = &s.program.stages[0];
     assert_eq!(conv1.mvm.as_ref().map(|m| m.vectors), Some(784));
-    let time = |copies, bands| model::banded_mvm_ns(&t, conv1, copies, bands);
-    assert_eq!(time(38, 1), model::mvm_ns(&t, conv1, 38));
+    // Bands of `rows x cols` output pixels over the 28x28 image.
+    let time = |copies, band| {
+        let banding = crate::program::tiling::Banding::grid((28, 28), band);
+        model::banded_mvm_ns(&t, conv1, copies, &banding)
+    };
+    assert_eq!(time(38, (28, 28)), model::mvm_ns(&t, conv1, 38));
     let image = s.program.layers[conv1.mvm.as_ref().unwrap().layer]
         .mvm()
         .and_then(|m| m.image)
@@ -895,10 +899,10 @@ fn bands_split_each_band_among_the_copies_and_pay_their_transfers() {
     assert_eq!(image.out, (28, 28));
     // 28 vectors a copy cost what 28 copies' share of 784 does, plus 27 bands' extras.
     let extras = 27.0 * 2.0 * t.dram.latency_ns;
-    assert!(time(38, 28) >= model::mvm_ns(&t, conv1, 28) + extras);
-    assert!(time(38, 28) < model::mvm_ns(&t, conv1, 28) + 2.0 * extras);
-    // More bands never make it faster.
-    assert!(time(38, 56) >= time(38, 28) && time(38, 28) >= time(38, 2));
+    assert!(time(38, (1, 28)) >= model::mvm_ns(&t, conv1, 28) + extras);
+    assert!(time(38, (1, 28)) < model::mvm_ns(&t, conv1, 28) + 2.0 * extras);
+    // More bands never make it faster: strips of 14 columns, rows, halves.
+    assert!(time(38, (1, 14)) >= time(38, (1, 28)) && time(38, (1, 28)) >= time(38, (14, 28)));
 }
 
 /// One image flows through a segment's stages row by row (`cost::fill`): a pipeline's stages

@@ -21,7 +21,7 @@
 //!   stage's chain (a layer that reads from or writes to DRAM), `E = 8·bytes·e_dram`.
 
 use crate::program::layers::VectorWork;
-use crate::program::tiling::{LayerMapping, MatrixShape, Tiling};
+use crate::program::tiling::{Banding, LayerMapping, MatrixShape, Tiling};
 use pim_runtime::target::Target;
 
 /// Energy by component, pJ: the runtime's type, shared with its timing report.
@@ -45,27 +45,23 @@ impl MvmTime {
     }
 }
 
-/// The read latency of a crossbar layer with `vectors` input vectors per image in `bands` bands
-/// and `copies` copies of `mapping`: the busiest copy takes `B·ceil(ceil(P/B)/D)` vectors (each
-/// band's `ceil(P/B)` spread over the copies), the busiest PE link what the copies there carry
-/// ([`LayerMapping::busiest_link_elements`]).
+/// The read latency of a crossbar layer whose input vectors per image run in the bands of
+/// `banding`, with `copies` copies of `mapping`: the busiest copy takes `Σ_b ceil(P_b/D)`
+/// vectors (each band's `P_b` spread over the copies, [`Banding::per_copy`]), the busiest PE
+/// link what the copies there carry ([`LayerMapping::busiest_link_elements`]).
 pub fn mvm_time(
     target: &Target,
     mapping: &LayerMapping,
-    (vectors, bands): (u64, u64),
+    banding: &Banding,
     copies: u64,
 ) -> MvmTime {
     let shape = mapping.tiling.shape;
     let copies = copies.clamp(1, mapping.max_copies.max(1));
-    let bands = bands.clamp(1, vectors.max(1));
-    let per_copy = bands.saturating_mul(vectors.div_ceil(bands).div_ceil(copies));
+    let per_copy = banding.per_copy(copies);
     let steps = per_copy.saturating_mul(target.activations_per_input_vector());
     MvmTime {
         compute_ns: steps as f64 * target.crossbar_step_ns(),
-        interconnect_ns: link_time(
-            target,
-            mapping.busiest_link_elements(copies, vectors, bands),
-        ),
+        interconnect_ns: link_time(target, mapping.busiest_link_elements(copies, banding)),
         fill_ns: target.interconnect.latency_ns
             + adder_levels(target, shape) as f64 * target.crossbar.accumulate_latency_ns,
     }

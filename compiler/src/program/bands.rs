@@ -7,6 +7,7 @@
 //! band loads up to the next band's first row) and its output pixels' results.
 
 use super::layers::{Layer, LayerId, Source};
+use super::tiling::Banding;
 use super::Program;
 use pim_dialects::{Func, Node, PimOp};
 use pim_runtime::target::Target;
@@ -198,9 +199,15 @@ impl ConvImage {
     /// How many bands of `width` results per pixel one image takes in `capacity` elements (at
     /// least 1; one per pixel when not even one fits).
     pub fn bands(&self, width: usize, capacity: u64) -> u64 {
-        let (oh, ow) = self.out;
+        self.banding(width, capacity).count()
+    }
+
+    /// The bands of `width` results per pixel one image takes in `capacity` elements, as a grid
+    /// over its output pixels (one per pixel when not even one fits).
+    pub fn banding(&self, width: usize, capacity: u64) -> Banding {
         let (rows, cols) = self.band(width, capacity).unwrap_or((1, 1));
-        (oh.div_ceil(rows.max(1)) * ow.div_ceil(cols.max(1))).max(1) as u64
+        let (oh, ow) = self.out;
+        Banding::grid((oh as u64, ow as u64), (rows as u64, cols as u64))
     }
 }
 
@@ -244,20 +251,21 @@ pub fn staged_image(program: &Program, s: usize) -> Option<ConvImage> {
     })
 }
 
-/// The bands one image of stage `s`'s crossbar layer takes in `share` elements: 1 unless it is a
-/// convolution whose image (with what it stages beside, [`staged_image`]) does not fit; `None`
-/// when not even one output pixel (of a fully connected layer: one input vector and its
-/// results) fits, so that the back end cannot stage it in that share.
-pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<u64> {
+/// The bands one image of stage `s`'s crossbar layer takes in `share` elements: one of all its
+/// vectors unless it is a convolution whose image (with what it stages beside,
+/// [`staged_image`]) does not fit; `None` when not even one output pixel (of a fully connected
+/// layer: one input vector and its results) fits, so that the back end cannot stage it in that
+/// share. A stage of vector layers runs in one band.
+pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<Banding> {
     let Some(m) = &program.stages[s].mvm else {
-        return Some(1);
+        return Some(Banding::whole(1));
     };
     let width = m.width() as usize;
     let Some(image) = staged_image(program, s) else {
-        return (m.vector_need() <= share).then_some(1);
+        return (m.vector_need() <= share).then_some(Banding::whole(m.vectors));
     };
     image.band(width, share)?;
-    Some(image.bands(width, share))
+    Some(image.banding(width, share))
 }
 
 /// How much of an operand the bands of a stage read before they can start (`reach`).

@@ -435,7 +435,7 @@ pub enum Sharing {
     /// [`PLACED_SHARING`], more counted as that many), the most elements a PE link serving `s`
     /// copies moves for one input vector of each, summed over them ([`pe_link_elements`]).
     /// Which of them is the busiest depends on the vectors each copy gets (fewer each when
-    /// more copies share a PE, [`link_vectors`]).
+    /// more copies share a PE, [`Banding::carried`]).
     Placed([u64; PLACED_SHARING]),
 }
 
@@ -577,58 +577,112 @@ impl LayerMapping {
     }
 
     /// The elements (inputs and outputs) that pass the busiest PE link when `copies` copies
-    /// share `vectors` input vectors per image in `bands` bands: as placed (the elements of the
-    /// copies on the busiest PE, times the vectors [`LayerMapping::link_vectors`] gives them, per
-    /// copy), or else [`LayerMapping::busiest_link_vectors`] vectors of
+    /// share the input vectors of an image cut as `banding`: as placed (the elements of the
+    /// copies on the busiest PE, times the vectors [`Banding::carried`] gives them, per copy),
+    /// or else [`LayerMapping::busiest_link_vectors`] vectors of
     /// [`LayerMapping::copy_link_elements`] each.
-    pub fn busiest_link_elements(&self, copies: u64, vectors: u64, bands: u64) -> u64 {
+    pub fn busiest_link_elements(&self, copies: u64, banding: &Banding) -> u64 {
         match self.sharing {
             Sharing::Placed(by_sharing) => (1..)
                 .zip(by_sharing)
                 .map(|(s, elements)| {
-                    let carried = link_vectors(s, copies, vectors, bands);
+                    let carried = banding.carried(s, copies);
                     elements.saturating_mul(carried).div_ceil(s)
                 })
                 .max()
                 .unwrap_or(0),
             Sharing::InTile(_) | Sharing::Spread(_) => self
-                .busiest_link_vectors(copies, vectors, bands)
+                .busiest_link_vectors(copies, banding)
                 .saturating_mul(self.copy_link_elements),
         }
     }
 
-    /// Input vectors (of `vectors` per image, in `bands` bands) that pass the busiest PE link
-    /// with `copies` copies before placement: the copies [`Sharing`] puts there carry
-    /// [`link_vectors`] of them (a placed layer: one copy's).
-    pub fn busiest_link_vectors(&self, copies: u64, vectors: u64, bands: u64) -> u64 {
+    /// Input vectors (of an image cut as `banding`) that pass the busiest PE link with `copies`
+    /// copies before placement: the copies [`Sharing`] puts there carry [`Banding::carried`] of
+    /// them (a placed layer: one copy's).
+    pub fn busiest_link_vectors(&self, copies: u64, banding: &Banding) -> u64 {
         let copies = copies.max(1);
         let sharing = match self.sharing {
             Sharing::InTile(k) => copies.min(k.max(1)),
             Sharing::Spread(slots) => copies.div_ceil(slots.max(1)),
             Sharing::Placed(_) => 1,
         };
-        link_vectors(sharing, copies, vectors, bands)
+        banding.carried(sharing, copies)
     }
 }
 
 /// Pixels `d·P/D..(d+1)·P/D` of a band's `P`: copy `d`'s share of `copies` copies, as the back
-/// end splits a band ([`link_vectors`] counts what neighbours carry by it).
+/// end splits a band ([`Banding::carried`] counts what neighbours carry by it).
 pub fn copy_share(pixels: usize, d: usize, copies: usize) -> (usize, usize) {
     (d * pixels / copies, (d + 1) * pixels / copies)
 }
 
-/// The input vectors `sharing` copies side by side carry of `vectors` per image, in `bands`
-/// bands of `V = ceil(vectors / bands)` over `copies` copies: the back end gives copy `d` of a
-/// band `floor((d+1)·V/D) − floor(d·V/D)` of its vectors, so `s` neighbours carry at most
-/// `ceil(s·V/D)` of them per band (and a copy no band reaches carries none).
-pub fn link_vectors(sharing: u64, copies: u64, vectors: u64, bands: u64) -> u64 {
-    let bands = bands.clamp(1, vectors.max(1));
-    let per_band = vectors.div_ceil(bands);
-    let carried = sharing
-        .saturating_mul(per_band)
-        .div_ceil(copies.max(1))
-        .min(per_band);
-    bands.saturating_mul(carried)
+/// How the back end cuts an image's input vectors into bands (`program::bands`,
+/// `docs/backend.md` §3): a grid of bands of `band` rows and columns over an `image` of rows and
+/// columns of pixels, the last band of each row and column of bands what remains. A layer that
+/// runs whole (a fully connected layer, a convolution whose image fits) is one band of all its
+/// vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Banding {
+    image: (u64, u64),
+    band: (u64, u64),
+}
+
+impl Banding {
+    /// `vectors` vectors in one band.
+    pub fn whole(vectors: u64) -> Banding {
+        Banding::grid((1, vectors), (1, vectors))
+    }
+
+    /// Bands of `band` rows and columns over an `image` of rows and columns (each at least one
+    /// pixel, a band at most the image).
+    pub fn grid(image: (u64, u64), band: (u64, u64)) -> Banding {
+        let image = (image.0.max(1), image.1.max(1));
+        Banding {
+            image,
+            band: (band.0.clamp(1, image.0), band.1.clamp(1, image.1)),
+        }
+    }
+
+    /// Its number of bands.
+    pub fn count(&self) -> u64 {
+        self.sizes().map(|(count, _)| count).sum()
+    }
+
+    /// Input vectors per image (pixels).
+    pub fn vectors(&self) -> u64 {
+        self.image.0.saturating_mul(self.image.1)
+    }
+
+    /// The bands' sizes in pixels, each with how many bands have it.
+    fn sizes(&self) -> impl Iterator<Item = (u64, u64)> {
+        let pieces = |n: u64, b: u64| [(n / b, b), (u64::from(!n.is_multiple_of(b)), n % b)];
+        let rows = pieces(self.image.0, self.band.0);
+        let cols = pieces(self.image.1, self.band.1);
+        rows.into_iter()
+            .flat_map(move |(r, height)| cols.map(move |(c, width)| (r * c, height * width)))
+            .filter(|&(count, _)| count > 0)
+    }
+
+    /// The vectors of an image the busiest of `copies` copies takes: `ceil(P_b / D)` of each
+    /// band's `P_b` (the back end gives the copies of a band the same shares in every band of
+    /// its size, [`copy_share`]).
+    pub fn per_copy(&self, copies: u64) -> u64 {
+        self.carried(1, copies)
+    }
+
+    /// The input vectors `sharing` copies side by side carry of an image over `copies` copies:
+    /// the back end gives copy `d` of a band of `P_b` vectors `floor((d+1)·P_b/D) −
+    /// floor(d·P_b/D)` of them, so `s` neighbours carry at most `ceil(s·P_b/D)` of each band
+    /// (and a copy no band reaches carries none).
+    pub fn carried(&self, sharing: u64, copies: u64) -> u64 {
+        self.sizes()
+            .map(|(count, pixels)| {
+                let share = sharing.saturating_mul(pixels).div_ceil(copies.max(1));
+                count.saturating_mul(share.min(pixels))
+            })
+            .sum()
+    }
 }
 
 /// Checks that `footprint` crossbars (or tiles) fit the chip; the error names both counts.
@@ -734,11 +788,30 @@ mod tests {
             .map(|(a, b)| b - a)
             .collect();
         assert_eq!(counts, [6, 6, 6, 6, 7, 6, 6, 6, 7]);
-        assert_eq!(link_vectors(1, 9, 3136, 56), 56 * 7);
-        assert_eq!(link_vectors(2, 9, 3136, 56), 56 * 13);
-        assert_eq!(link_vectors(4, 9, 3136, 56), 56 * 25);
-        // More copies than a band's pixels: a copy carries one or none.
-        assert_eq!(link_vectors(3, 221, 12321, 222), 222);
+        let rows = Banding::grid((56, 56), (1, 56));
+        assert_eq!(rows.carried(1, 9), 56 * 7);
+        assert_eq!(rows.carried(2, 9), 56 * 13);
+        assert_eq!(rows.carried(4, 9), 56 * 25);
+        // More copies than a band's pixels: a copy carries one or none. SqueezeNet's first
+        // convolution: 111 rows of two strips, 56 and 55 pixels.
+        let strips = Banding::grid((111, 111), (1, 56));
+        assert_eq!(strips.count(), 222);
+        assert_eq!(strips.carried(3, 221), 222);
+    }
+
+    #[test]
+    fn bands_are_whole_rows_and_each_splits_among_the_copies() {
+        // DenseNet-40's growth convolutions on compact-4x4: a 16x16 image in bands of 3 rows,
+        // five of 48 pixels and one of 16, on 43 copies. The busiest copy takes 2 pixels of each
+        // full band and 1 of the last: 11 vectors, where an even cut (43 pixels a band) gives 6.
+        let rows = Banding::grid((16, 16), (3, 16));
+        assert_eq!((rows.count(), rows.vectors()), (6, 256));
+        assert_eq!(rows.per_copy(43), 5 * 2 + 1);
+        // Strips: 3 rows of a 10-pixel row cut into 4, 4 and 2 columns.
+        let strips = Banding::grid((3, 10), (1, 4));
+        assert_eq!((strips.count(), strips.per_copy(1)), (9, 30));
+        assert_eq!(strips.per_copy(3), 3 * (2 + 2 + 1));
+        assert_eq!(Banding::whole(100).per_copy(7), 15);
     }
 
     #[test]
@@ -750,9 +823,10 @@ mod tests {
         let tiling = Tiling::new(shape(1, 1152, 128), &t);
         let mut m = LayerMapping::new(tiling, Granularity::Crossbar, &t, 1024, false);
         m.sharing = Sharing::Placed([512, 512, 0, 0]);
-        assert_eq!(m.busiest_link_elements(21, 1024, 16), 512 * 16 * 4);
+        let bands = Banding::grid((32, 32), (2, 32));
+        assert_eq!(m.busiest_link_elements(21, &bands), 512 * 16 * 4);
         m.sharing = Sharing::Placed([0, 512, 0, 0]);
-        assert_eq!(m.busiest_link_elements(21, 1024, 16), 512 * 16 * 7 / 2);
+        assert_eq!(m.busiest_link_elements(21, &bands), 512 * 16 * 7 / 2);
     }
 
     #[test]
@@ -762,8 +836,14 @@ mod tests {
         let tile = LayerMapping::new(l1, Granularity::Tile, &t, 1024, false);
         assert_eq!(tile.copies(1), 32);
         // All 32 copies share one tile: every vector crosses its H-tree.
-        assert_eq!(tile.busiest_link_vectors(tile.copies(1), 1024, 1), 1024);
-        assert_eq!(tile.busiest_link_vectors(tile.copies(2), 1024, 1), 512);
+        assert_eq!(
+            tile.busiest_link_vectors(tile.copies(1), &Banding::whole(1024)),
+            1024
+        );
+        assert_eq!(
+            tile.busiest_link_vectors(tile.copies(2), &Banding::whole(1024)),
+            512
+        );
         let fc_tiling = Tiling::new(shape(1, 1024, 10), &t);
         let fc = LayerMapping::new(fc_tiling, Granularity::Tile, &t, 1, true);
         assert_eq!((fc.copies(1), fc.copies(5), fc.max_units()), (1, 1, 1));
@@ -772,13 +852,13 @@ mod tests {
         assert_eq!(xbar.max_units(), 64);
         // pimc spreads the copies over the 256 PEs: 32 copies, one per PE, 2 vectors each.
         assert_eq!(xbar.sharing, Sharing::Spread(256));
-        assert_eq!(xbar.busiest_link_vectors(32, 64, 1), 2);
-        assert_eq!(xbar.busiest_link_vectors(512, 1024, 1), 2 * 2);
+        assert_eq!(xbar.busiest_link_vectors(32, &Banding::whole(64)), 2);
+        assert_eq!(xbar.busiest_link_vectors(512, &Banding::whole(1024)), 2 * 2);
         // A copy of 1152 crossbars spans 72 PEs: 3 copies on disjoint PEs.
         let l6 = Tiling::new(shape(1, 4608, 512), &t);
         let big = LayerMapping::new(l6, Granularity::Crossbar, &t, 64, false);
         assert_eq!(big.sharing, Sharing::Spread(3));
-        assert_eq!(big.busiest_link_vectors(3, 64, 1), 22);
+        assert_eq!(big.busiest_link_vectors(3, &Banding::whole(64)), 22);
     }
 
     /// A PE link carries each distinct row range of its blocks once and every block's columns:
@@ -858,7 +938,7 @@ mod tests {
                 (d..d + sharing).map(|k| copy_share(pixels, k, copies)).map(|(a, b)| b - a).sum::<usize>()
             };
             let most = (0..=copies - sharing).map(carried).max().unwrap_or(0) as u64;
-            let bound = link_vectors(sharing as u64, copies as u64, pixels as u64, 1);
+            let bound = Banding::whole(pixels as u64).carried(sharing as u64, copies as u64);
             prop_assert!(most <= bound && bound <= most + 1, "{most} {bound}");
         }
 
@@ -870,7 +950,7 @@ mod tests {
             let tiling = Tiling::new(shape(1, rows, cols), &t);
             for granularity in [Granularity::Crossbar, Granularity::Tile] {
                 let m = LayerMapping::new(tiling, granularity, &t, vectors, false);
-                let busiest = m.busiest_link_vectors(m.copies(units), vectors, 1);
+                let busiest = m.busiest_link_vectors(m.copies(units), &Banding::whole(vectors));
                 prop_assert!(busiest <= vectors);
                 prop_assert!(busiest * m.copies(units) >= vectors.min(m.copies(units)));
                 prop_assert!(m.copies(units) <= vectors);
