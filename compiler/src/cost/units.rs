@@ -161,11 +161,13 @@ pub fn move_ns_per_element(target: &Target) -> f64 {
     2.0 * element_bytes(target) / move_bandwidth_gb_s(target)
 }
 
-/// Time of a vector layer per image, ns.
+/// Time of a vector layer per image on the vector unit, ns. Its moved elements take no time of
+/// their own: the back end moves data from DRAM through the staging buffer and back (strided
+/// loads and stores, `docs/backend.md` §5), whose streaming and latency are the layer's DRAM
+/// transfers; they cost buffer energy ([`vector_energy`]).
 pub fn vector_time(target: &Target, work: &VectorWork) -> f64 {
     let lanes = u64::from(target.vector.lanes.max(1));
     work.ops.div_ceil(lanes) as f64 * target.vector.op_latency_ns
-        + work.moved as f64 * move_ns_per_element(target)
 }
 
 /// Energy of a vector layer per image, pJ (only the `vector` and `buffer` components).
