@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod channel;
 mod fill;
 pub mod model;
 pub mod op_cost;

@@ -10,7 +10,7 @@
 //! bands ([`image_fill`]), then one period per image, the period being the slowest stage but at
 //! least what the stages share needs per image: the vector unit, the PE links
 //! ([`shared_link_ns`]), the DRAM channel, whose transfers queue as the stages' compute ends
-//! ([`transfer_queue_ns`]), and the buffer port the copies into and out of the segment's ring
+//! ([`channel_period_ns`]), and the buffer port the copies into and out of the segment's ring
 //! buffers share ([`copy_port_ns`], `program::rings`). Sequential: `images` times one image
 //! through the stages (row by row between stages staged in different tile buffers, one after
 //! another in one buffer: `Σ stage times`), less the streaming that overlaps the next image when
@@ -19,6 +19,7 @@
 //! only what its run does not hide is exposed. A schedule repeats its segments once per batch (or
 //! per image in `layer` mode); leakage is static power times the batch latency.
 
+use super::channel::{channel_period_ns, channel_steps, ChannelStep};
 use super::fill::image_fill;
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
@@ -162,13 +163,14 @@ fn staging_plan(
     target: &Target,
     range: Range<usize>,
     (execution, tiles): (Execution, Option<&[u64]>),
-) -> (Vec<Banding>, Execution) {
+) -> (Vec<(Banding, u64)>, Execution) {
     let global = target.buffer_elements(target.buffers.global_bytes);
     let whole = whole_buffer(target);
     let one_at_a_time = |range: Range<usize>| {
         let bands = range.map(|s| {
             let vectors = program.stages[s].mvm.as_ref().map_or(1, |m| m.vectors);
-            stage_bands(program, s, whole).unwrap_or(Banding::whole(vectors))
+            let bands = stage_bands(program, s, whole).unwrap_or(Banding::whole(vectors));
+            (bands, whole)
         });
         (bands.collect(), Execution::Sequential)
     };
@@ -183,13 +185,13 @@ fn staging_plan(
             staging_shares((&needs, &floors), tiles.filter(|_| !in_global), whole)
         }
     };
-    let bands: Option<Vec<Banding>> = range
+    let staging: Option<Vec<(Banding, u64)>> = range
         .clone()
         .zip(shares)
-        .map(|(s, share)| stage_bands(program, s, share))
+        .map(|(s, share)| Some((stage_bands(program, s, share)?, share)))
         .collect();
-    match bands {
-        Some(bands) => (bands, execution),
+    match staging {
+        Some(staging) => (staging, execution),
         None => one_at_a_time(range),
     }
 }
@@ -300,7 +302,7 @@ impl PipelinedSegment {
     ) -> f64 {
         let stages: Vec<(f64, &StageCost)> = stages.collect();
         let total = stages.iter().map(|&(time, _)| time).sum();
-        let period = steady_period(self.floor_ns, &stages, Detail::Estimate);
+        let period = steady_period(self.floor_ns, &stages, Detail::Estimate, &[]);
         let compute = pipelined(total, period, self.images);
         load_time(target, self.weight_bytes, crossbars) + compute
     }
@@ -326,7 +328,7 @@ pub enum Detail {
     /// §7).
     Estimate,
     /// The evaluation of a complete schedule: the transfers queue as the stages' compute ends
-    /// ([`transfer_queue_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
+    /// ([`channel_period_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
     /// image flows through the stages row by row ([`image_fill`]).
     Evaluation,
 }
@@ -334,14 +336,19 @@ pub enum Detail {
 /// The steady-state period of a pipeline whose `stages` take their [`stage_time`]s: the slowest
 /// stage but for the store the next image overlaps, and at least the shared units' time
 /// (`floor_ns`, [`period_floor`]) and the DRAM channel's and buffer port's (as `detail` has them).
-fn steady_period(floor_ns: f64, stages: &[(f64, &StageCost)], detail: Detail) -> f64 {
+fn steady_period(
+    floor_ns: f64,
+    stages: &[(f64, &StageCost)],
+    detail: Detail,
+    chains: &[Vec<ChannelStep>],
+) -> f64 {
     let slowest = stages
         .iter()
         .map(|&(time, cost)| time - cost.final_store_ns)
         .fold(0.0, f64::max);
     let (dram_ns, port_ns) = match detail {
         Detail::Estimate => (stages.iter().map(|(_, c)| c.dram_stream_ns).sum(), 0.0),
-        Detail::Evaluation => (transfer_queue_ns(stages), copy_port_ns(stages)),
+        Detail::Evaluation => (channel_period_ns(chains), copy_port_ns(stages)),
     };
     slowest.max(floor_ns).max(dram_ns).max(port_ns)
 }
@@ -384,13 +391,13 @@ const PORT_STEPS: usize = 32;
 
 /// The busy intervals of the buffer port, in time order.
 #[derive(Debug, Default)]
-struct Port {
+pub(super) struct Port {
     busy: Vec<(f64, f64)>,
 }
 
 impl Port {
     /// Books `duration` at the earliest gap from `ready` on; returns its end.
-    fn fit(&mut self, ready: f64, duration: f64) -> f64 {
+    pub(super) fn fit(&mut self, ready: f64, duration: f64) -> f64 {
         if duration <= 0.0 {
             return ready;
         }
@@ -408,34 +415,6 @@ impl Port {
     }
 }
 
-/// The least period the one DRAM channel allows a pipeline whose `stages` take their
-/// [`stage_time`]s. A stage starts an image once the stage before has stored it, so in the steady
-/// state the stages start together, and each stage's transfers reach the channel as its compute
-/// (MVM and vector work) ends. The channel streams them one after another: the period lasts at
-/// least until, for every stage, its compute and then the streaming of every stage whose compute
-/// ends no earlier are done. Stages whose compute ends at once queue all their transfers; stages
-/// of different lengths stream while the longer ones compute.
-pub(super) fn transfer_queue_ns(stages: &[(f64, &StageCost)]) -> f64 {
-    let mut released: Vec<(f64, f64)> = stages
-        .iter()
-        .map(|&(time, c)| {
-            (
-                time - c.dram_latency_ns - c.dram_stream_ns,
-                c.dram_stream_ns,
-            )
-        })
-        .collect();
-    released.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut queued = 0.0;
-    released
-        .iter()
-        .map(|&(compute, stream)| {
-            queued += stream;
-            compute + queued
-        })
-        .fold(0.0, f64::max)
-}
-
 /// The cost of `plan` over `program` (stage costs `costs`), with the DRAM activation traffic of
 /// its stages less what it keeps in ring buffers when it runs pipelined ([`segment_rings`]).
 pub fn segment_cost(
@@ -445,12 +424,13 @@ pub fn segment_cost(
     plan: &SegmentPlan<'_>,
 ) -> SegmentCost {
     let stages = &program.stages[plan.stages.clone()];
-    let (bands, execution) = staging_plan(
+    let (staging, execution) = staging_plan(
         program,
         target,
         plan.stages.clone(),
         (plan.execution, plan.staging_tiles),
     );
+    let bands: Vec<Banding> = staging.iter().map(|&(bands, _)| bands).collect();
     let pipelined = execution == Execution::Pipelined;
     let rings = segment_rings(program, plan.stages.clone(), target, pipelined);
     let traffic = program.traffic(plan.stages.clone(), target, &rings);
@@ -469,6 +449,19 @@ pub fn segment_cost(
         .zip(&bands)
         .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
+    let chains: Vec<Vec<ChannelStep>> = match (pipelined, plan.detail) {
+        (true, Detail::Evaluation) => plan
+            .stages
+            .clone()
+            .zip(costs)
+            .zip(mvm_times.iter().zip(&staging))
+            .map(|((s, cost), (&mvm_ns, &(bands, share)))| {
+                let staged = (mvm_ns, bands.count(), share);
+                channel_steps(program, (s, target, &rings), cost, staged)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     // One image: the stages one after another when they take turns in the global buffer (or
     // for the planner), else row by row, one after another only within a tile's buffer.
     let one_buffer = execution == Execution::Sequential && target.buffers.global_bytes > 0;
@@ -485,7 +478,7 @@ pub fn segment_cost(
     let phase = compute_phase(
         target,
         costs,
-        &mvm_times,
+        (&mvm_times, &chains),
         (execution, plan.detail, fill),
         plan.images,
     );
@@ -601,12 +594,12 @@ fn pipelined(fill_ns: f64, period_ns: f64, images: u64) -> f64 {
 /// at least a period, then one period per image; the period is the slowest stage, and at least
 /// the time the resources all stages share need per image: the vector unit (all vector work),
 /// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]) and the DRAM
-/// channel ([`transfer_queue_ns`]). Sequential: each image through every stage (`fill`). Stage
+/// channel ([`channel_period_ns`]). Sequential: each image through every stage (`fill`). Stage
 /// times are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
-    mvm_times: &[f64],
+    (mvm_times, chains): (&[f64], &[Vec<ChannelStep>]),
     (execution, detail, fill): (Execution, Detail, impl FnOnce(&[(f64, &StageCost)]) -> f64),
     images: u64,
 ) -> Phase {
@@ -621,7 +614,7 @@ fn compute_phase(
     let image_ns = fill(&stages);
     let (compute_ns, stage_time_ns) = match execution {
         Execution::Pipelined => {
-            let period = steady_period(period_floor(target, costs), &stages, detail);
+            let period = steady_period(period_floor(target, costs), &stages, detail, chains);
             (pipelined(image_ns.max(period), period, images), period)
         }
         Execution::Sequential => (n * image_ns, slowest(&times)),

@@ -4,6 +4,7 @@
 use super::model::{self, evaluate, ScheduleCost};
 use super::*;
 use crate::program::layers::layers_of;
+use crate::program::tiling::Banding;
 use crate::program::{Granularity, Layer, Program};
 use crate::schedule::ir::Scheduled;
 use crate::schedule::{Options, Pipeline, Scheduler, Segmentation};
@@ -941,24 +942,40 @@ fn an_image_flows_through_banded_stages_row_by_row() {
     assert!((fill(&[8, 8, 8], Some(&[0, 0, 1])) - 225.0).abs() < 1e-9);
 }
 
+/// A stage's chain on the DRAM channel (`cost::channel`) is its time, step by step: its
+/// crossbar layer and what follows it band by band, each other layer in chunks of its staging
+/// share, less the latency of the last store (which the next image overlaps).
 #[test]
-fn transfers_queue_on_the_dram_channel_as_the_stages_compute_ends() {
-    // Each stage: 10 ns of compute, 2 ns of DRAM latency, 3 ns of streaming (time 15 ns).
-    let cost = model::StageCost {
-        dram_latency_ns: 2.0,
-        dram_stream_ns: 3.0,
-        ..model::StageCost::default()
+fn channel_steps_add_up_to_the_stage_time() {
+    use super::channel::channel_steps;
+    use crate::program::rings::Rings;
+    let Some(func) = import(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-models/nets/mini_densenet.onnx"
+    )) else {
+        return;
     };
-    // Three equal stages end their compute together: all nine ns of streaming follow it.
-    let equal = [(15.0, &cost); 3];
-    assert_eq!(model::transfer_queue_ns(&equal), 19.0);
-    // Compute ending at 10, 20 and 30 ns: each stage streams while the longer ones compute, and
-    // the last stage's own streaming alone follows it.
-    let staggered = [(15.0, &cost), (25.0, &cost), (35.0, &cost)];
-    assert_eq!(model::transfer_queue_ns(&staggered), 33.0);
-    // Never less than all the streaming: 4 ns of compute, 3 x 3 ns streamed after it.
-    let short = [(9.0, &cost), (9.0, &cost), (9.0, &cost)];
-    assert_eq!(model::transfer_queue_ns(&short), 13.0);
+    let t = Target::preset("isaac-rram").unwrap();
+    let p = program(&func, &t, Granularity::Crossbar);
+    let costs = model::stage_costs(&p, &t);
+    let share = crate::program::bands::whole_buffer(&t) / 4;
+    let mut chunked = 0;
+    for (s, cost) in costs.iter().enumerate() {
+        let vectors = p.stages[s].mvm.as_ref().map_or(1, |m| m.vectors);
+        let mvm_ns = model::banded_mvm_ns(&t, &p.stages[s], 2, &Banding::whole(vectors));
+        let steps = channel_steps(&p, (s, &t, &Rings::default()), cost, (mvm_ns, 3, share));
+        let total: f64 = steps
+            .iter()
+            .map(|s| (s.read_ns + s.chain_ns + s.write_ns) * s.repeat as f64)
+            .sum();
+        let want = model::stage_time(cost, mvm_ns) - cost.final_store_ns;
+        assert!(
+            (total - want).abs() < 1e-6 * want.max(1.0),
+            "stage {s}: {total} {want}"
+        );
+        chunked += steps.iter().filter(|s| s.repeat > 1).count();
+    }
+    assert!(chunked > 0, "no stage ran in bands or chunks");
 }
 
 #[test]

@@ -361,12 +361,23 @@ impl Program {
     /// out of them instead ([`Traffic::copied_in`], [`Traffic::copied_out`]), with no DRAM
     /// latency.
     pub fn stage_traffic(&self, s: usize, target: &Target, rings: &Rings) -> Traffic {
+        self.layer_traffic(s, target, rings)
+            .fold(Traffic::default(), |sum, (_, traffic)| sum + traffic)
+    }
+
+    /// [`Program::stage_traffic`] layer by layer, in the stage's order.
+    pub fn layer_traffic<'p>(
+        &'p self,
+        s: usize,
+        target: &Target,
+        rings: &'p Rings,
+    ) -> impl Iterator<Item = (LayerId, Traffic)> + 'p {
         let bits = u64::from(target.precision.activation_bits);
-        let bytes = |elements: u64| elements.saturating_mul(bits).div_ceil(8);
+        let bytes = move |elements: u64| elements.saturating_mul(bits).div_ceil(8);
         let stage = &self.stages[s];
-        let mut traffic = Traffic::default();
-        for id in stage.layers() {
+        stage.layers().map(move |id| {
             let layer = &self.layers[id];
+            let mut traffic = Traffic::default();
             let follower = stage.followers.contains(&id);
             let from_rings: u64 = layer
                 .inputs
@@ -388,7 +399,7 @@ impl Program {
                 traffic.transfers += u64::from(!follower);
             }
             if stage.keeps(id) {
-                continue;
+                return (id, traffic);
             }
             let produced = produced_elements(id, layer, stage);
             if rings.holds(id) {
@@ -397,8 +408,8 @@ impl Program {
                 traffic.write_bytes += bytes(produced);
                 traffic.transfers += 1;
             }
-        }
-        traffic
+            (id, traffic)
+        })
     }
 }
 
