@@ -8,9 +8,9 @@
 //! vector work and its DRAM transfers (latency and streaming), one after another
 //! ([`stage_time`]). Pipelined: the first image through the stages, row by row where they run in
 //! bands ([`image_fill`]), then one period per image, the period being the slowest stage but at
-//! least what the stages share needs per image: the vector unit, the PE links
-//! ([`shared_link_ns`]), the DRAM channel, whose transfers queue as the stages' compute ends
-//! ([`channel_period_ns`]), and the buffer port the copies into and out of the segment's ring
+//! least what the stages share needs per image: the PE links ([`shared_link_ns`]), the DRAM
+//! channel and the vector unit, on which the stages' chains run as the program runs them
+//! ([`simulated_period_ns`]), and the buffer port the copies into and out of the segment's ring
 //! buffers share ([`copy_port_ns`], `program::rings`). Sequential: `images` times one image
 //! through the stages (row by row between stages staged in different tile buffers, one after
 //! another in one buffer: `Σ stage times`), less the streaming that overlaps the next image when
@@ -19,8 +19,8 @@
 //! only what its run does not hide is exposed. A schedule repeats its segments once per batch (or
 //! per image in `layer` mode); leakage is static power times the batch latency.
 
-use super::channel::{channel_period_ns, channel_steps, ChannelStep};
 use super::fill::image_fill;
+use super::steady::{chain_steps, simulated_period_ns, ChainStep};
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
     mvm_energy, mvm_time, rewrite_time, vector_energy, vector_time, write_time, Energy,
@@ -327,8 +327,8 @@ pub enum Detail {
     /// row by row, longer segments whose weight loads no prefetch hides (`docs/cost-model.md`
     /// §7).
     Estimate,
-    /// The evaluation of a complete schedule: the transfers queue as the stages' compute ends
-    /// ([`channel_period_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
+    /// The evaluation of a complete schedule: the stages' chains run on the DRAM channel and the
+    /// vector unit as in the program ([`simulated_period_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
     /// image flows through the stages row by row ([`image_fill`]).
     Evaluation,
 }
@@ -340,7 +340,7 @@ fn steady_period(
     floor_ns: f64,
     stages: &[(f64, &StageCost)],
     detail: Detail,
-    chains: &[Vec<ChannelStep>],
+    chains: &[Vec<ChainStep>],
 ) -> f64 {
     let slowest = stages
         .iter()
@@ -348,7 +348,7 @@ fn steady_period(
         .fold(0.0, f64::max);
     let (dram_ns, port_ns) = match detail {
         Detail::Estimate => (stages.iter().map(|(_, c)| c.dram_stream_ns).sum(), 0.0),
-        Detail::Evaluation => (channel_period_ns(chains), copy_port_ns(stages)),
+        Detail::Evaluation => (simulated_period_ns(chains), copy_port_ns(stages)),
     };
     slowest.max(floor_ns).max(dram_ns).max(port_ns)
 }
@@ -449,7 +449,7 @@ pub fn segment_cost(
         .zip(&bands)
         .map(|((stage, &copies), bands)| banded_mvm_ns(target, stage, copies, bands))
         .collect();
-    let chains: Vec<Vec<ChannelStep>> = match (pipelined, plan.detail) {
+    let chains: Vec<Vec<ChainStep>> = match (pipelined, plan.detail) {
         (true, Detail::Evaluation) => plan
             .stages
             .clone()
@@ -457,7 +457,7 @@ pub fn segment_cost(
             .zip(mvm_times.iter().zip(&staging))
             .map(|((s, cost), (&mvm_ns, &(bands, share)))| {
                 let staged = (mvm_ns, bands.count(), share);
-                channel_steps(program, (s, target, &rings), cost, staged)
+                chain_steps(program, (s, target, &rings), cost, staged)
             })
             .collect(),
         _ => Vec::new(),
@@ -593,13 +593,14 @@ fn pipelined(fill_ns: f64, period_ns: f64, images: u64) -> f64 {
 /// Pipelined: the first image through the stages (`fill`, of the stage times: [`image_fill`]),
 /// at least a period, then one period per image; the period is the slowest stage, and at least
 /// the time the resources all stages share need per image: the vector unit (all vector work),
-/// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]) and the DRAM
-/// channel ([`channel_period_ns`]). Sequential: each image through every stage (`fill`). Stage
+/// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]), and the
+/// DRAM channel and vector unit as the stages' chains use them ([`simulated_period_ns`]).
+/// Sequential: each image through every stage (`fill`). Stage
 /// times are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
-    (mvm_times, chains): (&[f64], &[Vec<ChannelStep>]),
+    (mvm_times, chains): (&[f64], &[Vec<ChainStep>]),
     (execution, detail, fill): (Execution, Detail, impl FnOnce(&[(f64, &StageCost)]) -> f64),
     images: u64,
 ) -> Phase {

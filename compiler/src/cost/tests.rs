@@ -946,8 +946,8 @@ fn an_image_flows_through_banded_stages_row_by_row() {
 /// crossbar layer and what follows it band by band, each other layer in chunks of its staging
 /// share, less the latency of the last store (which the next image overlaps).
 #[test]
-fn channel_steps_add_up_to_the_stage_time() {
-    use super::channel::channel_steps;
+fn chain_steps_add_up_to_the_stage_time() {
+    use super::steady::chain_steps;
     use crate::program::rings::Rings;
     let Some(func) = import(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -963,11 +963,8 @@ fn channel_steps_add_up_to_the_stage_time() {
     for (s, cost) in costs.iter().enumerate() {
         let vectors = p.stages[s].mvm.as_ref().map_or(1, |m| m.vectors);
         let mvm_ns = model::banded_mvm_ns(&t, &p.stages[s], 2, &Banding::whole(vectors));
-        let steps = channel_steps(&p, (s, &t, &Rings::default()), cost, (mvm_ns, 3, share));
-        let total: f64 = steps
-            .iter()
-            .map(|s| (s.read_ns + s.chain_ns + s.write_ns) * s.repeat as f64)
-            .sum();
+        let steps = chain_steps(&p, (s, &t, &Rings::default()), cost, (mvm_ns, 3, share));
+        let total: f64 = steps.iter().map(|s| s.total_ns()).sum();
         let want = model::stage_time(cost, mvm_ns) - cost.final_store_ns;
         assert!(
             (total - want).abs() < 1e-6 * want.max(1.0),

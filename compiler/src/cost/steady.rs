@@ -1,0 +1,268 @@
+//! A pipeline's steady state on the units its stages share. The stages of a pipelined segment
+//! share the one DRAM channel and the vector unit, and each stage's chain waits for its own
+//! transfers and vector work: a layer loads its operands, computes, and stores its result, band
+//! by band for the crossbar layer and what follows it in the buffer (`program::bands`), in chunks
+//! of the stage's staging share for its other layers. Whether the stages' work collides or
+//! interleaves on those units depends on how the stages drift against each other, so the period
+//! is found by running the steady state as the program does (`docs/cost-model.md` §7, `Q`):
+//! equal stages that start an image together queue; a stage with slack drifts until its
+//! transfers fall into the others' compute; chunks whose loads and stores leave only short gaps
+//! hold the channel like a wall.
+
+use super::model::{Port, StageCost};
+use super::units::{dram_stream_time, vector_time};
+use crate::program::rings::Rings;
+use crate::program::Program;
+use pim_runtime::target::Target;
+
+/// One step of a stage's chain: stream `read_ns` on the DRAM channel, work `chain_ns` on the
+/// stage's own units (crossbars, PE links, the DRAM latency), work `vector_ns` on the vector
+/// unit, stream `write_ns`; `repeat` times one after another (a layer's bands or chunks).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChainStep {
+    pub read_ns: f64,
+    pub chain_ns: f64,
+    pub vector_ns: f64,
+    pub write_ns: f64,
+    pub repeat: u64,
+}
+
+impl ChainStep {
+    /// This step (done once) in `chunks` equal parts one after another, at most [`MAX_CHUNKS`]
+    /// (more are grouped, consecutive chunks per part).
+    fn in_chunks(self, chunks: u64) -> ChainStep {
+        let repeat = chunks.clamp(1, MAX_CHUNKS);
+        let part = |ns: f64| ns / repeat as f64;
+        ChainStep {
+            read_ns: part(self.read_ns),
+            chain_ns: part(self.chain_ns),
+            vector_ns: part(self.vector_ns),
+            write_ns: part(self.write_ns),
+            repeat,
+        }
+    }
+
+    /// Work on the stage's own units only.
+    fn work(chain_ns: f64) -> ChainStep {
+        ChainStep {
+            chain_ns,
+            repeat: 1,
+            ..ChainStep::default()
+        }
+    }
+
+    /// Its time alone, all repeats.
+    pub fn total_ns(&self) -> f64 {
+        (self.read_ns + self.chain_ns + self.vector_ns + self.write_ns) * self.repeat as f64
+    }
+
+    /// Its time on the shared units, all repeats.
+    fn shared_ns(&self) -> f64 {
+        (self.read_ns + self.vector_ns + self.write_ns) * self.repeat as f64
+    }
+
+    /// Adds `other`'s work to this step's.
+    fn add(&mut self, other: &ChainStep) {
+        self.read_ns += other.read_ns;
+        self.chain_ns += other.chain_ns;
+        self.vector_ns += other.vector_ns;
+        self.write_ns += other.write_ns;
+    }
+}
+
+/// Bands or chunks of a layer run as steps at most: more are grouped, consecutive ones per step
+/// (as in the fill, `super::fill`).
+const MAX_CHUNKS: u64 = 16;
+
+/// Pipeline steps run to find the period; it is the mean over the second half.
+const PERIOD_STEPS: usize = 32;
+
+/// The chain of stage `s` of `program` (cost `cost`, crossbar time `mvm_ns` in `bands` bands,
+/// staging `share` elements, its segment keeping `rings` on chip) as [`ChainStep`]s, adding up
+/// to its [`stage_time`](super::model::stage_time) less the latency of its last store, which the
+/// next image overlaps (taken off the chain before it): its ring copies in, its crossbar layer
+/// with the layers that follow it band by band (each band loads its share, computes, stores its
+/// share; the DRAM latencies of their transfers on the chain), each other layer of its epilogue
+/// in chunks of the staging share (load, compute, store), its ring copies out.
+pub fn chain_steps(
+    program: &Program,
+    (s, target, rings): (usize, &Target, &Rings),
+    cost: &StageCost,
+    (mvm_ns, bands, share): (f64, u64, u64),
+) -> Vec<ChainStep> {
+    let stage = &program.stages[s];
+    let latency = target.dram.latency_ns;
+    let mut banded = ChainStep::work(mvm_ns);
+    let mut steps = vec![ChainStep::work(cost.copy_in_ns)];
+    for (id, traffic) in program.layer_traffic(s, target, rings) {
+        let layer = &program.layers[id];
+        let step = ChainStep {
+            read_ns: dram_stream_time(target, traffic.read_bytes),
+            chain_ns: traffic.transfers as f64 * latency,
+            vector_ns: layer.vector().map_or(0.0, |w| vector_time(target, w)),
+            write_ns: dram_stream_time(target, traffic.write_bytes),
+            repeat: 1,
+        };
+        if stage.banded(id) {
+            banded.add(&step);
+        } else {
+            let chunks = layer.input_elements.max(1).div_ceil(share.max(1));
+            steps.push(step.in_chunks(chunks));
+        }
+    }
+    if stage.mvm.is_some() {
+        steps.insert(1, banded.in_chunks(bands));
+    }
+    steps.push(ChainStep::work(cost.copy_out_ns));
+    if let Some(last) = steps.iter_mut().rev().find(|s| s.write_ns > 0.0) {
+        let overlapped = cost.final_store_ns / last.repeat as f64;
+        last.chain_ns = (last.chain_ns - overlapped).max(0.0);
+    }
+    steps.retain(|s| s.total_ns() > 0.0);
+    steps
+}
+
+/// The period of a pipeline whose stages run `chains` ([`chain_steps`]) on one DRAM channel and
+/// one vector unit, from [`PERIOD_STEPS`] steps of it run as the program runs them: in each, the
+/// stages in program order each start an image once they have finished the previous one and the
+/// stage before has stored it (at the previous step), and each transfer and each piece of vector
+/// work takes its unit's first free gap from when it is ready. 0 when no stage uses either unit.
+pub fn simulated_period_ns(chains: &[Vec<ChainStep>]) -> f64 {
+    if !chains.iter().flatten().any(|s| s.shared_ns() > 0.0) {
+        return 0.0;
+    }
+    let (mut channel, mut vector) = (Port::default(), Port::default());
+    let mut stored = vec![0.0f64; chains.len()];
+    let mut ends = Vec::with_capacity(PERIOD_STEPS);
+    for _ in 0..PERIOD_STEPS {
+        let mut upstream = 0.0f64;
+        for (chain, stored) in chains.iter().zip(stored.iter_mut()) {
+            let mut clock = stored.max(upstream);
+            upstream = *stored;
+            for step in chain {
+                for _ in 0..step.repeat {
+                    clock = channel.fit(clock, step.read_ns) + step.chain_ns;
+                    clock = vector.fit(clock, step.vector_ns);
+                    clock = channel.fit(clock, step.write_ns);
+                }
+            }
+            *stored = clock;
+        }
+        ends.push(stored.iter().copied().fold(0.0, f64::max));
+    }
+    let half = PERIOD_STEPS / 2;
+    (ends[PERIOD_STEPS - 1] - ends[half - 1]) / (PERIOD_STEPS - half) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn step(read_ns: f64, chain_ns: f64, write_ns: f64, repeat: u64) -> ChainStep {
+        ChainStep {
+            read_ns,
+            chain_ns,
+            vector_ns: 0.0,
+            write_ns,
+            repeat,
+        }
+    }
+
+    fn assert_close(got: f64, want: f64) {
+        assert!((got - want).abs() < 1e-6, "{got} != {want}");
+    }
+
+    #[test]
+    fn stages_that_drift_apart_stream_while_the_others_compute() {
+        // Three equal stages, each loading 3 ns and computing 10 ns: they start an image 3 ns
+        // apart and keep to it, so none waits for the channel (the period is one chain, not the
+        // 10 + 3 x 3 ns of stages that load together).
+        assert_close(
+            simulated_period_ns(&vec![vec![step(3.0, 10.0, 0.0, 1)]; 3]),
+            13.0,
+        );
+        // Loading 5 ns and computing 2: the channel is the bottleneck.
+        assert_close(
+            simulated_period_ns(&vec![vec![step(5.0, 2.0, 0.0, 1)]; 3]),
+            15.0,
+        );
+        // Nothing over the channel: no period of its own.
+        assert_eq!(simulated_period_ns(&[vec![step(0.0, 10.0, 0.0, 2)]]), 0.0);
+    }
+
+    #[test]
+    fn a_transfer_waits_for_a_gap_it_fits() {
+        // Three stages: a crossbar layer in two bands (each loads 2 ns, computes 20 ns), then a
+        // vector layer moving 24 ns of data in four chunks (load, work, store). With 0.2 ns of
+        // work a chunk, no band's load fits between a chunk's load and store: the stages compute
+        // their bands together and their vector layers then queue one after another, 44 + 3 x
+        // 24.8 ns (isaac-rram's DenseNet-40 in time). With 2.5 ns the next bands' loads fit.
+        let band = step(2.0, 20.0, 0.0, 2);
+        let tight = vec![band, step(3.0, 0.2, 3.0, 4)];
+        assert_close(simulated_period_ns(&vec![tight; 3]), 44.0 + 3.0 * 24.8);
+        let loose = vec![band, step(3.0, 2.5, 3.0, 4)];
+        assert_close(simulated_period_ns(&vec![loose; 3]), 102.0);
+    }
+
+    #[test]
+    fn vector_work_queues_on_the_one_vector_unit() {
+        // Each stage computes 1 ns on its crossbars, then 5 ns on the vector unit: one stage
+        // takes 6 ns an image, three keep the vector unit busy 15 ns.
+        let vector = ChainStep {
+            vector_ns: 5.0,
+            ..ChainStep::work(1.0)
+        };
+        assert_close(simulated_period_ns(&[vec![vector]]), 6.0);
+        assert_close(simulated_period_ns(&vec![vec![vector]; 3]), 15.0);
+    }
+
+    #[test]
+    fn chunks_split_a_step_evenly_up_to_the_cap() {
+        let whole = ChainStep {
+            vector_ns: 12.0,
+            ..step(8.0, 4.0, 16.0, 1)
+        };
+        let quarter = ChainStep {
+            vector_ns: 3.0,
+            ..step(2.0, 1.0, 4.0, 4)
+        };
+        assert_eq!(whole.in_chunks(4), quarter);
+        assert_eq!(whole.in_chunks(0), whole);
+        assert_eq!(whole.in_chunks(1000).repeat, MAX_CHUNKS);
+    }
+
+    fn chains() -> impl Strategy<Value = Vec<Vec<ChainStep>>> {
+        let ns = prop_oneof![Just(0.0), 0.1f64..10.0];
+        let step =
+            (ns.clone(), 0.0f64..30.0, ns.clone(), ns, 1u64..5).prop_map(|(r, c, v, w, n)| {
+                ChainStep {
+                    vector_ns: v,
+                    ..step(r, c, w, n)
+                }
+            });
+        prop::collection::vec(prop::collection::vec(step, 1..4), 1..6)
+    }
+
+    proptest! {
+        /// The period is at least all the streaming, all the vector work and the longest chain,
+        /// and at most every chain one after another.
+        #[test]
+        fn the_period_lies_between_the_channel_and_the_chains_in_series(chains in chains()) {
+            let total = |c: &[ChainStep]| -> f64 { c.iter().map(ChainStep::total_ns).sum() };
+            let stream: f64 = chains.iter().flatten()
+                .map(|s| (s.read_ns + s.write_ns) * s.repeat as f64).sum();
+            let vector: f64 = chains.iter().flatten().map(|s| s.vector_ns * s.repeat as f64).sum();
+            let longest = chains.iter().map(|c| total(c)).fold(0.0, f64::max);
+            let series: f64 = chains.iter().map(|c| total(c)).sum();
+            let period = simulated_period_ns(&chains);
+            if stream + vector > 0.0 {
+                let least = stream.max(vector).max(longest);
+                prop_assert!(period >= least - 1e-6, "{period} {stream} {vector} {longest}");
+                prop_assert!(period <= series + 1e-6, "{period} {series}");
+            } else {
+                prop_assert_eq!(period, 0.0);
+            }
+        }
+    }
+}
