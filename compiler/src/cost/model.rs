@@ -413,6 +413,12 @@ impl Port {
         self.busy.insert(at, (start, start + duration));
         start + duration
     }
+
+    /// Forgets the intervals that end by `time`: no gap before it is asked for again.
+    pub(super) fn forget_before(&mut self, time: f64) {
+        let ended = self.busy.partition_point(|&(_, end)| end <= time);
+        self.busy.drain(..ended);
+    }
 }
 
 /// The cost of `plan` over `program` (stage costs `costs`), with the DRAM activation traffic of

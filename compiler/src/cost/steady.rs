@@ -135,6 +135,10 @@ pub fn simulated_period_ns(chains: &[Vec<ChainStep>]) -> f64 {
     let mut stored = vec![0.0f64; chains.len()];
     let mut ends = Vec::with_capacity(PERIOD_STEPS);
     for _ in 0..PERIOD_STEPS {
+        // Every stage starts this step at its last image's end or later.
+        let earliest = stored.iter().copied().fold(f64::INFINITY, f64::min);
+        channel.forget_before(earliest);
+        vector.forget_before(earliest);
         let mut upstream = 0.0f64;
         for (chain, stored) in chains.iter().zip(stored.iter_mut()) {
             let mut clock = stored.max(upstream);
