@@ -2,15 +2,16 @@
 """The agreement table of the analytic cost model and the timing simulator.
 
 For every model x pipeline mode x target preset x batch: compiles with
-`pimc MODEL --target=T --pipeline=P --batch=B -o F.pimbin --report cost.json`, runs
+`pimc MODEL --target=T --pipeline=P --batch=B --scheduler=S -o F.pimbin --report cost.json`, runs
 `pim-run F.pimbin --timing --report time.json`, and prints one Markdown row with the analytic and
 timing throughput (images/s) and energy per image (uJ) and their differences (timing / analytic
 - 1). `full` on a network that does not fit is reported as refused. Usage:
 
   scripts/timing-agreement.py [--targets a,b] [--pipelines a,b] [--batches 1,16,256]
-                              [--jobs N] MODEL...
+                              [--scheduler pimc|paper] [--jobs N] MODEL...
 
-Defaults: the three presets, layer/baseline/reuse/full, batches 1, 16 and 256, 2 jobs.
+Defaults: the three presets, layer/baseline/reuse/full, batches 1, 16 and 256, pimc's
+scheduler, 2 jobs.
 Exits 1 if a compile or a timed run fails (not when the two disagree: the table shows that).
 """
 import argparse
@@ -27,12 +28,13 @@ BIN = os.environ.get("PIMC_BIN", os.path.join(ROOT, "target", "release"))
 REFUSAL = "crossbars to hold all weights"
 
 
-def one(model, target, pipeline, batch, tmp):
+def one(model, target, pipeline, batch, scheduler, tmp):
     stem = f"{os.path.basename(model)}.{target}.{pipeline}.{batch}"
     out, cost, timing = (os.path.join(tmp, stem + s) for s in (".pimbin", ".cost.json", ".time.json"))
     run = subprocess.run(
         [os.path.join(BIN, "pimc"), model, f"--target={target}", f"--pipeline={pipeline}",
-         f"--batch={batch}", "-o", out, "--report", cost], capture_output=True, text=True)
+         f"--batch={batch}", f"--scheduler={scheduler}", "-o", out, "--report", cost],
+        capture_output=True, text=True)
     if run.returncode != 0:
         return ("refused" if REFUSAL in run.stderr else "FAILED: " + run.stderr.strip()[:200]), None
     start = time.perf_counter()
@@ -67,6 +69,7 @@ def main():
     p.add_argument("--targets", default="compact-4x4,unlimited-6x6,isaac-rram")
     p.add_argument("--pipelines", default="layer,baseline,reuse,full")
     p.add_argument("--batches", default="1,16,256")
+    p.add_argument("--scheduler", default="pimc", choices=["pimc", "paper"])
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     keys = [(m, t, pl, b) for m in args.models for t in args.targets.split(",")
@@ -77,7 +80,7 @@ def main():
     failed = False
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(one, *k, tmp) for k in keys]
+        futures = [pool.submit(one, *k, args.scheduler, tmp) for k in keys]
         for key, future in zip(keys, futures):
             text, bad = row(key, *future.result())
             failed |= bad
