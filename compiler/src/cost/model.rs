@@ -20,7 +20,7 @@
 //! per image in `layer` mode); leakage is static power times the batch latency.
 
 use super::fill::image_fill;
-use super::steady::{chain_steps, simulated_period_ns, ChainStep};
+use super::steady::{chain_steps, copy_port_ns, simulated_period_ns, ChainStep};
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
     mvm_energy, mvm_time, rewrite_time, vector_energy, vector_time, write_time, Energy,
@@ -103,7 +103,7 @@ pub fn stage_costs(program: &Program, target: &Target) -> Vec<StageCost> {
 
 impl StageCost {
     /// Its ring copies per image, ns.
-    fn copies_ns(&self) -> f64 {
+    pub(super) fn copies_ns(&self) -> f64 {
         self.copy_in_ns + self.copy_out_ns
     }
 
@@ -351,74 +351,6 @@ fn steady_period(
         Detail::Evaluation => (simulated_period_ns(chains), copy_port_ns(stages)),
     };
     slowest.max(floor_ns).max(dram_ns).max(port_ns)
-}
-
-/// The period the one buffer port allows a pipeline whose `stages` (taking their
-/// [`stage_time`]s) copy their operands out of ring buffers and their results into them, from
-/// [`PORT_STEPS`] steps of it run on the port as the program runs them: each stage in program
-/// order copies its operands in once its previous image's compute is done (its staging area is
-/// free) and the stage before has copied the image out, computes once its previous result is
-/// copied out, then copies its result out, each copy in the port's first free gap from then on
-/// (the store of a result to DRAM overlaps the next image, as in [`steady_period`]).
-/// The period is the mean time per step over the second half. (Stages whose copies keep the
-/// port busy most of the period wait for it: without this, mini_densenet's six stages in
-/// `reuse` at batch 256 ran 18 % slower in time than modelled; 5 % with it.)
-pub(super) fn copy_port_ns(stages: &[(f64, &StageCost)]) -> f64 {
-    if stages.iter().all(|(_, c)| c.copies_ns() == 0.0) {
-        return 0.0;
-    }
-    let mut port = Port::default();
-    let n = stages.len();
-    let (mut computed, mut copied_out) = (vec![0.0f64; n], vec![0.0f64; n]);
-    let mut ends = Vec::with_capacity(PORT_STEPS);
-    for _ in 0..PORT_STEPS {
-        let mut upstream = 0.0f64;
-        for (k, &(time, c)) in stages.iter().enumerate() {
-            let operands = port.fit(computed[k].max(upstream), c.copy_in_ns);
-            upstream = copied_out[k];
-            let chain = time - c.copies_ns() - c.final_store_ns;
-            computed[k] = operands.max(copied_out[k]) + chain;
-            copied_out[k] = port.fit(computed[k], c.copy_out_ns);
-        }
-        ends.push(copied_out.iter().copied().fold(0.0, f64::max));
-    }
-    let half = PORT_STEPS / 2;
-    (ends[PORT_STEPS - 1] - ends[half - 1]) / (PORT_STEPS - half) as f64
-}
-
-/// Steps [`copy_port_ns`] runs.
-const PORT_STEPS: usize = 32;
-
-/// The busy intervals of the buffer port, in time order.
-#[derive(Debug, Default)]
-pub(super) struct Port {
-    busy: Vec<(f64, f64)>,
-}
-
-impl Port {
-    /// Books `duration` at the earliest gap from `ready` on; returns its end.
-    pub(super) fn fit(&mut self, ready: f64, duration: f64) -> f64 {
-        if duration <= 0.0 {
-            return ready;
-        }
-        let mut start = ready;
-        let mut at = self.busy.partition_point(|&(_, end)| end <= ready);
-        while let Some(&(s, e)) = self.busy.get(at) {
-            if s >= start + duration {
-                break;
-            }
-            start = start.max(e);
-            at += 1;
-        }
-        self.busy.insert(at, (start, start + duration));
-        start + duration
-    }
-
-    /// Forgets the intervals that end by `time`: no gap before it is asked for again.
-    pub(super) fn forget_before(&mut self, time: f64) {
-        let ended = self.busy.partition_point(|&(_, end)| end <= time);
-        self.busy.drain(..ended);
-    }
 }
 
 /// The cost of `plan` over `program` (stage costs `costs`), with the DRAM activation traffic of

@@ -979,7 +979,7 @@ fn chain_steps_add_up_to_the_stage_time() {
 fn ring_copies_queue_on_the_buffer_port() {
     // No copies: the port sets no period.
     let plain = model::StageCost::default();
-    assert_eq!(model::copy_port_ns(&[(10.0, &plain); 3]), 0.0);
+    assert_eq!(super::steady::copy_port_ns(&[(10.0, &plain); 3]), 0.0);
     // Each stage copies its operands in (2 ns), computes (6 ns) and copies its result out (2 ns):
     // a chain of 10 ns. Two stages keep the port busy 8 ns per image and fit in the chain; six
     // need 24 ns of it per image, more than any chain: the port sets the period.
@@ -988,9 +988,9 @@ fn ring_copies_queue_on_the_buffer_port() {
         copy_out_ns: 2.0,
         ..model::StageCost::default()
     };
-    let two = model::copy_port_ns(&[(10.0, &copying); 2]);
+    let two = super::steady::copy_port_ns(&[(10.0, &copying); 2]);
     assert!((10.0..=12.0).contains(&two), "{two}");
-    let six = model::copy_port_ns(&[(10.0, &copying); 6]);
+    let six = super::steady::copy_port_ns(&[(10.0, &copying); 6]);
     assert!((24.0..=26.0).contains(&six), "{six}");
 }
 

@@ -649,11 +649,6 @@ impl Banding {
         self.sizes().map(|(count, _)| count).sum()
     }
 
-    /// Input vectors per image (pixels).
-    pub fn vectors(&self) -> u64 {
-        self.image.0.saturating_mul(self.image.1)
-    }
-
     /// The bands' sizes in pixels, each with how many bands have it.
     fn sizes(&self) -> impl Iterator<Item = (u64, u64)> {
         let pieces = |n: u64, b: u64| [(n / b, b), (u64::from(!n.is_multiple_of(b)), n % b)];
@@ -805,7 +800,7 @@ mod tests {
         // five of 48 pixels and one of 16, on 43 copies. The busiest copy takes 2 pixels of each
         // full band and 1 of the last: 11 vectors, where an even cut (43 pixels a band) gives 6.
         let rows = Banding::grid((16, 16), (3, 16));
-        assert_eq!((rows.count(), rows.vectors()), (6, 256));
+        assert_eq!((rows.count(), rows.per_copy(1)), (6, 256));
         assert_eq!(rows.per_copy(43), 5 * 2 + 1);
         // Strips: 3 rows of a 10-pixel row cut into 4, 4 and 2 columns.
         let strips = Banding::grid((3, 10), (1, 4));
