@@ -328,8 +328,9 @@ pub enum Detail {
     /// §7).
     Estimate,
     /// The evaluation of a complete schedule: the stages' chains run on the DRAM channel and the
-    /// vector unit as in the program ([`simulated_period_ns`]), ring copies on the buffer port ([`copy_port_ns`]), and the first
-    /// image flows through the stages row by row ([`image_fill`]).
+    /// vector unit as in the program ([`simulated_period_ns`]), ring copies on the buffer port
+    /// ([`copy_port_ns`]), and the first image flows through the stages row by row
+    /// ([`image_fill`]).
     Evaluation,
 }
 

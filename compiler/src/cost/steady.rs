@@ -167,15 +167,15 @@ pub fn simulated_period_ns(chains: &[Vec<ChainStep>]) -> f64 {
 }
 
 /// The period the one buffer port allows a pipeline whose `stages` (taking their
-/// [`stage_time`](super::model::stage_time)s) copy their operands out of ring buffers and their results into them, from
-/// [`PERIOD_STEPS`] steps of it run on the port as the program runs them: each stage in program
-/// order copies its operands in once its previous image's compute is done (its staging area is
-/// free) and the stage before has copied the image out, computes once its previous result is
-/// copied out, then copies its result out, each copy in the port's first free gap from then on
-/// (the store of a result to DRAM overlaps the next image, as in `model::steady_period`).
-/// The period is the mean time per step over the second half. (Stages whose copies keep the
-/// port busy most of the period wait for it: without this, mini_densenet's six stages in
-/// `reuse` at batch 256 ran 18 % slower in time than modelled; 5 % with it.)
+/// [`stage_time`](super::model::stage_time)s) copy their operands out of ring buffers and their
+/// results into them, from [`PERIOD_STEPS`] steps of it run on the port as the program runs
+/// them: each stage in program order copies its operands in once its previous image's compute is
+/// done (its staging area is free) and the stage before has copied the image out, computes once
+/// its previous result is copied out, then copies its result out, each copy in the port's first
+/// free gap from then on (the store of a result to DRAM overlaps the next image, as in
+/// `model::steady_period`); the mean step over the second half ([`mean_step`]). (Stages whose
+/// copies keep the port busy most of the period wait for it: without this, mini_densenet's six
+/// stages in `reuse` at batch 256 ran 18 % slower in time than modelled; 5 % with it.)
 pub(super) fn copy_port_ns(stages: &[(f64, &StageCost)]) -> f64 {
     if stages.iter().all(|(_, c)| c.copies_ns() == 0.0) {
         return 0.0;
