@@ -436,15 +436,14 @@ fn check_placement(program: &Program, s: &Schedule, target: &Target) -> Result<(
     Ok(())
 }
 
-/// Under the `crossbar` granularity the model charges the busiest PE link as the placement loads
-/// it ([`Sharing::Placed`]): per PE, the inputs and outputs of the blocks of every copy placed
-/// there ([`pe_link_elements`]), not the spread `pim-place-crossbars` aims for (it packs the
-/// copies of a layer it cannot spread, and a copy that does not start a PE shares its first and
-/// last PE with its neighbours).
+/// A placed schedule is costed as the back end runs it, at either granularity: the model charges
+/// the busiest PE link as the placement loads it ([`Sharing::Placed`]): per PE, the inputs and
+/// outputs of the blocks of every copy placed there ([`pe_link_elements`]). That is neither the
+/// spread `pim-place-crossbars` aims for (it packs the copies of a layer it cannot spread, and a
+/// copy that does not start a PE shares its first and last PE with its neighbours) nor
+/// NeuroSim's tile, whose one PE carries every in-tile copy's vectors (the planner's estimate at
+/// the `tile` granularity).
 fn share_links_as_placed(program: &mut Program, s: &Schedule, target: &Target) {
-    if s.granularity != Granularity::Crossbar {
-        return;
-    }
     let per_pe = target.crossbars_per_pe().max(1);
     for (stage, plan) in program.stages.iter_mut().zip(&s.stages) {
         let (Some(m), Some(placement)) = (stage.mvm.as_mut(), plan.placement) else {
