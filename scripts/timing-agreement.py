@@ -8,11 +8,13 @@ timing throughput (images/s) and energy per image (uJ) and their differences (ti
 - 1). `full` on a network that does not fit is reported as refused. Usage:
 
   scripts/timing-agreement.py [--targets a,b] [--pipelines a,b] [--batches 1,16,256]
-                              [--scheduler pimc|paper] [--jobs N] MODEL...
+                              [--scheduler pimc|paper] [--jobs N] [--held FILE] MODEL...
 
 Defaults: the three presets, layer/baseline/reuse/full, batches 1, 16 and 256, pimc's
 scheduler, 2 jobs.
-Exits 1 if a compile or a timed run fails (not when the two disagree: the table shows that).
+Exits 1 if a compile or a timed run fails. With --held (scripts/agreement-held.toml), also if a
+case's throughput differs by more than its held tolerance (5 % for a case not listed) or its
+energy by more than 5 %; listed cases that now agree within 5 % are named on stderr.
 """
 import argparse
 import concurrent.futures
@@ -22,10 +24,41 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("PIMC_BIN", os.path.join(ROOT, "target", "release"))
 REFUSAL = "crossbars to hold all weights"
+AGREED = 0.05
+
+
+def load_held(path, scheduler):
+    """The held throughput tolerance of every listed case run with `scheduler`, by
+    (network, preset, mode, batch)."""
+    with open(path, "rb") as f:
+        cases = tomllib.load(f).get("case", [])
+    return {(c["network"], c["preset"], c["mode"], int(c["batch"])): float(c["tolerance"])
+            for c in cases if c.get("scheduler", "pimc") == scheduler}
+
+
+def held_failures(key, result, held):
+    """What is wrong with one run case against the held tolerances (empty when it holds)."""
+    model, target, pipeline, batch = key
+    case = (os.path.splitext(os.path.basename(model))[0], target, pipeline, int(batch))
+    a, t, _ = result
+    throughput = t["throughput_fps"] / a["throughput_fps"] - 1
+    energy = t["energy_pj"]["total"] / a["energy_pj"]["total"] - 1
+    tolerance = held.get(case, AGREED)
+    name = " ".join(map(str, case))
+    problems = []
+    if abs(throughput) > tolerance:
+        problems.append(f"{name}: throughput {100 * throughput:+.1f} %, held at {100 * tolerance:.0f} %")
+    if abs(energy) > AGREED:
+        problems.append(f"{name}: energy {100 * energy:+.1f} %")
+    if case in held and abs(throughput) <= AGREED:
+        print(f"note: {name} agrees within 5 % ({100 * throughput:+.1f} %); its held entry can go",
+              file=sys.stderr)
+    return problems
 
 
 def one(model, target, pipeline, batch, scheduler, tmp):
@@ -71,21 +104,28 @@ def main():
     p.add_argument("--batches", default="1,16,256")
     p.add_argument("--scheduler", default="pimc", choices=["pimc", "paper"])
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--held", help="held tolerances (TOML); check every case against them")
     args = p.parse_args()
+    held = load_held(args.held, args.scheduler) if args.held else None
     keys = [(m, t, pl, b) for m in args.models for t in args.targets.split(",")
             for pl in args.pipelines.split(",") for b in args.batches.split(",")]
     print("| network | mode | preset | batch | analytic img/s | timing img/s | diff | "
           "analytic uJ/img | timing uJ/img | diff | sim s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    failed = False
+    failed, problems = False, []
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(one, *k, args.scheduler, tmp) for k in keys]
         for key, future in zip(keys, futures):
-            text, bad = row(key, *future.result())
+            status, result = future.result()
+            text, bad = row(key, status, result)
             failed |= bad
             print(text, flush=True)
-    sys.exit(1 if failed else 0)
+            if held is not None and result is not None:
+                problems += held_failures(key, result, held)
+    for problem in problems:
+        print("outside its held tolerance: " + problem, file=sys.stderr)
+    sys.exit(1 if failed or problems else 0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 
 use super::tests::{compile_reported, lower};
 use crate::cost::Report;
-use crate::schedule::{Options as ScheduleOptions, Pipeline};
+use crate::schedule::{Options as ScheduleOptions, Pipeline, Scheduler};
 use pim_runtime::sim::timing::{chrome_trace, simulate, Options, TimingReport};
 use pim_runtime::target::Target;
 
@@ -29,41 +29,153 @@ const MODES: [Pipeline; 4] = [
     Pipeline::Full,
 ];
 
-/// The cost report and the timing report of `name` at `batch` on `target` in `pipeline` mode
-/// (`None` when `full` does not fit).
+/// One compiled and timed case: a network of `test-models` (path without `.onnx`), its mode,
+/// target preset, batch and scheduler.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    name: &'static str,
+    pipeline: Pipeline,
+    target: &'static str,
+    batch: u64,
+    scheduler: Scheduler,
+}
+
+impl Case {
+    fn new(name: &'static str, pipeline: Pipeline, target: &'static str, batch: u64) -> Self {
+        Self {
+            name,
+            pipeline,
+            target,
+            batch,
+            scheduler: Scheduler::Pimc,
+        }
+    }
+
+    /// The network's name in `scripts/agreement-held.toml`: its file stem.
+    fn network(&self) -> &str {
+        self.name.rsplit('/').next().unwrap_or(self.name)
+    }
+
+    /// The throughput tolerance: the case's entry in `scripts/agreement-held.toml` (the cases
+    /// outside 5 %, each explained in `docs/cost-model.md` §14), else 5 %.
+    fn held(&self) -> f64 {
+        held_cases()
+            .iter()
+            .find(|h| {
+                (
+                    h.network.as_str(),
+                    h.mode.as_str(),
+                    h.preset.as_str(),
+                    h.batch,
+                ) == (
+                    self.network(),
+                    self.pipeline.name(),
+                    self.target,
+                    self.batch,
+                ) && h.scheduler.as_deref().unwrap_or("pimc") == self.scheduler.name()
+            })
+            .map_or(AGREED, |h| h.tolerance)
+    }
+
+    /// The cost report and the timing report (`None` when `full` does not fit).
+    fn run(&self) -> Option<(Report, TimingReport)> {
+        let target = Target::preset(self.target).expect("preset");
+        self.run_on(&target)
+    }
+
+    /// [`Case::run`] on `target` (the preset, edited).
+    fn run_on(&self, target: &Target) -> Option<(Report, TimingReport)> {
+        let (_, func) = lower(self.name, 1);
+        let options = ScheduleOptions {
+            batch: self.batch,
+            pipeline: Some(self.pipeline),
+            scheduler: self.scheduler,
+            ..ScheduleOptions::default()
+        };
+        let (program, report) = match compile_reported(&func, target, options) {
+            Err(crate::Error::Pass { message, .. }) if message.contains("to hold all weights") => {
+                return None
+            }
+            other => other.unwrap_or_else(|e| panic!("{self}: {e}")),
+        };
+        let timed =
+            simulate(&program, &Options::default()).unwrap_or_else(|e| panic!("{self}: {e}"));
+        Some((report, TimingReport::new(&program, self.name, &timed)))
+    }
+
+    /// Runs the case and checks its throughput against [`Case::held`] (when it fits).
+    fn assert_throughput_holds(&self) -> Option<(Report, TimingReport)> {
+        let (a, t) = self.run()?;
+        assert_throughput_agrees(&self.to_string(), &a, &t, self.held());
+        Some((a, t))
+    }
+}
+
+impl std::fmt::Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {} batch {}, {}",
+            self.name,
+            self.pipeline.name(),
+            self.target,
+            self.batch,
+            self.scheduler.name()
+        )
+    }
+}
+
+/// Throughput and energy agree within this where nothing is held.
+const AGREED: f64 = 0.05;
+
+/// An entry of `scripts/agreement-held.toml`.
+#[derive(Debug, serde::Deserialize)]
+struct HeldCase {
+    network: String,
+    mode: String,
+    preset: String,
+    batch: u64,
+    scheduler: Option<String>,
+    tolerance: f64,
+}
+
+/// The held cases, read once.
+fn held_cases() -> &'static [HeldCase] {
+    #[derive(serde::Deserialize)]
+    struct HeldFile {
+        case: Vec<HeldCase>,
+    }
+    static HELD: std::sync::OnceLock<Vec<HeldCase>> = std::sync::OnceLock::new();
+    HELD.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/agreement-held.toml"
+        );
+        let text = std::fs::read_to_string(path).expect("scripts/agreement-held.toml");
+        toml::from_str::<HeldFile>(&text).expect("held cases").case
+    })
+}
+
+/// The cost report and the timing report of `name` at `batch` on `target`, a preset edited by
+/// the test, in `pipeline` mode (`None` when `full` does not fit).
 fn both(
-    name: &str,
+    name: &'static str,
     target: &Target,
     pipeline: Pipeline,
     batch: u64,
 ) -> Option<(Report, TimingReport)> {
-    let (_, func) = lower(name, 1);
-    let options = ScheduleOptions {
-        batch,
-        pipeline: Some(pipeline),
-        ..ScheduleOptions::default()
-    };
-    let (program, report) = match compile_reported(&func, target, options) {
-        Err(crate::Error::Pass { message, .. }) if message.contains("to hold all weights") => {
-            return None
-        }
-        other => other.unwrap_or_else(|e| panic!("{name} {pipeline:?}: {e}")),
-    };
-    let timed = simulate(&program, &Options::default())
-        .unwrap_or_else(|e| panic!("{name} {pipeline:?} batch {batch}: {e}"));
-    Some((report, TimingReport::new(&program, name, &timed)))
+    Case::new(name, pipeline, "edited", batch).run_on(target)
 }
 
 /// Every case of the matrix that compiles.
-fn matrix() -> Vec<(String, Report, TimingReport)> {
+fn matrix() -> Vec<(Case, Report, TimingReport)> {
     let mut cases = Vec::new();
     for target in ["compact-4x4", "isaac-rram"] {
-        let t = Target::preset(target).expect("preset");
         for name in NETS {
             for pipeline in MODES {
                 for batch in [1, 16, 256] {
-                    if let Some((a, b)) = both(name, &t, pipeline, batch) {
-                        let case = format!("{name} {} {target} batch {batch}", pipeline.name());
+                    let case = Case::new(name, pipeline, target, batch);
+                    if let Some((a, b)) = case.run() {
                         cases.push((case, a, b));
                     }
                 }
@@ -97,7 +209,7 @@ fn timing_and_analytic_agree_on_work_and_energy() {
     let cases = matrix();
     assert!(cases.len() > 80, "{} cases", cases.len());
     for (case, a, t) in &cases {
-        assert_work_and_energy_agree(case, a, t);
+        assert_work_and_energy_agree(&case.to_string(), a, t);
     }
 }
 
@@ -130,7 +242,7 @@ fn assert_work_and_energy_agree(case: &str, a: &Report, t: &TimingReport) {
     let explained = (et.dram - ea.dram) + (et.buffer - ea.buffer) + (et.leakage - ea.leakage);
     let rest = et.total - ea.total - explained;
     assert!(
-        rest.abs() <= 0.05 * ea.total,
+        rest.abs() <= AGREED * ea.total,
         "{case}: {:.4} % of the energy unexplained",
         100.0 * rest / ea.total
     );
@@ -139,45 +251,38 @@ fn assert_work_and_energy_agree(case: &str, a: &Report, t: &TimingReport) {
 /// Throughput agrees within 5 % in the sequential modes (`layer`, `baseline`: every test network,
 /// both presets, batch 1, 16 and 256), where the program runs each stage's chain of DRAM
 /// transfers and crossbar work as the model times it (`docs/cost-model.md` §7, §14). The one
-/// exception is held at its measured size: the small fully connected layers of `mlp` at batch 16
-/// and 256 on compact-4x4, whose working sets do not collide in the staging buffer, so the
-/// scoreboard lets one image start before the previous one has finished (+9.5 % and +10.3 %; the
-/// model runs images one after another).
+/// exception is held (`scripts/agreement-held.toml`): the small fully connected layers of `mlp`
+/// at batch 16 and 256 on compact-4x4, whose working sets do not collide in the staging buffer,
+/// so the scoreboard lets one image start before the previous one has finished (+9.6 % and
+/// +10.3 %; the model runs images one after another).
 #[test]
 fn timing_and_analytic_throughput_agree_in_the_sequential_modes() {
-    let cases = matrix();
-    let sequential = |case: &str| case.contains(" layer ") || case.contains(" baseline ");
-    let overlapping_images = |case: &str| case.starts_with("mlp baseline compact-4x4 batch ");
-    for (case, a, t) in cases.iter().filter(|(case, _, _)| sequential(case)) {
-        let tolerance = if overlapping_images(case) && !case.ends_with("batch 1") {
-            0.12
-        } else {
-            0.05
-        };
-        assert_throughput_agrees(case, a, t, tolerance);
+    let sequential = [Pipeline::Layer, Pipeline::Baseline];
+    for (case, a, t) in matrix()
+        .iter()
+        .filter(|(c, ..)| sequential.contains(&c.pipeline))
+    {
+        assert_throughput_agrees(&case.to_string(), a, t, case.held());
     }
 }
 
 /// In the pipelined modes (`reuse`, `full`) throughput agrees within 5 %: the model puts each
 /// stage's DRAM transfers (latency and streaming) on its chain per image, takes the first image
 /// through the stages row by row where they run in bands (`cost::fill`), runs the steady state
-/// of the stages' chains on the one DRAM channel (`cost::channel`) and their ring copies on the
-/// buffer port, and bounds the period by the other resources the stages share
+/// of the stages' chains on the one DRAM channel, the vector unit and the buffer port
+/// (`cost::steady`), and bounds the period by the other resources the stages share
 /// (`docs/cost-model.md` §7, §14). Two differences remain on isaac-rram at batch 256, each held
-/// at its measured size (§14): `mini_resnet`'s seven stages (+6.7 %) and `mini_densenet`'s six
-/// (−6.2 % and −6.7 %) interleave their transfers on the channel differently from the
+/// (`scripts/agreement-held.toml`): `mini_resnet`'s seven stages (+6.7 %) and `mini_densenet`'s
+/// six (−6.2 % and −6.7 %) interleave their transfers on the channel differently from the
 /// channel's steady state as modelled.
 #[test]
 fn timing_and_analytic_throughput_agree_in_the_pipelined_modes() {
-    let cases = matrix();
-    let pipelined = |case: &str| case.contains(" reuse ") || case.contains(" full ");
-    let held = |case: &str| match case {
-        c if c.starts_with("mini_resnet") && c.ends_with("isaac-rram batch 256") => 0.08,
-        c if c.starts_with("mini_densenet") && c.ends_with("isaac-rram batch 256") => 0.08,
-        _ => 0.05,
-    };
-    for (case, a, t) in cases.iter().filter(|(case, _, _)| pipelined(case)) {
-        assert_throughput_agrees(case, a, t, held(case));
+    let pipelined = [Pipeline::Reuse, Pipeline::Full];
+    for (case, a, t) in matrix()
+        .iter()
+        .filter(|(c, ..)| pipelined.contains(&c.pipeline))
+    {
+        assert_throughput_agrees(&case.to_string(), a, t, case.held());
     }
 }
 
@@ -187,35 +292,66 @@ fn timing_and_analytic_throughput_agree_in_the_pipelined_modes() {
 fn the_paper_networks_agree_in_every_mode() {
     for name in ["generated/vgg8", "generated/resnet18"] {
         for target in ["compact-4x4", "unlimited-6x6", "isaac-rram"] {
-            let t = Target::preset(target).expect("preset");
             for pipeline in MODES {
                 for batch in [1, 16] {
-                    let Some((a, timed)) = both(name, &t, pipeline, batch) else {
-                        continue;
-                    };
-                    let case = format!("{name} {} {target} batch {batch}", pipeline.name());
-                    assert_throughput_agrees(&case, &a, &timed, 0.05);
+                    Case::new(name, pipeline, target, batch).assert_throughput_holds();
                 }
             }
         }
     }
 }
 
-/// Zoo CNNs whose whole network is one pipelined segment (`full` on compact-4x4), each held at
-/// its measured difference (`docs/cost-model.md` §14): SqueezeNet's first convolution runs in
-/// 222 bands on 221 copies, so a copy carries one pixel of a band or none (+29 % when the model
-/// charged each copy on a PE link one per band, item 18; −1.4 % now); Inception-v1's first stage
-/// reserves thousands of DRAM intervals per image (−56 % at batch 4 when the simulator forgot
-/// them, item 17; the −11 % left is the PE link its first two convolutions share).
+/// The paper's scheduler places whole tiles, and its programs are costed as placed, as the pimc
+/// scheduler's are (`docs/cost-model.md` §7, §14 item 22): the test networks in every mode on the
+/// two presets where that placement differs from NeuroSim's tile model (there, one PE carried
+/// every in-tile copy's vectors and the programs ran up to 11x faster than their reports), and
+/// VGG-8 `reuse` at batch 16 (the reproduction's headline mode), agree within 5 % (`mlp`
+/// `baseline` at batch 16 held, its images overlapping as under the pimc scheduler).
 #[test]
-fn zoo_networks_in_one_segment_agree_within_their_held_difference() {
-    let t = Target::preset("compact-4x4").expect("preset");
-    for (name, batch, held) in [
-        ("zoo/light_squeezenet", 16, 0.05),
-        ("zoo/light_inception_v1", 4, 0.13),
+fn the_paper_schedulers_programs_agree() {
+    let cases = NETS
+        .iter()
+        .flat_map(|&name| {
+            MODES
+                .iter()
+                .flat_map(move |&p| [(name, p, 1), (name, p, 16)])
+        })
+        .chain([("generated/vgg8", Pipeline::Reuse, 16)]);
+    for (name, pipeline, batch) in cases {
+        for target in ["compact-4x4", "unlimited-6x6"] {
+            let case = Case {
+                scheduler: Scheduler::Paper,
+                ..Case::new(name, pipeline, target, batch)
+            };
+            if let Some((a, t)) = case.assert_throughput_holds() {
+                assert_work_and_energy_agree(&case.to_string(), &a, &t);
+            }
+        }
+    }
+}
+
+/// Zoo CNNs, each held at its measured difference (`scripts/agreement-held.toml`,
+/// `docs/cost-model.md` §14), one case of each class the zoo shows (the whole zoo matrix runs
+/// with `scripts/timing-agreement.py --held`; it takes too long for CI):
+///
+/// - whole networks as one pipelined segment (`full` on compact-4x4): SqueezeNet's first
+///   convolution runs in 222 bands on 221 copies, so a copy carries one pixel of a band or none
+///   (+29 % when the model charged each copy on a PE link one per band, item 18; within 5 %
+///   now); Inception-v1's first stage reserves thousands of DRAM intervals per image (−56 % at
+///   batch 4 when the simulator forgot them, item 17; the −11 % left is the PE link its first two
+///   convolutions share);
+/// - `reuse` pipelines whose first stages run local response normalisation and pooling after a
+///   banded convolution, longer in time than modelled: ZFNet and SqueezeNet on compact-4x4 at
+///   batch 16 (−7.5 % and −10.5 %).
+#[test]
+fn zoo_networks_agree_within_their_held_difference() {
+    for case in [
+        Case::new("zoo/light_squeezenet", Pipeline::Full, "compact-4x4", 16),
+        Case::new("zoo/light_inception_v1", Pipeline::Full, "compact-4x4", 4),
+        Case::new("zoo/light_zfnet512", Pipeline::Reuse, "compact-4x4", 16),
+        Case::new("zoo/light_squeezenet", Pipeline::Reuse, "compact-4x4", 16),
     ] {
-        let (a, timed) = both(name, &t, Pipeline::Full, batch).expect("fits");
-        assert_throughput_agrees(&format!("{name} full batch {batch}"), &a, &timed, held);
+        case.assert_throughput_holds().expect("fits");
     }
 }
 
@@ -233,13 +369,11 @@ fn packed_groups_agree_on_their_writes() {
         "ops/op_conv_group",
     ];
     for target in ["compact-4x4", "isaac-rram"] {
-        let t = Target::preset(target).expect("preset");
         for name in ops {
             for pipeline in [Pipeline::Layer, Pipeline::Reuse] {
-                let (a, timed) = both(name, &t, pipeline, 4).expect("fits");
-                let case = format!("{name} {} {target}", pipeline.name());
-                assert_work_and_energy_agree(&case, &a, &timed);
-                assert_throughput_agrees(&case, &a, &timed, 0.05);
+                let case = Case::new(name, pipeline, target, 4);
+                let (a, t) = case.assert_throughput_holds().expect("fits");
+                assert_work_and_energy_agree(&case.to_string(), &a, &t);
             }
         }
     }

@@ -942,7 +942,7 @@ fn an_image_flows_through_banded_stages_row_by_row() {
     assert!((fill(&[8, 8, 8], Some(&[0, 0, 1])) - 225.0).abs() < 1e-9);
 }
 
-/// A stage's chain on the DRAM channel (`cost::channel`) is its time, step by step: its
+/// A stage's chain on the DRAM channel (`cost::steady`) is its time, step by step: its
 /// crossbar layer and what follows it band by band, each other layer in chunks of its staging
 /// share, less the latency of the last store (which the next image overlaps).
 #[test]
