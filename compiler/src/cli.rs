@@ -49,20 +49,37 @@ impl PrintFlags {
 
 /// Writes `bytes` to `path`, or to stdout when the path is `-`.
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_output_with(path, |out, name| {
+        out.write_all(bytes).map_err(|source| Error::Io {
+            path: name.to_owned(),
+            source,
+        })
+    })
+}
+
+/// Writes to `path` (`-`: stdout) what `write` writes, buffered and flushed. `write` gets the
+/// writer and the output's name for its errors.
+pub fn write_output_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write, &str) -> Result<()>,
+) -> Result<()> {
+    let name = if path == Path::new("-") {
+        "<stdout>".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let io_error = |source| Error::Io {
+        path: name.clone(),
+        source,
+    };
     if path == Path::new("-") {
         let mut stdout = std::io::stdout().lock();
-        return stdout
-            .write_all(bytes)
-            .and_then(|()| stdout.flush())
-            .map_err(|source| Error::Io {
-                path: "<stdout>".into(),
-                source,
-            });
+        write(&mut stdout, &name)?;
+        return stdout.flush().map_err(io_error);
     }
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    write(&mut file, &name)?;
+    file.flush().map_err(io_error)
 }
 
 /// Runs a tool's main function: errors print as `<tool>: error: ...` and exit with code 1.

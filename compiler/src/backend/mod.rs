@@ -31,7 +31,7 @@ mod tests;
 
 use crate::{Error, Result};
 use pim_dialects::{Func, PimOp};
-use pim_runtime::container::{render_listing, ListingOptions, Program};
+use pim_runtime::container::{render_listing, ContainerError, ListingOptions, Program};
 use pim_runtime::target::Target;
 
 /// The `.pimbin` bytes of a compiled program.
@@ -39,6 +39,18 @@ pub fn write(program: &Program) -> Result<Vec<u8>> {
     program
         .write()
         .map_err(|e| backend_error(format!("writing the program: {e}")))
+}
+
+/// Writes the `.pimbin` of a compiled program to `out` (called `name` in I/O errors), streaming
+/// ([`Program::write_to`]): byte for byte what [`write`] returns.
+pub fn write_to(program: &Program, out: &mut dyn std::io::Write, name: &str) -> Result<()> {
+    program.write_to(out).map_err(|e| match e {
+        ContainerError::Io(source) => Error::Io {
+            path: name.to_owned(),
+            source,
+        },
+        other => backend_error(format!("writing the program: {other}")),
+    })
 }
 
 /// The listing of a compiled program as `pim-objdump --no-weights` prints it.

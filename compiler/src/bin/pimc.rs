@@ -14,7 +14,7 @@
 
 use clap::Parser;
 use pim_runtime::target::Target;
-use pimc::cli::{exit_with, model_name, write_output, PrintFlags};
+use pimc::cli::{exit_with, model_name, write_output, write_output_with, PrintFlags};
 use pimc::cost::Report;
 use pimc::explore::command::ExploreArgs;
 use pimc::frontend::ImportOptions;
@@ -144,7 +144,11 @@ fn run(args: Args) -> Result<()> {
         (Emit::Mlir, ir) => compiler.print(ir)?.into_bytes(),
         (Emit::Report, _) => report.map(|r| r.to_text()).unwrap_or_default().into_bytes(),
         (Emit::Onnx, Ir::Graph(graph)) => pimc::frontend::export::to_onnx(graph)?,
-        (Emit::Pimbin, Ir::Isa(program)) => pimc::backend::write(program)?,
+        (Emit::Pimbin, Ir::Isa(program)) => {
+            return write_output_with(&args.output, |out, name| {
+                pimc::backend::write_to(program, out, name)
+            })
+        }
         (Emit::Asm, Ir::Isa(program)) => pimc::backend::listing(program)?.into_bytes(),
         (Emit::Pimbin | Emit::Asm, _) => {
             return Err(Error::Usage(format!(

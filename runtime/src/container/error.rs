@@ -168,4 +168,7 @@ pub enum ContainerError {
         /// What is wrong.
         message: String,
     },
+    /// Writing the file failed.
+    #[error("writing the program: {0}")]
+    Io(#[from] std::io::Error),
 }

@@ -153,45 +153,29 @@ impl Program {
     /// only if the program is inconsistent ([`Program::validate`]) or an instruction field does
     /// not fit its width; a file that `write` produces always reads back equal.
     pub fn write(&self) -> Result<Vec<u8>, ContainerError> {
+        let mut out = Vec::new();
+        self.write_to(&mut out)?;
+        Ok(out)
+    }
+
+    /// [`Program::write`] to `out`, streaming: the file is never held in memory (the weights are
+    /// most of it). Its bytes are produced twice, first into the checksum, then
+    /// into `out` with the checksum in place.
+    pub fn write_to<W: std::io::Write + ?Sized>(&self, out: &mut W) -> Result<(), ContainerError> {
         self.validate()?;
         let payloads = self.payloads()?;
-        let mut sections = Vec::with_capacity(payloads.len());
-        let mut data_len = 0usize;
-        for (kind, payload) in &payloads {
-            data_len = align(data_len);
-            sections.push(wire::SectionEntry {
-                kind: kind.code(),
-                offset: data_len as u64,
-                length: payload.len() as u64,
-            });
-            data_len += payload.len();
-        }
-        let header = wire::Header {
-            target_name: self.target.chip.name.clone(),
-            target_hash: self.target.hash(),
-            word_bytes: WORD_BYTES as u32,
-            weights_dram_base: self.weights_dram_base,
-            sections,
-            producer: self.producer.clone(),
-        }
-        .encode_to_vec();
-        let data_start = align(PREFIX_BYTES + header.len());
-        let mut out = vec![0u8; data_start + data_len];
-        out[..8].copy_from_slice(&MAGIC);
-        out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        let file_len = out.len() as u64;
-        out[16..24].copy_from_slice(&file_len.to_le_bytes());
-        out[24..28].copy_from_slice(&(header.len() as u32).to_le_bytes());
-        out[PREFIX_BYTES..PREFIX_BYTES + header.len()].copy_from_slice(&header);
-        let mut at = 0usize;
-        for (_, payload) in &payloads {
-            at = align(at);
-            payload.write_into(&mut out[data_start + at..data_start + at + payload.len()]);
-            at += payload.len();
-        }
-        let crc = file_crc(&out);
-        out[12..16].copy_from_slice(&crc.to_le_bytes());
-        Ok(out)
+        let mut crc = crc32fast::Hasher::new();
+        emit_file(self, &payloads, 0, &mut |bytes| {
+            crc.update(bytes);
+            Ok(())
+        })?;
+        let checksum = crc.finalize();
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+        emit_file(self, &payloads, checksum, &mut |bytes| {
+            std::io::Write::write_all(&mut out, bytes)
+        })?;
+        std::io::Write::flush(&mut out)?;
+        Ok(())
     }
 
     /// The payload of every section, in file order.
@@ -231,6 +215,58 @@ impl Program {
     }
 }
 
+/// Feeds the bytes of the whole file, in order, to `sink`, with `checksum` in its field (0: the
+/// bytes the checksum is taken over, [`file_crc`]).
+fn emit_file(
+    program: &Program,
+    payloads: &[(SectionKind, Payload<'_>)],
+    checksum: u32,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut sections = Vec::with_capacity(payloads.len());
+    let mut data_len = 0usize;
+    for (kind, payload) in payloads {
+        data_len = align(data_len);
+        sections.push(wire::SectionEntry {
+            kind: kind.code(),
+            offset: data_len as u64,
+            length: payload.len() as u64,
+        });
+        data_len += payload.len();
+    }
+    let header = wire::Header {
+        target_name: program.target.chip.name.clone(),
+        target_hash: program.target.hash(),
+        word_bytes: WORD_BYTES as u32,
+        weights_dram_base: program.weights_dram_base,
+        sections,
+        producer: program.producer.clone(),
+    }
+    .encode_to_vec();
+    let data_start = align(PREFIX_BYTES + header.len());
+    let mut prefix = [0u8; PREFIX_BYTES];
+    prefix[..8].copy_from_slice(&MAGIC);
+    prefix[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    prefix[12..16].copy_from_slice(&checksum.to_le_bytes());
+    prefix[16..24].copy_from_slice(&((data_start + data_len) as u64).to_le_bytes());
+    prefix[24..28].copy_from_slice(&(header.len() as u32).to_le_bytes());
+    sink(&prefix)?;
+    sink(&header)?;
+    let zeros = [0u8; SECTION_ALIGN];
+    sink(&zeros[..data_start - PREFIX_BYTES - header.len()])?;
+    let mut at = 0usize;
+    for (_, payload) in payloads {
+        sink(&zeros[..align(at) - at])?;
+        at = align(at);
+        payload.emit(sink)?;
+        at += payload.len();
+    }
+    Ok(())
+}
+
+/// Weights converted to bytes at a time when a file is written.
+const FLOAT_CHUNK: usize = 1 << 14;
+
 /// A section's contents as written: encoded bytes, or the weights, whose little-endian bytes go
 /// straight into the file (they are most of it: no second copy).
 enum Payload<'a> {
@@ -246,14 +282,18 @@ impl Payload<'_> {
         }
     }
 
-    /// Writes the contents into `out` (exactly [`Payload::len`] bytes).
-    fn write_into(&self, out: &mut [u8]) {
+    /// Feeds the contents to `sink` (exactly [`Payload::len`] bytes), the weights in chunks.
+    fn emit(&self, sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
         match self {
-            Payload::Bytes(bytes) => out.copy_from_slice(bytes),
+            Payload::Bytes(bytes) => sink(bytes),
             Payload::Floats(floats) => {
-                for (chunk, value) in out.chunks_exact_mut(4).zip(floats.iter()) {
-                    chunk.copy_from_slice(&value.to_le_bytes());
+                let mut chunk = Vec::with_capacity(FLOAT_CHUNK * 4);
+                for values in floats.chunks(FLOAT_CHUNK) {
+                    chunk.clear();
+                    chunk.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+                    sink(&chunk)?;
                 }
+                Ok(())
             }
         }
     }

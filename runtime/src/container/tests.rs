@@ -160,6 +160,28 @@ fn round_trip_and_determinism() {
     );
 }
 
+/// Weights over several of the writer's chunks stream into the file in order and read back
+/// equal; a writer that fails is an I/O error, not a panic, and one that stops partway through
+/// the weights too.
+#[test]
+fn weights_stream_in_chunks_and_a_failing_writer_is_an_error() {
+    let mut p = sample();
+    p.weights.extend((0..40_000).map(|i| i as f32 * 0.25));
+    let bytes = p.write().unwrap();
+    assert_eq!(Program::read(&bytes).unwrap(), p);
+    let mut full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    assert!(matches!(p.write_to(&mut full), Err(ContainerError::Io(_))));
+    let mut short = [0u8; 4096];
+    let mut cursor = std::io::Cursor::new(&mut short[..]);
+    assert!(matches!(
+        p.write_to(&mut cursor),
+        Err(ContainerError::Io(_))
+    ));
+}
+
 // ----- helpers that corrupt a real file and keep it otherwise consistent -----------------
 
 /// The header and the section payloads (by kind code) of a valid file.
