@@ -1069,7 +1069,12 @@ impl<'f> Gen<'f> {
         let addr = self.next_dram;
         self.next_dram = addr + elements.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
         if self.next_dram > self.rings.shadow {
-            return Err("the activations exceed the 2^32-element DRAM".into());
+            return Err(format!(
+                "the activations of {} images need more than the 2^32-element DRAM space (an \
+                 activation that waits in DRAM has room for every image of the batch, and the \
+                 room of activations no longer read is not reused yet): use a smaller --batch",
+                self.images.count
+            ));
         }
         Ok(addr)
     }
