@@ -12,6 +12,7 @@ use pim_runtime::isa::{Instruction, MemRef, VOp};
 use pim_runtime::target::Target;
 use pim_runtime::Tensor;
 
+mod arena;
 mod bands;
 mod crossbar;
 mod grouped;
@@ -102,6 +103,7 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     // shared by the images, which pass a stage one after another.
     if per_run > 1 {
         gen.own_slots = values_crossing_places(func, &sched);
+        gen.lifetimes = arena::segment_lifetimes(func, &sched);
     }
     gen.rings = RingPlan::new(func, &sched, target)?;
     gen.plan()?;
@@ -922,6 +924,10 @@ struct Gen<'f> {
     arena: u64,
     /// Values whose images need DRAM of their own in a looped program (else images share it).
     own_slots: Vec<bool>,
+    /// The segments each value is live in (`arena::segment_lifetimes`; looped programs).
+    lifetimes: Vec<Option<arena::Lifetime>>,
+    /// The room the arena was asked for while planning, packed by [`Self::place_arena`].
+    arena_requests: Vec<arena::Request>,
     /// The register of each batched constant (one slice per image) of a looped program.
     batched_constants: Vec<(ValueId, u32)>,
     /// Where the open segments start in the code.
@@ -973,6 +979,8 @@ impl<'f> Gen<'f> {
             registers: loop_registers(func, images, pipelined),
             arena: 0,
             own_slots: Vec::new(),
+            lifetimes: Vec::new(),
+            arena_requests: Vec::new(),
             batched_constants: Vec::new(),
             segment_starts: Vec::new(),
             pieces: Vec::new(),
@@ -1030,23 +1038,34 @@ impl<'f> Gen<'f> {
         }
         if self.registers.is_some() {
             let offset = self.arena;
-            self.arena += per_image.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
+            let size = per_image.div_ceil(DRAM_ALIGN).max(1) * DRAM_ALIGN;
+            self.arena += size;
+            self.arena_requests.push(arena::Request {
+                value,
+                offset,
+                size,
+            });
             return Ok((relative(ARENA, offset), 0));
         }
         Ok((self.alloc_dram(per_image * self.images.count)?, per_image))
     }
 
-    /// Places the scratch arena of every image once planning is done (looped programs).
+    /// Places the scratch arena of every image once planning is done (looped programs), its
+    /// values packed by the segments they are live in ([`arena::pack`]).
     fn place_arena(&mut self) -> R<()> {
         let Some(registers) = self.registers.as_mut() else {
             return Ok(());
         };
-        let stride = self.arena;
+        let (packed, stride) = arena::pack(&self.arena_requests, &self.lifetimes);
         registers.set_stride(ARENA, stride)?;
         let base = self.alloc_dram(stride * self.images.count)?;
         for s in self.stored.iter_mut().flatten() {
             if register_of(s.addr) == ARENA {
-                s.addr += base;
+                let asked = s.addr - relative(ARENA, 0);
+                let offset = packed
+                    .get(&asked)
+                    .ok_or("internal error: an arena address no request gave")?;
+                s.addr = relative(ARENA, base + offset);
                 s.stride = stride;
             }
         }
@@ -1071,8 +1090,8 @@ impl<'f> Gen<'f> {
         if self.next_dram > self.rings.shadow {
             return Err(format!(
                 "the activations of {} images need more than the 2^32-element DRAM space (an \
-                 activation that waits in DRAM has room for every image of the batch, and the \
-                 room of activations no longer read is not reused yet): use a smaller --batch",
+                 activation that waits in DRAM while other images pass has room for every \
+                 image of the batch): use a smaller --batch",
                 self.images.count
             ));
         }
