@@ -57,6 +57,10 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Bytes buffered before a write to an output file (a `.pimbin` is mostly weights, streamed in
+/// 64 KB chunks).
+const OUTPUT_BUFFER: usize = 1 << 20;
+
 /// Writes to `path` (`-`: stdout) what `write` writes, buffered and flushed. `write` gets the
 /// writer and the output's name for its errors.
 pub fn write_output_with(
@@ -77,7 +81,8 @@ pub fn write_output_with(
         write(&mut stdout, &name)?;
         return stdout.flush().map_err(io_error);
     }
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
+    let file = std::fs::File::create(path).map_err(io_error)?;
+    let mut file = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, file);
     write(&mut file, &name)?;
     file.flush().map_err(io_error)
 }

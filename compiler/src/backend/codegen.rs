@@ -920,7 +920,8 @@ struct Gen<'f> {
     materialized: Vec<(ValueId, usize, u64)>,
     /// The address registers when the images run in a `loop` (`regions`); `None`: unrolled.
     registers: Option<Registers>,
-    /// Elements of one image's scratch arena (looped programs).
+    /// Elements per image the arena has been asked for so far: the offsets requests get while
+    /// planning, before [`Self::place_arena`] packs them (looped programs).
     arena: u64,
     /// Values whose images need DRAM of their own in a looped program (else images share it).
     own_slots: Vec<bool>,

@@ -14,6 +14,7 @@
 //! ```
 
 use prost::Message;
+use std::io::Write;
 
 use super::program::{bindings_from, constants_from, symbols_from, weight_blobs_from};
 use super::{wire, ContainerError, Program};
@@ -159,23 +160,22 @@ impl Program {
     }
 
     /// [`Program::write`] to `out`, streaming: the file is never held in memory (the weights are
-    /// most of it). Its bytes are produced twice, first into the checksum, then
-    /// into `out` with the checksum in place.
-    pub fn write_to<W: std::io::Write + ?Sized>(&self, out: &mut W) -> Result<(), ContainerError> {
+    /// most of it). Its bytes are produced twice, first into the checksum, then into `out` with
+    /// the checksum in place; the weights go in chunks, the rest in a few small writes (buffer
+    /// `out` when each write costs a system call).
+    pub fn write_to<W: Write + ?Sized>(&self, out: &mut W) -> Result<(), ContainerError> {
         self.validate()?;
         let payloads = self.payloads()?;
+        let header = self.header(&payloads);
         let mut crc = crc32fast::Hasher::new();
-        emit_file(self, &payloads, 0, &mut |bytes| {
+        emit_file(&header, &payloads, 0, &mut |bytes| {
             crc.update(bytes);
             Ok(())
         })?;
-        let checksum = crc.finalize();
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-        emit_file(self, &payloads, checksum, &mut |bytes| {
-            std::io::Write::write_all(&mut out, bytes)
+        emit_file(&header, &payloads, crc.finalize(), &mut |bytes| {
+            out.write_all(bytes)
         })?;
-        std::io::Write::flush(&mut out)?;
-        Ok(())
+        Ok(out.flush()?)
     }
 
     /// The payload of every section, in file order.
@@ -215,34 +215,52 @@ impl Program {
     }
 }
 
+/// The encoded header of a file holding `payloads`, and the bytes of its data area.
+struct Header {
+    bytes: Vec<u8>,
+    data_len: usize,
+}
+
+impl Program {
+    /// The header of this program's file with `payloads` (the section table: each section
+    /// aligned, in order).
+    fn header(&self, payloads: &[(SectionKind, Payload<'_>)]) -> Header {
+        let mut sections = Vec::with_capacity(payloads.len());
+        let mut data_len = 0usize;
+        for (kind, payload) in payloads {
+            data_len = align(data_len);
+            sections.push(wire::SectionEntry {
+                kind: kind.code(),
+                offset: data_len as u64,
+                length: payload.len() as u64,
+            });
+            data_len += payload.len();
+        }
+        let bytes = wire::Header {
+            target_name: self.target.chip.name.clone(),
+            target_hash: self.target.hash(),
+            word_bytes: WORD_BYTES as u32,
+            weights_dram_base: self.weights_dram_base,
+            sections,
+            producer: self.producer.clone(),
+        }
+        .encode_to_vec();
+        Header { bytes, data_len }
+    }
+}
+
 /// Feeds the bytes of the whole file, in order, to `sink`, with `checksum` in its field (0: the
 /// bytes the checksum is taken over, [`file_crc`]).
 fn emit_file(
-    program: &Program,
+    header: &Header,
     payloads: &[(SectionKind, Payload<'_>)],
     checksum: u32,
     sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut sections = Vec::with_capacity(payloads.len());
-    let mut data_len = 0usize;
-    for (kind, payload) in payloads {
-        data_len = align(data_len);
-        sections.push(wire::SectionEntry {
-            kind: kind.code(),
-            offset: data_len as u64,
-            length: payload.len() as u64,
-        });
-        data_len += payload.len();
-    }
-    let header = wire::Header {
-        target_name: program.target.chip.name.clone(),
-        target_hash: program.target.hash(),
-        word_bytes: WORD_BYTES as u32,
-        weights_dram_base: program.weights_dram_base,
-        sections,
-        producer: program.producer.clone(),
-    }
-    .encode_to_vec();
+    let Header {
+        bytes: header,
+        data_len,
+    } = header;
     let data_start = align(PREFIX_BYTES + header.len());
     let mut prefix = [0u8; PREFIX_BYTES];
     prefix[..8].copy_from_slice(&MAGIC);
@@ -251,7 +269,7 @@ fn emit_file(
     prefix[16..24].copy_from_slice(&((data_start + data_len) as u64).to_le_bytes());
     prefix[24..28].copy_from_slice(&(header.len() as u32).to_le_bytes());
     sink(&prefix)?;
-    sink(&header)?;
+    sink(header)?;
     let zeros = [0u8; SECTION_ALIGN];
     sink(&zeros[..data_start - PREFIX_BYTES - header.len()])?;
     let mut at = 0usize;
