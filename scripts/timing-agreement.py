@@ -10,7 +10,7 @@ timing throughput (images/s) and energy per image (uJ) and their differences (ti
   scripts/timing-agreement.py [--targets a,b] [--pipelines a,b] [--batches 1,16,256]
                               [--scheduler pimc|paper] [--jobs N] [--held FILE] MODEL...
 
-Defaults: the three presets, layer/baseline/reuse/full, batches 1, 16 and 256, pimc's
+TARGETS are preset names or target files. Defaults: the three presets, layer/baseline/reuse/full, batches 1, 16 and 256, pimc's
 scheduler, 2 jobs.
 Exits 1 if a compile or a timed run fails. With --held (scripts/agreement-held.toml), also if a
 case's throughput differs by more than its held tolerance (5 % for a case not listed) or its
@@ -62,7 +62,7 @@ def held_failures(key, result, held):
 
 
 def one(model, target, pipeline, batch, scheduler, tmp):
-    stem = f"{os.path.basename(model)}.{target}.{pipeline}.{batch}"
+    stem = f"{os.path.basename(model)}.{os.path.basename(target)}.{pipeline}.{batch}"
     out, cost, timing = (os.path.join(tmp, stem + s) for s in (".pimbin", ".cost.json", ".time.json"))
     run = subprocess.run(
         [os.path.join(BIN, "pimc"), model, f"--target={target}", f"--pipeline={pipeline}",

@@ -2,6 +2,7 @@
 // RUN: %pimc-opt --split-input-file %s --pim-place-crossbars | %mlir-opt --split-input-file > /dev/null
 // RUN: %pimc %models/nets/lenet.onnx --pipeline=full --batch=16 --compile-to=scheduled | FileCheck %s --check-prefix=CHECK-SPREAD
 // RUN: %pimc-opt %S/Inputs/more-copies-than-pes.mlir --pim-place-crossbars | FileCheck %s --check-prefix=CHECK-TWO
+// RUN: %pimc-opt %S/Inputs/runs-first.mlir --pim-place-crossbars | FileCheck %s --check-prefix=CHECK-RUNS
 // RUN: not %pimc-opt %S/Inputs/too-many-copies.mlir --pim-place-crossbars 2>&1 | FileCheck %s --check-prefix=CHECK-BIG
 
 // A hand-written schedule (as pim-duplicate-layers leaves it). The paper's scheduler places every
@@ -107,6 +108,14 @@ func.func @pimc(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
 // one crossbar on 256 PEs two per PE, half a PE (8 crossbars) apart, so no PE link carries more
 // than two copies' vectors (it used to be packed, 16 copies behind one link).
 // CHECK-TWO: copies = 300 : i64, copy_stride = 8 : i64, first_crossbar = 0 : i64
+
+// Where the duplicated layers, spread first, leave no free run for a layer that needs one, the
+// runs go first and the copies spread over the PEs left: 256 one-crossbar copies take offset 0
+// of every PE, so the 32-crossbar layer of Inputs/runs-first.mlir finds no run after them; it
+// takes crossbars 0..31 (PEs 0 and 1), and the copies go two per PE from PE 2. The segment
+// used to be packed, 16 copies behind each of 16 PE links.
+// CHECK-RUNS: copies = 256 : i64, copy_stride = 8 : i64, first_crossbar = 32 : i64
+// CHECK-RUNS: copies = 1 : i64, copy_stride = 32 : i64, first_crossbar = 0 : i64
 
 // A hand-edited schedule asking for more copies than the chip holds is refused
 // (Inputs/too-many-copies.mlir asks for 10000 copies of a 3-crossbar layer).

@@ -17,7 +17,10 @@
 //! the other stages then take the first free run of consecutive crossbars. A layer with more
 //! copies than there are PEs left goes `k` copies per PE (`copy_stride` = a PE's crossbars / `k`,
 //! the least `k` that fits), so no PE link carries more copies than it must. A stage whose copies
-//! cannot be spread so is packed; a segment that cannot be laid out so is placed consecutively.
+//! cannot be spread so is packed. Where the spread copies leave no free run for a stage that needs
+//! one, the segment is laid out again with those runs first (at the start of the region) and the
+//! copies spread over the PEs left; a segment that cannot be laid out either way is placed
+//! consecutively.
 //!
 //! ```text
 //! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, copy_stride = -1, first_crossbar = -1, ...}  // 3 crossbars a copy
@@ -88,7 +91,9 @@ pub fn place(
         let packed = || consecutive(&needs[id], base);
         let placements = if schedule.granularity == Granularity::Crossbar {
             let per_pe = target.crossbars_per_pe();
-            spread(&needs[id], &region, per_pe, from_top).unwrap_or_else(packed)
+            spread(&needs[id], &region, per_pe, from_top, false)
+                .or_else(|| spread(&needs[id], &region, per_pe, from_top, true))
+                .unwrap_or_else(packed)
         } else {
             packed()
         };
@@ -172,13 +177,14 @@ fn span(needs: &[Need], placements: &[Option<Placement>]) -> Option<Range<u64>> 
 }
 
 /// The copies of duplicated layers one per PE of `per_pe` crossbars, the rest in free runs, all
-/// in `region` and as low in it as they go (as high when `from_top`); `None` when they do not
-/// fit so.
+/// in `region` and as low in it as they go (as high when `from_top`), the runs placed before
+/// or after the copies as `runs_first` says; `None` when they do not fit so.
 fn spread(
     needs: &[Need],
     region: &Range<u64>,
     per_pe: u64,
     from_top: bool,
+    runs_first: bool,
 ) -> Option<Vec<Option<Placement>>> {
     // No more of the region than one PE per copy needs (a huge chip costs no time or memory).
     let wanted: u64 = needs
@@ -195,7 +201,12 @@ fn spread(
     let spreads = |n: &Need| n.copies > 1 && n.per_copy > 0 && n.per_copy <= per_pe;
     let mut order: Vec<usize> = (0..needs.len()).filter(|&s| spreads(&needs[s])).collect();
     order.sort_by_key(|&s| std::cmp::Reverse(needs[s].per_copy));
-    order.extend((0..needs.len()).filter(|&s| !spreads(&needs[s]) && needs[s].per_copy > 0));
+    let runs = (0..needs.len()).filter(|&s| !spreads(&needs[s]) && needs[s].per_copy > 0);
+    if runs_first {
+        order.splice(0..0, runs);
+    } else {
+        order.extend(runs);
+    }
     let mut placements = vec![None; needs.len()];
     for s in order {
         let n = needs[s];
