@@ -96,13 +96,13 @@ func.func @pimc(%x: tensor<1x300xf32>) -> tensor<1x10xf32> {
 
 // Under the crossbar granularity the copies of a duplicated layer go one per PE (16 crossbars
 // on compact-4x4), at the lowest free offset within the PEs, the largest copies first: LeNet's
-// conv2 (2 crossbars a copy) at offset 0 of PEs 0..24; conv1 (1 crossbar) has 112 copies, one
-// per PE after them, from crossbar 400; the undivided fully connected layers in the first free
-// runs.
+// conv2 (2 crossbars a copy, 50 copies at batch 16) at offset 0 of PEs 0..49; conv1 (1
+// crossbar) has 262 copies, more than the PEs, so two per PE (8 crossbars apart) from PE 50
+// (crossbar 800); the undivided fully connected layers in the first free runs.
 // CHECK-SPREAD: "pim.layer"(%4)
-// CHECK-SPREAD: copies = 112 : i64, copy_stride = 16 : i64, first_crossbar = 400 : i64
+// CHECK-SPREAD: copies = 262 : i64, copy_stride = 8 : i64, first_crossbar = 800 : i64
 // CHECK-SPREAD: "pim.layer"(%10)
-// CHECK-SPREAD: copies = 25 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64
+// CHECK-SPREAD: copies = 50 : i64, copy_stride = 16 : i64, first_crossbar = 0 : i64
 
 // A layer with more copies than PEs goes k copies per PE, the least k that fits: 300 copies of
 // one crossbar on 256 PEs two per PE, half a PE (8 crossbars) apart, so no PE link carries more

@@ -1063,3 +1063,38 @@ fn rings_keep_what_a_pipelined_segment_reads_on_chip() {
     tight.buffers.global_bytes = needs * u64::from(t.precision.activation_bits) / 8;
     assert!(segment_rings(p, range, &tight, true).layers.is_empty());
 }
+
+/// pimc's duplication keeps the cheaper, as placed, of its frontier walk's first stop and the
+/// cheapest assignment the walk saw (`duplicate_layers::Walk`). LeNet `full` on isaac-rram at
+/// batch 256 gains from copies that pay only together, past a step that does not pay alone; the
+/// first stop is never cheaper than what is kept.
+#[test]
+fn duplication_keeps_the_cheaper_stop_of_its_walk() {
+    use crate::passes::duplicate_layers::{placed_cost, with_copies, Walk};
+    use crate::passes::segment_layers::Planner;
+    let func = lenet();
+    let cases = [
+        ("isaac-rram", Pipeline::Full, 256),
+        ("compact-4x4", Pipeline::Reuse, 16),
+        ("unlimited-6x6", Pipeline::Layer, 1),
+    ];
+    for (preset, pipeline, batch) in cases {
+        let t = Target::preset(preset).unwrap();
+        let s = scheduled(&func, &t, options(batch, pipeline, Segmentation::Optimal)).unwrap();
+        let kept = evaluate(&s.program, &t, &s.schedule).latency_ns;
+        let program = crate::schedule::ir::scheduled_program(&s.network, &s.schedule, &t).unwrap();
+        let planner = Planner::new(&program, &t, Scheduler::Pimc, pipeline, s.schedule.images);
+        let walk = |w| with_copies(&planner, &s.schedule, w);
+        let first_stop = placed_cost(&program, &t, &walk(Walk::FirstStop)).unwrap().0;
+        let cheapest_seen = placed_cost(&program, &t, &walk(Walk::CheapestSeen))
+            .unwrap()
+            .0;
+        assert!(
+            kept <= first_stop * (1.0 + 1e-9) && kept <= cheapest_seen * (1.0 + 1e-9),
+            "{preset} {pipeline:?}: kept {kept}, first stop {first_stop}, cheapest seen {cheapest_seen}"
+        );
+        if preset == "isaac-rram" {
+            assert!(kept < first_stop / 2.0, "{kept} {first_stop}");
+        }
+    }
+}

@@ -7,9 +7,12 @@
 //!   to the stage with the largest `ceil(vectors / copies)` among those whose unit fits and that
 //!   can use more copies;
 //! - `pimc`: driven by the modelled times: the slowest crossbar stage gets the fewest extra copies
-//!   that make it faster, while the segment's modelled latency does not rise; the cheapest
-//!   assignment seen is kept (copies cost write time and energy, so they stop when they no
-//!   longer pay).
+//!   that make it faster, step by step while the spare capacity lasts. Two stops are candidates:
+//!   the first step that raises the segment's estimated latency (copies cost write time and
+//!   energy), and the cheapest assignment of the whole walk (copies that pay only together, when
+//!   several stages are almost as slow as the slowest). Each is placed and prefetched as the
+//!   later passes would and costed as placed; the cheaper is kept. The segmentation's estimates
+//!   use the first stop.
 //!
 //! Copies never exceed a layer's input vectors per image, so fully connected layers keep one.
 //! The back end gives each copy its share of the output pixels.
@@ -20,9 +23,14 @@
 //! "pim.stage"() ({ "pim.layer"(%conv1) ... }) {copies = 12, ...}
 //! ```
 
+use super::place_crossbars::place;
+use super::prefetch_weights::prefetch;
 use super::segment_layers::Planner;
 use super::{run_on_layers, Ir, PassContext};
+use crate::cost::model::evaluate;
+use crate::program::ProgramError;
 use crate::program::{Program, Stage};
+use crate::schedule::ir::as_placed;
 use crate::schedule::ir::{read, write};
 use crate::schedule::{Schedule, Scheduler};
 use crate::Result;
@@ -46,12 +54,18 @@ pub fn duplicate_layers(
     target: &Target,
 ) -> std::result::Result<Func<PimOp>, crate::program::ProgramError> {
     let scheduled = read(func, target)?;
-    let schedule = duplicate(&scheduled.program, target, scheduled.schedule);
+    let schedule = duplicate(&scheduled.program, target, scheduled.schedule)?;
     Ok(write(func, &scheduled.network, &schedule))
 }
 
-/// `schedule` with every stage's copies set by its mode's and scheduler's rule.
-pub fn duplicate(program: &Program, target: &Target, mut schedule: Schedule) -> Schedule {
+/// `schedule` with every stage's copies set by its mode's and scheduler's rule. pimc's rule has
+/// two candidates ([`Walk`]); each is placed and prefetched as the later passes would, costed as
+/// placed, and the cheaper kept (by latency, then energy; ties keep the first stop).
+pub fn duplicate(
+    program: &Program,
+    target: &Target,
+    schedule: Schedule,
+) -> Result<Schedule, ProgramError> {
     let planner = Planner::new(
         program,
         target,
@@ -59,8 +73,25 @@ pub fn duplicate(program: &Program, target: &Target, mut schedule: Schedule) -> 
         schedule.pipeline,
         schedule.images,
     );
+    let first_stop = with_copies(&planner, &schedule, Walk::FirstStop);
+    let cheapest_seen = with_copies(&planner, &schedule, Walk::CheapestSeen);
+    if first_stop == cheapest_seen {
+        return Ok(first_stop);
+    }
+    let cost = |s: &Schedule| placed_cost(program, target, s);
+    Ok(if cost(&cheapest_seen)? < cost(&first_stop)? {
+        cheapest_seen
+    } else {
+        first_stop
+    })
+}
+
+/// `schedule` with the copies `planner`'s rule gives every segment, pimc's walk stopped as
+/// `walk` says.
+pub fn with_copies(planner: &Planner<'_>, schedule: &Schedule, walk: Walk) -> Schedule {
+    let mut schedule = schedule.clone();
     for range in schedule.segments.clone() {
-        let copies = planner.copies(range.clone());
+        let copies = planner.copies_by(range.clone(), walk);
         for (plan, copies) in schedule.stages[range].iter_mut().zip(copies) {
             plan.copies = copies;
         }
@@ -68,12 +99,42 @@ pub fn duplicate(program: &Program, target: &Target, mut schedule: Schedule) -> 
     schedule
 }
 
-/// The copies of the stages of the segment over `range` under the planner's scheduler.
-pub fn segment_copies(planner: &Planner<'_>, range: Range<usize>) -> Vec<u64> {
+/// The latency and energy of `schedule` (copies set) once placed and prefetched as the later
+/// passes do, its links costed as placed.
+pub fn placed_cost(
+    program: &Program,
+    target: &Target,
+    schedule: &Schedule,
+) -> Result<(f64, f64), ProgramError> {
+    let placed = prefetch(program, target, place(program, target, schedule.clone())?);
+    let cost = evaluate(
+        &as_placed(program.clone(), &placed, target),
+        target,
+        &placed,
+    );
+    Ok((cost.latency_ns, cost.energy.total()))
+}
+
+/// Where pimc's duplication stops walking the stages' frontiers. The estimate spreads every
+/// stage's copies over all the PEs; where the segment is too full for that, placement puts
+/// several copies on a PE, so the walk's end can lose to its first stop once placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// At the first step that raises the segment's estimated latency.
+    FirstStop,
+    /// At the end (the spare capacity or a frontier exhausted), keeping the cheapest assignment
+    /// seen: copies that pay only together (several stages almost as slow as the slowest)
+    /// are reached past a step that does not pay alone.
+    CheapestSeen,
+}
+
+/// The copies of the stages of the segment over `range` under the planner's scheduler (`walk`:
+/// where pimc's rule stops).
+pub fn segment_copies(planner: &Planner<'_>, range: Range<usize>, walk: Walk) -> Vec<u64> {
     let program = planner.program();
     let units = match planner.scheduler() {
         Scheduler::Paper => paper_units(planner, range.clone()),
-        Scheduler::Pimc => time_units(planner, range.clone()),
+        Scheduler::Pimc => time_units(planner, range.clone(), walk),
     };
     program.stages[range]
         .iter()
@@ -133,9 +194,9 @@ pub fn frontier(stage: &Stage, target: &Target, capacity: u64) -> Vec<(u64, f64)
 }
 
 /// pimc's duplication: every stage that is the slowest (ties included) moves to the next point of
-/// its frontier (the fewest extra units that make it faster), all together, while the segment's
-/// modelled latency does not rise and the spare capacity lasts.
-fn time_units(planner: &Planner<'_>, range: Range<usize>) -> Vec<u64> {
+/// its frontier (the fewest extra units that make it faster), all together, while the spare
+/// capacity lasts, stopping as `walk` says.
+fn time_units(planner: &Planner<'_>, range: Range<usize>, walk: Walk) -> Vec<u64> {
     let program = planner.program();
     let stages = &program.stages[range.clone()];
     let fronts: Vec<&[(u64, f64)]> = range.clone().map(|s| planner.frontier(s)).collect();
@@ -152,6 +213,7 @@ fn time_units(planner: &Planner<'_>, range: Range<usize>) -> Vec<u64> {
     let latency =
         |at: &[usize], written: u64| planner.latency_at(range.clone(), &fronts, at, written);
     let mut current = latency(&at, written);
+    let mut best = (current, at.clone());
     loop {
         let slowest = (0..stages.len())
             .map(|i| fronts[i][at[i]].1)
@@ -160,7 +222,7 @@ fn time_units(planner: &Planner<'_>, range: Range<usize>) -> Vec<u64> {
         let (mut used, mut more) = (0u64, 0u64);
         for i in (0..stages.len()).filter(|&i| fronts[i][at[i]].1 >= slowest * (1.0 - 1e-12)) {
             let Some(&(units, _)) = fronts[i].get(at[i] + 1) else {
-                return unit_counts(&fronts, &at);
+                return unit_counts(&fronts, &best.1);
             };
             let now = fronts[i][at[i]].0;
             used += (units - now) * footprint(i);
@@ -171,13 +233,16 @@ fn time_units(planner: &Planner<'_>, range: Range<usize>) -> Vec<u64> {
             break;
         }
         let now = latency(&next, written + more);
-        if now > current {
+        if walk == Walk::FirstStop && now > current {
             break;
         }
         (current, at, written) = (now, next, written + more);
         spare -= used;
+        if current <= best.0 {
+            best = (current, at.clone());
+        }
     }
-    unit_counts(&fronts, &at)
+    unit_counts(&fronts, &best.1)
 }
 
 /// The units at frontier positions `at`.

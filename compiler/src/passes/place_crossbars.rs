@@ -19,8 +19,9 @@
 //! the least `k` that fits), so no PE link carries more copies than it must. A stage whose copies
 //! cannot be spread so is packed. Where the spread copies leave no free run for a stage that needs
 //! one, the segment is laid out again with those runs first (at the start of the region) and the
-//! copies spread over the PEs left; a segment that cannot be laid out either way is placed
-//! consecutively.
+//! copies spread over the PEs left; where that fails too, with at least two copies per PE, then
+//! four, ... (each halving the PEs the copies need, so the later stages find room); a segment
+//! that cannot be laid out so is placed consecutively.
 //!
 //! ```text
 //! "pim.stage"() ({ "pim.layer"(%c1) ... }) {copies = 2, copy_stride = -1, first_crossbar = -1, ...}  // 3 crossbars a copy
@@ -91,8 +92,8 @@ pub fn place(
         let packed = || consecutive(&needs[id], base);
         let placements = if schedule.granularity == Granularity::Crossbar {
             let per_pe = target.crossbars_per_pe();
-            spread(&needs[id], &region, per_pe, from_top, false)
-                .or_else(|| spread(&needs[id], &region, per_pe, from_top, true))
+            layouts(per_pe)
+                .find_map(|layout| spread(&needs[id], &region, per_pe, from_top, layout))
                 .unwrap_or_else(packed)
         } else {
             packed()
@@ -176,15 +177,39 @@ fn span(needs: &[Need], placements: &[Option<Placement>]) -> Option<Range<u64>> 
     ends.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
 }
 
-/// The copies of duplicated layers one per PE of `per_pe` crossbars, the rest in free runs, all
-/// in `region` and as low in it as they go (as high when `from_top`), the runs placed before
-/// or after the copies as `runs_first` says; `None` when they do not fit so.
+/// How [`spread`] lays a segment out: the stages that need runs before or after the spread
+/// copies, and the fewest copies of a layer it puts on one PE (more where a PE holds fewer).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    runs_first: bool,
+    least_per_pe: u64,
+}
+
+/// The layouts tried in turn: the copies first one per PE; the runs first, the copies one, two,
+/// four ... per PE (each halving the PEs they need).
+fn layouts(per_pe: u64) -> impl Iterator<Item = Layout> {
+    let copies_first = Layout {
+        runs_first: false,
+        least_per_pe: 1,
+    };
+    let runs_first = std::iter::successors(Some(1u64), |k| Some(k * 2))
+        .take_while(move |&k| k <= per_pe)
+        .map(|least_per_pe| Layout {
+            runs_first: true,
+            least_per_pe,
+        });
+    std::iter::once(copies_first).chain(runs_first)
+}
+
+/// The copies of duplicated layers spread over the PEs of `per_pe` crossbars as `layout` says,
+/// the rest in free runs, all in `region` and as low in it as they go (as high when
+/// `from_top`); `None` when they do not fit so.
 fn spread(
     needs: &[Need],
     region: &Range<u64>,
     per_pe: u64,
     from_top: bool,
-    runs_first: bool,
+    layout: Layout,
 ) -> Option<Vec<Option<Placement>>> {
     // No more of the region than one PE per copy needs (a huge chip costs no time or memory).
     let wanted: u64 = needs
@@ -202,7 +227,7 @@ fn spread(
     let mut order: Vec<usize> = (0..needs.len()).filter(|&s| spreads(&needs[s])).collect();
     order.sort_by_key(|&s| std::cmp::Reverse(needs[s].per_copy));
     let runs = (0..needs.len()).filter(|&s| !spreads(&needs[s]) && needs[s].per_copy > 0);
-    if runs_first {
+    if layout.runs_first {
         order.splice(0..0, runs);
     } else {
         order.extend(runs);
@@ -211,7 +236,7 @@ fn spread(
     for s in order {
         let n = needs[s];
         let placement = (if spreads(&n) {
-            free.fewest_per_pe(n, per_pe, from_top)
+            free.fewest_per_pe(n, per_pe, layout.least_per_pe, from_top)
         } else {
             None
         })
@@ -244,12 +269,16 @@ impl Free {
         (0..n.copies).all(|d| self.is_free(p.copy(d, n.per_copy)))
     }
 
-    /// The placement with the fewest copies per PE (one, else `k` for each `k` that divides a
-    /// PE's crossbars into slots that hold a copy): the busiest PE link carries the fewest
-    /// copies' vectors.
-    fn fewest_per_pe(&self, n: Need, per_pe: u64, from_top: bool) -> Option<Placement> {
-        (1..=per_pe / n.per_copy.max(1))
+    /// The placement with the fewest copies per PE, `least` or more (or as many as a PE holds,
+    /// if fewer), `k` for each `k` that divides a PE's crossbars into slots that hold a copy: the
+    /// busiest PE link carries the fewest copies' vectors.
+    fn fewest_per_pe(&self, n: Need, per_pe: u64, least: u64, from_top: bool) -> Option<Placement> {
+        let fits: Vec<u64> = (1..=per_pe / n.per_copy.max(1))
             .filter(|k| per_pe.is_multiple_of(*k))
+            .collect();
+        let most = fits.last().copied().unwrap_or(1);
+        fits.into_iter()
+            .filter(|&k| k >= least.min(most))
             .find_map(|k| self.k_per_pe(n, per_pe, k, from_top))
     }
 
@@ -305,5 +334,70 @@ impl Free {
                 self.taken[(x - self.region.start) as usize] = true;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copies_of(copies: u64, per_copy: u64) -> Need {
+        Need { copies, per_copy }
+    }
+
+    /// The first of [`layouts`] that fits `needs` in `region` (PEs of 16 crossbars).
+    fn laid_out(needs: &[Need], region: Range<u64>) -> Option<Vec<Option<Placement>>> {
+        layouts(16).find_map(|layout| spread(needs, &region, 16, false, layout))
+    }
+
+    /// Four PEs: one copy per PE of the 8-crossbar layer (PEs 0 and 1) leaves a run of 40
+    /// crossbars, too short for the seven copies of the 6-crossbar layer, which find no common
+    /// offset one or two per PE either; two copies per PE of the first layer (PE 0) leave 48.
+    #[test]
+    fn copies_go_two_per_pe_when_one_per_pe_starves_a_later_stage() {
+        let needs = [copies_of(2, 8), copies_of(7, 6)];
+        for layout in layouts(16).take(2) {
+            assert_eq!(layout.least_per_pe, 1);
+            assert_eq!(spread(&needs, &(0..64), 16, false, layout), None);
+        }
+        let placed = laid_out(&needs, 0..64).unwrap();
+        assert_eq!(
+            placed[0],
+            Some(Placement {
+                first: 0,
+                stride: 8
+            })
+        );
+        assert_eq!(
+            placed[1],
+            Some(Placement {
+                first: 16,
+                stride: 6
+            })
+        );
+    }
+
+    /// Copies one per PE at offset 0 leave no run for a 20-crossbar layer; laid out first, the
+    /// run takes PE 0 and part of PE 1, and the copies go four per PE after it.
+    #[test]
+    fn runs_go_first_when_the_copies_leave_none() {
+        let needs = [copies_of(8, 1), copies_of(1, 20)];
+        let copies_first = layouts(16).next().unwrap();
+        assert_eq!(spread(&needs, &(0..64), 16, false, copies_first), None);
+        let placed = laid_out(&needs, 0..64).unwrap();
+        assert_eq!(
+            placed[1],
+            Some(Placement {
+                first: 0,
+                stride: 20
+            })
+        );
+        assert_eq!(
+            placed[0],
+            Some(Placement {
+                first: 32,
+                stride: 4
+            })
+        );
     }
 }

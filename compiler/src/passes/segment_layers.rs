@@ -29,7 +29,7 @@
 //! }) {batch = 16, granularity = "crossbar", images = 16, pipeline = "reuse", runs = 1, scheduler = "pimc"}
 //! ```
 
-use super::duplicate_layers::duplicate;
+use super::duplicate_layers::{duplicate, Walk};
 use super::place_crossbars::place;
 use super::prefetch_weights::prefetch;
 use super::{run_on_layers, Ir, PassContext};
@@ -243,7 +243,7 @@ fn complete(
     schedule: Schedule,
 ) -> std::result::Result<Schedule, ProgramError> {
     let program = scheduled_program(network, &schedule, target)?;
-    let schedule = duplicate(&program, target, schedule);
+    let schedule = duplicate(&program, target, schedule)?;
     let schedule = place(&program, target, schedule)?;
     Ok(prefetch(&program, target, schedule))
 }
@@ -359,12 +359,18 @@ impl<'p> Planner<'p> {
         self.latency_with(range, &copies)
     }
 
-    /// The copies the mode's duplication rule gives the segment over `range` (one allocation
-    /// unit each when the mode does not duplicate: under tile granularity a unit holds
-    /// NeuroSim's in-tile copies).
+    /// The copies the mode's duplication rule gives the segment over `range`, its walk stopped
+    /// at the first step that does not pay ([`Planner::copies_by`]).
     pub fn copies(&self, range: Range<usize>) -> Vec<u64> {
+        self.copies_by(range, Walk::FirstStop)
+    }
+
+    /// The copies the mode's duplication rule gives the segment over `range`, pimc's walk
+    /// stopped as `walk` says (one allocation unit each when the mode does not duplicate: under
+    /// tile granularity a unit holds NeuroSim's in-tile copies).
+    pub fn copies_by(&self, range: Range<usize>, walk: Walk) -> Vec<u64> {
         if self.pipeline.duplicates() {
-            super::duplicate_layers::segment_copies(self, range)
+            super::duplicate_layers::segment_copies(self, range, walk)
         } else {
             self.program.stages[range]
                 .iter()

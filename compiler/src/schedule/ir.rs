@@ -160,7 +160,8 @@ pub fn placed_program(
     Ok(as_placed(program, schedule, target))
 }
 
-fn as_placed(mut program: Program, schedule: &Schedule, target: &Target) -> Program {
+/// `program` with its links shared as `schedule` places its copies ([`share_links_as_placed`]).
+pub fn as_placed(mut program: Program, schedule: &Schedule, target: &Target) -> Program {
     share_links_as_placed(&mut program, schedule, target);
     program
 }
