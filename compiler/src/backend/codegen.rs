@@ -1059,6 +1059,17 @@ impl<'f> Gen<'f> {
         };
         let (packed, stride) = arena::pack(&self.arena_requests, &self.lifetimes);
         registers.set_stride(ARENA, stride)?;
+        let room = self.rings.shadow.saturating_sub(self.next_dram);
+        if stride.saturating_mul(self.images.count) > room {
+            let fits = room / stride.max(1);
+            return Err(format!(
+                "the activations of {} images need more than the 2^32-element DRAM space: an \
+                 activation that waits in DRAM while other images pass has room for every image \
+                 of the batch ({stride} elements per image in all), and the room the program's \
+                 other data leave holds {fits} images of this schedule: use --batch {fits} or less",
+                self.images.count,
+            ));
+        }
         let base = self.alloc_dram(stride * self.images.count)?;
         for s in self.stored.iter_mut().flatten() {
             if register_of(s.addr) == ARENA {
