@@ -132,7 +132,7 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
     }
     gen.copy_outputs()?;
     gen.program.code.push(Instruction::Halt {});
-    onto_chip(&mut gen.program.code, &gen.rings);
+    onto_chip(&mut gen.program, &gen.rings);
     Ok(gen.program)
 }
 

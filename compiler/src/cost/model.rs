@@ -9,18 +9,17 @@
 //! ([`stage_time`]). Pipelined: the first image through the stages, row by row where they run in
 //! bands ([`image_fill`]), then one period per image, the period being the slowest stage but at
 //! least what the stages share needs per image: the PE links ([`shared_link_ns`]), the DRAM
-//! channel and the vector unit, on which the stages' chains run as the program runs them
-//! ([`simulated_period_ns`]), and the buffer port the copies into and out of the segment's ring
-//! buffers share ([`copy_port_ns`], `program::rings`). Sequential: `images` times one image
-//! through the stages (row by row between stages staged in different tile buffers, one after
-//! another in one buffer: `Σ stage times`), less the streaming that overlaps the next image when
-//! two images' worth of transfers fit the global buffer. Stages loaded by prefetch (into
+//! channel, the vector unit and the buffer port the copies into and out of the segment's ring
+//! buffers share (`program::rings`), on which the stages' chains run as the program runs them
+//! ([`simulated_period_ns`]). Sequential: `images` times one image through the stages (row by row between stages staged in different
+//! tile buffers, one after another in one buffer: `Σ stage times`), less the streaming that
+//! overlaps the next image when two images' worth of transfers fit the global buffer. Stages loaded by prefetch (into
 //! crossbars the previous segment does not use) are written while the previous segment runs:
 //! only what its run does not hide is exposed. A schedule repeats its segments once per batch (or
 //! per image in `layer` mode); leakage is static power times the batch latency.
 
 use super::fill::image_fill;
-use super::steady::{chain_steps, copy_port_ns, simulated_period_ns, ChainStep};
+use super::steady::{chain_steps, simulated_period_ns, ChainStep};
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
     mvm_energy, mvm_time, rewrite_time, vector_energy, vector_time, write_time, Energy,
@@ -327,16 +326,16 @@ pub enum Detail {
     /// row by row, longer segments whose weight loads no prefetch hides (`docs/cost-model.md`
     /// §7).
     Estimate,
-    /// The evaluation of a complete schedule: the stages' chains run on the DRAM channel and the
-    /// vector unit as in the program ([`simulated_period_ns`]), ring copies on the buffer port
-    /// ([`copy_port_ns`]), and the first image flows through the stages row by row
-    /// ([`image_fill`]).
+    /// The evaluation of a complete schedule: the stages' chains run on the DRAM channel, the
+    /// vector unit and the buffer port as in the program ([`simulated_period_ns`]), and the
+    /// first image flows through the stages row by row ([`image_fill`]).
     Evaluation,
 }
 
 /// The steady-state period of a pipeline whose `stages` take their [`stage_time`]s: the slowest
 /// stage but for the store the next image overlaps, and at least the shared units' time
-/// (`floor_ns`, [`period_floor`]) and the DRAM channel's and buffer port's (as `detail` has them).
+/// (`floor_ns`, [`period_floor`]) and the DRAM channel's, vector unit's and buffer port's (as
+/// `detail` has them).
 fn steady_period(
     floor_ns: f64,
     stages: &[(f64, &StageCost)],
@@ -347,11 +346,11 @@ fn steady_period(
         .iter()
         .map(|&(time, cost)| time - cost.final_store_ns)
         .fold(0.0, f64::max);
-    let (dram_ns, port_ns) = match detail {
-        Detail::Estimate => (stages.iter().map(|(_, c)| c.dram_stream_ns).sum(), 0.0),
-        Detail::Evaluation => (simulated_period_ns(chains), copy_port_ns(stages)),
+    let shared_ns = match detail {
+        Detail::Estimate => stages.iter().map(|(_, c)| c.dram_stream_ns).sum(),
+        Detail::Evaluation => simulated_period_ns(chains),
     };
-    slowest.max(floor_ns).max(dram_ns).max(port_ns)
+    slowest.max(floor_ns).max(shared_ns)
 }
 
 /// The cost of `plan` over `program` (stage costs `costs`), with the DRAM activation traffic of
@@ -371,7 +370,12 @@ pub fn segment_cost(
     );
     let bands: Vec<Banding> = staging.iter().map(|&(bands, _)| bands).collect();
     let pipelined = execution == Execution::Pipelined;
-    let rings = segment_rings(program, plan.stages.clone(), target, pipelined);
+    let rings = segment_rings(
+        program,
+        plan.stages.clone(),
+        target,
+        (pipelined, plan.staging_tiles),
+    );
     let traffic = program.traffic(plan.stages.clone(), target, &rings);
     let costs: Vec<StageCost> = plan
         .stages
@@ -533,9 +537,9 @@ fn pipelined(fill_ns: f64, period_ns: f64, images: u64) -> f64 {
 /// at least a period, then one period per image; the period is the slowest stage, and at least
 /// the time the resources all stages share need per image: the vector unit (all vector work),
 /// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]), and the
-/// DRAM channel and vector unit as the stages' chains use them ([`simulated_period_ns`]).
-/// Sequential: each image through every stage (`fill`). Stage
-/// times are [`stage_time`]s.
+/// DRAM channel, vector unit and buffer port as the stages' chains use them
+/// ([`simulated_period_ns`]). Sequential: each image through every stage (`fill`). Stage times
+/// are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
@@ -624,6 +628,30 @@ pub struct ScheduleCost {
     pub bubble_fraction: f64,
 }
 
+/// The tiles the stages of `schedule`'s segment over `range` stage in on a target without a
+/// global buffer, from their placement ([`staging_tiles`]).
+pub fn placed_staging_tiles(schedule: &Schedule, range: Range<usize>, target: &Target) -> Vec<u64> {
+    let firsts = schedule.stages[range]
+        .iter()
+        .map(|s| s.placement.map(|p| p.first));
+    staging_tiles(firsts, target.crossbars_per_tile())
+}
+
+/// The rings `schedule`'s segment over `range` keeps ([`segment_rings`]), as [`evaluate`] costs
+/// them: none when its stages run one at a time, or do not fit the staging buffer side by side.
+pub fn scheduled_rings(
+    program: &Program,
+    target: &Target,
+    schedule: &Schedule,
+    range: Range<usize>,
+) -> Rings {
+    let tiles = placed_staging_tiles(schedule, range.clone(), target);
+    let plan = (schedule.execution(), Some(&tiles[..]));
+    let (_, execution) = staging_plan(program, target, range.clone(), plan);
+    let pipelined = execution == Execution::Pipelined;
+    segment_rings(program, range, target, (pipelined, Some(&tiles)))
+}
+
 /// Evaluates `schedule` over `program` on `target`.
 pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> ScheduleCost {
     let costs = stage_costs(program, target);
@@ -637,10 +665,7 @@ pub fn evaluate(program: &Program, target: &Target, schedule: &Schedule) -> Sche
         .segments
         .iter()
         .map(|range| {
-            let firsts = schedule.stages[range.clone()]
-                .iter()
-                .map(|s| s.placement.map(|p| p.first));
-            let tiles = staging_tiles(firsts, target.crossbars_per_tile());
+            let tiles = placed_staging_tiles(schedule, range.clone(), target);
             let plan = SegmentPlan {
                 stages: range.clone(),
                 copies: &copies[range.clone()],

@@ -7,24 +7,27 @@
 //! is found by running the steady state as the program does (`docs/cost-model.md` §7, `Q`):
 //! equal stages that start an image together queue; a stage with slack drifts until its
 //! transfers fall into the others' compute; chunks whose loads and stores leave only short gaps
-//! hold the channel like a wall. The ring copies into and out of a segment's rings take the one
-//! buffer port in the same way ([`copy_port_ns`]).
+//! hold the channel like a wall. The copies into and out of a segment's ring buffers take the one
+//! buffer port in the same way, each layer's where its code has them.
 
 use super::model::StageCost;
-use super::units::{dram_stream_time, vector_time};
+use super::units::{dram_stream_time, move_ns_per_element, vector_time};
 use crate::program::rings::Rings;
 use crate::program::Program;
 use pim_runtime::target::Target;
 
-/// One step of a stage's chain: stream `read_ns` on the DRAM channel, work `chain_ns` on the
-/// stage's own units (crossbars, PE links, the DRAM latency), work `vector_ns` on the vector
-/// unit, stream `write_ns`; `repeat` times one after another (a layer's bands or chunks).
+/// One step of a stage's chain: copy `copy_in_ns` out of ring buffers through the buffer port,
+/// stream `read_ns` on the DRAM channel, work `chain_ns` on the stage's own units (crossbars, PE
+/// links, the DRAM latency), work `vector_ns` on the vector unit, stream `write_ns`, copy
+/// `copy_out_ns` into ring buffers; `repeat` times one after another (a layer's bands or chunks).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ChainStep {
+    pub copy_in_ns: f64,
     pub read_ns: f64,
     pub chain_ns: f64,
     pub vector_ns: f64,
     pub write_ns: f64,
+    pub copy_out_ns: f64,
     pub repeat: u64,
 }
 
@@ -35,10 +38,12 @@ impl ChainStep {
         let repeat = chunks.clamp(1, MAX_CHUNKS);
         let part = |ns: f64| ns / repeat as f64;
         ChainStep {
+            copy_in_ns: part(self.copy_in_ns),
             read_ns: part(self.read_ns),
             chain_ns: part(self.chain_ns),
             vector_ns: part(self.vector_ns),
             write_ns: part(self.write_ns),
+            copy_out_ns: part(self.copy_out_ns),
             repeat,
         }
     }
@@ -54,20 +59,23 @@ impl ChainStep {
 
     /// Its time alone, all repeats.
     pub fn total_ns(&self) -> f64 {
-        (self.read_ns + self.chain_ns + self.vector_ns + self.write_ns) * self.repeat as f64
+        self.shared_ns() + self.chain_ns * self.repeat as f64
     }
 
     /// Its time on the shared units, all repeats.
     fn shared_ns(&self) -> f64 {
-        (self.read_ns + self.vector_ns + self.write_ns) * self.repeat as f64
+        let port = self.copy_in_ns + self.copy_out_ns;
+        (port + self.read_ns + self.vector_ns + self.write_ns) * self.repeat as f64
     }
 
     /// Adds `other`'s work to this step's.
     fn add(&mut self, other: &ChainStep) {
+        self.copy_in_ns += other.copy_in_ns;
         self.read_ns += other.read_ns;
         self.chain_ns += other.chain_ns;
         self.vector_ns += other.vector_ns;
         self.write_ns += other.write_ns;
+        self.copy_out_ns += other.copy_out_ns;
     }
 }
 
@@ -89,10 +97,10 @@ fn mean_step(ends: &[f64; PERIOD_STEPS]) -> f64 {
 /// The chain of stage `s` of `program` (cost `cost`, crossbar time `mvm_ns` in `bands` bands,
 /// staging `share` elements, its segment keeping `rings` on chip) as [`ChainStep`]s, adding up
 /// to its [`stage_time`](super::model::stage_time) less the latency of its last store, which the
-/// next image overlaps (taken off the chain before it): its ring copies in, its crossbar layer
-/// with the layers that follow it band by band (each band loads its share, computes, stores its
-/// share; the DRAM latencies of their transfers on the chain), each other layer of its epilogue
-/// in chunks of the staging share (load, compute, store), its ring copies out.
+/// next image overlaps (taken off the chain before it): its crossbar layer with the layers that
+/// follow it band by band (each band copies in and loads its share, computes, stores and copies
+/// out its share; the DRAM latencies of their transfers on the chain), each other layer of its
+/// epilogue in chunks of the staging share (copy in, load, compute, store, copy out).
 pub fn chain_steps(
     program: &Program,
     (s, target, rings): (usize, &Target, &Rings),
@@ -101,15 +109,18 @@ pub fn chain_steps(
 ) -> Vec<ChainStep> {
     let stage = &program.stages[s];
     let latency = target.dram.latency_ns;
+    let copy_ns = move_ns_per_element(target);
     let mut banded = ChainStep::work(mvm_ns);
-    let mut steps = vec![ChainStep::work(cost.copy_in_ns)];
+    let mut steps = Vec::new();
     for (id, traffic) in program.layer_traffic(s, target, rings) {
         let layer = &program.layers[id];
         let step = ChainStep {
+            copy_in_ns: traffic.copied_in as f64 * copy_ns,
             read_ns: dram_stream_time(target, traffic.read_bytes),
             chain_ns: traffic.transfers as f64 * latency,
             vector_ns: layer.vector().map_or(0.0, |w| vector_time(target, w)),
             write_ns: dram_stream_time(target, traffic.write_bytes),
+            copy_out_ns: traffic.copied_out as f64 * copy_ns,
             repeat: 1,
         };
         if stage.banded(id) {
@@ -120,9 +131,8 @@ pub fn chain_steps(
         }
     }
     if stage.mvm.is_some() {
-        steps.insert(1, banded.in_chunks(bands));
+        steps.insert(0, banded.in_chunks(bands));
     }
-    steps.push(ChainStep::work(cost.copy_out_ns));
     if let Some(last) = steps.iter_mut().rev().find(|s| s.write_ns > 0.0) {
         let overlapped = cost.final_store_ns / last.repeat as f64;
         last.chain_ns = (last.chain_ns - overlapped).max(0.0);
@@ -131,69 +141,41 @@ pub fn chain_steps(
     steps
 }
 
-/// The period of a pipeline whose stages run `chains` ([`chain_steps`]) on one DRAM channel and
-/// one vector unit, from [`PERIOD_STEPS`] steps of it run as the program runs them: in each, the
-/// stages in program order each start an image once they have finished the previous one and the
-/// stage before has stored it (at the previous step), and each transfer and each piece of vector
-/// work takes its unit's first free gap from when it is ready. 0 when no stage uses either unit.
+/// The period of a pipeline whose stages run `chains` ([`chain_steps`]) on one DRAM channel, one
+/// vector unit and one buffer port, from [`PERIOD_STEPS`] steps of it run as the program runs
+/// them: in each, the stages in program order each start an image once they have finished the
+/// previous one and the stage before has stored it (at the previous step), and each transfer,
+/// ring copy and piece of vector work takes its unit's first free gap from when it is ready. 0
+/// when no stage uses any of them. (With a stage's ring copies as one block before and one after
+/// its compute, on a port of their own beside this, mini_densenet's six stages in `reuse` on
+/// isaac-rram at batch 256 ran 18 % slower in time than modelled: its concatenations copy out
+/// in the middle of their stage's code.)
 pub fn simulated_period_ns(chains: &[Vec<ChainStep>]) -> f64 {
     if !chains.iter().flatten().any(|s| s.shared_ns() > 0.0) {
         return 0.0;
     }
-    let (mut channel, mut vector) = (Unit::default(), Unit::default());
+    let mut shared = SharedUnits::default();
+    // Per stage: when its last image's compute ended, and when it had copied and stored it all.
+    let mut computed = vec![0.0f64; chains.len()];
     let mut stored = vec![0.0f64; chains.len()];
     let mut ends = [0.0f64; PERIOD_STEPS];
     for end in &mut ends {
-        // Every stage starts this step at its last image's end or later.
-        let earliest = stored.iter().copied().fold(f64::INFINITY, f64::min);
-        channel.forget_before(earliest);
-        vector.forget_before(earliest);
+        // Every stage starts this step at its last image's compute's end or later.
+        shared.forget_before(computed.iter().copied().fold(f64::INFINITY, f64::min));
         let mut upstream = 0.0f64;
-        for (chain, stored) in chains.iter().zip(stored.iter_mut()) {
-            let mut clock = stored.max(upstream);
-            upstream = *stored;
+        for (k, chain) in chains.iter().enumerate() {
+            // It copies its next operands in once its compute is done, computes once its last
+            // results are copied out.
+            let (mut clock, previous) = (computed[k].max(upstream), stored[k]);
+            upstream = stored[k];
             for step in chain {
                 for _ in 0..step.repeat {
-                    clock = channel.fit(clock, step.read_ns) + step.chain_ns;
-                    clock = vector.fit(clock, step.vector_ns);
-                    clock = channel.fit(clock, step.write_ns);
+                    (computed[k], clock) = shared.run(step, clock, previous);
                 }
             }
-            *stored = clock;
+            stored[k] = clock;
         }
         *end = stored.iter().copied().fold(0.0, f64::max);
-    }
-    mean_step(&ends)
-}
-
-/// The period the one buffer port allows a pipeline whose `stages` (taking their
-/// [`stage_time`](super::model::stage_time)s) copy their operands out of ring buffers and their
-/// results into them, from [`PERIOD_STEPS`] steps of it run on the port as the program runs
-/// them: each stage in program order copies its operands in once its previous image's compute is
-/// done (its staging area is free) and the stage before has copied the image out, computes once
-/// its previous result is copied out, then copies its result out, each copy in the port's first
-/// free gap from then on (the store of a result to DRAM overlaps the next image, as in
-/// `model::steady_period`); the mean step over the second half ([`mean_step`]). (Stages whose
-/// copies keep the port busy most of the period wait for it: without this, mini_densenet's six
-/// stages in `reuse` at batch 256 ran 18 % slower in time than modelled; 5 % with it.)
-pub(super) fn copy_port_ns(stages: &[(f64, &StageCost)]) -> f64 {
-    if stages.iter().all(|(_, c)| c.copies_ns() == 0.0) {
-        return 0.0;
-    }
-    let mut port = Unit::default();
-    let n = stages.len();
-    let (mut computed, mut copied_out) = (vec![0.0f64; n], vec![0.0f64; n]);
-    let mut ends = [0.0f64; PERIOD_STEPS];
-    for end in &mut ends {
-        let mut upstream = 0.0f64;
-        for (k, &(time, c)) in stages.iter().enumerate() {
-            let operands = port.fit(computed[k].max(upstream), c.copy_in_ns);
-            upstream = copied_out[k];
-            let chain = time - c.copies_ns() - c.final_store_ns;
-            computed[k] = operands.max(copied_out[k]) + chain;
-            copied_out[k] = port.fit(computed[k], c.copy_out_ns);
-        }
-        *end = copied_out.iter().copied().fold(0.0, f64::max);
     }
     mean_step(&ends)
 }
@@ -231,6 +213,35 @@ impl Unit {
     }
 }
 
+/// The units the stages of a pipeline share: the DRAM channel, the vector unit, the buffer port.
+#[derive(Debug, Default)]
+pub(super) struct SharedUnits {
+    channel: Unit,
+    vector: Unit,
+    port: Unit,
+}
+
+impl SharedUnits {
+    /// One piece of `step` (one of its repeats) from `clock` on, its compute not before
+    /// `previous` (when the stage's last results were copied out): copies in, loads, works,
+    /// stores and copies out, each on its unit's first free gap. Returns when its compute and
+    /// store ended and when its copies out did.
+    pub(super) fn run(&mut self, step: &ChainStep, clock: f64, previous: f64) -> (f64, f64) {
+        let mut clock = self.port.fit(clock, step.copy_in_ns).max(previous);
+        clock = self.channel.fit(clock, step.read_ns) + step.chain_ns;
+        clock = self.vector.fit(clock, step.vector_ns);
+        clock = self.channel.fit(clock, step.write_ns);
+        (clock, self.port.fit(clock, step.copy_out_ns))
+    }
+
+    /// Forgets what ended by `time`: nothing is asked for before it again.
+    pub(super) fn forget_before(&mut self, time: f64) {
+        self.channel.forget_before(time);
+        self.vector.forget_before(time);
+        self.port.forget_before(time);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +254,7 @@ mod tests {
             vector_ns: 0.0,
             write_ns,
             repeat,
+            ..ChainStep::default()
         }
     }
 

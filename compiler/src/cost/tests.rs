@@ -975,50 +975,58 @@ fn chain_steps_add_up_to_the_stage_time() {
     assert!(chunked > 0, "no stage ran in bands or chunks");
 }
 
+/// Ring copies queue on the one buffer port with the stages' other work (`steady`).
 #[test]
 fn ring_copies_queue_on_the_buffer_port() {
-    // No copies: the port sets no period.
-    let plain = model::StageCost::default();
-    assert_eq!(super::steady::copy_port_ns(&[(10.0, &plain); 3]), 0.0);
-    // Each stage copies its operands in (2 ns), computes (6 ns) and copies its result out (2 ns):
-    // a chain of 10 ns. Two stages keep the port busy 8 ns per image and fit in the chain; six
-    // need 24 ns of it per image, more than any chain: the port sets the period.
-    let copying = model::StageCost {
+    use super::steady::{simulated_period_ns, ChainStep};
+    // Each stage copies its operands in (2 ns), computes (6 ns) and copies its result out
+    // (2 ns): a chain of 10 ns. Two stages keep the port busy 8 ns per image and fit in the
+    // chain; six need 24 ns of it per image, more than any chain: the port sets the period.
+    let chain = vec![ChainStep {
         copy_in_ns: 2.0,
+        chain_ns: 6.0,
         copy_out_ns: 2.0,
-        ..model::StageCost::default()
-    };
-    let two = super::steady::copy_port_ns(&[(10.0, &copying); 2]);
+        repeat: 1,
+        ..ChainStep::default()
+    }];
+    let two = simulated_period_ns(&vec![chain.clone(); 2]);
     assert!((10.0..=12.0).contains(&two), "{two}");
-    let six = super::steady::copy_port_ns(&[(10.0, &copying); 6]);
+    let six = simulated_period_ns(&vec![chain; 6]);
     assert!((24.0..=26.0).contains(&six), "{six}");
+    // No copies (nor other shared work): the shared units set no period.
+    let plain = vec![ChainStep {
+        chain_ns: 10.0,
+        repeat: 1,
+        ..ChainStep::default()
+    }];
+    assert_eq!(simulated_period_ns(&vec![plain; 3]), 0.0);
+}
+
+/// mini_resnet in `full` (one segment) at batch 16 on `t`.
+fn mini_resnet_full(t: &Target) -> Scheduled {
+    let path = format!(
+        "{}/../test-models/nets/mini_resnet.onnx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let func = import(&path).unwrap();
+    scheduled(&func, t, options(16, Pipeline::Full, Segmentation::Optimal)).unwrap()
 }
 
 /// A pipelined segment keeps the results only its own stages read in ring buffers where the
 /// stages' needs leave room in the global buffer (`program::rings`): none is a network output,
 /// every reader is in the segment at or after the writer's stage, the rings have the slots the
 /// longest-lived result needs and fit; their bytes leave the DRAM traffic and are copied instead.
-/// Without a global buffer, one stage at a time, or without room, nothing stays on chip.
+/// With stages one at a time, or without room, nothing stays on chip.
 #[test]
 fn rings_keep_what_a_pipelined_segment_reads_on_chip() {
     use crate::program::bands::stage_need;
     use crate::program::layers::Source;
     use crate::program::rings::{segment_rings, MAX_SLOTS};
     let t = compact();
-    let path = format!(
-        "{}/../test-models/nets/mini_resnet.onnx",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let func = import(&path).unwrap();
-    let s = scheduled(
-        &func,
-        &t,
-        options(16, Pipeline::Full, Segmentation::Optimal),
-    )
-    .unwrap();
+    let s = mini_resnet_full(&t);
     let p = &s.program;
     let range = 0..p.stages.len();
-    let rings = segment_rings(p, range.clone(), &t, true);
+    let rings = segment_rings(p, range.clone(), &t, (true, None));
     assert!(rings.layers.len() >= 4, "{rings:?}");
     let stage_of = |id: usize| {
         range
@@ -1053,15 +1061,45 @@ fn rings_keep_what_a_pipelined_segment_reads_on_chip() {
         kept.copied_in + kept.copied_out
     );
     assert!(kept.transfers < dram.transfers);
-    // No global buffer, stages one at a time, or no room: no rings.
-    let isaac = Target::preset("isaac-rram").unwrap();
-    assert!(segment_rings(p, range.clone(), &isaac, true)
+    // Stages one at a time, or no room: no rings.
+    assert!(segment_rings(p, range.clone(), &t, (false, None))
         .layers
         .is_empty());
-    assert!(segment_rings(p, range.clone(), &t, false).layers.is_empty());
     let mut tight = t.clone();
     tight.buffers.global_bytes = needs * u64::from(t.precision.activation_bits) / 8;
-    assert!(segment_rings(p, range, &tight, true).layers.is_empty());
+    assert!(segment_rings(p, range, &tight, (true, None))
+        .layers
+        .is_empty());
+}
+
+/// Without a global buffer, rings go to the buffers of the tiles no stage stages in, one after
+/// another, a ring running on into the next tile but never into a tile a stage stages in.
+#[test]
+fn rings_without_a_global_buffer_take_the_tiles_no_stage_stages_in() {
+    use crate::program::bands::whole_buffer;
+    use crate::program::rings::{segment_rings, segment_room};
+    let t = Target::preset("isaac-rram").unwrap();
+    let s = mini_resnet_full(&t);
+    let p = &s.program;
+    let range = 0..p.stages.len();
+    let unit = whole_buffer(&t);
+    // Stages in tiles 0, 0, 2, ...: tile 1 is a run of its own, 3 onwards one run.
+    let mut staging = vec![0, 0, 2];
+    staging.resize(range.len(), 2);
+    let room = segment_room(p, range.clone(), &t, Some(&staging));
+    assert_eq!(room, vec![unit..2 * unit, 3 * unit..t.total_tiles() * unit]);
+    let rings = segment_rings(p, range.clone(), &t, (true, Some(&staging)));
+    assert!(rings.layers.len() >= 4, "{rings:?}");
+    for (&id, &home) in rings.layers.iter().zip(&rings.homes) {
+        let end = home + p.layers[id].output_elements * rings.slots;
+        assert!(room.iter().any(|r| r.start <= home && end <= r.end));
+    }
+    // Every tile staged in: no room, no rings.
+    let all: Vec<u64> = (0..t.total_tiles()).collect();
+    assert!(segment_room(p, range.clone(), &t, Some(&all)).is_empty());
+    assert!(segment_rings(p, range, &t, (true, Some(&all)))
+        .layers
+        .is_empty());
 }
 
 /// pimc's duplication keeps the cheaper, as placed, of its frontier walk's first stop and the

@@ -1,16 +1,18 @@
-//! Ring buffers: the activations a pipelined segment keeps in the global buffer between its
-//! stages (`docs/cost-model.md` §4, `docs/backend.md` §2).
+//! Ring buffers: the activations a pipelined segment keeps on chip between its stages
+//! (`docs/cost-model.md` §4, `docs/backend.md` §2).
 //!
 //! In a pipelined segment stage `k` works on the image `k` steps behind stage 0, so a result
-//! written by stage `i` and read by stage `j` is alive for `j - i + 1` images at once. When every
-//! stage stages its whole image (the stages' needs, [`stage_need`], leave room in the global
-//! buffer), that room holds results in *rings* of slots, image `m` in slot `m mod slots`: the
-//! writer copies its result there instead of storing it to DRAM, the readers copy it from there
-//! instead of loading it. Only results that never leave the segment qualify: not network
-//! outputs, read by no later segment, written whole by one stage (not a column part). One rule
-//! for the cost model and the back end: [`segment_rings`].
+//! written by stage `i` and read by stage `j` is alive for `j - i + 1` images at once. Where the
+//! stages' staging leaves buffer room, that room holds results in *rings* of slots, image `m` in
+//! slot `m mod slots`: the writer copies its result there instead of storing it to DRAM, the
+//! readers copy it from there instead of loading it. Only results that never leave the segment
+//! qualify: not network outputs, read by no later segment, written whole by one stage (not a
+//! column part). The room is the global buffer above what the stages stage ([`stage_need`]), or,
+//! on a target without one, the buffers of the tiles no stage of the segment stages in, one
+//! after another (the *ring space*, [`Rings::homes`]). One rule for the cost model and the back
+//! end: [`segment_rings`].
 
-use super::bands::stage_need;
+use super::bands::{stage_need, whole_buffer};
 use super::layers::{LayerId, Source};
 use super::Program;
 use pim_runtime::target::Target;
@@ -27,6 +29,10 @@ pub struct Rings {
     pub layers: Vec<LayerId>,
     /// Slots of every ring: the most images any of them holds at once (1 without rings).
     pub slots: u64,
+    /// Where each of `layers`' rings starts in the ring space, its slots one after another: an
+    /// element of the global buffer, or on a target without one element `e` of tile `t`'s
+    /// buffer at `t x` [`whole_buffer`]` + e` (a ring may run on into the next tile).
+    pub homes: Vec<u64>,
 }
 
 impl Rings {
@@ -40,7 +46,7 @@ impl Rings {
         matches!(source, Source::Layer(id) if self.holds(id))
     }
 
-    /// Elements of the global buffer the rings take.
+    /// Elements of on-chip buffer the rings take.
     pub fn elements(&self, program: &Program) -> u64 {
         let slot: u64 = self
             .layers
@@ -51,43 +57,102 @@ impl Rings {
     }
 }
 
-/// The rings of the segment over `range` of `program` on `target` when it runs `pipelined`: on a
-/// target with a global buffer, the results its stages store (not kept for a follower,
-/// [`super::Stage::keeps`]) that only later stages of the segment (or later layers of their own
-/// stage) read, fewest slots first, then in stage order, as long as they fit the room the
-/// stages' needs leave and no ring needs more than [`MAX_SLOTS`]. All rings get the slots the
-/// longest-lived one needs (one unrolled step loop serves them all).
+/// The rings of the segment over `range` of `program` on `target` when it runs `pipelined`, its
+/// stages staging in `staging_tiles` on a target without a global buffer (`None` before
+/// placement: each stage in a tile of its own): the results its stages store (not kept for a
+/// follower, [`super::Stage::keeps`]) that only later stages of the segment (or later layers of
+/// their own stage) read, fewest slots first, then in stage order, as long as they fit the room
+/// ([`segment_room`]) and no ring needs more than [`MAX_SLOTS`]. All rings get the slots the
+/// longest-lived one needs (one unrolled step loop serves them all); they are laid out in layer
+/// order, each in the first run of free room it fits.
 pub fn segment_rings(
     program: &Program,
     range: Range<usize>,
     target: &Target,
-    pipelined: bool,
+    (pipelined, staging_tiles): (bool, Option<&[u64]>),
 ) -> Rings {
-    let global = target.buffer_elements(target.buffers.global_bytes);
-    let needs: u64 = range.clone().map(|s| stage_need(program, s)).sum();
-    let room = global.saturating_sub(needs);
-    if !pipelined || range.len() < 2 || room == 0 {
+    if !pipelined || range.len() < 2 {
+        return Rings::default();
+    }
+    let room = segment_room(program, range.clone(), target, staging_tiles);
+    if room.is_empty() {
         return Rings::default();
     }
     let mut candidates = candidates(program, range);
     candidates.sort_unstable();
-    let (mut rings, mut slot) = (
-        Rings {
-            layers: Vec::new(),
-            slots: 1,
-        },
-        0u64,
-    );
+    let size = |id: LayerId| program.layers[id].output_elements;
+    let mut rings = Rings {
+        slots: 1,
+        ..Rings::default()
+    };
+    // Elements of one slot of every ring so far.
+    let mut slot = 0u64;
     for (slots, _, id) in candidates {
         let slots = slots.max(rings.slots);
-        let grown = slot + program.layers[id].output_elements;
-        if slots <= MAX_SLOTS && grown.saturating_mul(slots) <= room {
+        let grown = slot + size(id);
+        let fits = slots <= MAX_SLOTS
+            && match room.as_slice() {
+                // One run: first fit is one ring after another.
+                [run] => grown.saturating_mul(slots) <= run.end - run.start,
+                runs => {
+                    let mut layers = rings.layers.clone();
+                    layers.push(id);
+                    layers.sort_unstable();
+                    lay_out(layers.iter().map(|&l| size(l) * slots), runs).is_some()
+                }
+            };
+        if fits {
             rings.layers.push(id);
             (rings.slots, slot) = (slots, grown);
         }
     }
     rings.layers.sort_unstable();
+    let sizes = rings.layers.iter().map(|&l| size(l) * rings.slots);
+    rings.homes = lay_out(sizes, &room).unwrap_or_default();
     rings
+}
+
+/// The room the rings of the segment over `range` may take, as runs of the ring space
+/// ([`Rings::homes`]): the global buffer above the stages' needs; without one, the buffers of
+/// the tiles the stages do not stage in (`staging_tiles`, else the first `range.len()` tiles),
+/// consecutive tiles one run.
+pub fn segment_room(
+    program: &Program,
+    range: Range<usize>,
+    target: &Target,
+    staging_tiles: Option<&[u64]>,
+) -> Vec<Range<u64>> {
+    let unit = whole_buffer(target);
+    if target.buffers.global_bytes > 0 {
+        let needs: u64 = range.map(|s| stage_need(program, s)).sum();
+        return (needs < unit).then_some(needs..unit).into_iter().collect();
+    }
+    let staged = |t: u64| match staging_tiles {
+        Some(tiles) => tiles.contains(&t),
+        None => t < range.len() as u64,
+    };
+    let mut runs: Vec<Range<u64>> = Vec::new();
+    for t in (0..target.total_tiles()).filter(|&t| unit > 0 && !staged(t)) {
+        match runs.last_mut() {
+            Some(run) if run.end == t * unit => run.end += unit,
+            _ => runs.push(t * unit..(t + 1) * unit),
+        }
+    }
+    runs
+}
+
+/// Where `sizes` go in `runs`, each at the start of what is left of the first run it fits;
+/// `None` if one fits none.
+fn lay_out(sizes: impl IntoIterator<Item = u64>, runs: &[Range<u64>]) -> Option<Vec<u64>> {
+    let mut left = runs.to_vec();
+    sizes
+        .into_iter()
+        .map(|size| {
+            let run = left.iter_mut().find(|r| r.end - r.start >= size)?;
+            run.start += size;
+            Some(run.start - size)
+        })
+        .collect()
 }
 
 /// The results the segment over `range` could keep in rings, as (slots, stage, layer): stored by
