@@ -85,13 +85,13 @@ fn buffer_free(progress: &[Progress], buffers: &[u64], position: usize) -> f64 {
 
 /// A stage that stores a layer's result: its position in the segment, and the image it stores
 /// band by band when it does (`Stage::banded`); `None` when it stores the result at its end.
-struct Producer {
-    position: usize,
-    image: Option<ConvImage>,
+pub(super) struct Producer {
+    pub position: usize,
+    pub image: Option<ConvImage>,
 }
 
 /// Per layer whose result a stage of `range` stores, those stages ([`Producer`]).
-fn producers(program: &Program, range: Range<usize>) -> HashMap<LayerId, Vec<Producer>> {
+pub(super) fn producers(program: &Program, range: Range<usize>) -> HashMap<LayerId, Vec<Producer>> {
     let mut producers: HashMap<LayerId, Vec<Producer>> = HashMap::new();
     for (position, s) in range.enumerate() {
         let stage = &program.stages[s];

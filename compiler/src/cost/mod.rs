@@ -5,7 +5,8 @@
 //! - [`units`]: time and energy of every unit of work (crossbar layer, vector layer, weight load,
 //!   DRAM transfer);
 //! - [`model`]: stage and segment costs, a whole schedule's cost, the lower bound (a pipeline's
-//!   fill row by row: `fill`; its steady state on the units its stages share: `steady`);
+//!   fill row by row: `fill`; its steady state on the units its stages share: `steady`; its whole
+//!   run band by band on them: `run`);
 //! - [`mod@report`]: [`report()`] and the [`Report`] (JSON and text);
 //! - [`mod@op_cost`]: the op-level work of graph-level ops that graph rewriting extracts with, built
 //!   from the same target and tiling.
@@ -25,6 +26,7 @@ mod fill;
 pub mod model;
 pub mod op_cost;
 pub mod report;
+mod run;
 mod steady;
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,9 @@
 //! least what the stages share needs per image: the PE links ([`shared_link_ns`]), the DRAM
 //! channel, the vector unit and the buffer port the copies into and out of the segment's ring
 //! buffers share (`program::rings`), on which the stages' chains run as the program runs them
-//! ([`simulated_period_ns`]). Sequential: `images` times one image through the stages (row by row between stages staged in different
+//! ([`simulated_period_ns`]); the evaluator runs the whole batch through the stages band by band
+//! on those units instead ([`run_ns`]), the fill, steady state and drain as one. Sequential:
+//! `images` times one image through the stages (row by row between stages staged in different
 //! tile buffers, one after another in one buffer: `Σ stage times`), less the streaming that
 //! overlaps the next image when two images' worth of transfers fit the global buffer. Stages loaded by prefetch (into
 //! crossbars the previous segment does not use) are written while the previous segment runs:
@@ -19,6 +21,7 @@
 //! per image in `layer` mode); leakage is static power times the batch latency.
 
 use super::fill::image_fill;
+use super::run::run_ns;
 use super::steady::{chain_steps, simulated_period_ns, ChainStep};
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
@@ -326,9 +329,10 @@ pub enum Detail {
     /// row by row, longer segments whose weight loads no prefetch hides (`docs/cost-model.md`
     /// §7).
     Estimate,
-    /// The evaluation of a complete schedule: the stages' chains run on the DRAM channel, the
-    /// vector unit and the buffer port as in the program ([`simulated_period_ns`]), and the
-    /// first image flows through the stages row by row ([`image_fill`]).
+    /// The evaluation of a complete schedule: a pipelined segment's batch runs through its stages
+    /// band by band, their chains on the DRAM channel, the vector unit and the buffer port as in
+    /// the program ([`run_ns`]); a sequential segment's images flow through its stages row by
+    /// row ([`image_fill`]).
     Evaluation,
 }
 
@@ -418,10 +422,22 @@ pub fn segment_cost(
         }
         _ => stages.iter().map(|&(time, _)| time).sum(),
     };
+    let run = (pipelined && plan.detail == Detail::Evaluation).then(|| {
+        let counts: Vec<u64> = bands.iter().map(Banding::count).collect();
+        let final_stores: Vec<f64> = costs.iter().map(|c| c.final_store_ns).collect();
+        let images = plan.images;
+        run_ns(
+            program,
+            plan.stages.clone(),
+            &chains,
+            (&counts, &final_stores),
+            images,
+        )
+    });
     let phase = compute_phase(
         target,
         costs,
-        (&mvm_times, &chains),
+        (&mvm_times, &chains, run),
         (execution, plan.detail, fill),
         plan.images,
     );
@@ -533,17 +549,18 @@ fn pipelined(fill_ns: f64, period_ns: f64, images: u64) -> f64 {
     fill_ns + images.saturating_sub(1) as f64 * period_ns
 }
 
-/// Pipelined: the first image through the stages (`fill`, of the stage times: [`image_fill`]),
-/// at least a period, then one period per image; the period is the slowest stage, and at least
-/// the time the resources all stages share need per image: the vector unit (all vector work),
-/// the PE links (all interconnect traffic spread over every PE, [`shared_link_ns`]), and the
-/// DRAM channel, vector unit and buffer port as the stages' chains use them
-/// ([`simulated_period_ns`]). Sequential: each image through every stage (`fill`). Stage times
-/// are [`stage_time`]s.
+/// Pipelined: the whole run (`run`, [`run_ns`]) where the evaluator has one, at least a period
+/// of the shared units' floor ([`period_floor`]) per image; else the first image through the
+/// stages (`fill`, of the stage times: [`image_fill`]), at least a period, then one period per
+/// image. The period is the slowest stage, and at least the time the resources all stages share
+/// need per image: the vector unit (all vector work), the PE links (all interconnect traffic
+/// spread over every PE, [`shared_link_ns`]), and the DRAM channel, vector unit and buffer port
+/// as the stages' chains use them ([`simulated_period_ns`]). Sequential: each image through
+/// every stage (`fill`). Stage times are [`stage_time`]s.
 fn compute_phase(
     target: &Target,
     costs: &[StageCost],
-    (mvm_times, chains): (&[f64], &[Vec<ChainStep>]),
+    (mvm_times, chains, run): (&[f64], &[Vec<ChainStep>], Option<f64>),
     (execution, detail, fill): (Execution, Detail, impl FnOnce(&[(f64, &StageCost)]) -> f64),
     images: u64,
 ) -> Phase {
@@ -555,13 +572,17 @@ fn compute_phase(
         .map(|(c, &m)| stage_time(c, m))
         .collect();
     let stages: Vec<(f64, &StageCost)> = times.iter().copied().zip(costs).collect();
-    let image_ns = fill(&stages);
-    let (compute_ns, stage_time_ns) = match execution {
-        Execution::Pipelined => {
-            let period = steady_period(period_floor(target, costs), &stages, detail, chains);
-            (pipelined(image_ns.max(period), period, images), period)
+    let (compute_ns, stage_time_ns) = match (execution, run) {
+        (Execution::Pipelined, run) => {
+            let floor = period_floor(target, costs);
+            let period = steady_period(floor, &stages, detail, chains);
+            let compute = match run {
+                Some(run) => run.max(n * floor),
+                None => pipelined(fill(&stages).max(period), period, images),
+            };
+            (compute, period)
         }
-        Execution::Sequential => (n * image_ns, slowest(&times)),
+        (Execution::Sequential, _) => (n * fill(&stages), slowest(&times)),
     };
     let stage_times_ns = times;
     let crossbar_times = mvm_times.iter().filter(|&&t| t > 0.0);
