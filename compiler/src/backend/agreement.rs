@@ -343,10 +343,12 @@ fn the_paper_schedulers_programs_agree() {
 /// - `reuse` pipelines whose first stages run local response normalisation and pooling after a
 ///   banded convolution, longer in time than modelled: ZFNet and SqueezeNet on compact-4x4 at
 ///   batch 16 (−7.5 % and −10.5 %);
-/// - a deep pipeline bound by the DRAM channel at a small batch, whose fill and drain leave the
-///   channel idle: DenseNet-40 `reuse` on isaac-rram at batch 16 (+5.3 %; −0.3 % at batch 64);
+/// - a deep pipeline on isaac-rram at a small batch, its results in rings in the tiles' buffers:
+///   DenseNet-40 `reuse` at batch 16 (+5.3 % with a contention-free fill before a saturated
+///   steady state; −10.3 % with the rings; −4.9 % with the run band by band on the shared units,
+///   `cost::run`);
 /// - a prefetch that holds the DRAM channel: ResNet-50 `reuse` on unlimited-6x6 at batch 16
-///   (−6.6 %).
+///   (−9.7 %).
 #[test]
 fn each_class_of_difference_agrees_within_its_held_difference() {
     for case in [
