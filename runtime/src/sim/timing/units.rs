@@ -314,14 +314,17 @@ impl Unit {
                 chunk
             }
         };
-        if self.chunks[chunk].busy.len() > 2 * CHUNK {
+        // A split moves the chunks after `chunk` (the changed one among them, and the one after
+        // it, whose gap from its predecessor may have narrowed) one place on.
+        let split = self.chunks[chunk].busy.len() > 2 * CHUNK;
+        if split {
             let upper = self.chunks[chunk].busy.split_off(CHUNK);
             self.chunks[chunk].measure();
             self.starts.insert(chunk + 1, upper[0].0);
             self.chunks.insert(chunk + 1, Chunk::new(upper));
             self.after.insert(chunk + 1, 0.0);
         }
-        self.update_after(changed + 1, chunk);
+        self.update_after(changed + 1 + usize::from(split), chunk);
         if self.len > self.window + self.window / 4 {
             self.forget(self.window / 4);
         }
