@@ -105,7 +105,7 @@ pub(super) fn generate(func: &Func<PimOp>, target: &Target) -> R<Program> {
         gen.own_slots = values_crossing_places(func, &sched);
         gen.lifetimes = arena::segment_lifetimes(func, &sched);
     }
-    gen.rings = RingPlan::new(func, &sched, target)?;
+    gen.rings = RingPlan::new(func, &sched, target);
     gen.plan()?;
     // The schedule's names, for the timing report of `pim-run --timing` (`docs/runtime.md`).
     let s = &sched.schedule;

@@ -1077,7 +1077,7 @@ fn rings_keep_what_a_pipelined_segment_reads_on_chip() {
 #[test]
 fn rings_without_a_global_buffer_take_the_tiles_no_stage_stages_in() {
     use crate::program::bands::whole_buffer;
-    use crate::program::rings::{segment_rings, segment_room};
+    use crate::program::rings::{ring_space, ring_tiles, segment_rings, segment_room};
     let t = Target::preset("isaac-rram").unwrap();
     let s = mini_resnet_full(&t);
     let p = &s.program;
@@ -1094,6 +1094,16 @@ fn rings_without_a_global_buffer_take_the_tiles_no_stage_stages_in() {
         let end = home + p.layers[id].output_elements * rings.slots;
         assert!(room.iter().any(|r| r.start <= home && end <= r.end));
     }
+    // The ring space stays within what an operand can name (2^16 tiles) and a quarter of the
+    // address space (2^30 elements).
+    let mut huge = t.clone();
+    (huge.chip.tiles_x, huge.chip.tiles_y) = (512, 256);
+    assert_eq!(ring_tiles(&huge), (1 << 30) / unit);
+    huge.buffers.tile_bytes = 64;
+    assert_eq!(ring_tiles(&huge), 1 << 16);
+    let mut vast = compact();
+    vast.buffers.global_bytes = 1 << 40;
+    assert_eq!(ring_space(&vast), 1 << 30);
     // Every tile staged in: no room, no rings.
     let all: Vec<u64> = (0..t.total_tiles()).collect();
     assert!(segment_room(p, range.clone(), &t, Some(&all)).is_empty());

@@ -125,20 +125,43 @@ pub fn segment_room(
     let unit = whole_buffer(target);
     if target.buffers.global_bytes > 0 {
         let needs: u64 = range.map(|s| stage_need(program, s)).sum();
-        return (needs < unit).then_some(needs..unit).into_iter().collect();
+        let top = ring_space(target);
+        return (needs < top).then_some(needs..top).into_iter().collect();
     }
     let staged = |t: u64| match staging_tiles {
         Some(tiles) => tiles.contains(&t),
         None => t < range.len() as u64,
     };
     let mut runs: Vec<Range<u64>> = Vec::new();
-    for t in (0..target.total_tiles()).filter(|&t| unit > 0 && !staged(t)) {
+    for t in (0..ring_tiles(target)).filter(|&t| !staged(t)) {
         match runs.last_mut() {
             Some(run) if run.end == t * unit => run.end += unit,
             _ => runs.push(t * unit..(t + 1) * unit),
         }
     }
     runs
+}
+
+/// Most elements the ring space holds: a quarter of the 2^32-element address space (the back end
+/// addresses it through a shadow at the top of that space, above the activations).
+const MAX_RING_SPACE: u64 = 1 << 30;
+
+/// The tiles whose buffers make up the ring space of `target` without a global buffer: the first
+/// 2^16 (an operand names its tile in 16 bits), and no more than [`MAX_RING_SPACE`] holds.
+pub fn ring_tiles(target: &Target) -> u64 {
+    match whole_buffer(target) {
+        0 => 0,
+        unit => target.total_tiles().min(1 << 16).min(MAX_RING_SPACE / unit),
+    }
+}
+
+/// Elements of the ring space of `target`: its global buffer's (at most [`MAX_RING_SPACE`]), or
+/// the buffers of its [`ring_tiles`].
+pub fn ring_space(target: &Target) -> u64 {
+    match target.buffers.global_bytes {
+        0 => ring_tiles(target) * whole_buffer(target),
+        _ => whole_buffer(target).min(MAX_RING_SPACE),
+    }
 }
 
 /// Where `sizes` go in `runs`, each at the start of what is left of the first run it fits;

@@ -11,9 +11,10 @@
 //! transfer's elements lie in. A pipelined segment whose rings have `slots` slots runs its step
 //! loop unrolled `slots` times, so that every copy of the body addresses fixed slots.
 
-use super::{Instruction, MemRef, ValueId, R};
+use super::{Instruction, MemRef, ValueId};
 use crate::cost::model::scheduled_rings;
 use crate::program::bands::whole_buffer;
+use crate::program::rings::ring_space;
 use crate::schedule::ir::Scheduled;
 use pim_dialects::{Func, PimOp};
 use pim_runtime::container::Program;
@@ -49,20 +50,15 @@ impl RingPlan {
 
     /// The rings of every segment of `sched` ([`scheduled_rings`]), at their homes in the ring
     /// space.
-    pub(super) fn new(func: &Func<PimOp>, sched: &Scheduled, target: &Target) -> R<RingPlan> {
-        let unit = whole_buffer(target);
-        let (space, units) = match target.buffers.global_bytes {
-            0 => (Space::Tile, target.total_tiles()),
-            _ => (Space::Global, 1),
+    pub(super) fn new(func: &Func<PimOp>, sched: &Scheduled, target: &Target) -> RingPlan {
+        let space = match target.buffers.global_bytes {
+            0 => Space::Tile,
+            _ => Space::Global,
         };
-        let shadow = units
-            .checked_mul(unit)
-            .and_then(|elements| (1u64 << 32).checked_sub(elements))
-            .ok_or("the target's on-chip buffers exceed the 2^32-element address space")?;
         let mut plan = RingPlan {
-            shadow,
+            shadow: (1 << 32) - ring_space(target),
             space,
-            unit,
+            unit: whole_buffer(target),
             slots: Vec::new(),
             homes: vec![None; func.shapes.len()],
         };
@@ -77,7 +73,7 @@ impl RingPlan {
         if plan.homes.iter().all(Option::is_none) {
             plan.shadow = 1 << 32;
         }
-        Ok(plan)
+        plan
     }
 
     /// The shadow address of slot 0 of `value`, if a ring holds it.
