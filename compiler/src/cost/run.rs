@@ -130,48 +130,48 @@ fn run_images(stages: &[RunStage], images: usize) -> Vec<f64> {
     finished
 }
 
+/// When the rows piece `r` of step `step` of `stage` reads of image `m` (`stored`) are there: the
+/// rows its windows (and a vector stage's operands) read, and the rows of a join's other operand,
+/// which the program loads beside the band and which hold up only its end (the join and what
+/// follows it). A band reads its share of its operands; the first piece after the bands, all of
+/// them; the others, nothing new.
+fn needed(
+    stage: &RunStage,
+    (stored, m): (&[Vec<Stored>], usize),
+    (step, banded, r): (&ChainStep, bool, u64),
+) -> (f64, f64) {
+    let last_band = ((r + 1) * stage.bands).div_ceil(step.repeat) - 1;
+    let (mut rows, mut joined) = (0.0f64, 0.0f64);
+    for (producers, how) in &stage.reads {
+        let (reach, wait) = match (banded, how) {
+            (true, Reads::AfterBands) => continue,
+            (true, Reads::Rows(_)) => (how.reach(stage.bands, last_band), &mut joined),
+            (true, how) => (how.reach(stage.bands, last_band), &mut rows),
+            (false, _) if r == 0 => (1.0, &mut rows),
+            (false, _) => continue,
+        };
+        for p in producers.iter() {
+            *wait = wait.max(stored[p.position][m].rows(p, stage.bands, reach));
+        }
+    }
+    (rows, joined)
+}
+
 /// Stage `stage` on image `m` (the images its producers stored, `stored`), from its last
 /// image's compute end and copies' end on: when its compute ended and when it stored what.
 fn run_stage(
     stage: &RunStage,
-    (stored, m): (&[Vec<Stored>], usize),
+    image: (&[Vec<Stored>], usize),
     shared: &mut SharedUnits,
     (computed, previous): (f64, f64),
 ) -> (f64, Stored) {
-    let ready = |how: &dyn Fn(&Reads) -> f64| {
-        stage
-            .reads
-            .iter()
-            .flat_map(|(producers, reads)| producers.iter().map(move |p| (p, how(reads))))
-            .map(|(p, reach)| stored[p.position][m].rows(p, stage.bands, reach))
-            .fold(0.0, f64::max)
-    };
-    let mut clock = computed;
-    let mut compute_end = computed;
+    let (mut clock, mut compute_end) = (computed, computed);
     let mut out = Stored::default();
     for (i, step) in stage.chain.iter().enumerate() {
         let banded = stage.banded && i == 0;
         for r in 0..step.repeat {
-            // A band waits for the rows its windows read; a join's other operand, loaded beside
-            // it, holds up only its end (the join and what follows it).
-            let (needed, joined) = match banded {
-                true => {
-                    let last_band = ((r + 1) * stage.bands).div_ceil(step.repeat) - 1;
-                    let reach = |rows: bool| {
-                        move |how: &Reads| match how {
-                            Reads::AfterBands => 0.0,
-                            Reads::Rows(_) if !rows => 0.0,
-                            Reads::Rows(_) => how.reach(stage.bands, last_band),
-                            _ if rows => 0.0,
-                            how => how.reach(stage.bands, last_band),
-                        }
-                    };
-                    (ready(&reach(false)), ready(&reach(true)))
-                }
-                false if r == 0 => (ready(&|_| 1.0), 0.0),
-                false => (0.0, 0.0),
-            };
-            let (computed, copied) = shared.run(step, clock.max(needed), previous);
+            let (rows, joined) = needed(stage, image, (step, banded, r));
+            let (computed, copied) = shared.run(step, clock.max(rows), previous);
             (compute_end, clock) = (computed.max(joined), copied.max(joined));
             if banded {
                 out.bands.push(clock);
