@@ -345,6 +345,10 @@ mod tests {
         Need { copies, per_copy }
     }
 
+    fn placed_at(first: u64, stride: u64) -> Option<Placement> {
+        Some(Placement { first, stride })
+    }
+
     /// The first of [`layouts`] that fits `needs` in `region` (PEs of 16 crossbars).
     fn laid_out(needs: &[Need], region: Range<u64>) -> Option<Vec<Option<Placement>>> {
         layouts(16).find_map(|layout| spread(needs, &region, 16, false, layout))
@@ -361,20 +365,8 @@ mod tests {
             assert_eq!(spread(&needs, &(0..64), 16, false, layout), None);
         }
         let placed = laid_out(&needs, 0..64).unwrap();
-        assert_eq!(
-            placed[0],
-            Some(Placement {
-                first: 0,
-                stride: 8
-            })
-        );
-        assert_eq!(
-            placed[1],
-            Some(Placement {
-                first: 16,
-                stride: 6
-            })
-        );
+        assert_eq!(placed[0], placed_at(0, 8));
+        assert_eq!(placed[1], placed_at(16, 6));
     }
 
     /// Copies one per PE at offset 0 leave no run for a 20-crossbar layer; laid out first, the
@@ -385,19 +377,7 @@ mod tests {
         let copies_first = layouts(16).next().unwrap();
         assert_eq!(spread(&needs, &(0..64), 16, false, copies_first), None);
         let placed = laid_out(&needs, 0..64).unwrap();
-        assert_eq!(
-            placed[1],
-            Some(Placement {
-                first: 0,
-                stride: 20
-            })
-        );
-        assert_eq!(
-            placed[0],
-            Some(Placement {
-                first: 32,
-                stride: 4
-            })
-        );
+        assert_eq!(placed[1], placed_at(0, 20));
+        assert_eq!(placed[0], placed_at(32, 4));
     }
 }
