@@ -22,13 +22,13 @@
 
 use super::fill::image_fill;
 use super::run::run_ns;
-use super::steady::{chain_steps, simulated_period_ns, ChainStep};
+use super::steady::{chain_steps, simulated_period_ns, Bursts, ChainStep};
 use super::units::{
     dram_energy, dram_stream_time, dram_time, link_time, load_time, move_ns_per_element,
     mvm_energy, mvm_time, rewrite_time, vector_energy, vector_time, write_time, Energy,
 };
 use crate::program::bands::{
-    stage_bands, stage_floor, stage_need, staging_shares, staging_tiles, whole_buffer,
+    stage_bands, stage_floor, stage_halo, stage_need, staging_shares, staging_tiles, whole_buffer,
 };
 use crate::program::rings::{segment_rings, Rings};
 use crate::program::stages::Traffic;
@@ -59,6 +59,9 @@ pub struct StageCost {
     pub copy_in_ns: f64,
     /// Copies into them per image (its results), ns.
     pub copy_out_ns: f64,
+    /// Copies per image of the input rows its convolution's consecutive bands share
+    /// (`program::bands::stage_halo`), on the buffer port beside each band's load, ns.
+    pub halo_ns: f64,
     /// Energy: compute, buffer, interconnect and vector, pJ.
     pub energy: Energy,
 }
@@ -109,11 +112,24 @@ impl StageCost {
         self.copy_in_ns + self.copy_out_ns
     }
 
+    /// This cost with `elements` moved on chip per image between its convolution's bands
+    /// ([`StageCost::halo_ns`]). Each band's copy runs beside the band's own load, on another
+    /// unit: it adds to the port's work, not to the stage's time alone.
+    fn with_halo(self, target: &Target, elements: u64) -> StageCost {
+        StageCost {
+            halo_ns: elements as f64 * move_ns_per_element(target),
+            energy: Energy {
+                buffer: self.energy.buffer + copy_energy(target, elements),
+                ..self.energy
+            },
+            ..self
+        }
+    }
+
     /// This cost with the DRAM transfers and ring copies of `traffic`.
     fn with_traffic(self, target: &Target, traffic: Traffic) -> StageCost {
         let latency = target.dram.latency_ns;
         let copied = traffic.copied_in + traffic.copied_out;
-        let copied_bits = copied as f64 * f64::from(target.precision.activation_bits);
         let copy_ns = |elements: u64| elements as f64 * move_ns_per_element(target);
         StageCost {
             dram_latency_ns: traffic.transfers as f64 * latency,
@@ -126,12 +142,18 @@ impl StageCost {
             copy_in_ns: copy_ns(traffic.copied_in),
             copy_out_ns: copy_ns(traffic.copied_out),
             energy: Energy {
-                buffer: self.energy.buffer + 2.0 * copied_bits * target.buffers.energy_pj_per_bit,
+                buffer: self.energy.buffer + copy_energy(target, copied),
                 ..self.energy
             },
             ..self
         }
     }
+}
+
+/// The buffer energy of moving `elements` on chip, each read and written once, pJ.
+fn copy_energy(target: &Target, elements: u64) -> f64 {
+    let bits = elements as f64 * f64::from(target.precision.activation_bits);
+    2.0 * bits * target.buffers.energy_pj_per_bit
 }
 
 /// The crossbar layer's time per image of `stage` with `copies` copies, ns (0 without one).
@@ -304,7 +326,12 @@ impl PipelinedSegment {
     ) -> f64 {
         let stages: Vec<(f64, &StageCost)> = stages.collect();
         let total = stages.iter().map(|&(time, _)| time).sum();
-        let period = steady_period(self.floor_ns, &stages, Detail::Estimate, &[]);
+        let period = steady_period(
+            self.floor_ns,
+            &stages,
+            Detail::Estimate,
+            (&[], Bursts::default()),
+        );
         let compute = pipelined(total, period, self.images);
         load_time(target, self.weight_bytes, crossbars) + compute
     }
@@ -315,7 +342,7 @@ impl PipelinedSegment {
 /// depends on the stage times: [`steady_period`].)
 fn period_floor(target: &Target, costs: &[StageCost]) -> f64 {
     let vector_ns = costs.iter().map(|c| c.vector_ns).sum::<f64>();
-    let copy_ns = costs.iter().map(StageCost::copies_ns).sum::<f64>();
+    let copy_ns = costs.iter().map(|c| c.copies_ns() + c.halo_ns).sum::<f64>();
     vector_ns.max(copy_ns).max(shared_link_ns(target, costs))
 }
 
@@ -344,7 +371,7 @@ fn steady_period(
     floor_ns: f64,
     stages: &[(f64, &StageCost)],
     detail: Detail,
-    chains: &[Vec<ChainStep>],
+    (chains, bursts): (&[Vec<ChainStep>], Bursts),
 ) -> f64 {
     let slowest = stages
         .iter()
@@ -352,7 +379,7 @@ fn steady_period(
         .fold(0.0, f64::max);
     let shared_ns = match detail {
         Detail::Estimate => stages.iter().map(|(_, c)| c.dram_stream_ns).sum(),
-        Detail::Evaluation => simulated_period_ns(chains),
+        Detail::Evaluation => simulated_period_ns(chains, bursts),
     };
     slowest.max(floor_ns).max(shared_ns)
 }
@@ -384,9 +411,13 @@ pub fn segment_cost(
     let costs: Vec<StageCost> = plan
         .stages
         .clone()
-        .map(|s| match rings.layers.is_empty() {
-            true => costs[s],
-            false => costs[s].with_traffic(target, program.stage_traffic(s, target, &rings)),
+        .zip(&staging)
+        .map(|(s, &(_, share))| {
+            let cost = match rings.layers.is_empty() {
+                true => costs[s],
+                false => costs[s].with_traffic(target, program.stage_traffic(s, target, &rings)),
+            };
+            cost.with_halo(target, stage_halo(program, s, share))
         })
         .collect();
     let costs = &costs[..];
@@ -431,7 +462,7 @@ pub fn segment_cost(
             plan.stages.clone(),
             &chains,
             (&counts, &final_stores),
-            images,
+            (images, Bursts::of(target)),
         )
     });
     let phase = compute_phase(
@@ -575,7 +606,7 @@ fn compute_phase(
     let (compute_ns, stage_time_ns) = match (execution, run) {
         (Execution::Pipelined, run) => {
             let floor = period_floor(target, costs);
-            let period = steady_period(floor, &stages, detail, chains);
+            let period = steady_period(floor, &stages, detail, (chains, Bursts::of(target)));
             let compute = match run {
                 Some(run) => run.max(n * floor),
                 None => pipelined(fill(&stages).max(period), period, images),

@@ -9,7 +9,7 @@
 //! with the images behind.
 
 use super::fill::{producers, Producer};
-use super::steady::{ChainStep, SharedUnits};
+use super::steady::{Bursts, ChainStep, SharedUnits};
 use crate::program::bands::{band_reads, Reads};
 use crate::program::Program;
 use std::ops::Range;
@@ -67,7 +67,7 @@ pub(super) fn run_ns(
     range: Range<usize>,
     chains: &[Vec<ChainStep>],
     (bands, final_stores): (&[u64], &[f64]),
-    images: u64,
+    (images, bursts): (u64, Bursts),
 ) -> f64 {
     let producers = producers(program, range.clone());
     let stages: Vec<RunStage> = range
@@ -86,7 +86,7 @@ pub(super) fn run_ns(
         .collect();
     let n = range.len();
     let run = images.clamp(1, (n as u64).saturating_add(EXTRA_IMAGES)) as usize;
-    let ends = run_images(&stages, run);
+    let ends = run_images(&stages, run, bursts);
     let last = ends.last().copied().unwrap_or(0.0);
     if images as usize <= run {
         return last;
@@ -100,9 +100,9 @@ pub(super) fn run_ns(
 
 /// Runs `images` images through `stages` in the program's order of steps; returns when the
 /// segment had finished each image (all its stages had stored it).
-fn run_images(stages: &[RunStage], images: usize) -> Vec<f64> {
+fn run_images(stages: &[RunStage], images: usize, bursts: Bursts) -> Vec<f64> {
     let n = stages.len();
-    let mut shared = SharedUnits::default();
+    let mut shared = SharedUnits::new(bursts);
     let mut stored: Vec<Vec<Stored>> = vec![vec![Stored::default(); images]; n];
     // Per stage: when its last image's compute ended, and when it had copied and stored it.
     let (mut computed, mut done) = (vec![0.0f64; n], vec![0.0f64; n]);
@@ -225,7 +225,7 @@ mod tests {
             ..ChainStep::default()
         };
         let (chains, producers) = chain_of(3, &work);
-        let ends = run_images(&stages(&chains, &producers), 5);
+        let ends = run_images(&stages(&chains, &producers), 5, Bursts::default());
         assert_eq!(ends, vec![30.0, 40.0, 50.0, 60.0, 70.0]);
     }
 
@@ -240,7 +240,7 @@ mod tests {
             ..ChainStep::default()
         };
         let (chains, producers) = chain_of(3, &loading);
-        let ends = run_images(&stages(&chains, &producers), 40);
+        let ends = run_images(&stages(&chains, &producers), 40, Bursts::default());
         let period = (ends[30] - ends[10]) / 20.0;
         assert!((period - 18.0).abs() < 1e-9, "{period}");
         // The first image waits for the loads of the images behind it, which the program

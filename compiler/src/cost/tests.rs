@@ -978,7 +978,7 @@ fn chain_steps_add_up_to_the_stage_time() {
 /// Ring copies queue on the one buffer port with the stages' other work (`steady`).
 #[test]
 fn ring_copies_queue_on_the_buffer_port() {
-    use super::steady::{simulated_period_ns, ChainStep};
+    use super::steady::{simulated_period_ns, Bursts, ChainStep};
     // Each stage copies its operands in (2 ns), computes (6 ns) and copies its result out
     // (2 ns): a chain of 10 ns. Two stages keep the port busy 8 ns per image and fit in the
     // chain; six need 24 ns of it per image, more than any chain: the port sets the period.
@@ -989,9 +989,10 @@ fn ring_copies_queue_on_the_buffer_port() {
         repeat: 1,
         ..ChainStep::default()
     }];
-    let two = simulated_period_ns(&vec![chain.clone(); 2]);
+    let period = |chains: &[Vec<ChainStep>]| simulated_period_ns(chains, Bursts::default());
+    let two = period(&vec![chain.clone(); 2]);
     assert!((10.0..=12.0).contains(&two), "{two}");
-    let six = simulated_period_ns(&vec![chain; 6]);
+    let six = period(&vec![chain; 6]);
     assert!((24.0..=26.0).contains(&six), "{six}");
     // No copies (nor other shared work): the shared units set no period.
     let plain = vec![ChainStep {
@@ -999,7 +1000,7 @@ fn ring_copies_queue_on_the_buffer_port() {
         repeat: 1,
         ..ChainStep::default()
     }];
-    assert_eq!(simulated_period_ns(&vec![plain; 3]), 0.0);
+    assert_eq!(period(&vec![plain; 3]), 0.0);
 }
 
 /// mini_resnet in `full` (one segment) at batch 16 on `t`.

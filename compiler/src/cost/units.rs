@@ -146,19 +146,9 @@ pub fn element_bytes(target: &Target) -> f64 {
     f64::from(target.precision.activation_bits) / 8.0
 }
 
-/// The buffer port data moves go through: the global buffer's, or the tiles' without one.
-fn move_bandwidth_gb_s(target: &Target) -> f64 {
-    let b = &target.buffers;
-    if b.global_bytes > 0 {
-        b.global_bandwidth_gb_s
-    } else {
-        b.tile_bandwidth_gb_s
-    }
-}
-
 /// Time to move one element, ns: read and written once through the buffer port.
 pub fn move_ns_per_element(target: &Target) -> f64 {
-    2.0 * element_bytes(target) / move_bandwidth_gb_s(target)
+    2.0 * element_bytes(target) / target.move_bandwidth_gb_s()
 }
 
 /// Time of a vector layer per image on the vector unit, ns. Its moved elements take no time of

@@ -37,6 +37,25 @@ impl Axis {
         let span = (n as i64 - 1) * self.stride + self.window().max(self.stride);
         (span.max(1) as usize).min(self.input)
     }
+
+    /// The padding before the first row when `out` output rows are read: half of what the sizes
+    /// imply.
+    fn top_padding(&self, out: usize) -> i64 {
+        let covered = (out as i64 - 1) * self.stride + self.window();
+        ((covered - self.input as i64) / 2).max(0)
+    }
+
+    /// Input rows that bands of `n` of the `out` output rows share with the band before them,
+    /// summed over the bands: the rows both bands' windows span.
+    pub fn shared(&self, n: usize, out: usize) -> usize {
+        let (top, input) = (self.top_padding(out), self.input as i64);
+        let shared = |next: usize| {
+            let next = next as i64;
+            let end = ((next - 1) * self.stride - top + self.window()).min(input);
+            (end - (next * self.stride - top).max(0)).max(0) as usize
+        };
+        (n.max(1)..out).step_by(n.max(1)).map(shared).sum()
+    }
 }
 
 /// A convolution's images as the back end bands them: input channels, output rows and columns,
@@ -190,10 +209,23 @@ impl ConvImage {
         let down = &self.axes.0;
         let input = down.input.max(1) as i64;
         let rows = self.rows_reached(bands, j) as i64;
-        let covered = (self.out.0 as i64 - 1) * down.stride + down.window();
-        let top = ((covered - input) / 2).max(0);
+        let top = down.top_padding(self.out.0);
         let last = (rows - 1) * down.stride + down.window() - top;
         last.clamp(1, input) as f64 / input as f64
+    }
+
+    /// Input elements the bands of `rows x cols` output pixels of one image move on chip rather
+    /// than load again: consecutive bands of a strip share the input rows both their windows
+    /// span, which the back end copies to the top of the next band's area (`docs/backend.md`
+    /// §3).
+    pub fn halo(&self, (rows, cols): (usize, usize)) -> u64 {
+        let (down, across) = &self.axes;
+        let (oh, ow) = self.out;
+        let cols = cols.max(1);
+        let strips = (0..ow)
+            .step_by(cols)
+            .map(|x0| across.span(cols.min(ow - x0)));
+        (down.shared(rows, oh) * strips.sum::<usize>() * self.cin) as u64
     }
 
     /// How many bands of `width` results per pixel one image takes in `capacity` elements (at
@@ -266,6 +298,16 @@ pub fn stage_bands(program: &Program, s: usize, share: u64) -> Option<Banding> {
     };
     image.band(width, share)?;
     Some(image.banding(width, share))
+}
+
+/// The input elements stage `s` moves on chip per image when it stages in `share` elements: the
+/// rows its convolution's consecutive bands share ([`ConvImage::halo`]); 0 for any other stage.
+pub fn stage_halo(program: &Program, s: usize, share: u64) -> u64 {
+    let (Some(m), Some(image)) = (&program.stages[s].mvm, staged_image(program, s)) else {
+        return 0;
+    };
+    let width = m.width() as usize;
+    image.band(width, share).map_or(0, |band| image.halo(band))
 }
 
 /// How much of an operand the bands of a stage read before they can start (`reach`).
@@ -572,6 +614,31 @@ mod tests {
         };
         assert_eq!(downsample.need((1, 1), 512), 2 * 2 * 256 + 512);
         assert_eq!(downsample.band(512, 1024), None);
+    }
+
+    /// Consecutive bands share the input rows both their windows span: two rows of a 3x3
+    /// window at stride 1, one at stride 2, none for a 1x1 window or a stride that skips rows;
+    /// strips of a row share them strip by strip, as wide as each strip's windows span.
+    #[test]
+    fn consecutive_bands_share_the_rows_both_windows_span() {
+        let vgg = vgg8_conv2();
+        let row = 32 * 128;
+        assert_eq!(vgg.halo((1, 32)), 31 * 2 * row);
+        assert_eq!(vgg.halo((8, 32)), 3 * 2 * row);
+        assert_eq!(vgg.halo((32, 32)), 0);
+        assert_eq!(vgg.halo((1, 8)), 4 * 31 * 2 * 10 * 128);
+        let strided = ConvImage {
+            out: (16, 16),
+            axes: (axis(3, 2, 32), axis(3, 2, 32)),
+            ..vgg
+        };
+        assert_eq!(strided.halo((4, 16)), 3 * row);
+        let downsample = ConvImage {
+            out: (16, 16),
+            axes: (axis(1, 2, 32), axis(1, 2, 32)),
+            ..vgg
+        };
+        assert_eq!(downsample.halo((4, 16)), 0);
     }
 
     /// A 2x2 pooling following VGG-8's second convolution: bands are pairs of whole rows that

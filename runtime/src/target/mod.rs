@@ -275,6 +275,23 @@ impl Target {
         bytes * 8 / u64::from(self.precision.activation_bits.max(1))
     }
 
+    /// The bandwidth of the buffer port that data moved on chip goes through (`copy`): the global
+    /// buffer's, or the tiles' on a chip without one, GB/s.
+    pub fn move_bandwidth_gb_s(&self) -> f64 {
+        let b = &self.buffers;
+        if b.global_bytes > 0 {
+            b.global_bandwidth_gb_s
+        } else {
+            b.tile_bandwidth_gb_s
+        }
+    }
+
+    /// Bytes of one DRAM burst: eight beats of the `dram.bus_bits` bus. The DRAM channel and the
+    /// buffer port serve a transfer burst by burst, so that transfers queued on them interleave.
+    pub fn burst_bytes(&self) -> f64 {
+        f64::from(self.dram.bus_bits)
+    }
+
     /// Bytes of one crossbar's input vector: rows x activation_bits / 8, rounded up.
     pub fn input_vector_bytes(&self) -> u64 {
         (u64::from(self.crossbar.rows) * u64::from(self.precision.activation_bits)).div_ceil(8)

@@ -288,22 +288,21 @@ impl<'p> Engine<'p> {
     }
 
     /// Instruction `pc` with `accesses` on one unit (kind, id, trace track): it starts when its
-    /// data is ready and the unit has `busy` ns free, occupies the unit that long and completes
-    /// `latency` ns later. What it reads on chip it has streamed out when the unit is done (a
-    /// `store`'s source may be overwritten then, while the data travels to DRAM); its DRAM
-    /// accesses and its writes complete at the end. Returns its start and completion.
+    /// data is ready and the unit has `busy` ns free ([`Engine::occupy`]), and completes
+    /// `latency` ns after the unit is done. What it reads on chip it has streamed out when the
+    /// unit is done (a `store`'s source may be overwritten then, while the data travels to
+    /// DRAM); its DRAM accesses and its writes complete at the end. Returns its start and
+    /// completion.
     fn on_unit(
         &mut self,
         pc: usize,
-        (kind, id, track): (UnitKind, usize, Track),
+        unit: (UnitKind, usize, Track),
         accesses: &[Access],
         busy: f64,
         latency: f64,
     ) -> (f64, f64) {
-        let start = self.start(accesses, kind, id, busy);
-        let streamed = start + busy;
-        self.units.occupy(kind, id, start, streamed);
-        self.recorder.span(track, pc, start, streamed);
+        let ready = self.ready(accesses);
+        let (start, streamed) = self.occupy(pc, unit, ready, busy);
         let end = streamed + latency;
         for access in accesses {
             let on_chip_read = !access.write && access.memory != work::DRAM;
@@ -313,14 +312,48 @@ impl<'p> Engine<'p> {
         (start, end)
     }
 
+    /// Occupies unit `id` of `kind` with `busy` ns of instruction `pc`'s work from `ready` on,
+    /// and traces it: in its first gap wide enough, or, on the units that stream data (the
+    /// DRAM channel and the interconnect), burst by burst in the gaps from `ready` on
+    /// ([`Units::spread`]): a transfer waits for the bursts queued before it, not for a gap
+    /// that holds it whole. Returns when the work starts and when it is done.
+    fn occupy(
+        &mut self,
+        pc: usize,
+        (kind, id, track): (UnitKind, usize, Track),
+        ready: f64,
+        busy: f64,
+    ) -> (f64, f64) {
+        let pieces = match self.burst_ns(kind) {
+            Some(burst) => self.units.spread((kind, id), ready, busy, burst),
+            None => {
+                let start = self.units.fit(kind, id, ready, busy);
+                vec![(start, start + busy)]
+            }
+        };
+        for &(start, end) in &pieces {
+            self.units.occupy(kind, id, start, end);
+            self.recorder.span(track, pc, start, end);
+        }
+        let first = pieces.first().map_or(ready, |&(start, _)| start);
+        (first, pieces.last().map_or(ready, |&(_, end)| end))
+    }
+
+    /// The time of one burst ([`Target::burst_bytes`]) on a unit of `kind` that streams data: on
+    /// the DRAM channel, or read and written through the buffer port on the interconnect;
+    /// `None` for units whose work does not pause.
+    fn burst_ns(&self, kind: UnitKind) -> Option<f64> {
+        let bytes = self.target.burst_bytes();
+        match kind {
+            UnitKind::Dram => Some(bytes / self.target.dram.bandwidth_gb_s),
+            UnitKind::Interconnect => Some(2.0 * bytes / self.target.move_bandwidth_gb_s()),
+            _ => None,
+        }
+    }
+
     /// The earliest time the data of an instruction with `accesses` is ready.
     fn ready(&self, accesses: &[Access]) -> f64 {
         self.scoreboard.ready(accesses).max(self.floor)
-    }
-
-    /// The earliest start of `duration` of work on unit `id` of `kind` once `accesses` are ready.
-    fn start(&self, accesses: &[Access], kind: UnitKind, id: usize, duration: f64) -> f64 {
-        self.units.fit(kind, id, self.ready(accesses), duration)
     }
 
     fn bytes(&self, elements: u64, bits: u32) -> f64 {
@@ -364,21 +397,11 @@ impl<'p> Engine<'p> {
         let elements = u64::from(len) * u64::from(count);
         let bits = self.target.precision.activation_bits;
         let bytes = self.bytes(elements, bits);
-        let duration = 2.0 * bytes / self.move_bandwidth_gb_s();
+        let duration = 2.0 * bytes / self.target.move_bandwidth_gb_s();
         let unit = (UnitKind::Interconnect, 0, Track::Interconnect);
         let (start, end) = self.on_unit(pc, unit, &accesses, duration, 0.0);
         self.energy.buffer += 2.0 * 8.0 * bytes * self.target.buffers.energy_pj_per_bit;
         Ok((start, end))
-    }
-
-    /// The buffer port data moves go through: the global buffer's, the tiles' without one.
-    fn move_bandwidth_gb_s(&self) -> f64 {
-        let b = &self.target.buffers;
-        if b.global_bytes > 0 {
-            b.global_bandwidth_gb_s
-        } else {
-            b.tile_bandwidth_gb_s
-        }
     }
 
     /// `wload`: one DRAM read of the block, then each copy written by the first free write
@@ -416,10 +439,10 @@ impl<'p> Engine<'p> {
         let bytes = self.bytes(weights, self.target.precision.weight_bits);
         let dram = &self.target.dram;
         let read_ns = bytes / dram.bandwidth_gb_s;
-        let dram_start = self.start(&accesses[..1], UnitKind::Dram, 0, read_ns);
-        let streamed = dram_start + read_ns;
-        self.units.occupy(UnitKind::Dram, 0, dram_start, streamed);
-        self.recorder.span(Track::Dram, pc, dram_start, streamed);
+        let ready = self.ready(&accesses[..1]);
+        let dram = (UnitKind::Dram, 0, Track::Dram);
+        let (dram_start, streamed) = self.occupy(pc, dram, ready, read_ns);
+        let dram = &self.target.dram;
         let first_data = (dram_start + dram.latency_ns).max(crossbars_free);
         let written_rows = if clear { x.rows } else { rows };
         let write_ns = f64::from(written_rows) * x.write_latency_ns_per_row;

@@ -135,6 +135,32 @@ fn work_ready_early_fills_a_gap_before_thousands_of_later_reservations() {
 }
 
 #[test]
+fn a_long_transfer_streams_burst_by_burst_in_the_gaps_of_short_ones_issued_before_it() {
+    // A chain of short loads, each waiting for the one before to land: the channel is idle
+    // most of each DRAM latency. A long store issued after them is ready at once: it streams
+    // in their gaps, burst by burst, and is done long before them. (Held whole, it waited for a
+    // gap as long as itself, after the whole chain: SqueezeNet's stores on isaac-rram waited
+    // 255 us a band behind the first stage's loads, on a channel 27 % busy.)
+    let chain =
+        "load src=dram[0x0], dst=global[0x0], len=4, count=1, sstride=4, dstride=4\n".repeat(200);
+    let store = "store src=global[0x100], dst=dram[0x1000], len=16384, count=1, sstride=16384, dstride=16384\n";
+    let timed = |code: String| time(&program(&code, values(64, 80), vec![], vec![]));
+    let alone = timed(format!("{chain}halt"));
+    let both = timed(format!("{chain}{store}halt"));
+    let t = Target::preset("compact-4x4").unwrap();
+    let store_ns = 16384.0 * f64::from(t.precision.activation_bits) / 8.0 / t.dram.bandwidth_gb_s;
+    assert!(store_ns > t.dram.latency_ns, "the store fits no single gap");
+    assert!(
+        both.latency_ns < alone.latency_ns + 1.0,
+        "{} vs {}",
+        both.latency_ns,
+        alone.latency_ns
+    );
+    let busy = |timed: &Timed| timed.busy.iter().find(|b| b.0 == UnitKind::Dram).unwrap().1;
+    assert!((busy(&both) - busy(&alone) - store_ns).abs() < 1e-6);
+}
+
+#[test]
 fn column_tiles_writing_interleaved_blocks_run_in_parallel() {
     let tile = |x: u32, col: u32| {
         format!(

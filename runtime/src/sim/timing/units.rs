@@ -218,9 +218,9 @@ impl Unit {
         }
     }
 
-    /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
-    /// none of the unit's.
-    fn fit(&self, ready: f64, duration: f64) -> f64 {
+    /// The first time from `ready` on (and the horizon) when the unit is idle, and the first
+    /// interval after it (the end of that idle gap; `None` when the unit is idle from then on).
+    fn idle_from(&self, ready: f64) -> (f64, Option<(usize, usize)>) {
         let mut start = ready.max(self.horizon).max(0.0);
         let (chunk, position) = self.locate(start);
         // The interval starting last at or before `start` may cover it; the later ones are
@@ -231,7 +231,14 @@ impl Unit {
         {
             start = start.max(e);
         }
-        let Some((chunk, position)) = self.interval_at(chunk, position) else {
+        (start, self.interval_at(chunk, position))
+    }
+
+    /// The earliest start at or after `ready` of a busy interval of `duration` that overlaps
+    /// none of the unit's.
+    fn fit(&self, ready: f64, duration: f64) -> f64 {
+        let (start, next) = self.idle_from(ready);
+        let Some((chunk, position)) = next else {
             return start;
         };
         if start + duration <= self.chunks[chunk].busy[position].0 {
@@ -253,6 +260,32 @@ impl Unit {
             }
         }
         self.last_end()
+    }
+
+    /// Where `duration` of work that may pause runs from `ready` on: in the unit's idle gaps in
+    /// time order, in pieces of at least `piece` (a gap narrower is passed over) but for the
+    /// last, which takes what remains.
+    fn spread(&self, ready: f64, duration: f64, piece: f64) -> Vec<(f64, f64)> {
+        let (mut start, mut next) = self.idle_from(ready);
+        let (mut pieces, mut left) = (Vec::new(), duration);
+        loop {
+            let Some((c, p)) = next else {
+                pieces.push((start, start + left));
+                return pieces;
+            };
+            let (busy_from, busy_to) = self.chunks[c].busy[p];
+            let gap = busy_from - start;
+            if gap >= left {
+                pieces.push((start, start + left));
+                return pieces;
+            }
+            if gap >= piece {
+                pieces.push((start, busy_from));
+                left -= gap;
+            }
+            start = start.max(busy_to);
+            next = self.interval_at(c, p + 1);
+        }
     }
 
     /// When everything the unit has is done (the intervals are disjoint and sorted).
@@ -426,6 +459,20 @@ impl Units {
         self.pools[kind.index()].unit(id).fit(ready, duration)
     }
 
+    /// The pieces in which unit `id` of `kind` does `duration` of work that may pause, from
+    /// `ready` on, each at least `piece` long but for the last ([`Unit::spread`]).
+    pub fn spread(
+        &self,
+        (kind, id): (UnitKind, usize),
+        ready: f64,
+        duration: f64,
+        piece: f64,
+    ) -> Vec<(f64, f64)> {
+        self.pools[kind.index()]
+            .unit(id)
+            .spread(ready, duration, piece)
+    }
+
     /// The unit of `kind` that can start `duration` of work first at or after `ready`, and when.
     pub fn first_fit(&self, kind: UnitKind, ready: f64, duration: f64) -> (usize, f64) {
         let pool = &self.pools[kind.index()].units;
@@ -526,6 +573,47 @@ mod tests {
             for (ready, duration) in probes {
                 let (ready, duration) = (f64::from(ready), f64::from(duration));
                 prop_assert_eq!(unit.fit(ready, duration), fit_by_scanning(&unit, ready, duration));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Work that may pause takes every gap at least a burst wide from when it is ready, in
+        /// order, overlapping nothing, and is done no later than if it waited for a gap that
+        /// holds it whole.
+        #[test]
+        fn spread_work_takes_the_gaps_a_burst_fits_in_order(
+            work in prop::collection::vec((0u32..20_000, 1u32..100), 1..600),
+            spread in prop::collection::vec((0u32..20_000, 1u32..400, 1u32..20), 1..40),
+        ) {
+            let mut unit = Unit::new(SMALL_WINDOW);
+            for (ready, duration) in work {
+                let (ready, duration) = (f64::from(ready), f64::from(duration));
+                let start = unit.fit(ready, duration);
+                unit.occupy(start, start + duration);
+            }
+            for (ready, duration, burst) in spread {
+                let (ready, duration, burst) = (f64::from(ready), f64::from(duration), f64::from(burst));
+                let pieces = unit.spread(ready, duration, burst);
+                let whole = unit.fit(ready, duration) + duration;
+                let total: f64 = pieces.iter().map(|&(s, e)| e - s).sum();
+                prop_assert!((total - duration).abs() < 1e-6);
+                prop_assert!(pieces.last().unwrap().1 <= whole + 1e-6);
+                prop_assert!(pieces[0].0 >= ready.max(unit.horizon));
+                for (k, &(s, e)) in pieces.iter().enumerate() {
+                    prop_assert!(k + 1 == pieces.len() || e - s >= burst);
+                    prop_assert_eq!(fit_by_scanning(&unit, s, e - s), s);
+                    if let Some(&(next, _)) = pieces.get(k + 1) {
+                        // No gap a burst fits lies unused between two pieces.
+                        let unused = fit_by_scanning(&unit, e, burst);
+                        prop_assert!(unused >= next, "{unused} {next}");
+                    }
+                }
+                for &(s, e) in &pieces {
+                    unit.occupy(s, e);
+                }
+                check_invariants(&unit);
             }
         }
     }
