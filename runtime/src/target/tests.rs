@@ -250,7 +250,7 @@ fn invalid(edit: impl FnOnce(&mut Target)) -> TargetError {
 #[test]
 fn zero_counts_are_rejected_by_field() {
     type Edit = fn(&mut Target);
-    let cases: [(&str, Edit); 9] = [
+    let cases: [(&str, Edit); 10] = [
         ("chip.tiles_x", |t| t.chip.tiles_x = 0),
         ("chip.tiles_y", |t| t.chip.tiles_y = 0),
         ("chip.pes_per_tile_x", |t| t.chip.pes_per_tile_x = 0),
@@ -262,6 +262,7 @@ fn zero_counts_are_rejected_by_field() {
         ("precision.activation_bits", |t| {
             t.precision.activation_bits = 0
         }),
+        ("dram.bus_bits", |t| t.dram.bus_bits = 0),
     ];
     for (field, edit) in cases {
         let e = invalid(edit);

@@ -6,7 +6,7 @@
 use super::{Target, TargetError};
 
 /// Every count that must be at least 1, with what it means.
-fn counts(t: &Target) -> [(&'static str, u64, &'static str); 18] {
+fn counts(t: &Target) -> [(&'static str, u64, &'static str); 19] {
     let (c, x, p) = (&t.chip, &t.crossbar, &t.precision);
     [
         (
@@ -98,6 +98,11 @@ fn counts(t: &Target) -> [(&'static str, u64, &'static str); 18] {
             "vector.lanes",
             t.vector.lanes.into(),
             "the vector unit needs at least one lane",
+        ),
+        (
+            "dram.bus_bits",
+            t.dram.bus_bits.into(),
+            "a DRAM burst is eight beats of the bus (e.g. 64)",
         ),
     ]
 }

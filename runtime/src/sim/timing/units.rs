@@ -279,7 +279,7 @@ impl Unit {
                 pieces.push((start, start + left));
                 return pieces;
             }
-            if gap >= piece {
+            if gap > 0.0 && gap >= piece {
                 pieces.push((start, busy_from));
                 left -= gap;
             }
