@@ -11,7 +11,7 @@
 //! buffer port in the same way, each layer's where its code has them.
 
 use super::model::StageCost;
-use super::units::{dram_stream_time, element_bytes, move_ns_per_element, vector_time};
+use super::units::{dram_stream_time, move_ns_per_element, vector_time};
 use crate::program::rings::Rings;
 use crate::program::Program;
 use pim_runtime::target::Target;
@@ -260,10 +260,9 @@ pub struct Bursts {
 impl Bursts {
     /// The bursts of `target`.
     pub fn of(target: &Target) -> Bursts {
-        let bytes = target.burst_bytes();
         Bursts {
-            dram_ns: bytes / target.dram.bandwidth_gb_s,
-            port_ns: bytes / element_bytes(target) * move_ns_per_element(target),
+            dram_ns: target.dram_burst_ns(),
+            port_ns: target.move_burst_ns(),
         }
     }
 }

@@ -292,6 +292,16 @@ impl Target {
         f64::from(self.dram.bus_bits)
     }
 
+    /// One burst ([`Target::burst_bytes`]) on the DRAM channel, ns.
+    pub fn dram_burst_ns(&self) -> f64 {
+        self.burst_bytes() / self.dram.bandwidth_gb_s
+    }
+
+    /// One burst read and written through the buffer port (a `copy`), ns.
+    pub fn move_burst_ns(&self) -> f64 {
+        2.0 * self.burst_bytes() / self.move_bandwidth_gb_s()
+    }
+
     /// Bytes of one crossbar's input vector: rows x activation_bits / 8, rounded up.
     pub fn input_vector_bytes(&self) -> u64 {
         (u64::from(self.crossbar.rows) * u64::from(self.precision.activation_bits)).div_ceil(8)

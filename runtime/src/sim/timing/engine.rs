@@ -343,10 +343,9 @@ impl<'p> Engine<'p> {
     /// the DRAM channel, or read and written through the buffer port on the interconnect;
     /// `None` for units whose work does not pause.
     fn burst_ns(&self, kind: UnitKind) -> Option<f64> {
-        let bytes = self.target.burst_bytes();
         match kind {
-            UnitKind::Dram => Some(bytes / self.target.dram.bandwidth_gb_s),
-            UnitKind::Interconnect => Some(2.0 * bytes / self.target.move_bandwidth_gb_s()),
+            UnitKind::Dram => Some(self.target.dram_burst_ns()),
+            UnitKind::Interconnect => Some(self.target.move_burst_ns()),
             _ => None,
         }
     }
